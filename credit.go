@@ -1,0 +1,42 @@
+package velro
+
+import (
+	"context"
+	"time"
+
+	"github.com/google/uuid"
+)
+
+// Credit transaction types.
+const (
+	CreditBonus    = "bonus"
+	CreditUsage    = "usage"
+	CreditRefund   = "refund"
+	CreditPurchase = "purchase"
+	CreditGrant    = "grant"
+)
+
+// CreditTransaction is one ledger entry. Amounts are signed; the amounts of
+// all of a user's entries sum to the user's balance, and BalanceAfter is the
+// balance right after this entry.
+type CreditTransaction struct {
+	ID           uuid.UUID  `json:"id"`
+	UserID       uuid.UUID  `json:"-"`
+	Type         string     `json:"transaction_type" enum:"bonus,usage,refund,purchase,grant"`
+	Amount       int64      `json:"amount"`
+	BalanceAfter int64      `json:"balance_after"`
+	Description  string     `json:"description"`
+	GenerationID *uuid.UUID `json:"generation_id,omitempty"`
+	CreatedAt    time.Time  `json:"created_at"`
+}
+
+// CreditStore reads the ledger. Entries are only ever written by the store
+// operations that move credits, in the same transaction as the balance.
+type CreditStore interface {
+	// ListCreditTransactions returns a page of the user's entries, newest
+	// first, and the total number of entries.
+	ListCreditTransactions(ctx context.Context, userID uuid.UUID, page Page) ([]*CreditTransaction, int, error)
+	// LedgerSum returns the sum of the user's ledger amounts; it equals the
+	// user's balance (an invariant the conformance suite checks).
+	LedgerSum(ctx context.Context, userID uuid.UUID) (int64, error)
+}

@@ -1,0 +1,30 @@
+package postgres_test
+
+import (
+	"testing"
+	"time"
+
+	"github.com/velro-ai/velro"
+	"github.com/velro-ai/velro/internal/testenv"
+	"github.com/velro-ai/velro/postgres"
+	"github.com/velro-ai/velro/sqlstore"
+	"github.com/velro-ai/velro/storetest"
+)
+
+func TestConformance(t *testing.T) {
+	storetest.Run(t, func(t testing.TB, timeout time.Duration) velro.Store {
+		cfg, err := postgres.ParseURL(testenv.PostgresURL(t), 8)
+		if err != nil {
+			t.Fatal(err)
+		}
+		db, err := postgres.Open(t.Context(), cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { db.Close() })
+		if err := db.Migrate(t.Context()); err != nil {
+			t.Fatal(err)
+		}
+		return sqlstore.New(db, timeout)
+	})
+}

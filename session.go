@@ -1,0 +1,44 @@
+package velro
+
+import (
+	"context"
+	"time"
+
+	"github.com/google/uuid"
+)
+
+// Session is one login. Its refresh token carries the session id and the
+// rotation Counter; every refresh moves the counter on by one, so the
+// session is a single row however often it is refreshed.
+type Session struct {
+	ID          uuid.UUID
+	UserID      uuid.UUID
+	Counter     int64
+	CreatedAt   time.Time
+	RefreshedAt time.Time
+	RevokedAt   *time.Time
+}
+
+// Revoked reports whether the session was logged out or found reused.
+func (s *Session) Revoked() bool { return s.RevokedAt != nil }
+
+// SessionStore keeps sessions.
+type SessionStore interface {
+	// CreateSession inserts s with its counter at 0.
+	CreateSession(ctx context.Context, s *Session) error
+	// FindSession returns ENOTFOUND when there is no such session.
+	FindSession(ctx context.Context, id uuid.UUID) (*Session, error)
+	// RotateSession moves the counter from `from` to from+1 if the session
+	// is live and still at `from`; it reports whether it did.
+	RotateSession(ctx context.Context, id uuid.UUID, from int64, now time.Time) (bool, error)
+	// RevokeSession marks the session revoked (idempotent).
+	RevokeSession(ctx context.Context, id uuid.UUID, now time.Time) error
+}
+
+// SecretStore keeps key material every instance must share (token signing
+// keys, HMAC keys).
+type SecretStore interface {
+	// Secret returns the named secret, storing generate()'s value first if
+	// there is none. Instances racing on a first start agree on one value.
+	Secret(ctx context.Context, name string, generate func() ([]byte, error)) ([]byte, error)
+}

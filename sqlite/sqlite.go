@@ -1,0 +1,136 @@
+// Package sqlite is Velro's embedded storage engine: one SQLite file in WAL
+// mode with a single writer connection (SQLite serialises writers anyway;
+// one connection turns lock contention into a queue) and a pool of read-only
+// connections for everything else. It uses the pure-Go modernc driver, so the
+// binary needs no C toolchain.
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"net/url"
+	"runtime"
+
+	"github.com/pressly/goose/v3"
+	"github.com/velro-ai/velro/sqlstore"
+	"modernc.org/sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
+)
+
+//go:embed migrations/*.sql
+var migrations embed.FS
+
+// DB is an open SQLite database; it implements sqlstore.Engine.
+type DB struct {
+	path   string
+	writer *sql.DB
+	reader *sql.DB
+}
+
+var _ sqlstore.Engine = (*DB)(nil)
+
+// Open opens (creating if needed) the database file at path.
+func Open(ctx context.Context, path string) (*DB, error) {
+	writer, err := sql.Open("sqlite", dsn(path, false))
+	if err != nil {
+		return nil, err
+	}
+	writer.SetMaxOpenConns(1)
+	writer.SetMaxIdleConns(1)
+	writer.SetConnMaxLifetime(0)
+	writer.SetConnMaxIdleTime(0)
+
+	reader, err := sql.Open("sqlite", dsn(path, true))
+	if err != nil {
+		writer.Close()
+		return nil, err
+	}
+	readers := max(4, runtime.GOMAXPROCS(0)*2)
+	reader.SetMaxOpenConns(readers)
+	reader.SetMaxIdleConns(readers)
+	reader.SetConnMaxIdleTime(0)
+
+	db := &DB{path: path, writer: writer, reader: reader}
+	// The writer creates the file and switches it to WAL before any reader
+	// opens it.
+	if err := db.writer.PingContext(ctx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("open %s: %w", path, err)
+	}
+	return db, nil
+}
+
+// dsn builds the connection string. Timestamps are stored as text in
+// SQLite's own format, which sorts in time order for UTC values.
+func dsn(path string, readOnly bool) string {
+	q := url.Values{}
+	q.Add("_pragma", "busy_timeout(5000)")
+	q.Add("_pragma", "foreign_keys(1)")
+	q.Add("_pragma", "synchronous(NORMAL)")
+	if readOnly {
+		q.Add("_pragma", "query_only(1)")
+	} else {
+		q.Add("_pragma", "journal_mode(WAL)")
+	}
+	q.Set("_time_format", "sqlite")
+	q.Set("_txlock", "immediate")
+	return "file:" + path + "?" + q.Encode()
+}
+
+// Migrate applies the embedded migrations.
+func (db *DB) Migrate(ctx context.Context) error {
+	sub, err := fs.Sub(migrations, "migrations")
+	if err != nil {
+		return err
+	}
+	return sqlstore.Migrate(ctx, goose.DialectSQLite3, db.writer, sub)
+}
+
+// Writer is the single-connection pool that every write goes through; the
+// job queue shares it.
+func (db *DB) Writer() *sql.DB { return db.writer }
+
+// Name implements sqlstore.Engine.
+func (db *DB) Name() string { return "sqlite" }
+
+// Reader implements sqlstore.Engine.
+func (db *DB) Reader() sqlstore.Querier { return querier{db.reader} }
+
+// InTx implements sqlstore.Engine.
+func (db *DB) InTx(ctx context.Context, fn func(tx sqlstore.Querier) error) error {
+	tx, err := db.writer.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	if err := fn(querier{tx}); err != nil {
+		tx.Rollback()
+		return err
+	}
+	return tx.Commit()
+}
+
+// Ping implements sqlstore.Engine.
+func (db *DB) Ping(ctx context.Context) error {
+	return db.reader.QueryRowContext(ctx, `SELECT 1`).Scan(new(int))
+}
+
+// IsUniqueViolation implements sqlstore.Engine.
+func (db *DB) IsUniqueViolation(err error) bool {
+	var e *sqlite.Error
+	return errors.As(err, &e) && (e.Code() == sqlite3.SQLITE_CONSTRAINT_UNIQUE || e.Code() == sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY)
+}
+
+// IsUnavailable implements sqlstore.Engine: a lock held past busy_timeout.
+func (db *DB) IsUnavailable(err error) bool {
+	var e *sqlite.Error
+	return errors.As(err, &e) && (e.Code()&0xff == sqlite3.SQLITE_BUSY || e.Code()&0xff == sqlite3.SQLITE_LOCKED)
+}
+
+// Close implements sqlstore.Engine.
+func (db *DB) Close() error {
+	return errors.Join(db.reader.Close(), db.writer.Close())
+}

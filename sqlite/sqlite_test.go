@@ -1,0 +1,26 @@
+package sqlite_test
+
+import (
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/velro-ai/velro"
+	"github.com/velro-ai/velro/sqlite"
+	"github.com/velro-ai/velro/sqlstore"
+	"github.com/velro-ai/velro/storetest"
+)
+
+func TestConformance(t *testing.T) {
+	storetest.Run(t, func(t testing.TB, timeout time.Duration) velro.Store {
+		db, err := sqlite.Open(t.Context(), filepath.Join(t.TempDir(), "velro.db"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { db.Close() })
+		if err := db.Migrate(t.Context()); err != nil {
+			t.Fatal(err)
+		}
+		return sqlstore.New(db, timeout)
+	})
+}

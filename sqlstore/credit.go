@@ -1,0 +1,77 @@
+package sqlstore
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/velro-ai/velro"
+)
+
+var _ velro.CreditStore = (*Store)(nil)
+
+const creditColumns = `id, user_id, transaction_type, amount, balance_after, description, generation_id, created_at`
+
+// addCredits is the one place credits move: it changes the balance by a
+// signed amount with a conditional update that never lets it go below zero,
+// and writes the ledger entry in the same transaction. EPAYMENT when the
+// balance does not cover a negative amount.
+func addCredits(ctx context.Context, tx Querier, userID uuid.UUID, kind string, amount int64,
+	description string, generationID *uuid.UUID, now time.Time) (*velro.CreditTransaction, error) {
+	entry := &velro.CreditTransaction{ID: velro.NewID(), UserID: userID, Type: kind, Amount: amount,
+		Description: description, GenerationID: generationID, CreatedAt: now}
+	err := tx.QueryRow(ctx, `UPDATE users SET credits_balance = credits_balance + $2
+		WHERE id = $1 AND credits_balance + $2 >= 0 RETURNING credits_balance`, userID, amount).Scan(&entry.BalanceAfter)
+	if errors.Is(err, ErrNoRows) {
+		return nil, velro.Errorf(velro.EPAYMENT, "Insufficient credits.")
+	} else if err != nil {
+		return nil, err
+	}
+	_, err = tx.Exec(ctx, `INSERT INTO credit_transactions (`+creditColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+		entry.ID, userID, kind, amount, entry.BalanceAfter, description, uuidOrNil(generationID), now)
+	return entry, err
+}
+
+// uuidOrNil passes a nil *uuid.UUID as SQL NULL.
+func uuidOrNil(id *uuid.UUID) any {
+	if id == nil {
+		return nil
+	}
+	return *id
+}
+
+// ListCreditTransactions implements velro.CreditStore.
+func (s *Store) ListCreditTransactions(ctx context.Context, userID uuid.UUID, page velro.Page) (list []*velro.CreditTransaction, total int, err error) {
+	err = s.read(ctx, func(ctx context.Context, q Querier) error {
+		if err := q.QueryRow(ctx, `SELECT count(*) FROM credit_transactions WHERE user_id = $1`, userID).Scan(&total); err != nil {
+			return err
+		}
+		rows, err := q.Query(ctx, `SELECT `+creditColumns+` FROM credit_transactions WHERE user_id = $1
+			ORDER BY created_at DESC, id DESC LIMIT $2 OFFSET $3`, userID, page.Limit, page.Offset)
+		if err != nil {
+			return err
+		}
+		list, err = collect(rows, func(r Row) (*velro.CreditTransaction, error) {
+			var t velro.CreditTransaction
+			var gen uuid.NullUUID
+			if err := r.Scan(&t.ID, &t.UserID, &t.Type, &t.Amount, &t.BalanceAfter, &t.Description, &gen, utc{&t.CreatedAt}); err != nil {
+				return nil, err
+			}
+			if gen.Valid {
+				t.GenerationID = &gen.UUID
+			}
+			return &t, nil
+		})
+		return err
+	})
+	return list, total, err
+}
+
+// LedgerSum implements velro.CreditStore.
+func (s *Store) LedgerSum(ctx context.Context, userID uuid.UUID) (sum int64, err error) {
+	err = s.read(ctx, func(ctx context.Context, q Querier) error {
+		return q.QueryRow(ctx, `SELECT CAST(COALESCE(SUM(amount), 0) AS BIGINT) FROM credit_transactions WHERE user_id = $1`, userID).Scan(&sum)
+	})
+	return sum, err
+}

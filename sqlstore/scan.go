@@ -1,0 +1,71 @@
+package sqlstore
+
+import (
+	"encoding/json"
+	"fmt"
+	"time"
+)
+
+// utc scans a timestamp into *t in UTC, whatever zone the driver used.
+type utc struct{ t *time.Time }
+
+func (d utc) Scan(src any) error {
+	switch v := src.(type) {
+	case time.Time:
+		*d.t = v.UTC()
+	case string:
+		return d.parse(v)
+	case []byte:
+		return d.parse(string(v))
+	default:
+		return fmt.Errorf("sqlstore: cannot scan %T into a time", src)
+	}
+	return nil
+}
+
+func (d utc) parse(s string) error {
+	t, err := time.Parse("2006-01-02 15:04:05.999999999-07:00", s)
+	if err != nil {
+		return err
+	}
+	*d.t = t.UTC()
+	return nil
+}
+
+// nullUTC scans a nullable timestamp into **t.
+type nullUTC struct{ t **time.Time }
+
+func (d nullUTC) Scan(src any) error {
+	if src == nil {
+		*d.t = nil
+		return nil
+	}
+	var t time.Time
+	if err := (utc{&t}).Scan(src); err != nil {
+		return err
+	}
+	*d.t = &t
+	return nil
+}
+
+// jsonValue scans a JSON column (jsonb or TEXT) into the value v points to.
+type jsonValue struct{ v any }
+
+func (d jsonValue) Scan(src any) error {
+	switch b := src.(type) {
+	case nil:
+		return nil
+	case string:
+		return json.Unmarshal([]byte(b), d.v)
+	case []byte:
+		return json.Unmarshal(b, d.v)
+	default:
+		return fmt.Errorf("sqlstore: cannot scan %T as JSON", src)
+	}
+}
+
+// jsonText encodes v for a JSON column; both engines accept JSON text.
+func jsonText(v any) (string, error) {
+	b, err := json.Marshal(v)
+	return string(b), err
+}

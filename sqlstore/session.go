@@ -1,0 +1,55 @@
+package sqlstore
+
+import (
+	"context"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/velro-ai/velro"
+)
+
+var _ velro.SessionStore = (*Store)(nil)
+
+// CreateSession implements velro.SessionStore.
+func (s *Store) CreateSession(ctx context.Context, sess *velro.Session) error {
+	return s.write(ctx, func(ctx context.Context, tx Querier) error {
+		_, err := tx.Exec(ctx, `INSERT INTO sessions (id, user_id, counter, created_at, refreshed_at)
+			VALUES ($1, $2, 0, $3, $4)`, sess.ID, sess.UserID, sess.CreatedAt, sess.RefreshedAt)
+		return err
+	})
+}
+
+// FindSession implements velro.SessionStore.
+func (s *Store) FindSession(ctx context.Context, id uuid.UUID) (sess *velro.Session, err error) {
+	err = s.read(ctx, func(ctx context.Context, q Querier) error {
+		var v velro.Session
+		err := q.QueryRow(ctx, `SELECT id, user_id, counter, created_at, refreshed_at, revoked_at
+			FROM sessions WHERE id = $1`, id).
+			Scan(&v.ID, &v.UserID, &v.Counter, utc{&v.CreatedAt}, utc{&v.RefreshedAt}, nullUTC{&v.RevokedAt})
+		if err != nil {
+			return notFound(err, "Session")
+		}
+		sess = &v
+		return nil
+	})
+	return sess, err
+}
+
+// RotateSession implements velro.SessionStore.
+func (s *Store) RotateSession(ctx context.Context, id uuid.UUID, from int64, now time.Time) (rotated bool, err error) {
+	err = s.write(ctx, func(ctx context.Context, tx Querier) error {
+		n, err := tx.Exec(ctx, `UPDATE sessions SET counter = counter + 1, refreshed_at = $3
+			WHERE id = $1 AND counter = $2 AND revoked_at IS NULL`, id, from, now)
+		rotated = n == 1
+		return err
+	})
+	return rotated, err
+}
+
+// RevokeSession implements velro.SessionStore.
+func (s *Store) RevokeSession(ctx context.Context, id uuid.UUID, now time.Time) error {
+	return s.write(ctx, func(ctx context.Context, tx Querier) error {
+		_, err := tx.Exec(ctx, `UPDATE sessions SET revoked_at = $2 WHERE id = $1 AND revoked_at IS NULL`, id, now)
+		return err
+	})
+}

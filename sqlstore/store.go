@@ -1,0 +1,75 @@
+package sqlstore
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/velro-ai/velro"
+)
+
+// DefaultTimeout bounds every database call that has no other deadline.
+const DefaultTimeout = 2 * time.Second
+
+// Store implements Velro's store interfaces on an Engine.
+type Store struct {
+	engine  Engine
+	timeout time.Duration
+}
+
+// New returns a Store whose every call is bounded by timeout (DefaultTimeout
+// when zero).
+func New(engine Engine, timeout time.Duration) *Store {
+	if timeout <= 0 {
+		timeout = DefaultTimeout
+	}
+	return &Store{engine: engine, timeout: timeout}
+}
+
+// Engine returns the engine the store runs on.
+func (s *Store) Engine() Engine { return s.engine }
+
+// Ping checks that the database answers within the store's deadline.
+func (s *Store) Ping(ctx context.Context) error {
+	ctx, cancel := context.WithTimeout(ctx, s.timeout)
+	defer cancel()
+	return s.mapError(ctx, s.engine.Ping(ctx))
+}
+
+// read runs fn on the reader under the store's deadline.
+func (s *Store) read(ctx context.Context, fn func(ctx context.Context, q Querier) error) error {
+	ctx, cancel := context.WithTimeout(ctx, s.timeout)
+	defer cancel()
+	return s.mapError(ctx, fn(ctx, s.engine.Reader()))
+}
+
+// write runs fn in one write transaction under the store's deadline.
+func (s *Store) write(ctx context.Context, fn func(ctx context.Context, tx Querier) error) error {
+	ctx, cancel := context.WithTimeout(ctx, s.timeout)
+	defer cancel()
+	return s.mapError(ctx, s.engine.InTx(ctx, func(tx Querier) error { return fn(ctx, tx) }))
+}
+
+// mapError turns a timed-out or unreachable database into EUNAVAILABLE, so
+// clients see 503 instead of a hang or a 500. Application errors pass.
+func (s *Store) mapError(ctx context.Context, err error) error {
+	var appErr *velro.Error
+	switch {
+	case err == nil:
+		return nil
+	case errors.As(err, &appErr):
+		return err
+	case ctx.Err() != nil || errors.Is(err, context.DeadlineExceeded) || s.engine.IsUnavailable(err):
+		return &velro.Error{Code: velro.EUNAVAILABLE, Message: "The database is not answering; try again shortly."}
+	}
+	return fmt.Errorf("sqlstore %s: %w", s.engine.Name(), err)
+}
+
+// notFound maps ErrNoRows to an ENOTFOUND error about what.
+func notFound(err error, what string) error {
+	if errors.Is(err, ErrNoRows) {
+		return velro.Errorf(velro.ENOTFOUND, "%s not found.", what)
+	}
+	return err
+}

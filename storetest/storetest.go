@@ -1,0 +1,50 @@
+// Package storetest is the conformance suite every velro.Store must pass,
+// run against each engine by that engine's tests (in the manner of River's
+// riverdrivertest): one suite, the same expectations everywhere.
+package storetest
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/velro-ai/velro"
+)
+
+// Opener returns a fresh, migrated, empty store whose calls are bounded by
+// timeout, closed when the test ends.
+type Opener func(t testing.TB, timeout time.Duration) velro.Store
+
+// Run runs the whole suite.
+func Run(t *testing.T, open Opener) {
+	t.Run("Users", func(t *testing.T) { testUsers(t, open) })
+	t.Run("Sessions", func(t *testing.T) { testSessions(t, open) })
+	t.Run("Secrets", func(t *testing.T) { testSecrets(t, open) })
+	t.Run("Ledger", func(t *testing.T) { testLedger(t, open) })
+	t.Run("Deadline", func(t *testing.T) { testDeadline(t, open) })
+}
+
+func ctx(t testing.TB) context.Context { return t.Context() }
+
+// wantCode fails unless err carries the application error code.
+func wantCode(t testing.TB, err error, code string) {
+	t.Helper()
+	if got := velro.ErrorCode(err); got != code {
+		t.Fatalf("error code = %q (%v), want %q", got, err, code)
+	}
+}
+
+func must(t testing.TB, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// NewUser creates a user with the given email and returns it.
+func NewUser(t testing.TB, s velro.Store, email string) *velro.User {
+	t.Helper()
+	u := &velro.User{ID: velro.NewID(), Email: email, PasswordHash: "$argon2id$test", Role: velro.RoleUser}
+	must(t, s.CreateUser(ctx(t), u))
+	return u
+}

@@ -1,0 +1,93 @@
+package storetest
+
+import (
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/velro-ai/velro"
+)
+
+func testUsers(t *testing.T, open Opener) {
+	s := open(t, 0)
+
+	u := &velro.User{ID: velro.NewID(), Email: "Ada@Example.COM", PasswordHash: "$argon2id$x", FullName: "Ada", Role: velro.RoleUser}
+	must(t, s.CreateUser(ctx(t), u))
+	if u.Email != "ada@example.com" || u.CreditsBalance != velro.WelcomeCredits || u.CreatedAt.IsZero() {
+		t.Fatalf("created user = %+v", u)
+	}
+
+	got, err := s.FindUserByEmail(ctx(t), "ADA@example.com")
+	must(t, err)
+	if got.ID != u.ID || got.PasswordHash != u.PasswordHash || got.FullName != "Ada" ||
+		got.CreditsBalance != velro.WelcomeCredits || !got.CreatedAt.Equal(u.CreatedAt) || got.CreatedAt.Location() != time.UTC {
+		t.Fatalf("found by email = %+v, want %+v", got, u)
+	}
+	got, err = s.FindUserByID(ctx(t), u.ID)
+	must(t, err)
+	if got.Email != u.Email {
+		t.Fatalf("found by id = %+v", got)
+	}
+
+	dup := &velro.User{ID: velro.NewID(), Email: "ada@EXAMPLE.com", PasswordHash: "x", Role: velro.RoleUser}
+	wantCode(t, s.CreateUser(ctx(t), dup), velro.ECONFLICT)
+	_, err = s.FindUserByID(ctx(t), dup.ID)
+	wantCode(t, err, velro.ENOTFOUND)
+	_, err = s.FindUserByEmail(ctx(t), "nobody@example.com")
+	wantCode(t, err, velro.ENOTFOUND)
+
+	name, avatar := "Ada Lovelace", "https://example.com/a.png"
+	upd, err := s.UpdateUser(ctx(t), u.ID, velro.UserUpdate{FullName: &name})
+	must(t, err)
+	if upd.FullName != name || upd.AvatarURL != "" || upd.CreditsBalance != velro.WelcomeCredits {
+		t.Fatalf("after name update = %+v", upd)
+	}
+	admin := velro.RoleAdmin
+	upd, err = s.UpdateUser(ctx(t), u.ID, velro.UserUpdate{AvatarURL: &avatar, Role: &admin})
+	must(t, err)
+	if upd.FullName != name || upd.AvatarURL != avatar || upd.Role != velro.RoleAdmin || upd.UpdatedAt.Before(upd.CreatedAt) {
+		t.Fatalf("after avatar update = %+v", upd)
+	}
+	_, err = s.UpdateUser(ctx(t), uuid.New(), velro.UserUpdate{FullName: &name})
+	wantCode(t, err, velro.ENOTFOUND)
+}
+
+func testSessions(t *testing.T, open Opener) {
+	s := open(t, 0)
+	u := NewUser(t, s, "sess@example.com")
+	now := velro.Now()
+	sess := &velro.Session{ID: velro.NewID(), UserID: u.ID, CreatedAt: now, RefreshedAt: now}
+	must(t, s.CreateSession(ctx(t), sess))
+
+	got, err := s.FindSession(ctx(t), sess.ID)
+	must(t, err)
+	if got.UserID != u.ID || got.Counter != 0 || got.Revoked() || !got.CreatedAt.Equal(now) {
+		t.Fatalf("found session = %+v", got)
+	}
+	_, err = s.FindSession(ctx(t), uuid.New())
+	wantCode(t, err, velro.ENOTFOUND)
+
+	later := now.Add(time.Second)
+	ok, err := s.RotateSession(ctx(t), sess.ID, 0, later)
+	must(t, err)
+	if !ok {
+		t.Fatal("first rotation from 0 did not happen")
+	}
+	if ok, _ := s.RotateSession(ctx(t), sess.ID, 0, later); ok {
+		t.Fatal("a second rotation from the same counter happened")
+	}
+	got, _ = s.FindSession(ctx(t), sess.ID)
+	if got.Counter != 1 || !got.RefreshedAt.Equal(later) {
+		t.Fatalf("after rotation = %+v", got)
+	}
+
+	must(t, s.RevokeSession(ctx(t), sess.ID, later))
+	must(t, s.RevokeSession(ctx(t), sess.ID, later.Add(time.Second))) // idempotent
+	got, _ = s.FindSession(ctx(t), sess.ID)
+	if !got.Revoked() || !got.RevokedAt.Equal(later) {
+		t.Fatalf("after revoke = %+v", got)
+	}
+	if ok, _ := s.RotateSession(ctx(t), sess.ID, 1, later); ok {
+		t.Fatal("a revoked session rotated")
+	}
+}
