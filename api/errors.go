@@ -1,0 +1,144 @@
+package api
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/danielgtaylor/huma/v2"
+	"github.com/velro-ai/velro"
+)
+
+// errorBody is API.md's error body. It is also huma's error type, so
+// validation, body-size and routing failures speak the same shape.
+type errorBody struct {
+	Detail    string             `json:"detail"`
+	Code      string             `json:"error"`
+	RequestID string             `json:"request_id"`
+	Errors    []velro.FieldError `json:"errors,omitempty"`
+
+	status  int
+	headers http.Header
+}
+
+func (e *errorBody) Error() string  { return e.Detail }
+func (e *errorBody) GetStatus() int { return e.status }
+
+// statusOf maps application error codes to HTTP statuses.
+var statusOf = map[string]int{
+	velro.EBADREQUEST:   http.StatusBadRequest,
+	velro.EINVALID:      http.StatusUnprocessableEntity,
+	velro.EUNAUTHORIZED: http.StatusUnauthorized,
+	velro.EFORBIDDEN:    http.StatusForbidden,
+	velro.ENOTFOUND:     http.StatusNotFound,
+	velro.ECONFLICT:     http.StatusConflict,
+	velro.EPAYMENT:      http.StatusPaymentRequired,
+	velro.ERATELIMIT:    http.StatusTooManyRequests,
+	velro.EUNAVAILABLE:  http.StatusServiceUnavailable,
+	velro.EPROVIDER:     http.StatusServiceUnavailable,
+	velro.EINTERNAL:     http.StatusInternalServerError,
+}
+
+// codeOf names the errors the HTTP layer itself raises.
+func codeOf(status int) string {
+	switch status {
+	case http.StatusMethodNotAllowed:
+		return "method_not_allowed"
+	case http.StatusRequestEntityTooLarge:
+		return "request_too_large"
+	case http.StatusUnsupportedMediaType:
+		return "unsupported_media_type"
+	case http.StatusNotAcceptable:
+		return "not_acceptable"
+	}
+	for code, s := range statusOf {
+		if s == status && code != velro.EPROVIDER {
+			return code
+		}
+	}
+	return strings.ToLower(strings.ReplaceAll(http.StatusText(status), " ", "_"))
+}
+
+// newError builds the error response for err: application errors keep
+// their code and message; anything else is a 500 whose cause is logged,
+// not shown.
+func newError(r requestInfo, log *slog.Logger, err error) *errorBody {
+	var appErr *velro.Error
+	if !errors.As(err, &appErr) {
+		log.Error("internal error", "request_id", r.id, "error", err)
+		appErr = &velro.Error{Code: velro.EINTERNAL, Message: "Internal error."}
+	}
+	body := &errorBody{Detail: appErr.Message, Code: appErr.Code, RequestID: r.id, Errors: appErr.Fields,
+		status: statusOf[appErr.Code], headers: http.Header{}}
+	if body.status == 0 {
+		body.status = http.StatusInternalServerError
+	}
+	switch body.status {
+	case http.StatusUnauthorized:
+		body.headers.Set("WWW-Authenticate", `Bearer realm="api"`)
+	case http.StatusTooManyRequests:
+		secs := int(appErr.RetryAfter.Seconds() + 0.999)
+		body.headers.Set("Retry-After", strconv.Itoa(max(1, secs)))
+	}
+	return body
+}
+
+// installHumaErrors makes huma build errorBody values. Handler errors reach
+// it as the 500 fallback; they carry their own code. It is called just
+// before huma writes the error, so it sets the error's headers too.
+func installHumaErrors(log *slog.Logger) {
+	huma.NewErrorWithContext = func(ctx huma.Context, status int, msg string, errs ...error) huma.StatusError {
+		body := humaError(ctx, log, status, msg, errs)
+		for k, values := range body.headers {
+			for _, v := range values {
+				ctx.SetHeader(k, v)
+			}
+		}
+		return body
+	}
+}
+
+// humaError builds the body of an error huma raises (validation, body size,
+// content type) or of a handler error that reached huma's 500 fallback.
+func humaError(ctx huma.Context, log *slog.Logger, status int, msg string, errs []error) *errorBody {
+	info := requestInfoFrom(ctx.Context())
+	for _, err := range errs {
+		var appErr *velro.Error
+		if errors.As(err, &appErr) {
+			return newError(info, log, appErr)
+		}
+	}
+	if status >= 500 {
+		return newError(info, log, fmt.Errorf("%s: %w", msg, errors.Join(errs...)))
+	}
+	appErr := &velro.Error{Code: codeOf(status), Message: msg}
+	for _, err := range errs {
+		var d *huma.ErrorDetail
+		if errors.As(err, &d) {
+			field := strings.TrimPrefix(strings.TrimPrefix(d.Location, "body."), "body")
+			if field == "" {
+				field = "body"
+			}
+			appErr.Fields = append(appErr.Fields, velro.FieldError{Field: field, Message: d.Message})
+		} else if err != nil {
+			appErr.Fields = append(appErr.Fields, velro.FieldError{Field: "request", Message: err.Error()})
+		}
+	}
+	if len(appErr.Fields) > 0 {
+		first := appErr.Fields[0]
+		appErr.Message = fmt.Sprintf("%s: %s: %s", capitalize(msg), first.Field, first.Message)
+	}
+	body := newError(info, log, appErr)
+	body.status = status
+	return body
+}
+
+func capitalize(s string) string {
+	if s == "" {
+		return s
+	}
+	return strings.ToUpper(s[:1]) + s[1:]
+}

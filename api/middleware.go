@@ -1,0 +1,167 @@
+package api
+
+import (
+	"context"
+	"encoding/json"
+	"log/slog"
+	"net"
+	"net/http"
+	"runtime/debug"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/rs/cors"
+)
+
+// requestInfo is what every layer below the middleware may need to know of
+// the request.
+type requestInfo struct {
+	id       string
+	clientIP string
+}
+
+type requestInfoKey struct{}
+
+func requestInfoFrom(ctx context.Context) requestInfo {
+	info, _ := ctx.Value(requestInfoKey{}).(requestInfo)
+	return info
+}
+
+// withCORS allows the configured browser origins. It is the outermost
+// layer, so error responses carry CORS headers too.
+func withCORS(origins []string, next http.Handler) http.Handler {
+	if len(origins) == 0 {
+		return next
+	}
+	return cors.New(cors.Options{
+		AllowedOrigins:   origins,
+		AllowedMethods:   []string{http.MethodGet, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete},
+		AllowedHeaders:   []string{"Authorization", "Content-Type", "Idempotency-Key", "X-Request-ID"},
+		ExposedHeaders:   []string{"X-Request-ID", "Retry-After", "WWW-Authenticate"},
+		AllowCredentials: true,
+		MaxAge:           600,
+	}).Handler(next)
+}
+
+// withBasics gives every request an id, security headers, an access-log
+// line, panic recovery and JSON bodies for the router's own errors.
+func withBasics(log *slog.Logger, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		info := requestInfo{id: requestID(r.Header.Get("X-Request-ID")), clientIP: clientIP(r)}
+		h := w.Header()
+		h.Set("X-Request-ID", info.id)
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("X-Frame-Options", "DENY")
+		h.Set("Referrer-Policy", "no-referrer")
+		h.Set("Content-Security-Policy", "frame-ancestors 'none'")
+		if strings.HasPrefix(r.URL.Path, "/api/") {
+			h.Set("Cache-Control", "no-store")
+		}
+		rec := &recorder{ResponseWriter: w, info: info}
+		defer func() {
+			if v := recover(); v != nil {
+				if v == http.ErrAbortHandler {
+					panic(v)
+				}
+				log.Error("panic", "request_id", info.id, "panic", v, "stack", string(debug.Stack()))
+				if !rec.wroteHeader {
+					writeJSONError(rec, newError(info, log, errPanic))
+				}
+			}
+			log.LogAttrs(r.Context(), slog.LevelInfo, "request",
+				slog.String("request_id", info.id),
+				slog.String("method", r.Method),
+				slog.String("path", r.URL.Path),
+				slog.Int("status", rec.status),
+				slog.Int64("bytes", rec.bytes),
+				slog.Float64("duration_ms", float64(time.Since(start).Microseconds())/1000),
+				slog.String("client_ip", info.clientIP),
+			)
+		}()
+		next.ServeHTTP(rec, r.WithContext(context.WithValue(r.Context(), requestInfoKey{}, info)))
+	})
+}
+
+var errPanic = &panicError{}
+
+type panicError struct{}
+
+func (*panicError) Error() string { return "handler panicked" }
+
+// requestID echoes a sane client-supplied id or makes one.
+func requestID(given string) string {
+	if n := len(given); n > 0 && n <= 128 && strings.Trim(given, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.:") == "" {
+		return given
+	}
+	return uuid.NewString()
+}
+
+// clientIP is the peer address. Velro does not trust X-Forwarded-For: a
+// client could forge it to dodge login throttling.
+func clientIP(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
+}
+
+// recorder captures status and size for the access log, and turns the
+// plain-text errors of net/http's router (404, 405) into JSON error bodies.
+type recorder struct {
+	http.ResponseWriter
+	info        requestInfo
+	status      int
+	bytes       int64
+	wroteHeader bool
+	discard     bool
+}
+
+func (w *recorder) WriteHeader(code int) {
+	if w.wroteHeader {
+		return
+	}
+	if code >= 400 && strings.HasPrefix(w.Header().Get("Content-Type"), "text/plain") {
+		w.discard = true
+		writeJSONError(w.ResponseWriter, &errorBody{Detail: http.StatusText(code), Code: codeOf(code), RequestID: w.info.id, status: code})
+		w.status, w.wroteHeader = code, true
+		return
+	}
+	w.status, w.wroteHeader = code, true
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *recorder) Write(b []byte) (int, error) {
+	if !w.wroteHeader {
+		w.WriteHeader(http.StatusOK)
+	}
+	if w.discard {
+		return len(b), nil
+	}
+	n, err := w.ResponseWriter.Write(b)
+	w.bytes += int64(n)
+	return n, err
+}
+
+// Unwrap lets http.ResponseController reach Flush and deadlines.
+func (w *recorder) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+// Flush keeps streaming responses (SSE) streaming.
+func (w *recorder) Flush() {
+	if f, ok := w.ResponseWriter.(http.Flusher); ok {
+		f.Flush()
+	}
+}
+
+func writeJSONError(w http.ResponseWriter, e *errorBody) {
+	h := w.Header()
+	h.Del("Content-Length")
+	h.Set("Content-Type", "application/json")
+	for k, v := range e.headers {
+		h[k] = v
+	}
+	w.WriteHeader(e.status)
+	json.NewEncoder(w).Encode(e)
+}

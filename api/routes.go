@@ -1,0 +1,62 @@
+package api
+
+import (
+	"net/http"
+	"strings"
+
+	"github.com/danielgtaylor/huma/v2"
+)
+
+// addRoutes maps the whole API.
+func addRoutes(mux *http.ServeMux, api huma.API, cfg Config) {
+	api.UseMiddleware(authenticate(api, cfg.Auth))
+
+	// Health, docs, keys (public).
+	huma.Register(api, op("GET", "/health", "Liveness", "health"), handleHealth())
+	huma.Register(api, op("GET", "/api/v1/health", "Liveness", "health"), handleHealth())
+	huma.Register(api, op("GET", "/health/ready", "Readiness: the database answers", "health"), handleReady(cfg.Dependencies))
+	huma.Register(api, op("GET", "/.well-known/jwks.json", "Public keys that verify access tokens", "auth"), handleJWKS(cfg.Auth))
+	if cfg.Metrics != nil {
+		mux.Handle("GET /metrics", cfg.Metrics)
+	}
+
+	// Auth.
+	huma.Register(api, created(op("POST", "/api/v1/auth/register", "Create an account", "auth")), handleRegister(cfg.Auth))
+	huma.Register(api, op("POST", "/api/v1/auth/login", "Log in with email and password", "auth"), handleLogin(cfg.Auth))
+	huma.Register(api, op("POST", "/api/v1/auth/refresh", "Rotate a refresh token", "auth"), handleRefresh(cfg.Auth))
+	huma.Register(api, secured(op("POST", "/api/v1/auth/logout", "End this session", "auth")), handleLogout(cfg.Auth))
+	huma.Register(api, secured(op("GET", "/api/v1/auth/me", "The caller's account", "auth")), handleMe(cfg.Store))
+
+	// User and credits.
+	huma.Register(api, secured(op("GET", "/api/v1/user/profile", "The caller's profile", "user")), handleMe(cfg.Store))
+	huma.Register(api, secured(op("PUT", "/api/v1/user/profile", "Update the caller's profile", "user")), handleUpdateProfile(cfg.Store))
+	huma.Register(api, secured(op("GET", "/api/v1/user/credits", "The caller's credit balance", "credits")), handleUserCredits(cfg.Store))
+	huma.Register(api, secured(op("GET", "/api/v1/credits/balance", "The caller's credit balance", "credits")), handleBalance(cfg.Store))
+	huma.Register(api, secured(op("GET", "/api/v1/credits/transactions", "The caller's credit ledger, newest first", "credits")), handleTransactions(cfg.Store))
+}
+
+// op declares an operation; its id is derived from method and path, as in
+// "post-api-v1-auth-login" or "get-api-v1-projects-by-id".
+func op(method, path, summary, tag string) huma.Operation {
+	id := strings.NewReplacer("/{", "-by-", "}", "", "/", "-", ".", "").Replace(path)
+	return huma.Operation{
+		OperationID: strings.ToLower(method) + id,
+		Method:      method,
+		Path:        path,
+		Summary:     summary,
+		Tags:        []string{tag},
+	}
+}
+
+// secured marks an operation as needing a bearer token.
+func secured(o huma.Operation) huma.Operation {
+	o.Security = []map[string][]string{{"bearer": {}}}
+	o.Errors = append(o.Errors, http.StatusUnauthorized)
+	return o
+}
+
+// created makes 201 the success status.
+func created(o huma.Operation) huma.Operation {
+	o.DefaultStatus = http.StatusCreated
+	return o
+}

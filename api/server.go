@@ -1,0 +1,57 @@
+// Package api is Velro's HTTP interface: routes.go maps the whole API, one
+// file per area holds its handlers, and huma derives /openapi.json and
+// /docs from the same declarations that validate requests.
+package api
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"sync"
+
+	"github.com/danielgtaylor/huma/v2"
+	"github.com/danielgtaylor/huma/v2/adapters/humago"
+	"github.com/velro-ai/velro"
+	"github.com/velro-ai/velro/auth"
+)
+
+// Dependency is something /health/ready checks. A required one that fails
+// makes the instance not ready; an optional one only degrades it.
+type Dependency struct {
+	Name     string
+	Required bool
+	Ping     func(ctx context.Context) error
+}
+
+// Config holds the server's dependencies.
+type Config struct {
+	Log          *slog.Logger
+	Store        velro.Store
+	Auth         *auth.Service
+	Dependencies []Dependency
+	CORSOrigins  []string
+	// Metrics serves /metrics (Prometheus text format).
+	Metrics http.Handler
+}
+
+var installErrorsOnce sync.Once
+
+// NewServer returns the whole API as one handler.
+func NewServer(cfg Config) http.Handler {
+	installErrorsOnce.Do(func() { installHumaErrors(cfg.Log) })
+	mux := http.NewServeMux()
+	api := humago.New(mux, humaConfig())
+	addRoutes(mux, api, cfg)
+	return withCORS(cfg.CORSOrigins, withBasics(cfg.Log, mux))
+}
+
+func humaConfig() huma.Config {
+	c := huma.DefaultConfig("Velro API", velro.Version)
+	c.Info.Description = "Backend of the Velro AI creative platform. The contract is API.md."
+	c.AllowAdditionalPropertiesByDefault = true // API.md: unknown JSON fields are ignored
+	c.CreateHooks = nil                          // no $schema links in responses
+	c.Components.SecuritySchemes = map[string]*huma.SecurityScheme{
+		"bearer": {Type: "http", Scheme: "bearer", BearerFormat: "JWT"},
+	}
+	return c
+}

@@ -1,0 +1,383 @@
+// Package auth is Velro's authentication: argon2id password hashing,
+// sessions with rotating refresh tokens, EdDSA access tokens verified in
+// process, and throttling of password guessing.
+package auth
+
+import (
+	"context"
+	"crypto/rand"
+	"sync/atomic"
+	"log/slog"
+	"net/mail"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/maypok86/otter/v2"
+	"github.com/velro-ai/velro"
+	"github.com/velro-ai/velro/bus"
+)
+
+const refreshKeySecret = "refresh_hmac_key"
+
+// Principal is the caller an access token speaks for.
+type Principal struct {
+	UserID    uuid.UUID
+	SessionID uuid.UUID
+}
+
+// Result is what a successful register, login or refresh hands back.
+type Result struct {
+	User         *velro.User
+	AccessToken  string
+	RefreshToken string
+	ExpiresIn    time.Duration
+}
+
+// Config tunes the Service; zero values take the defaults.
+type Config struct {
+	// AdminEmails get role admin at registration and login.
+	AdminEmails []string
+	// RefreshGrace is how long the refresh token just rotated out still
+	// works (parallel tabs, a lost response). Default 10 s.
+	RefreshGrace time.Duration
+	// Hasher defaults to the OWASP parameters, GOMAXPROCS hashes at a time.
+	Hasher *Hasher
+	// PerAccountClient and PerClient count failed logins; default
+	// in-memory limiters with DefaultLoginLimits.
+	PerAccountClient, PerClient Limiter
+	// Bus spreads session revocations; default in-process only.
+	Bus velro.Bus
+	Log *slog.Logger
+}
+
+// Service implements the authentication endpoints.
+type Service struct {
+	store    velro.Store
+	hasher   *Hasher
+	tokens   *Tokens
+	refresh  refreshCodec
+	sessions *otter.Cache[uuid.UUID, sessionState]
+	flushes  atomic.Uint64 // bumped by every flush, so racing fills can tell
+	admins   map[string]bool
+	grace    time.Duration
+	perPair  Limiter
+	perIP    Limiter
+	bus      velro.Bus
+	log      *slog.Logger
+	now      func() time.Time
+}
+
+// sessionState is what request authentication needs to know of a session.
+type sessionState struct {
+	userID  uuid.UUID
+	revoked bool
+}
+
+// NewService loads the shared keys (creating them on first start) and
+// subscribes to session revocations on the bus.
+func NewService(ctx context.Context, store velro.Store, cfg Config) (*Service, error) {
+	tokens, err := NewTokens(ctx, store)
+	if err != nil {
+		return nil, err
+	}
+	refreshKey, err := store.Secret(ctx, refreshKeySecret, func() ([]byte, error) {
+		key := make([]byte, 32)
+		rand.Read(key)
+		return key, nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	s := &Service{
+		store:   store,
+		hasher:  cfg.Hasher,
+		tokens:  tokens,
+		refresh: refreshCodec{key: refreshKey},
+		sessions: otter.Must(&otter.Options[uuid.UUID, sessionState]{
+			MaximumSize: 100_000,
+			// Revocations arrive on the bus; the expiry bounds how long a
+			// missed one could matter.
+			ExpiryCalculator: otter.ExpiryWriting[uuid.UUID, sessionState](time.Minute),
+		}),
+		admins:  map[string]bool{},
+		grace:   cfg.RefreshGrace,
+		perPair: cfg.PerAccountClient,
+		perIP:   cfg.PerClient,
+		bus:     cfg.Bus,
+		log:     cfg.Log,
+		now:     time.Now,
+	}
+	for _, e := range cfg.AdminEmails {
+		if e = strings.ToLower(strings.TrimSpace(e)); e != "" {
+			s.admins[e] = true
+		}
+	}
+	if s.hasher == nil {
+		s.hasher = NewHasher(OWASPParams, 0, 5*time.Second)
+	}
+	if s.grace <= 0 {
+		s.grace = 10 * time.Second
+	}
+	if s.perPair == nil {
+		s.perPair = NewMemoryLimiter(DefaultLoginLimits.PerAccountClient, DefaultLoginLimits.Window)
+	}
+	if s.perIP == nil {
+		s.perIP = NewMemoryLimiter(DefaultLoginLimits.PerClient, DefaultLoginLimits.Window)
+	}
+	if s.log == nil {
+		s.log = slog.New(slog.DiscardHandler)
+	}
+	if s.bus == nil {
+		s.bus = new(bus.Local)
+	}
+	s.bus.Subscribe(s.apply)
+	return s, nil
+}
+
+// Tokens returns the access-token signer (for the JWKS endpoint).
+func (s *Service) Tokens() *Tokens { return s.tokens }
+
+// apply updates the session cache from a bus event. A revoked session is
+// kept as a tombstone rather than dropped, so a fill that read the session
+// before the revocation cannot bring it back (fills never overwrite).
+func (s *Service) apply(ev velro.Event) {
+	if ev.Flush {
+		s.flushes.Add(1)
+		s.sessions.InvalidateAll()
+	}
+	for _, id := range ev.Sessions {
+		s.sessions.Set(id, sessionState{revoked: true})
+	}
+}
+
+var errBadCredentials = &velro.Error{Code: velro.EUNAUTHORIZED, Message: "Invalid email or password"}
+
+// Register creates an account with the welcome credits and logs it in.
+func (s *Service) Register(ctx context.Context, email, password, fullName string) (*Result, error) {
+	email, err := normalizeEmail(email)
+	if err != nil {
+		return nil, err
+	}
+	if err := ValidatePassword(password); err != nil {
+		return nil, err
+	}
+	fullName = strings.TrimSpace(fullName)
+	if len([]rune(fullName)) > 100 {
+		return nil, velro.Invalid("full_name", "must be at most 100 characters")
+	}
+	// Hash before touching the database: no connection is held meanwhile.
+	hash, err := s.hasher.Hash(ctx, password)
+	if err != nil {
+		return nil, err
+	}
+	u := &velro.User{ID: velro.NewID(), Email: email, PasswordHash: hash, FullName: fullName, Role: velro.RoleUser}
+	if s.admins[email] {
+		u.Role = velro.RoleAdmin
+	}
+	if err := s.store.CreateUser(ctx, u); err != nil {
+		return nil, err
+	}
+	return s.startSession(ctx, u)
+}
+
+// Login checks the password and starts a session. Failures are counted per
+// account and client address and per client address; past the limits the
+// caller gets ERATELIMIT with a RetryAfter.
+func (s *Service) Login(ctx context.Context, email, password, clientAddr string) (*Result, error) {
+	email = strings.ToLower(strings.TrimSpace(email))
+	// Client addresses hold no spaces, so the pair key is unambiguous.
+	pairKey, ipKey := "pair "+clientAddr+" "+email, "client "+clientAddr
+	if err := s.throttled(ctx, pairKey, ipKey); err != nil {
+		return nil, err
+	}
+	u, err := s.store.FindUserByEmail(ctx, email)
+	phc := ""
+	switch velro.ErrorCode(err) {
+	case "":
+		phc = u.PasswordHash
+	case velro.ENOTFOUND: // verify against the dummy hash: same time either way
+	default:
+		return nil, err
+	}
+	ok, err := s.hasher.Verify(ctx, phc, password)
+	if err != nil {
+		return nil, err
+	}
+	if !ok {
+		s.limiterCall(ctx, s.perPair.Fail, pairKey)
+		s.limiterCall(ctx, s.perIP.Fail, ipKey)
+		return nil, errBadCredentials
+	}
+	s.limiterCall(ctx, s.perPair.Reset, pairKey)
+	if s.admins[email] && u.Role != velro.RoleAdmin {
+		admin := velro.RoleAdmin
+		if u, err = s.store.UpdateUser(ctx, u.ID, velro.UserUpdate{Role: &admin}); err != nil {
+			return nil, err
+		}
+	}
+	return s.startSession(ctx, u)
+}
+
+// throttled returns ERATELIMIT if any key must wait. A limiter that cannot
+// answer (Redis down) lets the attempt through: guessing stays bounded by
+// the hashing cost, and logins keep working.
+func (s *Service) throttled(ctx context.Context, keys ...string) error {
+	var wait time.Duration
+	for i, key := range keys {
+		l := s.perPair
+		if i > 0 {
+			l = s.perIP
+		}
+		w, err := l.Wait(ctx, key)
+		if err != nil {
+			s.log.WarnContext(ctx, "login limiter unavailable", "error", err)
+			continue
+		}
+		wait = max(wait, w)
+	}
+	if wait > 0 {
+		return &velro.Error{Code: velro.ERATELIMIT, Message: "Too many failed login attempts; try again later.", RetryAfter: wait}
+	}
+	return nil
+}
+
+func (s *Service) limiterCall(ctx context.Context, fn func(context.Context, string) error, key string) {
+	if err := fn(ctx, key); err != nil {
+		s.log.WarnContext(ctx, "login limiter unavailable", "error", err)
+	}
+}
+
+func (s *Service) startSession(ctx context.Context, u *velro.User) (*Result, error) {
+	now := velro.Now()
+	sess := &velro.Session{ID: velro.NewID(), UserID: u.ID, CreatedAt: now, RefreshedAt: now}
+	if err := s.store.CreateSession(ctx, sess); err != nil {
+		return nil, err
+	}
+	s.sessions.Set(sess.ID, sessionState{userID: u.ID})
+	return s.issue(u, sess.ID, 0)
+}
+
+func (s *Service) issue(u *velro.User, sessionID uuid.UUID, counter int64) (*Result, error) {
+	access, err := s.tokens.Issue(u.ID, sessionID)
+	if err != nil {
+		return nil, err
+	}
+	return &Result{User: u, AccessToken: access, RefreshToken: s.refresh.encode(sessionID, counter), ExpiresIn: AccessTokenTTL}, nil
+}
+
+var errBadRefresh = &velro.Error{Code: velro.EUNAUTHORIZED, Message: "Invalid or expired refresh token."}
+
+// Refresh rotates a refresh token. The current token moves the session's
+// counter on; the token rotated out just before still works within the
+// grace period and gets the current one (parallel tabs all succeed); any
+// older token is reuse of a stolen token and revokes the whole session.
+func (s *Service) Refresh(ctx context.Context, token string) (*Result, error) {
+	sessionID, counter, ok := s.refresh.decode(token)
+	if !ok {
+		return nil, errBadRefresh
+	}
+	for attempt := 0; ; attempt++ {
+		sess, err := s.store.FindSession(ctx, sessionID)
+		if velro.ErrorCode(err) == velro.ENOTFOUND {
+			return nil, errBadRefresh
+		} else if err != nil {
+			return nil, err
+		}
+		if sess.Revoked() || counter > sess.Counter {
+			return nil, errBadRefresh
+		}
+		next := sess.Counter
+		switch {
+		case counter == sess.Counter:
+			rotated, err := s.store.RotateSession(ctx, sessionID, counter, velro.Now())
+			if err != nil {
+				return nil, err
+			}
+			if !rotated && attempt == 0 {
+				continue // a parallel refresh won; look again
+			}
+			next = counter + 1
+		case counter == sess.Counter-1 && s.now().Sub(sess.RefreshedAt) <= s.grace:
+			// A parallel refresh of the same token: hand out the current one.
+		default:
+			s.log.WarnContext(ctx, "refresh token reuse; revoking session", "session_id", sessionID, "user_id", sess.UserID)
+			if err := s.revoke(ctx, sessionID); err != nil {
+				return nil, err
+			}
+			return nil, errBadRefresh
+		}
+		u, err := s.store.FindUserByID(ctx, sess.UserID)
+		if velro.ErrorCode(err) == velro.ENOTFOUND {
+			return nil, errBadRefresh
+		} else if err != nil {
+			return nil, err
+		}
+		return s.issue(u, sessionID, next)
+	}
+}
+
+// Logout revokes the caller's session: its refresh token and access tokens
+// are refused from the next request on, on every instance.
+func (s *Service) Logout(ctx context.Context, p Principal) error {
+	return s.revoke(ctx, p.SessionID)
+}
+
+func (s *Service) revoke(ctx context.Context, sessionID uuid.UUID) error {
+	if err := s.store.RevokeSession(ctx, sessionID, velro.Now()); err != nil {
+		return err
+	}
+	if err := s.bus.Publish(ctx, velro.Event{Sessions: []uuid.UUID{sessionID}}); err != nil {
+		// The local cache already refuses the session; other instances
+		// refuse it when their cached state expires.
+		s.log.WarnContext(ctx, "publishing session revocation failed", "error", err)
+	}
+	return nil
+}
+
+// Authenticate verifies an access token and that its session is live. The
+// hot path touches no database: tokens are verified in process and session
+// states are cached, kept current by revocation events.
+func (s *Service) Authenticate(ctx context.Context, accessToken string) (Principal, error) {
+	claims, err := s.tokens.Verify(accessToken)
+	if err != nil {
+		return Principal{}, err
+	}
+	state, ok := s.sessions.GetIfPresent(claims.SessionID)
+	if !ok {
+		if state, err = s.loadSession(ctx, claims.SessionID); err != nil {
+			return Principal{}, err
+		}
+	}
+	if state.revoked || state.userID != claims.UserID {
+		return Principal{}, &velro.Error{Code: velro.EUNAUTHORIZED, Message: "The session has ended; log in again."}
+	}
+	return Principal{UserID: claims.UserID, SessionID: claims.SessionID}, nil
+}
+
+// loadSession reads a session's state and caches it unless a revocation or
+// flush got there first.
+func (s *Service) loadSession(ctx context.Context, id uuid.UUID) (sessionState, error) {
+	flushes := s.flushes.Load()
+	sess, err := s.store.FindSession(ctx, id)
+	if velro.ErrorCode(err) == velro.ENOTFOUND {
+		return sessionState{}, ErrInvalidToken
+	} else if err != nil {
+		return sessionState{}, err
+	}
+	state, _ := s.sessions.SetIfAbsent(id, sessionState{userID: sess.UserID, revoked: sess.Revoked()})
+	if s.flushes.Load() != flushes {
+		s.sessions.Invalidate(id)
+	}
+	return state, nil
+}
+
+func normalizeEmail(email string) (string, error) {
+	email = strings.ToLower(strings.TrimSpace(email))
+	addr, err := mail.ParseAddress(email)
+	if err != nil || addr.Address != email || len(email) > 254 || !strings.Contains(email[strings.LastIndexByte(email, '@'):], ".") {
+		return "", velro.Invalid("email", "must be a valid email address")
+	}
+	return email, nil
+}
+

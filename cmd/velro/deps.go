@@ -1,0 +1,98 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+
+	"github.com/velro-ai/velro"
+	"github.com/velro-ai/velro/bus"
+	"github.com/velro-ai/velro/postgres"
+	"github.com/velro-ai/velro/redis"
+	"github.com/velro-ai/velro/sqlite"
+	"github.com/velro-ai/velro/sqlstore"
+)
+
+// engine is a storage engine that can migrate itself.
+type engine interface {
+	sqlstore.Engine
+	Migrate(ctx context.Context) error
+}
+
+// deps are the external things a server runs on.
+type deps struct {
+	engine engine
+	store  *sqlstore.Store
+	redis  *redis.Client // nil without REDIS_URL
+	bus    velro.Bus
+	closer []func() error
+}
+
+func (d *deps) Close() error {
+	var errs []error
+	for i := len(d.closer) - 1; i >= 0; i-- {
+		errs = append(errs, d.closer[i]())
+	}
+	return errors.Join(errs...)
+}
+
+// openEngine opens PostgreSQL when DATABASE_URL is set, else SQLite in the
+// data dir.
+func openEngine(ctx context.Context, cfg *config) (engine, error) {
+	if cfg.postgres != nil {
+		db, err := postgres.Open(ctx, cfg.postgres)
+		if err != nil {
+			return nil, fmt.Errorf("DATABASE_URL: %w", err)
+		}
+		return db, nil
+	}
+	return sqlite.Open(ctx, cfg.sqlitePath())
+}
+
+// openDeps opens and migrates storage, and connects Redis when configured.
+func openDeps(ctx context.Context, cfg *config, log *slog.Logger) (_ *deps, err error) {
+	d := &deps{}
+	defer func() {
+		if err != nil {
+			d.Close()
+		}
+	}()
+	if d.engine, err = openEngine(ctx, cfg); err != nil {
+		return nil, err
+	}
+	d.closer = append(d.closer, d.engine.Close)
+	if err := d.engine.Migrate(ctx); err != nil {
+		return nil, err
+	}
+	d.store = sqlstore.New(d.engine, cfg.DBTimeout)
+
+	if cfg.redis == nil {
+		d.bus = new(bus.Local)
+		return d, nil
+	}
+	if d.redis, err = redis.Open(ctx, cfg.redis, cfg.RedisPrefix); err != nil {
+		return nil, fmt.Errorf("REDIS_URL: %w", err)
+	}
+	d.closer = append(d.closer, d.redis.Close)
+	redisBus, err := redis.NewBus(ctx, d.redis, log)
+	if err != nil {
+		return nil, fmt.Errorf("REDIS_URL: subscribe: %w", err)
+	}
+	d.closer = append(d.closer, redisBus.Close)
+	d.bus = redisBus
+	return d, nil
+}
+
+func migrate(ctx context.Context, cfg *config, stdout interface{ Write([]byte) (int, error) }) error {
+	e, err := openEngine(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer e.Close()
+	if err := e.Migrate(ctx); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "velro: %s database is up to date\n", e.Name())
+	return nil
+}

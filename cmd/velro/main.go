@@ -1,0 +1,70 @@
+// Command velro runs the Velro backend.
+//
+//	velro [serve] [flags]   start the server (the default)
+//	velro migrate [flags]   apply database migrations and exit
+//	velro version           print the version
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+
+	"github.com/velro-ai/velro"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args, os.Getenv, os.Stdout, os.Stderr); err != nil {
+		fmt.Fprintf(os.Stderr, "velro: %v\n", err)
+		os.Exit(1)
+	}
+}
+
+const usage = `usage: velro [command] [flags]
+
+commands:
+  serve     start the server (default)
+  migrate   apply database migrations and exit
+  version   print the version
+
+Run "velro serve -h" for the flags; README.md lists every environment variable.
+`
+
+// run is the whole program; tests call it to start a real server.
+func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	cmd, rest := "serve", args[1:]
+	if len(rest) > 0 && !strings.HasPrefix(rest[0], "-") {
+		cmd, rest = rest[0], rest[1:]
+	}
+	switch cmd {
+	case "version":
+		fmt.Fprintf(stdout, "velro %s\n", velro.Version)
+		return nil
+	case "help":
+		fmt.Fprint(stdout, usage)
+		return nil
+	case "serve", "migrate":
+	default:
+		fmt.Fprint(stderr, usage)
+		return fmt.Errorf("unknown command %q", cmd)
+	}
+
+	cfg, err := parseConfig("velro "+cmd, rest, getenv, stderr)
+	if errors.Is(err, flag.ErrHelp) {
+		return nil
+	} else if err != nil {
+		return err
+	}
+	if cmd == "migrate" {
+		return migrate(ctx, cfg, stdout)
+	}
+	return serve(ctx, cfg, stdout, stderr)
+}

@@ -1,0 +1,82 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"github.com/velro-ai/velro"
+	"github.com/velro-ai/velro/api"
+	"github.com/velro-ai/velro/auth"
+	"github.com/velro-ai/velro/redis"
+)
+
+// serve runs the server until ctx is cancelled (SIGTERM/SIGINT), then
+// stops accepting, finishes in-flight requests within the shutdown timeout
+// and returns nil.
+func serve(ctx context.Context, cfg *config, stdout, stderr io.Writer) error {
+	log := slog.New(slog.NewJSONHandler(stderr, &slog.HandlerOptions{Level: cfg.LogLevel}))
+	d, err := openDeps(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+
+	authCfg := auth.Config{AdminEmails: cfg.AdminEmails, Bus: d.bus, Log: log}
+	readiness := []api.Dependency{{Name: "database", Required: true, Ping: d.store.Ping}}
+	if d.redis != nil {
+		limits := auth.DefaultLoginLimits
+		authCfg.PerAccountClient = redis.NewLimiter(d.redis, "login-pair", limits.PerAccountClient, limits.Window)
+		authCfg.PerClient = redis.NewLimiter(d.redis, "login-client", limits.PerClient, limits.Window)
+		readiness = append(readiness, api.Dependency{Name: "redis", Ping: d.redis.Ping})
+	}
+	authSvc, err := auth.NewService(ctx, d.store, authCfg)
+	if err != nil {
+		return fmt.Errorf("start authentication: %w", err)
+	}
+
+	handler := api.NewServer(api.Config{
+		Log:          log,
+		Store:        d.store,
+		Auth:         authSvc,
+		Dependencies: readiness,
+		CORSOrigins:  cfg.CORSOrigins,
+		Metrics:      promhttp.Handler(),
+	})
+	srv := &http.Server{
+		Handler:           handler,
+		ReadHeaderTimeout: 5 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      60 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w (set --addr, VELRO_ADDR or PORT)", cfg.Addr, err)
+	}
+	log.Info("velro started", "version", velro.Version, "addr", ln.Addr().String(), "storage", d.engine.Name(), "redis", d.redis != nil)
+	fmt.Fprintf(stdout, "velro listening on http://%s\n", ln.Addr())
+
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	log.Info("shutting down")
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
+	defer cancel()
+	if err := srv.Shutdown(shutdownCtx); err != nil && !errors.Is(err, context.DeadlineExceeded) {
+		return err
+	}
+	return nil
+}

@@ -1,0 +1,33 @@
+package velro
+
+import (
+	"context"
+
+	"github.com/google/uuid"
+)
+
+// Event announces writes that make cached state stale. Every instance
+// applies it to its caches: the one that wrote before answering, the others
+// when the bus delivers it.
+type Event struct {
+	// Sessions were revoked (logout, refresh-token reuse).
+	Sessions []uuid.UUID `json:"sessions,omitempty"`
+	// Projects had their access changed: sharing, membership of a team they
+	// are shared with, visibility, ownership or deletion.
+	Projects []uuid.UUID `json:"projects,omitempty"`
+	// Generations were deleted.
+	Generations []uuid.UUID `json:"generations,omitempty"`
+	// Flush drops everything cached: events may have been missed (the bus
+	// reconnected).
+	Flush bool `json:"flush,omitempty"`
+}
+
+// Bus carries Events between instances.
+type Bus interface {
+	// Publish delivers ev to this instance's subscribers before it returns,
+	// then sends it to every other instance.
+	Publish(ctx context.Context, ev Event) error
+	// Subscribe registers fn for every event, local or remote. Subscribers
+	// must be quick and must not publish.
+	Subscribe(fn func(Event))
+}
