@@ -59,7 +59,9 @@ type PageInfo struct {
 	Offset int `json:"offset"`
 }
 
-func (p pageInput) info(total int) PageInfo { return PageInfo{Total: total, Limit: p.Limit, Offset: p.Offset} }
+func (p pageInput) info(total int) PageInfo {
+	return PageInfo{Total: total, Limit: p.Limit, Offset: p.Offset}
+}
 
 type transactionsOutput struct {
 	Body struct {

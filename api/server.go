@@ -49,7 +49,7 @@ func humaConfig() huma.Config {
 	c := huma.DefaultConfig("Velro API", velro.Version)
 	c.Info.Description = "Backend of the Velro AI creative platform. The contract is API.md."
 	c.AllowAdditionalPropertiesByDefault = true // API.md: unknown JSON fields are ignored
-	c.CreateHooks = nil                          // no $schema links in responses
+	c.CreateHooks = nil                         // no $schema links in responses
 	c.Components.SecuritySchemes = map[string]*huma.SecurityScheme{
 		"bearer": {Type: "http", Scheme: "bearer", BearerFormat: "JWT"},
 	}

@@ -6,10 +6,10 @@ package auth
 import (
 	"context"
 	"crypto/rand"
-	"sync/atomic"
 	"log/slog"
 	"net/mail"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/google/uuid"
@@ -380,4 +380,3 @@ func normalizeEmail(email string) (string, error) {
 	}
 	return email, nil
 }
-

@@ -22,6 +22,7 @@ type Bus struct {
 	origin  uuid.UUID
 	channel string
 	log     *slog.Logger
+	ps      *goredis.PubSub
 	done    chan struct{}
 	stop    context.CancelFunc
 }
@@ -44,7 +45,7 @@ func NewBus(ctx context.Context, client *Client, log *slog.Logger) (*Bus, error)
 		return nil, err
 	}
 	runCtx, stop := context.WithCancel(context.Background())
-	b.stop = stop
+	b.ps, b.stop = ps, stop
 	go b.receive(runCtx, ps)
 	return b, nil
 }
@@ -64,7 +65,6 @@ func (b *Bus) Subscribe(fn func(velro.Event)) { b.local.Subscribe(fn) }
 
 func (b *Bus) receive(ctx context.Context, ps *goredis.PubSub) {
 	defer close(b.done)
-	defer ps.Close()
 	for {
 		msg, err := ps.Receive(ctx)
 		if ctx.Err() != nil {
@@ -99,9 +99,11 @@ func (b *Bus) receive(ctx context.Context, ps *goredis.PubSub) {
 	}
 }
 
-// Close stops receiving.
+// Close stops receiving. Closing the subscription unblocks Receive, which
+// does not watch its context while waiting for a message.
 func (b *Bus) Close() error {
 	b.stop()
+	err := b.ps.Close()
 	<-b.done
-	return nil
+	return err
 }
