@@ -15,6 +15,8 @@ type Event struct {
 	// Projects had their access changed: sharing, membership of a team they
 	// are shared with, visibility, ownership or deletion.
 	Projects []uuid.UUID `json:"projects,omitempty"`
+	// Users had their account data changed (profile, role, balance).
+	Users []uuid.UUID `json:"users,omitempty"`
 	// Generations were deleted.
 	Generations []uuid.UUID `json:"generations,omitempty"`
 	// Flush drops everything cached: events may have been missed (the bus

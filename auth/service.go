@@ -9,13 +9,12 @@ import (
 	"log/slog"
 	"net/mail"
 	"strings"
-	"sync/atomic"
 	"time"
 
 	"github.com/google/uuid"
-	"github.com/maypok86/otter/v2"
 	"github.com/velro-ai/velro"
 	"github.com/velro-ai/velro/bus"
+	"github.com/velro-ai/velro/cache"
 )
 
 const refreshKeySecret = "refresh_hmac_key"
@@ -57,8 +56,7 @@ type Service struct {
 	hasher   *Hasher
 	tokens   *Tokens
 	refresh  refreshCodec
-	sessions *otter.Cache[uuid.UUID, sessionState]
-	flushes  atomic.Uint64 // bumped by every flush, so racing fills can tell
+	sessions *cache.Local[uuid.UUID, sessionState]
 	admins   map[string]bool
 	grace    time.Duration
 	perPair  Limiter
@@ -94,19 +92,16 @@ func NewService(ctx context.Context, store velro.Store, cfg Config) (*Service, e
 		hasher:  cfg.Hasher,
 		tokens:  tokens,
 		refresh: refreshCodec{key: refreshKey},
-		sessions: otter.Must(&otter.Options[uuid.UUID, sessionState]{
-			MaximumSize: 100_000,
-			// Revocations arrive on the bus; the expiry bounds how long a
-			// missed one could matter.
-			ExpiryCalculator: otter.ExpiryWriting[uuid.UUID, sessionState](time.Minute),
-		}),
-		admins:  map[string]bool{},
-		grace:   cfg.RefreshGrace,
-		perPair: cfg.PerAccountClient,
-		perIP:   cfg.PerClient,
-		bus:     cfg.Bus,
-		log:     cfg.Log,
-		now:     time.Now,
+		// Revocations arrive on the bus; the expiry bounds how long a
+		// missed one could matter.
+		sessions: cache.NewLocal[uuid.UUID, sessionState](100_000, time.Minute),
+		admins:   map[string]bool{},
+		grace:    cfg.RefreshGrace,
+		perPair:  cfg.PerAccountClient,
+		perIP:    cfg.PerClient,
+		bus:      cfg.Bus,
+		log:      cfg.Log,
+		now:      time.Now,
 	}
 	for _, e := range cfg.AdminEmails {
 		if e = strings.ToLower(strings.TrimSpace(e)); e != "" {
@@ -138,16 +133,13 @@ func NewService(ctx context.Context, store velro.Store, cfg Config) (*Service, e
 // Tokens returns the access-token signer (for the JWKS endpoint).
 func (s *Service) Tokens() *Tokens { return s.tokens }
 
-// apply updates the session cache from a bus event. A revoked session is
-// kept as a tombstone rather than dropped, so a fill that read the session
-// before the revocation cannot bring it back (fills never overwrite).
+// apply updates the session cache from a bus event.
 func (s *Service) apply(ev velro.Event) {
 	if ev.Flush {
-		s.flushes.Add(1)
 		s.sessions.InvalidateAll()
 	}
-	for _, id := range ev.Sessions {
-		s.sessions.Set(id, sessionState{revoked: true})
+	if len(ev.Sessions) > 0 {
+		s.sessions.Invalidate(ev.Sessions...)
 	}
 }
 
@@ -254,7 +246,6 @@ func (s *Service) startSession(ctx context.Context, u *velro.User) (*Result, err
 	if err := s.store.CreateSession(ctx, sess); err != nil {
 		return nil, err
 	}
-	s.sessions.Set(sess.ID, sessionState{userID: u.ID})
 	return s.issue(u, sess.ID, 0)
 }
 
@@ -343,9 +334,18 @@ func (s *Service) Authenticate(ctx context.Context, accessToken string) (Princip
 	if err != nil {
 		return Principal{}, err
 	}
-	state, ok := s.sessions.GetIfPresent(claims.SessionID)
+	state, ok := s.sessions.Get(claims.SessionID)
 	if !ok {
-		if state, err = s.loadSession(ctx, claims.SessionID); err != nil {
+		state, err = s.sessions.Fill(claims.SessionID, func() (sessionState, error) {
+			sess, err := s.store.FindSession(ctx, claims.SessionID)
+			if velro.ErrorCode(err) == velro.ENOTFOUND {
+				return sessionState{}, ErrInvalidToken
+			} else if err != nil {
+				return sessionState{}, err
+			}
+			return sessionState{userID: sess.UserID, revoked: sess.Revoked()}, nil
+		})
+		if err != nil {
 			return Principal{}, err
 		}
 	}
@@ -353,23 +353,6 @@ func (s *Service) Authenticate(ctx context.Context, accessToken string) (Princip
 		return Principal{}, &velro.Error{Code: velro.EUNAUTHORIZED, Message: "The session has ended; log in again."}
 	}
 	return Principal{UserID: claims.UserID, SessionID: claims.SessionID}, nil
-}
-
-// loadSession reads a session's state and caches it unless a revocation or
-// flush got there first.
-func (s *Service) loadSession(ctx context.Context, id uuid.UUID) (sessionState, error) {
-	flushes := s.flushes.Load()
-	sess, err := s.store.FindSession(ctx, id)
-	if velro.ErrorCode(err) == velro.ENOTFOUND {
-		return sessionState{}, ErrInvalidToken
-	} else if err != nil {
-		return sessionState{}, err
-	}
-	state, _ := s.sessions.SetIfAbsent(id, sessionState{userID: sess.UserID, revoked: sess.Revoked()})
-	if s.flushes.Load() != flushes {
-		s.sessions.Invalidate(id)
-	}
-	return state, nil
 }
 
 func normalizeEmail(email string) (string, error) {

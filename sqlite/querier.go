@@ -4,22 +4,67 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"sync"
 
 	"github.com/velro-ai/velro/sqlstore"
 )
 
-// conn is what *sql.DB and *sql.Tx have in common.
+// statements caches prepared statements by SQL text. The driver would
+// otherwise parse every statement on every call, which costs more than
+// running a primary-key lookup.
+type statements struct {
+	db    *sql.DB
+	cache sync.Map // string -> *sql.Stmt
+}
+
+func (s *statements) get(ctx context.Context, query string) (*sql.Stmt, error) {
+	if st, ok := s.cache.Load(query); ok {
+		return st.(*sql.Stmt), nil
+	}
+	st, err := s.db.PrepareContext(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	if prev, loaded := s.cache.LoadOrStore(query, st); loaded {
+		st.Close()
+		return prev.(*sql.Stmt), nil
+	}
+	return st, nil
+}
+
+func (s *statements) close() {
+	s.cache.Range(func(_, st any) bool {
+		st.(*sql.Stmt).Close()
+		return true
+	})
+}
+
+// conn is what *sql.Stmt (a cached statement) and *sql.Tx offer.
 type conn interface {
 	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
 	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
 	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
 }
 
-// querier adapts database/sql to sqlstore.Querier.
-type querier struct{ c conn }
+// querier adapts database/sql to sqlstore.Querier: reads go through cached
+// statements on the reader pool; a transaction runs its statements directly
+// (preparing through the pool would wait for the single writer connection
+// the transaction holds).
+type querier struct {
+	stmts *statements
+	tx    *sql.Tx
+}
 
 func (q querier) Exec(ctx context.Context, query string, args ...any) (int64, error) {
-	res, err := q.c.ExecContext(ctx, query, args...)
+	var res sql.Result
+	var err error
+	if q.tx != nil {
+		res, err = q.tx.ExecContext(ctx, query, args...)
+	} else if st, perr := q.stmts.get(ctx, query); perr != nil {
+		return 0, perr
+	} else {
+		res, err = st.ExecContext(ctx, args...)
+	}
 	if err != nil {
 		return 0, err
 	}
@@ -27,7 +72,15 @@ func (q querier) Exec(ctx context.Context, query string, args ...any) (int64, er
 }
 
 func (q querier) Query(ctx context.Context, query string, args ...any) (sqlstore.Rows, error) {
-	rows, err := q.c.QueryContext(ctx, query, args...)
+	var rows *sql.Rows
+	var err error
+	if q.tx != nil {
+		rows, err = q.tx.QueryContext(ctx, query, args...)
+	} else if st, perr := q.stmts.get(ctx, query); perr != nil {
+		return nil, perr
+	} else {
+		rows, err = st.QueryContext(ctx, args...)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -35,8 +88,19 @@ func (q querier) Query(ctx context.Context, query string, args ...any) (sqlstore
 }
 
 func (q querier) QueryRow(ctx context.Context, query string, args ...any) sqlstore.Row {
-	return sqlRow{q.c.QueryRowContext(ctx, query, args...)}
+	if q.tx != nil {
+		return sqlRow{q.tx.QueryRowContext(ctx, query, args...)}
+	}
+	st, err := q.stmts.get(ctx, query)
+	if err != nil {
+		return errRow{err}
+	}
+	return sqlRow{st.QueryRowContext(ctx, args...)}
 }
+
+type errRow struct{ err error }
+
+func (r errRow) Scan(...any) error { return r.err }
 
 type sqlRow struct{ row *sql.Row }
 

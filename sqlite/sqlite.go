@@ -26,9 +26,10 @@ var migrations embed.FS
 
 // DB is an open SQLite database; it implements sqlstore.Engine.
 type DB struct {
-	path   string
-	writer *sql.DB
-	reader *sql.DB
+	path        string
+	writer      *sql.DB
+	reader      *sql.DB
+	readerStmts *statements
 }
 
 var _ sqlstore.Engine = (*DB)(nil)
@@ -54,7 +55,7 @@ func Open(ctx context.Context, path string) (*DB, error) {
 	reader.SetMaxIdleConns(readers)
 	reader.SetConnMaxIdleTime(0)
 
-	db := &DB{path: path, writer: writer, reader: reader}
+	db := &DB{path: path, writer: writer, reader: reader, readerStmts: &statements{db: reader}}
 	// The writer creates the file and switches it to WAL before any reader
 	// opens it.
 	if err := db.writer.PingContext(ctx); err != nil {
@@ -98,7 +99,7 @@ func (db *DB) Writer() *sql.DB { return db.writer }
 func (db *DB) Name() string { return "sqlite" }
 
 // Reader implements sqlstore.Engine.
-func (db *DB) Reader() sqlstore.Querier { return querier{db.reader} }
+func (db *DB) Reader() sqlstore.Querier { return querier{stmts: db.readerStmts} }
 
 // InTx implements sqlstore.Engine.
 func (db *DB) InTx(ctx context.Context, fn func(tx sqlstore.Querier) error) error {
@@ -106,7 +107,7 @@ func (db *DB) InTx(ctx context.Context, fn func(tx sqlstore.Querier) error) erro
 	if err != nil {
 		return err
 	}
-	if err := fn(querier{tx}); err != nil {
+	if err := fn(querier{tx: tx}); err != nil {
 		tx.Rollback()
 		return err
 	}
@@ -132,5 +133,6 @@ func (db *DB) IsUnavailable(err error) bool {
 
 // Close implements sqlstore.Engine.
 func (db *DB) Close() error {
+	db.readerStmts.close()
 	return errors.Join(db.reader.Close(), db.writer.Close())
 }

@@ -3,6 +3,7 @@
 //	velro [serve] [flags]   start the server (the default)
 //	velro migrate [flags]   apply database migrations and exit
 //	velro version           print the version
+//	velro bench ...         helpers of the load tool (scripts/bench.sh)
 package main
 
 import (
@@ -34,6 +35,7 @@ commands:
   serve     start the server (default)
   migrate   apply database migrations and exit
   version   print the version
+  bench     helpers of the load tool (scripts/bench.sh)
 
 Run "velro serve -h" for the flags; README.md lists every environment variable.
 `
@@ -51,6 +53,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	case "help":
 		fmt.Fprint(stdout, usage)
 		return nil
+	case "bench":
+		return bench(ctx, rest, stdout, stderr)
 	case "serve", "migrate":
 	default:
 		fmt.Fprint(stderr, usage)

@@ -14,6 +14,7 @@ import (
 	"github.com/velro-ai/velro"
 	"github.com/velro-ai/velro/api"
 	"github.com/velro-ai/velro/auth"
+	"github.com/velro-ai/velro/cache"
 	"github.com/velro-ai/velro/redis"
 )
 
@@ -28,6 +29,7 @@ func serve(ctx context.Context, cfg *config, stdout, stderr io.Writer) error {
 	}
 	defer d.Close()
 
+	store := cache.NewStore(d.store, d.bus)
 	authCfg := auth.Config{AdminEmails: cfg.AdminEmails, Bus: d.bus, Log: log}
 	readiness := []api.Dependency{{Name: "database", Required: true, Ping: d.store.Ping}}
 	if d.redis != nil {
@@ -36,14 +38,14 @@ func serve(ctx context.Context, cfg *config, stdout, stderr io.Writer) error {
 		authCfg.PerClient = redis.NewLimiter(d.redis, "login-client", limits.PerClient, limits.Window)
 		readiness = append(readiness, api.Dependency{Name: "redis", Ping: d.redis.Ping})
 	}
-	authSvc, err := auth.NewService(ctx, d.store, authCfg)
+	authSvc, err := auth.NewService(ctx, store, authCfg)
 	if err != nil {
 		return fmt.Errorf("start authentication: %w", err)
 	}
 
 	handler := api.NewServer(api.Config{
 		Log:          log,
-		Store:        d.store,
+		Store:        store,
 		Auth:         authSvc,
 		Dependencies: readiness,
 		CORSOrigins:  cfg.CORSOrigins,
