@@ -6,6 +6,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 )
 
 func TestAuthLifecycle(t *testing.T) {
@@ -269,4 +270,24 @@ func TestAdminEmails(t *testing.T) {
 	if r["user"].(map[string]any)["role"] != "user" {
 		t.Fatalf("unlisted email got %v", r["user"])
 	}
+}
+
+// TestLogoutReachesOtherInstances runs two servers on one PostgreSQL and
+// Redis: a token verified on B (so B caches the session) is refused by B
+// soon after the logout on A.
+func TestLogoutReachesOtherInstances(t *testing.T) {
+	e := backends()[1].env(t)
+	a, b := startServer(t, e).client(t), startServer(t, e).client(t)
+	acct := register(t, a, "two@example.com")
+	b.with(acct.Access).do("GET", "/api/v1/auth/me", nil).want(t, 200) // warm B's caches
+	// A token issued by A is verified by B with the shared key.
+	a.with(acct.Access).do("POST", "/api/v1/auth/logout", nil).want(t, 200)
+	start := time.Now()
+	for b.with(acct.Access).do("GET", "/api/v1/auth/me", nil).Status != 401 {
+		if time.Since(start) > 500*time.Millisecond {
+			t.Fatal("the other instance still accepts the session 500 ms after logout")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	t.Logf("logout reached the other instance in %v", time.Since(start))
 }
