@@ -7,10 +7,10 @@ import (
 	"github.com/google/uuid"
 )
 
-// User roles.
+// Account roles (User.Role).
 const (
-	RoleUser  = "user"
-	RoleAdmin = "admin"
+	UserRole  = "user"
+	AdminRole = "admin"
 )
 
 // User is an account. Email is stored lower-cased; it is unique.

@@ -53,6 +53,10 @@ type Store interface {
 	SessionStore
 	SecretStore
 	CreditStore
+	ProjectStore
+	TeamStore
+	GenerationStore
+	AccessStore
 	// Ping checks that the database answers.
 	Ping(ctx context.Context) error
 }

@@ -163,9 +163,9 @@ func (s *Service) Register(ctx context.Context, email, password, fullName string
 	if err != nil {
 		return nil, err
 	}
-	u := &velro.User{ID: velro.NewID(), Email: email, PasswordHash: hash, FullName: fullName, Role: velro.RoleUser}
+	u := &velro.User{ID: velro.NewID(), Email: email, PasswordHash: hash, FullName: fullName, Role: velro.UserRole}
 	if s.admins[email] {
-		u.Role = velro.RoleAdmin
+		u.Role = velro.AdminRole
 	}
 	if err := s.store.CreateUser(ctx, u); err != nil {
 		return nil, err
@@ -202,8 +202,8 @@ func (s *Service) Login(ctx context.Context, email, password, clientAddr string)
 		return nil, errBadCredentials
 	}
 	s.limiterCall(ctx, s.perPair.Reset, pairKey)
-	if s.admins[email] && u.Role != velro.RoleAdmin {
-		admin := velro.RoleAdmin
+	if s.admins[email] && u.Role != velro.AdminRole {
+		admin := velro.AdminRole
 		if u, err = s.store.UpdateUser(ctx, u.ID, velro.UserUpdate{Role: &admin}); err != nil {
 			return nil, err
 		}

@@ -47,7 +47,7 @@ func testDeadline(t *testing.T, open Opener) {
 	s := open(t, time.Nanosecond)
 	_, err := s.FindUserByEmail(ctx(t), "x@example.com")
 	wantCode(t, err, velro.EUNAVAILABLE)
-	u := &velro.User{ID: velro.NewID(), Email: "deadline@example.com", PasswordHash: "x", Role: velro.RoleUser}
+	u := &velro.User{ID: velro.NewID(), Email: "deadline@example.com", PasswordHash: "x", Role: velro.UserRole}
 	wantCode(t, s.CreateUser(ctx(t), u), velro.EUNAVAILABLE)
 	wantCode(t, s.Ping(ctx(t)), velro.EUNAVAILABLE)
 }

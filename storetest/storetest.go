@@ -22,6 +22,12 @@ func Run(t *testing.T, open Opener) {
 	t.Run("Secrets", func(t *testing.T) { testSecrets(t, open) })
 	t.Run("Ledger", func(t *testing.T) { testLedger(t, open) })
 	t.Run("Deadline", func(t *testing.T) { testDeadline(t, open) })
+	t.Run("Projects", func(t *testing.T) { testProjects(t, open) })
+	t.Run("Shares", func(t *testing.T) { testShares(t, open) })
+	t.Run("Teams", func(t *testing.T) { testTeams(t, open) })
+	t.Run("Generations", func(t *testing.T) { testGenerationRows(t, open) })
+	t.Run("AccessRules", func(t *testing.T) { testAccessRules(t, open) })
+	t.Run("AccessTable", func(t *testing.T) { testAccessTable(t, open) })
 }
 
 func ctx(t testing.TB) context.Context { return t.Context() }
@@ -44,7 +50,7 @@ func must(t testing.TB, err error) {
 // NewUser creates a user with the given email and returns it.
 func NewUser(t testing.TB, s velro.Store, email string) *velro.User {
 	t.Helper()
-	u := &velro.User{ID: velro.NewID(), Email: email, PasswordHash: "$argon2id$test", Role: velro.RoleUser}
+	u := &velro.User{ID: velro.NewID(), Email: email, PasswordHash: "$argon2id$test", Role: velro.UserRole}
 	must(t, s.CreateUser(ctx(t), u))
 	return u
 }

@@ -11,7 +11,7 @@ import (
 func testUsers(t *testing.T, open Opener) {
 	s := open(t, 0)
 
-	u := &velro.User{ID: velro.NewID(), Email: "Ada@Example.COM", PasswordHash: "$argon2id$x", FullName: "Ada", Role: velro.RoleUser}
+	u := &velro.User{ID: velro.NewID(), Email: "Ada@Example.COM", PasswordHash: "$argon2id$x", FullName: "Ada", Role: velro.UserRole}
 	must(t, s.CreateUser(ctx(t), u))
 	if u.Email != "ada@example.com" || u.CreditsBalance != velro.WelcomeCredits || u.CreatedAt.IsZero() {
 		t.Fatalf("created user = %+v", u)
@@ -29,7 +29,7 @@ func testUsers(t *testing.T, open Opener) {
 		t.Fatalf("found by id = %+v", got)
 	}
 
-	dup := &velro.User{ID: velro.NewID(), Email: "ada@EXAMPLE.com", PasswordHash: "x", Role: velro.RoleUser}
+	dup := &velro.User{ID: velro.NewID(), Email: "ada@EXAMPLE.com", PasswordHash: "x", Role: velro.UserRole}
 	wantCode(t, s.CreateUser(ctx(t), dup), velro.ECONFLICT)
 	_, err = s.FindUserByID(ctx(t), dup.ID)
 	wantCode(t, err, velro.ENOTFOUND)
@@ -42,10 +42,10 @@ func testUsers(t *testing.T, open Opener) {
 	if upd.FullName != name || upd.AvatarURL != "" || upd.CreditsBalance != velro.WelcomeCredits {
 		t.Fatalf("after name update = %+v", upd)
 	}
-	admin := velro.RoleAdmin
+	admin := velro.AdminRole
 	upd, err = s.UpdateUser(ctx(t), u.ID, velro.UserUpdate{AvatarURL: &avatar, Role: &admin})
 	must(t, err)
-	if upd.FullName != name || upd.AvatarURL != avatar || upd.Role != velro.RoleAdmin || upd.UpdatedAt.Before(upd.CreatedAt) {
+	if upd.FullName != name || upd.AvatarURL != avatar || upd.Role != velro.AdminRole || upd.UpdatedAt.Before(upd.CreatedAt) {
 		t.Fatalf("after avatar update = %+v", upd)
 	}
 	_, err = s.UpdateUser(ctx(t), uuid.New(), velro.UserUpdate{FullName: &name})

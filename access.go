@@ -1,0 +1,86 @@
+package velro
+
+import (
+	"context"
+
+	"github.com/google/uuid"
+)
+
+// Kind is a kind of resource access is checked on.
+type Kind uint8
+
+const (
+	KindProject Kind = iota + 1
+	KindGeneration
+	KindTeam
+)
+
+func (k Kind) String() string {
+	switch k {
+	case KindProject:
+		return "project"
+	case KindGeneration:
+		return "generation"
+	case KindTeam:
+		return "team"
+	}
+	return "unknown"
+}
+
+// AccessFacts are what the rules need to know from the database about one
+// caller and one resource.
+type AccessFacts struct {
+	Exists bool
+	// Owner: the caller owns the resource itself (project, generation) or
+	// is the team's owner.
+	Owner bool
+	// ProjectID is the project (of a generation: its project, if any).
+	ProjectID uuid.UUID
+	// ProjectOwner: the caller owns the project.
+	ProjectOwner bool
+	Visibility   string
+	// TeamRole is the caller's best team-derived role on the project, or
+	// for a team the caller's role in it.
+	TeamRole Role
+	// MemberRole is the caller's team role name (teams only).
+	MemberRole string
+}
+
+// Scope is what invalidates a cached decision on a resource: the project
+// for projects and for generations in one; the generation itself for
+// generations outside projects; the team for teams.
+func (f AccessFacts) Scope(kind Kind, id uuid.UUID) uuid.UUID {
+	switch {
+	case kind == KindTeam:
+		return id
+	case f.ProjectID != uuid.Nil:
+		return f.ProjectID
+	}
+	return id
+}
+
+// Access applies the rules to the facts.
+func (f AccessFacts) Access(kind Kind) Access {
+	if !f.Exists {
+		return Access{}
+	}
+	switch kind {
+	case KindTeam:
+		return TeamAccess(f.MemberRole)
+	case KindProject:
+		return ProjectAccess(f.ProjectOwner, f.Visibility, f.TeamRole)
+	}
+	project := Access{}
+	if f.ProjectID != uuid.Nil {
+		project = ProjectAccess(f.ProjectOwner, f.Visibility, f.TeamRole)
+	}
+	return GenerationAccess(f.Owner, project)
+}
+
+// AccessStore reads AccessFacts.
+type AccessStore interface {
+	// AccessFacts reads the facts from the effective-access table (one
+	// indexed lookup), or, with fromBase, computes them from the base
+	// tables (memberships and shares) the table is derived from.
+	AccessFacts(ctx context.Context, user uuid.UUID, kind Kind, id uuid.UUID, fromBase bool) (AccessFacts, error)
+}

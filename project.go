@@ -1,0 +1,134 @@
+package velro
+
+import (
+	"context"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/google/uuid"
+)
+
+// Project groups generations; it is shared with teams and has a visibility.
+type Project struct {
+	ID              uuid.UUID      `json:"id"`
+	UserID          uuid.UUID      `json:"user_id"`
+	Name            string         `json:"name"`
+	Description     string         `json:"description"`
+	Visibility      string         `json:"visibility" enum:"private,team-only,public"`
+	Tags            []string       `json:"tags"`
+	Metadata        map[string]any `json:"metadata"`
+	GenerationCount int            `json:"generation_count"`
+	CreatedAt       time.Time      `json:"created_at"`
+	UpdatedAt       time.Time      `json:"updated_at"`
+}
+
+// ProjectUpdate is a partial update; nil fields stay as they are.
+type ProjectUpdate struct {
+	Name        *string
+	Description *string
+	Visibility  *string
+	Tags        *[]string
+	Metadata    map[string]any
+}
+
+// Validate checks and normalises the fields of a new project.
+func (p *Project) Validate() error {
+	upd := ProjectUpdate{Name: &p.Name, Description: &p.Description, Visibility: &p.Visibility, Tags: &p.Tags}
+	if err := upd.Validate(); err != nil {
+		return err
+	}
+	if p.Tags == nil {
+		p.Tags = []string{}
+	}
+	if p.Metadata == nil {
+		p.Metadata = map[string]any{}
+	}
+	return nil
+}
+
+// Validate checks and normalises the given fields: name 1..100 and not
+// blank, description at most 500, a known visibility, at most 10 tags of at
+// most 50 characters each.
+func (u *ProjectUpdate) Validate() error {
+	if u.Name != nil {
+		name := strings.TrimSpace(*u.Name)
+		if name == "" || utf8.RuneCountInString(name) > 100 {
+			return Invalid("name", "must be 1 to 100 characters and not blank")
+		}
+		*u.Name = name
+	}
+	if u.Description != nil && utf8.RuneCountInString(*u.Description) > 500 {
+		return Invalid("description", "must be at most 500 characters")
+	}
+	if u.Visibility != nil {
+		switch *u.Visibility {
+		case VisibilityPrivate, VisibilityTeamOnly, VisibilityPublic:
+		default:
+			return Invalid("visibility", "must be private, team-only or public")
+		}
+	}
+	if u.Tags != nil {
+		if len(*u.Tags) > 10 {
+			return Invalid("tags", "at most 10 tags")
+		}
+		for _, t := range *u.Tags {
+			if utf8.RuneCountInString(t) > 50 {
+				return Invalid("tags", "each tag must be at most 50 characters")
+			}
+		}
+	}
+	return nil
+}
+
+// Narrows reports whether changing visibility from old to new can take
+// access away from someone.
+func Narrows(old, new string) bool {
+	rank := map[string]int{VisibilityPrivate: 0, VisibilityTeamOnly: 1, VisibilityPublic: 2}
+	return rank[new] < rank[old]
+}
+
+// ProjectFilter selects projects in a listing.
+type ProjectFilter struct {
+	Visibility string // "" for any
+	Page
+}
+
+// ProjectShare is a project's share with a team.
+type ProjectShare struct {
+	ProjectID   uuid.UUID `json:"project_id"`
+	TeamID      uuid.UUID `json:"team_id"`
+	AccessLevel string    `json:"access_level" enum:"read,write,admin"`
+	CreatedAt   time.Time `json:"created_at"`
+}
+
+// AccessChange names what a write changed access to, for cache
+// invalidation.
+type AccessChange struct {
+	Projects    []uuid.UUID
+	Teams       []uuid.UUID
+	Generations []uuid.UUID
+}
+
+// ProjectStore keeps projects and their shares. Writes that change who may
+// access what keep the effective-access table in the same transaction and
+// report the change.
+type ProjectStore interface {
+	// CreateProject inserts p (validated) and fills its timestamps.
+	CreateProject(ctx context.Context, p *Project) error
+	// FindProject returns ENOTFOUND when absent.
+	FindProject(ctx context.Context, id uuid.UUID) (*Project, error)
+	// ListReadableProjects returns, newest first, the projects userID may
+	// read: own, shared through teams (unless private) and public.
+	ListReadableProjects(ctx context.Context, userID uuid.UUID, f ProjectFilter) ([]*Project, int, error)
+	// UpdateProject applies a validated update; ENOTFOUND when absent.
+	UpdateProject(ctx context.Context, id uuid.UUID, upd ProjectUpdate) (*Project, AccessChange, error)
+	// DeleteProject deletes the project and its shares; its generations
+	// stay with their owners, outside any project. ENOTFOUND when absent.
+	DeleteProject(ctx context.Context, id uuid.UUID) (AccessChange, error)
+	// ShareProject shares the project with a team at a level, or changes
+	// the level of an existing share. ENOTFOUND if either is absent.
+	ShareProject(ctx context.Context, s *ProjectShare) (AccessChange, error)
+	// UnshareProject removes a share; ENOTFOUND if there is none.
+	UnshareProject(ctx context.Context, projectID, teamID uuid.UUID) (AccessChange, error)
+}

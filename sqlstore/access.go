@@ -1,0 +1,119 @@
+package sqlstore
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/google/uuid"
+	"github.com/velro-ai/velro"
+)
+
+var _ velro.AccessStore = (*Store)(nil)
+
+// sharedRoles selects, per project and user, the best team-derived role as
+// a rank (1 viewer, 2 editor, 3 admin): over every share of the project and
+// every membership of the shared team, the lower of the member's team role
+// (a team owner counts as admin) and the share's level — velro.SharedRole
+// in SQL. Private projects and their owners get no rows. %s filters; its
+// aliases s (shares) and m (members) are the subquery's own, so it may
+// also refer to an outer query's p or g.
+const sharedRoles = `SELECT project_id, user_id, MAX(CASE WHEN member_rank < share_rank THEN member_rank ELSE share_rank END) AS role
+	FROM (SELECT s.project_id, m.user_id,
+			CASE m.role WHEN 'viewer' THEN 1 WHEN 'editor' THEN 2 ELSE 3 END AS member_rank,
+			CASE s.access_level WHEN 'read' THEN 1 WHEN 'write' THEN 2 ELSE 3 END AS share_rank
+		FROM project_teams s
+		JOIN team_members m ON m.team_id = s.team_id
+		JOIN projects sp ON sp.id = s.project_id
+		WHERE sp.visibility <> 'private' AND m.user_id <> sp.user_id AND %s) shares
+	GROUP BY project_id, user_id`
+
+var (
+	refreshAccessSQL = `INSERT INTO project_access (project_id, user_id, role) ` + fmt.Sprintf(sharedRoles, `s.project_id = $1`)
+
+	// The caller's team-derived role on the project named by %s, from the
+	// effective-access table (L3) or from the base tables.
+	l3RoleSQL   = `COALESCE((SELECT a.role FROM project_access a WHERE a.project_id = %s AND a.user_id = $2), 0)`
+	baseRoleSQL = `COALESCE((SELECT role FROM (` + fmt.Sprintf(sharedRoles, `s.project_id = %s AND m.user_id = $2`) + `) r), 0)`
+
+	projectFactsSQL    = `SELECT p.user_id, p.visibility, %s FROM projects p WHERE p.id = $1`
+	generationFactsSQL = `SELECT g.user_id, g.project_id, p.user_id, p.visibility, %s
+		FROM generations g LEFT JOIN projects p ON p.id = g.project_id WHERE g.id = $1`
+	teamFactsSQL = `SELECT t.owner_id, COALESCE((SELECT m.role FROM team_members m WHERE m.team_id = t.id AND m.user_id = $2), '')
+		FROM teams t WHERE t.id = $1`
+
+	accessFactsSQL = map[bool]map[velro.Kind]string{
+		false: {
+			velro.KindProject:    fmt.Sprintf(projectFactsSQL, fmt.Sprintf(l3RoleSQL, "p.id")),
+			velro.KindGeneration: fmt.Sprintf(generationFactsSQL, fmt.Sprintf(l3RoleSQL, "g.project_id")),
+			velro.KindTeam:       teamFactsSQL,
+		},
+		true: {
+			velro.KindProject:    fmt.Sprintf(projectFactsSQL, fmt.Sprintf(baseRoleSQL, "p.id")),
+			velro.KindGeneration: fmt.Sprintf(generationFactsSQL, fmt.Sprintf(baseRoleSQL, "g.project_id")),
+			velro.KindTeam:       teamFactsSQL,
+		},
+	}
+)
+
+// refreshProjectAccess rewrites the effective-access rows of the projects
+// from the base tables. Every write that changes shares, memberships,
+// visibility or ownership calls it in its own transaction.
+func refreshProjectAccess(ctx context.Context, tx Querier, projects ...uuid.UUID) error {
+	for _, id := range projects {
+		if _, err := tx.Exec(ctx, `DELETE FROM project_access WHERE project_id = $1`, id); err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, refreshAccessSQL, id); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// AccessFacts implements velro.AccessStore.
+func (s *Store) AccessFacts(ctx context.Context, user uuid.UUID, kind velro.Kind, id uuid.UUID, fromBase bool) (f velro.AccessFacts, err error) {
+	query, ok := accessFactsSQL[fromBase][kind]
+	if !ok {
+		return f, fmt.Errorf("sqlstore: no access facts for kind %v", kind)
+	}
+	err = s.read(ctx, func(ctx context.Context, q Querier) error {
+		row := q.QueryRow(ctx, query, id, user)
+		var rank int
+		var err error
+		switch kind {
+		case velro.KindProject:
+			var owner uuid.UUID
+			err = row.Scan(&owner, &f.Visibility, &rank)
+			f.ProjectID, f.ProjectOwner = id, owner == user
+			f.Owner = f.ProjectOwner
+		case velro.KindGeneration:
+			var owner uuid.UUID
+			var project, projectOwner uuid.NullUUID
+			var visibility *string
+			err = row.Scan(&owner, &project, &projectOwner, &visibility, &rank)
+			f.Owner = owner == user
+			f.ProjectID = project.UUID
+			f.ProjectOwner = projectOwner.Valid && projectOwner.UUID == user
+			if visibility != nil {
+				f.Visibility = *visibility
+			}
+		case velro.KindTeam:
+			var owner uuid.UUID
+			err = row.Scan(&owner, &f.MemberRole)
+			f.Owner = owner == user
+			f.TeamRole = velro.TeamRole(f.MemberRole)
+		}
+		if errors.Is(err, ErrNoRows) {
+			return nil
+		} else if err != nil {
+			return err
+		}
+		f.Exists = true
+		if kind != velro.KindTeam {
+			f.TeamRole = velro.Role(rank)
+		}
+		return nil
+	})
+	return f, err
+}

@@ -1,0 +1,80 @@
+package sqlstore
+
+import (
+	"context"
+
+	"github.com/google/uuid"
+	"github.com/velro-ai/velro"
+)
+
+const generationColumns = `id, user_id, project_id, model_id, prompt, negative_prompt, parameters, status, cost, media_type,
+	output_urls, is_favorite, error_message, created_at, updated_at, completed_at`
+
+func scanGeneration(row Row) (*velro.Generation, error) {
+	var g velro.Generation
+	var project uuid.NullUUID
+	err := row.Scan(&g.ID, &g.UserID, &project, &g.ModelID, &g.Prompt, &g.NegativePrompt, jsonValue{&g.Parameters},
+		&g.Status, &g.Cost, &g.MediaType, jsonValue{&g.OutputURLs}, &g.IsFavorite, &g.ErrorMessage,
+		utc{&g.CreatedAt}, utc{&g.UpdatedAt}, nullUTC{&g.CompletedAt})
+	if err != nil {
+		return nil, notFound(err, "Generation")
+	}
+	if project.Valid {
+		g.ProjectID = &project.UUID
+	}
+	if g.Parameters == nil {
+		g.Parameters = map[string]any{}
+	}
+	if g.OutputURLs == nil {
+		g.OutputURLs = []string{}
+	}
+	return &g, nil
+}
+
+// insertGeneration writes g in tx, with the idempotency key if any.
+func insertGeneration(ctx context.Context, tx Querier, g *velro.Generation, idempotencyKey *string) error {
+	params, err := jsonText(g.Parameters)
+	if err != nil {
+		return err
+	}
+	outputs, err := jsonText(g.OutputURLs)
+	if err != nil {
+		return err
+	}
+	_, err = tx.Exec(ctx, `INSERT INTO generations (`+generationColumns+`, idempotency_key)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)`,
+		g.ID, g.UserID, uuidOrNil(g.ProjectID), g.ModelID, g.Prompt, g.NegativePrompt, params, g.Status, g.Cost, g.MediaType,
+		outputs, g.IsFavorite, g.ErrorMessage, g.CreatedAt, g.UpdatedAt, g.CompletedAt, idempotencyKey)
+	return err
+}
+
+// CreateGeneration implements velro.GenerationStore.
+func (s *Store) CreateGeneration(ctx context.Context, g *velro.Generation) error {
+	return s.write(ctx, func(ctx context.Context, tx Querier) error {
+		return insertGeneration(ctx, tx, g, nil)
+	})
+}
+
+// FindGeneration implements velro.GenerationStore.
+func (s *Store) FindGeneration(ctx context.Context, id uuid.UUID) (g *velro.Generation, err error) {
+	err = s.read(ctx, func(ctx context.Context, q Querier) error {
+		g, err = scanGeneration(q.QueryRow(ctx, `SELECT `+generationColumns+` FROM generations WHERE id = $1`, id))
+		return err
+	})
+	return g, err
+}
+
+// DeleteGeneration implements velro.GenerationStore.
+func (s *Store) DeleteGeneration(ctx context.Context, id uuid.UUID) (change velro.AccessChange, err error) {
+	err = s.write(ctx, func(ctx context.Context, tx Querier) error {
+		n, err := tx.Exec(ctx, `DELETE FROM generations WHERE id = $1`, id)
+		if err == nil && n == 0 {
+			return velro.Errorf(velro.ENOTFOUND, "Generation not found.")
+		}
+		return err
+	})
+	if err == nil {
+		change.Generations = []uuid.UUID{id}
+	}
+	return change, err
+}

@@ -1,0 +1,186 @@
+package sqlstore
+
+import (
+	"context"
+
+	"github.com/google/uuid"
+	"github.com/velro-ai/velro"
+)
+
+var _ velro.ProjectStore = (*Store)(nil)
+
+const projectColumns = `p.id, p.user_id, p.name, p.description, p.visibility, p.tags, p.metadata, p.created_at, p.updated_at,
+	(SELECT count(*) FROM generations g WHERE g.project_id = p.id)`
+
+func scanProject(row Row) (*velro.Project, error) {
+	var p velro.Project
+	err := row.Scan(&p.ID, &p.UserID, &p.Name, &p.Description, &p.Visibility, jsonValue{&p.Tags}, jsonValue{&p.Metadata},
+		utc{&p.CreatedAt}, utc{&p.UpdatedAt}, &p.GenerationCount)
+	if err != nil {
+		return nil, notFound(err, "Project")
+	}
+	if p.Tags == nil {
+		p.Tags = []string{}
+	}
+	if p.Metadata == nil {
+		p.Metadata = map[string]any{}
+	}
+	return &p, nil
+}
+
+// CreateProject implements velro.ProjectStore.
+func (s *Store) CreateProject(ctx context.Context, p *velro.Project) error {
+	tags, err := jsonText(p.Tags)
+	if err != nil {
+		return err
+	}
+	meta, err := jsonText(p.Metadata)
+	if err != nil {
+		return err
+	}
+	now := velro.Now()
+	p.CreatedAt, p.UpdatedAt = now, now
+	return s.write(ctx, func(ctx context.Context, tx Querier) error {
+		_, err := tx.Exec(ctx, `INSERT INTO projects (id, user_id, name, description, visibility, tags, metadata, created_at, updated_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8)`, p.ID, p.UserID, p.Name, p.Description, p.Visibility, tags, meta, now)
+		return err
+	})
+}
+
+// FindProject implements velro.ProjectStore.
+func (s *Store) FindProject(ctx context.Context, id uuid.UUID) (p *velro.Project, err error) {
+	err = s.read(ctx, func(ctx context.Context, q Querier) error {
+		p, err = scanProject(q.QueryRow(ctx, `SELECT `+projectColumns+` FROM projects p WHERE p.id = $1`, id))
+		return err
+	})
+	return p, err
+}
+
+// readable is the condition for projects $1 may read: own, public, or
+// reached through a team (the effective-access table has only non-private
+// projects).
+const readable = `(p.user_id = $1 OR p.visibility = 'public'
+	OR EXISTS (SELECT 1 FROM project_access a WHERE a.project_id = p.id AND a.user_id = $1))
+	AND ($2 = '' OR p.visibility = $2)`
+
+// ListReadableProjects implements velro.ProjectStore.
+func (s *Store) ListReadableProjects(ctx context.Context, userID uuid.UUID, f velro.ProjectFilter) (list []*velro.Project, total int, err error) {
+	err = s.read(ctx, func(ctx context.Context, q Querier) error {
+		if err := q.QueryRow(ctx, `SELECT count(*) FROM projects p WHERE `+readable, userID, f.Visibility).Scan(&total); err != nil {
+			return err
+		}
+		rows, err := q.Query(ctx, `SELECT `+projectColumns+` FROM projects p WHERE `+readable+`
+			ORDER BY p.created_at DESC, p.id DESC LIMIT $3 OFFSET $4`, userID, f.Visibility, f.Limit, f.Offset)
+		if err != nil {
+			return err
+		}
+		list, err = collect(rows, scanProject)
+		return err
+	})
+	return list, total, err
+}
+
+// UpdateProject implements velro.ProjectStore.
+func (s *Store) UpdateProject(ctx context.Context, id uuid.UUID, upd velro.ProjectUpdate) (p *velro.Project, change velro.AccessChange, err error) {
+	var tags, meta *string
+	if upd.Tags != nil {
+		t, err := jsonText(*upd.Tags)
+		if err != nil {
+			return nil, change, err
+		}
+		tags = &t
+	}
+	if upd.Metadata != nil {
+		m, err := jsonText(upd.Metadata)
+		if err != nil {
+			return nil, change, err
+		}
+		meta = &m
+	}
+	err = s.write(ctx, func(ctx context.Context, tx Querier) error {
+		n, err := tx.Exec(ctx, `UPDATE projects SET
+			name = COALESCE($2, name),
+			description = COALESCE($3, description),
+			visibility = COALESCE($4, visibility),
+			tags = COALESCE($5, tags),
+			metadata = COALESCE($6, metadata),
+			updated_at = $7
+			WHERE id = $1`, id, upd.Name, upd.Description, upd.Visibility, tags, meta, velro.Now())
+		if err != nil {
+			return err
+		} else if n == 0 {
+			return velro.Errorf(velro.ENOTFOUND, "Project not found.")
+		}
+		if upd.Visibility != nil {
+			if err := refreshProjectAccess(ctx, tx, id); err != nil {
+				return err
+			}
+			change.Projects = []uuid.UUID{id}
+		}
+		p, err = scanProject(tx.QueryRow(ctx, `SELECT `+projectColumns+` FROM projects p WHERE p.id = $1`, id))
+		return err
+	})
+	return p, change, err
+}
+
+// DeleteProject implements velro.ProjectStore.
+func (s *Store) DeleteProject(ctx context.Context, id uuid.UUID) (change velro.AccessChange, err error) {
+	err = s.write(ctx, func(ctx context.Context, tx Querier) error {
+		n, err := tx.Exec(ctx, `DELETE FROM projects WHERE id = $1`, id)
+		if err == nil && n == 0 {
+			return velro.Errorf(velro.ENOTFOUND, "Project not found.")
+		}
+		return err
+	})
+	if err == nil {
+		change.Projects = []uuid.UUID{id}
+	}
+	return change, err
+}
+
+// ShareProject implements velro.ProjectStore.
+func (s *Store) ShareProject(ctx context.Context, share *velro.ProjectShare) (change velro.AccessChange, err error) {
+	share.CreatedAt = velro.Now()
+	err = s.write(ctx, func(ctx context.Context, tx Querier) error {
+		if err := exists(ctx, tx, `SELECT 1 FROM projects WHERE id = $1`, share.ProjectID, "Project"); err != nil {
+			return err
+		}
+		if err := exists(ctx, tx, `SELECT 1 FROM teams WHERE id = $1`, share.TeamID, "Team"); err != nil {
+			return err
+		}
+		_, err := tx.Exec(ctx, `INSERT INTO project_teams (project_id, team_id, access_level, created_at) VALUES ($1, $2, $3, $4)
+			ON CONFLICT (project_id, team_id) DO UPDATE SET access_level = excluded.access_level`,
+			share.ProjectID, share.TeamID, share.AccessLevel, share.CreatedAt)
+		if err != nil {
+			return err
+		}
+		return refreshProjectAccess(ctx, tx, share.ProjectID)
+	})
+	if err == nil {
+		change.Projects = []uuid.UUID{share.ProjectID}
+	}
+	return change, err
+}
+
+// UnshareProject implements velro.ProjectStore.
+func (s *Store) UnshareProject(ctx context.Context, projectID, teamID uuid.UUID) (change velro.AccessChange, err error) {
+	err = s.write(ctx, func(ctx context.Context, tx Querier) error {
+		n, err := tx.Exec(ctx, `DELETE FROM project_teams WHERE project_id = $1 AND team_id = $2`, projectID, teamID)
+		if err != nil {
+			return err
+		} else if n == 0 {
+			return velro.Errorf(velro.ENOTFOUND, "The project is not shared with this team.")
+		}
+		return refreshProjectAccess(ctx, tx, projectID)
+	})
+	if err == nil {
+		change.Projects = []uuid.UUID{projectID}
+	}
+	return change, err
+}
+
+// exists returns ENOTFOUND naming what unless query finds a row for id.
+func exists(ctx context.Context, q Querier, query string, id uuid.UUID, what string) error {
+	var one int
+	return notFound(q.QueryRow(ctx, query, id).Scan(&one), what)
+}

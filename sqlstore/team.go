@@ -1,0 +1,191 @@
+package sqlstore
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/google/uuid"
+	"github.com/velro-ai/velro"
+)
+
+var _ velro.TeamStore = (*Store)(nil)
+
+const teamColumns = `t.id, t.name, t.description, t.owner_id, t.created_at, t.updated_at`
+
+// memberQuery lists members owner first, then by role, then by joining.
+const memberQuery = `SELECT m.team_id, m.user_id, u.email, u.full_name, m.role FROM team_members m
+	JOIN users u ON u.id = m.user_id WHERE %s
+	ORDER BY m.team_id, CASE m.role WHEN 'owner' THEN 0 WHEN 'admin' THEN 1 WHEN 'editor' THEN 2 ELSE 3 END, m.created_at`
+
+func scanTeam(row Row) (*velro.Team, error) {
+	var t velro.Team
+	if err := row.Scan(&t.ID, &t.Name, &t.Description, &t.OwnerID, utc{&t.CreatedAt}, utc{&t.UpdatedAt}); err != nil {
+		return nil, notFound(err, "Team")
+	}
+	t.Members = []velro.TeamMember{}
+	return &t, nil
+}
+
+// attachMembers loads the members of the teams with one query.
+func attachMembers(ctx context.Context, q Querier, where string, arg any, teams ...*velro.Team) error {
+	byID := make(map[uuid.UUID]*velro.Team, len(teams))
+	for _, t := range teams {
+		byID[t.ID] = t
+	}
+	rows, err := q.Query(ctx, fmt.Sprintf(memberQuery, where), arg)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var teamID uuid.UUID
+		var m velro.TeamMember
+		if err := rows.Scan(&teamID, &m.UserID, &m.Email, &m.FullName, &m.Role); err != nil {
+			return err
+		}
+		if t := byID[teamID]; t != nil {
+			t.Members = append(t.Members, m)
+		}
+	}
+	return rows.Err()
+}
+
+// CreateTeam implements velro.TeamStore.
+func (s *Store) CreateTeam(ctx context.Context, t *velro.Team) error {
+	now := velro.Now()
+	t.CreatedAt, t.UpdatedAt = now, now
+	return s.write(ctx, func(ctx context.Context, tx Querier) error {
+		if _, err := tx.Exec(ctx, `INSERT INTO teams (id, name, description, owner_id, created_at, updated_at)
+			VALUES ($1, $2, $3, $4, $5, $5)`, t.ID, t.Name, t.Description, t.OwnerID, now); err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, `INSERT INTO team_members (team_id, user_id, role, created_at) VALUES ($1, $2, 'owner', $3)`,
+			t.ID, t.OwnerID, now); err != nil {
+			return err
+		}
+		t.Members = []velro.TeamMember{}
+		return attachMembers(ctx, tx, "m.team_id = $1", t.ID, t)
+	})
+}
+
+// FindTeam implements velro.TeamStore.
+func (s *Store) FindTeam(ctx context.Context, id uuid.UUID) (t *velro.Team, err error) {
+	err = s.read(ctx, func(ctx context.Context, q Querier) error {
+		if t, err = scanTeam(q.QueryRow(ctx, `SELECT `+teamColumns+` FROM teams t WHERE t.id = $1`, id)); err != nil {
+			return err
+		}
+		return attachMembers(ctx, q, "m.team_id = $1", id, t)
+	})
+	return t, err
+}
+
+// ListTeams implements velro.TeamStore.
+func (s *Store) ListTeams(ctx context.Context, userID uuid.UUID) (teams []*velro.Team, err error) {
+	const mine = `(SELECT team_id FROM team_members WHERE user_id = $1)`
+	err = s.read(ctx, func(ctx context.Context, q Querier) error {
+		rows, err := q.Query(ctx, `SELECT `+teamColumns+` FROM teams t WHERE t.id IN `+mine+` ORDER BY t.created_at DESC, t.id DESC`, userID)
+		if err != nil {
+			return err
+		}
+		if teams, err = collect(rows, scanTeam); err != nil {
+			return err
+		}
+		return attachMembers(ctx, q, "m.team_id IN "+mine, userID, teams...)
+	})
+	return teams, err
+}
+
+// UpdateTeam implements velro.TeamStore.
+func (s *Store) UpdateTeam(ctx context.Context, id uuid.UUID, upd velro.TeamUpdate) (t *velro.Team, err error) {
+	err = s.write(ctx, func(ctx context.Context, tx Querier) error {
+		if t, err = scanTeam(tx.QueryRow(ctx, `UPDATE teams SET name = COALESCE($2, name), description = COALESCE($3, description),
+			updated_at = $4 WHERE id = $1 RETURNING id, name, description, owner_id, created_at, updated_at`,
+			id, upd.Name, upd.Description, velro.Now())); err != nil {
+			return err
+		}
+		return attachMembers(ctx, tx, "m.team_id = $1", id, t)
+	})
+	return t, err
+}
+
+// teamProjects returns the projects shared with a team.
+func teamProjects(ctx context.Context, tx Querier, teamID uuid.UUID) ([]uuid.UUID, error) {
+	rows, err := tx.Query(ctx, `SELECT project_id FROM project_teams WHERE team_id = $1`, teamID)
+	if err != nil {
+		return nil, err
+	}
+	return collect(rows, func(r Row) (id uuid.UUID, err error) { return id, r.Scan(&id) })
+}
+
+// changeMembership runs a membership write, then rewrites the effective
+// access of every project shared with the team.
+func (s *Store) changeMembership(ctx context.Context, teamID uuid.UUID, write func(ctx context.Context, tx Querier) error) (change velro.AccessChange, err error) {
+	err = s.write(ctx, func(ctx context.Context, tx Querier) error {
+		if err := write(ctx, tx); err != nil {
+			return err
+		}
+		projects, err := teamProjects(ctx, tx, teamID)
+		if err != nil {
+			return err
+		}
+		change = velro.AccessChange{Projects: projects, Teams: []uuid.UUID{teamID}}
+		return refreshProjectAccess(ctx, tx, projects...)
+	})
+	return change, err
+}
+
+// DeleteTeam implements velro.TeamStore.
+func (s *Store) DeleteTeam(ctx context.Context, id uuid.UUID) (change velro.AccessChange, err error) {
+	err = s.write(ctx, func(ctx context.Context, tx Querier) error {
+		// The shares go with the team: note their projects first.
+		projects, err := teamProjects(ctx, tx, id)
+		if err != nil {
+			return err
+		}
+		n, err := tx.Exec(ctx, `DELETE FROM teams WHERE id = $1`, id)
+		if err != nil {
+			return err
+		} else if n == 0 {
+			return velro.Errorf(velro.ENOTFOUND, "Team not found.")
+		}
+		change = velro.AccessChange{Projects: projects, Teams: []uuid.UUID{id}}
+		return refreshProjectAccess(ctx, tx, projects...)
+	})
+	return change, err
+}
+
+// AddTeamMember implements velro.TeamStore.
+func (s *Store) AddTeamMember(ctx context.Context, teamID, userID uuid.UUID, role string) (velro.AccessChange, error) {
+	return s.changeMembership(ctx, teamID, func(ctx context.Context, tx Querier) error {
+		if err := exists(ctx, tx, `SELECT 1 FROM teams WHERE id = $1`, teamID, "Team"); err != nil {
+			return err
+		}
+		_, err := tx.Exec(ctx, `INSERT INTO team_members (team_id, user_id, role, created_at) VALUES ($1, $2, $3, $4)`,
+			teamID, userID, role, velro.Now())
+		if s.engine.IsUniqueViolation(err) {
+			return velro.Errorf(velro.ECONFLICT, "The user is already a member of this team.")
+		}
+		return err
+	})
+}
+
+// SetTeamMemberRole implements velro.TeamStore.
+func (s *Store) SetTeamMemberRole(ctx context.Context, teamID, userID uuid.UUID, role string) (velro.AccessChange, error) {
+	return s.changeMembership(ctx, teamID, func(ctx context.Context, tx Querier) error {
+		return affectedOne(tx.Exec(ctx, `UPDATE team_members SET role = $3 WHERE team_id = $1 AND user_id = $2`, teamID, userID, role))
+	})
+}
+
+// RemoveTeamMember implements velro.TeamStore.
+func (s *Store) RemoveTeamMember(ctx context.Context, teamID, userID uuid.UUID) (velro.AccessChange, error) {
+	return s.changeMembership(ctx, teamID, func(ctx context.Context, tx Querier) error {
+		return affectedOne(tx.Exec(ctx, `DELETE FROM team_members WHERE team_id = $1 AND user_id = $2`, teamID, userID))
+	})
+}
+
+func affectedOne(n int64, err error) error {
+	if err == nil && n == 0 {
+		return velro.Errorf(velro.ENOTFOUND, "The user is not a member of this team.")
+	}
+	return err
+}

@@ -1,0 +1,152 @@
+package storetest
+
+import (
+	"testing"
+
+	"github.com/google/uuid"
+	"github.com/velro-ai/velro"
+)
+
+// NewProject creates a project of owner with the given visibility.
+func NewProject(t testing.TB, s velro.Store, owner uuid.UUID, visibility string) *velro.Project {
+	t.Helper()
+	p := &velro.Project{ID: velro.NewID(), UserID: owner, Name: "Project " + visibility, Visibility: visibility}
+	must(t, p.Validate())
+	must(t, s.CreateProject(ctx(t), p))
+	return p
+}
+
+// NewTeam creates a team of owner with the given members and roles.
+func NewTeam(t testing.TB, s velro.Store, owner uuid.UUID, members map[uuid.UUID]string) *velro.Team {
+	t.Helper()
+	team := &velro.Team{ID: velro.NewID(), Name: "Team", OwnerID: owner}
+	must(t, s.CreateTeam(ctx(t), team))
+	for id, role := range members {
+		_, err := s.AddTeamMember(ctx(t), team.ID, id, role)
+		must(t, err)
+	}
+	return team
+}
+
+func listIDs(t testing.TB, s velro.Store, user uuid.UUID, visibility string) map[uuid.UUID]bool {
+	t.Helper()
+	list, total, err := s.ListReadableProjects(ctx(t), user, velro.ProjectFilter{Visibility: visibility, Page: velro.Page{Limit: 100}})
+	must(t, err)
+	if total != len(list) {
+		t.Fatalf("total %d for %d projects", total, len(list))
+	}
+	ids := map[uuid.UUID]bool{}
+	for _, p := range list {
+		ids[p.ID] = true
+	}
+	return ids
+}
+
+func testProjects(t *testing.T, open Opener) {
+	s := open(t, 0)
+	owner, member, stranger := NewUser(t, s, "owner@example.com"), NewUser(t, s, "member@example.com"), NewUser(t, s, "stranger@example.com")
+
+	p := &velro.Project{ID: velro.NewID(), UserID: owner.ID, Name: "  Moodboard  ", Description: "d", Visibility: velro.VisibilityPrivate,
+		Tags: []string{"a", "b"}, Metadata: map[string]any{"k": "v", "n": 1.5}}
+	must(t, p.Validate())
+	must(t, s.CreateProject(ctx(t), p))
+	got, err := s.FindProject(ctx(t), p.ID)
+	must(t, err)
+	if got.Name != "Moodboard" || got.UserID != owner.ID || len(got.Tags) != 2 || got.Metadata["n"] != 1.5 ||
+		got.GenerationCount != 0 || !got.CreatedAt.Equal(p.CreatedAt) {
+		t.Fatalf("found project %+v", got)
+	}
+	_, err = s.FindProject(ctx(t), uuid.New())
+	wantCode(t, err, velro.ENOTFOUND)
+
+	// Partial update.
+	name, vis := "Renamed", velro.VisibilityTeamOnly
+	upd, change, err := s.UpdateProject(ctx(t), p.ID, velro.ProjectUpdate{Name: &name, Visibility: &vis})
+	must(t, err)
+	if upd.Name != "Renamed" || upd.Visibility != vis || upd.Description != "d" || len(upd.Tags) != 2 || len(change.Projects) != 1 {
+		t.Fatalf("updated %+v, change %+v", upd, change)
+	}
+	tags := []string{}
+	upd, change, err = s.UpdateProject(ctx(t), p.ID, velro.ProjectUpdate{Tags: &tags, Metadata: map[string]any{}})
+	must(t, err)
+	if len(upd.Tags) != 0 || len(upd.Metadata) != 0 || len(change.Projects) != 0 {
+		t.Fatalf("updated %+v, change %+v", upd, change)
+	}
+	_, _, err = s.UpdateProject(ctx(t), uuid.New(), velro.ProjectUpdate{Name: &name})
+	wantCode(t, err, velro.ENOTFOUND)
+
+	// Readability: own, public, shared through a team unless private.
+	public := NewProject(t, s, stranger.ID, velro.VisibilityPublic)
+	strangersPrivate := NewProject(t, s, stranger.ID, velro.VisibilityPrivate)
+	team := NewTeam(t, s, owner.ID, map[uuid.UUID]string{member.ID: velro.TeamViewer})
+	_, err = s.ShareProject(ctx(t), &velro.ProjectShare{ProjectID: p.ID, TeamID: team.ID, AccessLevel: velro.ShareRead})
+	must(t, err)
+
+	if ids := listIDs(t, s, member.ID, ""); !ids[p.ID] || !ids[public.ID] || ids[strangersPrivate.ID] || len(ids) != 2 {
+		t.Fatalf("member reads %v", ids)
+	}
+	if ids := listIDs(t, s, member.ID, velro.VisibilityPublic); !ids[public.ID] || len(ids) != 1 {
+		t.Fatalf("member reads public %v", ids)
+	}
+	if ids := listIDs(t, s, stranger.ID, ""); !ids[public.ID] || !ids[strangersPrivate.ID] || ids[p.ID] {
+		t.Fatalf("stranger reads %v", ids)
+	}
+	priv := velro.VisibilityPrivate
+	_, change, err = s.UpdateProject(ctx(t), p.ID, velro.ProjectUpdate{Visibility: &priv})
+	must(t, err)
+	if ids := listIDs(t, s, member.ID, ""); ids[p.ID] {
+		t.Fatal("a private project is still listed through its share")
+	}
+
+	// Newest first, paginated.
+	list, total, err := s.ListReadableProjects(ctx(t), stranger.ID, velro.ProjectFilter{Page: velro.Page{Limit: 1, Offset: 0}})
+	must(t, err)
+	if total != 2 || len(list) != 1 || list[0].ID != strangersPrivate.ID {
+		t.Fatalf("page 1 = %d of %d", len(list), total)
+	}
+
+	// Generation count, and generations surviving their project.
+	g := NewGeneration(t, s, member.ID, &p.ID)
+	got, _ = s.FindProject(ctx(t), p.ID)
+	if got.GenerationCount != 1 {
+		t.Fatalf("generation_count = %d", got.GenerationCount)
+	}
+	change, err = s.DeleteProject(ctx(t), p.ID)
+	must(t, err)
+	if len(change.Projects) != 1 || change.Projects[0] != p.ID {
+		t.Fatalf("delete change %+v", change)
+	}
+	_, err = s.FindProject(ctx(t), p.ID)
+	wantCode(t, err, velro.ENOTFOUND)
+	_, err = s.DeleteProject(ctx(t), p.ID)
+	wantCode(t, err, velro.ENOTFOUND)
+	orphan, err := s.FindGeneration(ctx(t), g.ID)
+	must(t, err)
+	if orphan.ProjectID != nil {
+		t.Fatalf("generation still in the deleted project: %v", orphan.ProjectID)
+	}
+}
+
+func testShares(t *testing.T, open Opener) {
+	s := open(t, 0)
+	owner := NewUser(t, s, "owner@example.com")
+	p := NewProject(t, s, owner.ID, velro.VisibilityTeamOnly)
+	team := NewTeam(t, s, owner.ID, nil)
+	share := &velro.ProjectShare{ProjectID: p.ID, TeamID: team.ID, AccessLevel: velro.ShareRead}
+	_, err := s.ShareProject(ctx(t), share)
+	must(t, err)
+	share.AccessLevel = velro.ShareWrite // upsert
+	_, err = s.ShareProject(ctx(t), share)
+	must(t, err)
+	_, err = s.ShareProject(ctx(t), &velro.ProjectShare{ProjectID: uuid.New(), TeamID: team.ID, AccessLevel: velro.ShareRead})
+	wantCode(t, err, velro.ENOTFOUND)
+	_, err = s.ShareProject(ctx(t), &velro.ProjectShare{ProjectID: p.ID, TeamID: uuid.New(), AccessLevel: velro.ShareRead})
+	wantCode(t, err, velro.ENOTFOUND)
+	change, err := s.UnshareProject(ctx(t), p.ID, team.ID)
+	must(t, err)
+	if len(change.Projects) != 1 {
+		t.Fatalf("unshare change %+v", change)
+	}
+	_, err = s.UnshareProject(ctx(t), p.ID, team.ID)
+	wantCode(t, err, velro.ENOTFOUND)
+}

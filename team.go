@@ -1,0 +1,83 @@
+package velro
+
+import (
+	"context"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/google/uuid"
+)
+
+// Team is a group of users that projects are shared with.
+type Team struct {
+	ID          uuid.UUID    `json:"id"`
+	Name        string       `json:"name"`
+	Description string       `json:"description"`
+	OwnerID     uuid.UUID    `json:"owner_id"`
+	CreatedAt   time.Time    `json:"created_at"`
+	UpdatedAt   time.Time    `json:"updated_at"`
+	Members     []TeamMember `json:"members"`
+}
+
+// TeamMember is a user's membership of a team.
+type TeamMember struct {
+	UserID   uuid.UUID `json:"user_id"`
+	Email    string    `json:"email"`
+	FullName string    `json:"full_name"`
+	Role     string    `json:"role" enum:"owner,admin,editor,viewer"`
+}
+
+// Role returns the team role of userID ("" if not a member).
+func (t *Team) Role(userID uuid.UUID) string {
+	for _, m := range t.Members {
+		if m.UserID == userID {
+			return m.Role
+		}
+	}
+	return ""
+}
+
+// TeamUpdate is a partial update; nil fields stay as they are.
+type TeamUpdate struct {
+	Name        *string
+	Description *string
+}
+
+// Validate checks and normalises: name 1..100 and not blank, description
+// at most 500.
+func (u *TeamUpdate) Validate() error {
+	if u.Name != nil {
+		name := strings.TrimSpace(*u.Name)
+		if name == "" || utf8.RuneCountInString(name) > 100 {
+			return Invalid("name", "must be 1 to 100 characters and not blank")
+		}
+		*u.Name = name
+	}
+	if u.Description != nil && utf8.RuneCountInString(*u.Description) > 500 {
+		return Invalid("description", "must be at most 500 characters")
+	}
+	return nil
+}
+
+// TeamStore keeps teams and memberships. Membership writes keep the
+// effective-access table of the team's projects in the same transaction
+// and report the change.
+type TeamStore interface {
+	// CreateTeam inserts t with its owner as the only member (role owner).
+	CreateTeam(ctx context.Context, t *Team) error
+	// FindTeam returns the team with its members; ENOTFOUND when absent.
+	FindTeam(ctx context.Context, id uuid.UUID) (*Team, error)
+	// ListTeams returns the teams userID is a member of, newest first.
+	ListTeams(ctx context.Context, userID uuid.UUID) ([]*Team, error)
+	// UpdateTeam applies a validated update; ENOTFOUND when absent.
+	UpdateTeam(ctx context.Context, id uuid.UUID, upd TeamUpdate) (*Team, error)
+	// DeleteTeam deletes the team, its memberships and its shares.
+	DeleteTeam(ctx context.Context, id uuid.UUID) (AccessChange, error)
+	// AddTeamMember adds a member; ECONFLICT if already one.
+	AddTeamMember(ctx context.Context, teamID, userID uuid.UUID, role string) (AccessChange, error)
+	// SetTeamMemberRole changes a member's role; ENOTFOUND if not a member.
+	SetTeamMemberRole(ctx context.Context, teamID, userID uuid.UUID, role string) (AccessChange, error)
+	// RemoveTeamMember removes a member; ENOTFOUND if not a member.
+	RemoveTeamMember(ctx context.Context, teamID, userID uuid.UUID) (AccessChange, error)
+}
