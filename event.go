@@ -15,6 +15,8 @@ type Event struct {
 	// Projects had their access changed: sharing, membership of a team they
 	// are shared with, visibility, ownership or deletion.
 	Projects []uuid.UUID `json:"projects,omitempty"`
+	// Teams had their membership changed or were deleted.
+	Teams []uuid.UUID `json:"teams,omitempty"`
 	// Users had their account data changed (profile, role, balance).
 	Users []uuid.UUID `json:"users,omitempty"`
 	// Generations were deleted.
@@ -32,4 +34,7 @@ type Bus interface {
 	// Subscribe registers fn for every event, local or remote. Subscribers
 	// must be quick and must not publish.
 	Subscribe(fn func(Event))
+	// Connected reports whether events from other instances are arriving.
+	// While it is false, caches of shared state cannot be trusted.
+	Connected() bool
 }

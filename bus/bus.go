@@ -38,3 +38,6 @@ func (b *Local) Subscribe(fn func(velro.Event)) {
 	defer b.mu.Unlock()
 	b.subs = append(b.subs, fn)
 }
+
+// Connected implements velro.Bus: a single process misses nothing.
+func (b *Local) Connected() bool { return true }

@@ -3,6 +3,7 @@ package redis
 import (
 	"context"
 	"encoding/json"
+	"sync/atomic"
 	"log/slog"
 	"time"
 
@@ -23,6 +24,7 @@ type Bus struct {
 	channel string
 	log     *slog.Logger
 	ps      *goredis.PubSub
+	up      atomic.Bool
 	done    chan struct{}
 	stop    context.CancelFunc
 }
@@ -46,6 +48,7 @@ func NewBus(ctx context.Context, client *Client, log *slog.Logger) (*Bus, error)
 	}
 	runCtx, stop := context.WithCancel(context.Background())
 	b.ps, b.stop = ps, stop
+	b.up.Store(true)
 	go b.receive(runCtx, ps)
 	return b, nil
 }
@@ -63,6 +66,10 @@ func (b *Bus) Publish(ctx context.Context, ev velro.Event) error {
 // Subscribe implements velro.Bus.
 func (b *Bus) Subscribe(fn func(velro.Event)) { b.local.Subscribe(fn) }
 
+// Connected implements velro.Bus: false from a lost subscription until it
+// is restored (and the caches flushed).
+func (b *Bus) Connected() bool { return b.up.Load() }
+
 func (b *Bus) receive(ctx context.Context, ps *goredis.PubSub) {
 	defer close(b.done)
 	for {
@@ -75,6 +82,7 @@ func (b *Bus) receive(ctx context.Context, ps *goredis.PubSub) {
 			if m.Kind == "subscribe" {
 				b.log.Info("event bus resubscribed; flushing caches")
 				b.local.Deliver(velro.Event{Flush: true})
+				b.up.Store(true)
 			}
 		case *goredis.Message:
 			var env envelope
@@ -87,6 +95,7 @@ func (b *Bus) receive(ctx context.Context, ps *goredis.PubSub) {
 			}
 		}
 		if err != nil {
+			b.up.Store(false)
 			// go-redis reconnects and resubscribes on the next Receive; the
 			// confirmation above then flushes what may have been missed.
 			b.log.Warn("event bus connection lost", "error", err)

@@ -64,17 +64,20 @@ func (s *Store) FindGeneration(ctx context.Context, id uuid.UUID) (g *velro.Gene
 	return g, err
 }
 
-// DeleteGeneration implements velro.GenerationStore.
+// DeleteGeneration implements velro.GenerationStore. The change names the
+// generation's project too: cached decisions on a generation in a project
+// are kept, and dropped, with the project's.
 func (s *Store) DeleteGeneration(ctx context.Context, id uuid.UUID) (change velro.AccessChange, err error) {
+	var project uuid.NullUUID
 	err = s.write(ctx, func(ctx context.Context, tx Querier) error {
-		n, err := tx.Exec(ctx, `DELETE FROM generations WHERE id = $1`, id)
-		if err == nil && n == 0 {
-			return velro.Errorf(velro.ENOTFOUND, "Generation not found.")
-		}
-		return err
+		err := tx.QueryRow(ctx, `DELETE FROM generations WHERE id = $1 RETURNING project_id`, id).Scan(&project)
+		return notFound(err, "Generation")
 	})
 	if err == nil {
 		change.Generations = []uuid.UUID{id}
+		if project.Valid {
+			change.Projects = []uuid.UUID{project.UUID}
+		}
 	}
 	return change, err
 }

@@ -1,0 +1,290 @@
+// Package authz is Velro's authorization engine: one entry point, Check,
+// that applies the rules of the root package to facts from the database,
+// behind three cache layers:
+//
+//   - L1, in process (otter), keyed by a struct, never by a string;
+//   - L2, shared between instances (Redis, when configured);
+//   - L3, the effective-access table, maintained by the database writes
+//     themselves, so a lookup there is always current.
+//
+// Every write that changes access goes through Store, which invalidates
+// the affected entries in L1 and L2 before the write returns and tells the
+// other instances over the bus. Fills are guarded so a decision computed
+// before a write can never be cached after it.
+package authz
+
+import (
+	"context"
+	"log/slog"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/velro-ai/velro"
+	"github.com/velro-ai/velro/cache"
+	"golang.org/x/sync/singleflight"
+)
+
+// Key names one cached decision: a user and a resource. It is a struct so
+// two different inputs can never share an entry.
+type Key struct {
+	User uuid.UUID
+	Kind velro.Kind
+	ID   uuid.UUID
+}
+
+// Entry is a cached decision.
+type Entry struct {
+	Access velro.Access
+	Exists bool
+	// Scope is what invalidates the entry (see velro.AccessFacts.Scope).
+	Scope uuid.UUID
+}
+
+// Layer says which layer answered a check.
+type Layer uint8
+
+const (
+	LayerMiss Layer = iota // computed from the base tables (caching off)
+	LayerL1
+	LayerL2
+	LayerL3
+)
+
+var layerNames = [...]string{"miss", "l1", "l2", "l3"}
+
+func (l Layer) String() string { return layerNames[l] }
+
+// Decision is the answer to a check.
+type Decision struct {
+	Entry
+	Layer Layer
+}
+
+// Visible reports whether the caller may know the resource exists.
+func (d Decision) Visible() bool { return d.Exists && d.Access.Role != velro.RoleNone }
+
+// Allows reports whether the caller may perform the action.
+func (d Decision) Allows(a velro.Action) bool { return d.Visible() && d.Access.Role.Can(a) }
+
+// L2 is a cache shared between instances. Get returns a version token that
+// Put must present, so a fill that raced an invalidation is dropped.
+type L2 interface {
+	Get(ctx context.Context, k Key) (e Entry, found bool, version string, err error)
+	Put(ctx context.Context, k Key, e Entry, version string) error
+	// Invalidate drops every entry of the scopes.
+	Invalidate(ctx context.Context, scopes []uuid.UUID) error
+	// Flush drops every entry.
+	Flush(ctx context.Context) error
+}
+
+// Config configures an Engine.
+type Config struct {
+	Store velro.AccessStore
+	Bus   velro.Bus
+	// L2 is nil without Redis.
+	L2 L2
+	// Disabled turns every cache layer off: each check reads the base
+	// tables (VELRO_AUTHZ_CACHE=off, for debugging).
+	Disabled bool
+	L1Size   int           // default 100,000 entries
+	L1TTL    time.Duration // default 60 s
+	Log      *slog.Logger
+}
+
+// Engine answers authorization checks.
+type Engine struct {
+	store    velro.AccessStore
+	bus      velro.Bus
+	l1       *cache.Local[Key, Entry]
+	l2       L2
+	disabled bool
+	flight   singleflight.Group
+	log      *slog.Logger
+	stats    counters
+}
+
+// New returns an engine subscribed to the bus's invalidations.
+func New(cfg Config) *Engine {
+	if cfg.L1Size <= 0 {
+		cfg.L1Size = 100_000
+	}
+	if cfg.L1TTL <= 0 {
+		cfg.L1TTL = time.Minute
+	}
+	if cfg.Log == nil {
+		cfg.Log = slog.New(slog.DiscardHandler)
+	}
+	e := &Engine{store: cfg.Store, bus: cfg.Bus, l1: cache.NewLocal[Key, Entry](cfg.L1Size, cfg.L1TTL),
+		l2: cfg.L2, disabled: cfg.Disabled, log: cfg.Log}
+	cfg.Bus.Subscribe(e.apply)
+	return e
+}
+
+// Check decides what user may do with a resource. The warm path is one L1
+// lookup and allocates nothing.
+func (e *Engine) Check(ctx context.Context, user uuid.UUID, kind velro.Kind, id uuid.UUID) (Decision, error) {
+	key := Key{User: user, Kind: kind, ID: id}
+	// While the bus is down, changes made on other instances cannot reach
+	// L1: skip it rather than risk a revoked grant.
+	if !e.disabled && e.bus.Connected() {
+		if entry, ok := e.l1.Get(key); ok {
+			e.stats.hit(LayerL1)
+			return Decision{Entry: entry, Layer: LayerL1}, nil
+		}
+	}
+	return e.checkSlow(ctx, key)
+}
+
+func (e *Engine) checkSlow(ctx context.Context, key Key) (Decision, error) {
+	if e.disabled {
+		entry, err := e.compute(ctx, key, true)
+		e.stats.hit(LayerMiss)
+		return Decision{Entry: entry, Layer: LayerMiss}, err
+	}
+	e.stats.miss(LayerL1)
+	// A stampede of one check costs one lookup.
+	v, err, _ := e.flight.Do(flightKey(key), func() (any, error) {
+		d, err := e.load(context.WithoutCancel(ctx), key)
+		return d, err
+	})
+	if err != nil {
+		return Decision{}, err
+	}
+	return v.(Decision), nil
+}
+
+// flightKey is the singleflight name of a key: fixed-width binary, so
+// unambiguous.
+func flightKey(k Key) string {
+	var buf [33]byte
+	copy(buf[:16], k.User[:])
+	buf[16] = byte(k.Kind)
+	copy(buf[17:], k.ID[:])
+	return string(buf[:])
+}
+
+// load reads L2, then L3, and fills the layers above the one that answered.
+func (e *Engine) load(ctx context.Context, key Key) (Decision, error) {
+	trusted := e.bus.Connected()
+	epoch := e.l1.Epoch()
+	var version string
+	if e.l2 != nil && trusted {
+		entry, found, v, err := e.l2.Get(ctx, key)
+		switch {
+		case err != nil:
+			e.stats.l2Errors.Add(1)
+			e.log.WarnContext(ctx, "authz L2 unavailable", "error", err)
+		case found:
+			e.stats.hit(LayerL2)
+			e.l1.StoreIfCurrent(key, entry, epoch)
+			return Decision{Entry: entry, Layer: LayerL2}, nil
+		default:
+			e.stats.miss(LayerL2)
+			version = v
+		}
+	}
+	entry, err := e.compute(ctx, key, false)
+	if err != nil {
+		return Decision{}, err
+	}
+	e.stats.hit(LayerL3)
+	if e.l2 != nil && trusted && version != "" {
+		if err := e.l2.Put(ctx, key, entry, version); err != nil {
+			e.stats.l2Errors.Add(1)
+		}
+	}
+	if trusted {
+		e.l1.StoreIfCurrent(key, entry, epoch)
+	}
+	return Decision{Entry: entry, Layer: LayerL3}, nil
+}
+
+// compute reads the facts (from L3, or the base tables) and applies the
+// rules.
+func (e *Engine) compute(ctx context.Context, key Key, fromBase bool) (Entry, error) {
+	f, err := e.store.AccessFacts(ctx, key.User, key.Kind, key.ID, fromBase)
+	if err != nil {
+		return Entry{}, err
+	}
+	return Entry{Access: f.Access(key.Kind), Exists: f.Exists, Scope: f.Scope(key.Kind, key.ID)}, nil
+}
+
+// Require checks that user may perform action on the resource: ENOTFOUND
+// when the caller may not see it (no existence leak), EFORBIDDEN when they
+// see it but may not act.
+func (e *Engine) Require(ctx context.Context, user uuid.UUID, action velro.Action, kind velro.Kind, id uuid.UUID) (Decision, error) {
+	d, err := e.Check(ctx, user, kind, id)
+	switch {
+	case err != nil:
+		return d, err
+	case !d.Visible():
+		return d, velro.Errorf(velro.ENOTFOUND, "%s not found.", capital(kind.String()))
+	case !d.Allows(action):
+		return d, velro.Errorf(velro.EFORBIDDEN, "Your role on this %s (%s) does not allow this.", kind, d.Access.Role)
+	}
+	return d, nil
+}
+
+func capital(s string) string { return string(s[0]-'a'+'A') + s[1:] }
+
+// Invalidate drops the decisions a write changed, everywhere: L2 first (so
+// no instance refills L1 from a stale L2), then L1 here and on every other
+// instance through the bus. It returns after the local L1 is clean.
+func (e *Engine) Invalidate(ctx context.Context, change velro.AccessChange) {
+	if len(change.Projects)+len(change.Teams)+len(change.Generations) == 0 {
+		return
+	}
+	if e.l2 != nil {
+		scopes := append(append(append([]uuid.UUID{}, change.Projects...), change.Teams...), change.Generations...)
+		if err := e.l2.Invalidate(ctx, scopes); err != nil {
+			e.stats.l2Errors.Add(1)
+			e.log.ErrorContext(ctx, "authz L2 invalidation failed; entries expire by TTL", "error", err)
+		}
+	}
+	ev := velro.Event{Projects: change.Projects, Teams: change.Teams, Generations: change.Generations}
+	if err := e.bus.Publish(ctx, ev); err != nil {
+		e.log.ErrorContext(ctx, "publishing authz invalidation failed", "error", err)
+	}
+}
+
+// InvalidateAll drops every cached decision everywhere: for a write whose
+// outcome is unknown (it may have committed before an error).
+func (e *Engine) InvalidateAll(ctx context.Context) {
+	if err := e.bus.Publish(ctx, velro.Event{Flush: true}); err != nil {
+		e.log.ErrorContext(ctx, "publishing authz flush failed", "error", err)
+	}
+}
+
+// apply invalidates L1 from a bus event. A Flush (the bus reconnected, so
+// events may have been missed, or a write's outcome is unknown) empties L2
+// too, whose invalidations may have failed meanwhile; L2 goes first so L1
+// cannot refill from it.
+func (e *Engine) apply(ev velro.Event) {
+	if ev.Flush {
+		if e.l2 != nil {
+			ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+			if err := e.l2.Flush(ctx); err != nil {
+				e.log.Error("authz L2 flush failed; its entries expire by TTL", "error", err)
+			}
+			cancel()
+		}
+		e.l1.InvalidateAll()
+		return
+	}
+	if len(ev.Projects)+len(ev.Teams)+len(ev.Generations) == 0 {
+		return
+	}
+	scopes := make(map[uuid.UUID]bool, len(ev.Projects)+len(ev.Teams)+len(ev.Generations))
+	for _, ids := range [][]uuid.UUID{ev.Projects, ev.Teams, ev.Generations} {
+		for _, id := range ids {
+			scopes[id] = true
+		}
+	}
+	e.l1.InvalidateIf(func(k Key, v Entry) bool { return scopes[v.Scope] || scopes[k.ID] })
+}
+
+// Stats returns the per-layer counters.
+func (e *Engine) Stats() Stats { return e.stats.snapshot() }
+
+// Cached reports whether caching is on.
+func (e *Engine) Cached() bool { return !e.disabled }
