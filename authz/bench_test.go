@@ -98,4 +98,3 @@ func BenchmarkZipfTrace(b *testing.B) {
 		})
 	}
 }
-

@@ -3,8 +3,8 @@ package redis
 import (
 	"context"
 	"encoding/json"
-	"sync/atomic"
 	"log/slog"
+	"sync/atomic"
 	"time"
 
 	"github.com/google/uuid"
