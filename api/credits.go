@@ -44,13 +44,13 @@ func handleBalance(store velro.Store) func(context.Context, *struct{}) (*balance
 	}
 }
 
-// pageInput is API.md's pagination.
-type pageInput struct {
+// PageInput is API.md's pagination.
+type PageInput struct {
 	Limit  int `query:"limit" minimum:"1" maximum:"100" default:"50"`
 	Offset int `query:"offset" minimum:"0" default:"0"`
 }
 
-func (p pageInput) page() velro.Page { return velro.Page{Limit: p.Limit, Offset: p.Offset} }
+func (p PageInput) page() velro.Page { return velro.Page{Limit: p.Limit, Offset: p.Offset} }
 
 // PageInfo is the tail every list response carries.
 type PageInfo struct {
@@ -59,7 +59,7 @@ type PageInfo struct {
 	Offset int `json:"offset"`
 }
 
-func (p pageInput) info(total int) PageInfo {
+func (p PageInput) info(total int) PageInfo {
 	return PageInfo{Total: total, Limit: p.Limit, Offset: p.Offset}
 }
 
@@ -70,8 +70,8 @@ type transactionsOutput struct {
 	}
 }
 
-func handleTransactions(store velro.Store) func(context.Context, *pageInput) (*transactionsOutput, error) {
-	return func(ctx context.Context, in *pageInput) (*transactionsOutput, error) {
+func handleTransactions(store velro.Store) func(context.Context, *PageInput) (*transactionsOutput, error) {
+	return func(ctx context.Context, in *PageInput) (*transactionsOutput, error) {
 		list, total, err := store.ListCreditTransactions(ctx, principal(ctx).UserID, in.page())
 		if err != nil {
 			return nil, err

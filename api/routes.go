@@ -33,6 +33,28 @@ func addRoutes(mux *http.ServeMux, api huma.API, cfg Config) {
 	huma.Register(api, secured(op("GET", "/api/v1/user/credits", "The caller's credit balance", "credits")), handleUserCredits(cfg.Store))
 	huma.Register(api, secured(op("GET", "/api/v1/credits/balance", "The caller's credit balance", "credits")), handleBalance(cfg.Store))
 	huma.Register(api, secured(op("GET", "/api/v1/credits/transactions", "The caller's credit ledger, newest first", "credits")), handleTransactions(cfg.Store))
+
+	// Projects.
+	huma.Register(api, created(secured(op("POST", "/api/v1/projects", "Create a project", "projects"))), handleCreateProject(cfg.Store))
+	huma.Register(api, secured(op("GET", "/api/v1/projects", "Projects the caller can read, newest first", "projects")), handleListProjects(cfg.Store))
+	huma.Register(api, secured(op("GET", "/api/v1/projects/{id}", "A project (view)", "projects")), handleGetProject(cfg.Store, cfg.Authz))
+	huma.Register(api, secured(op("PUT", "/api/v1/projects/{id}", "Update a project (edit; visibility needs share)", "projects")), handleUpdateProject(cfg.Store, cfg.Authz))
+	huma.Register(api, secured(op("DELETE", "/api/v1/projects/{id}", "Delete a project (owner)", "projects")), handleDeleteProject(cfg.Store, cfg.Authz))
+	huma.Register(api, created(secured(op("POST", "/api/v1/projects/{id}/teams", "Share a project with a team (share)", "projects"))), handleShareProject(cfg.Store, cfg.Authz))
+	huma.Register(api, secured(op("DELETE", "/api/v1/projects/{id}/teams/{team_id}", "Stop sharing a project with a team (share)", "projects")), handleUnshareProject(cfg.Store, cfg.Authz))
+
+	// Teams.
+	huma.Register(api, created(secured(op("POST", "/api/v1/teams", "Create a team", "teams"))), handleCreateTeam(cfg.Store))
+	huma.Register(api, secured(op("GET", "/api/v1/teams", "The caller's teams", "teams")), handleListTeams(cfg.Store))
+	huma.Register(api, secured(op("GET", "/api/v1/teams/{id}", "A team (members only)", "teams")), handleGetTeam(cfg.Store, cfg.Authz))
+	huma.Register(api, secured(op("PUT", "/api/v1/teams/{id}", "Update a team (owner, admin)", "teams")), handleUpdateTeam(cfg.Store, cfg.Authz))
+	huma.Register(api, secured(op("DELETE", "/api/v1/teams/{id}", "Delete a team (owner)", "teams")), handleDeleteTeam(cfg.Store, cfg.Authz))
+	huma.Register(api, created(secured(op("POST", "/api/v1/teams/{id}/members", "Add a member by email", "teams"))), handleAddMember(cfg.Store, cfg.Authz))
+	huma.Register(api, secured(op("PATCH", "/api/v1/teams/{id}/members/{user_id}", "Change a member's role", "teams")), handleSetMemberRole(cfg.Store, cfg.Authz))
+	huma.Register(api, secured(op("DELETE", "/api/v1/teams/{id}/members/{user_id}", "Remove a member, or leave", "teams")), handleRemoveMember(cfg.Store, cfg.Authz))
+
+	// Generations.
+	huma.Register(api, secured(op("GET", "/api/v1/generations/{id}/authorize", "May the caller act on a generation?", "generations")), handleAuthorize(cfg.Authz))
 }
 
 // op declares an operation; its id is derived from method and path, as in

@@ -13,6 +13,7 @@ import (
 	"github.com/danielgtaylor/huma/v2/adapters/humago"
 	"github.com/velro-ai/velro"
 	"github.com/velro-ai/velro/auth"
+	"github.com/velro-ai/velro/authz"
 )
 
 // Dependency is something /health/ready checks. A required one that fails
@@ -23,11 +24,13 @@ type Dependency struct {
 	Ping     func(ctx context.Context) error
 }
 
-// Config holds the server's dependencies.
+// Config holds the server's dependencies. Store must be the authz engine's
+// guarded store, so writes that change access invalidate its caches.
 type Config struct {
 	Log          *slog.Logger
 	Store        velro.Store
 	Auth         *auth.Service
+	Authz        *authz.Engine
 	Dependencies []Dependency
 	CORSOrigins  []string
 	// Metrics serves /metrics (Prometheus text format).

@@ -32,6 +32,10 @@ type config struct {
 	CORSOrigins     []string
 	LogLevel        slog.Level
 	ShutdownTimeout time.Duration
+	AuthzCache      bool
+	AuthzL1Size     int
+	AuthzL1TTL      time.Duration
+	AuthzL2TTL      time.Duration
 
 	postgres *pgxpool.Config  // parsed DATABASE_URL, nil for SQLite
 	redis    *goredis.Options // parsed REDIS_URL, nil without Redis
@@ -80,6 +84,22 @@ func parseConfig(name string, args []string, getenv func(string) string, stderr 
 	}
 	if c.ShutdownTimeout, err = envDuration(getenv, "VELRO_SHUTDOWN_TIMEOUT", 20*time.Second); err != nil {
 		return nil, err
+	}
+	if c.AuthzL1Size, err = envInt(getenv, "VELRO_AUTHZ_L1_SIZE", 100_000); err != nil {
+		return nil, err
+	}
+	if c.AuthzL1TTL, err = envDuration(getenv, "VELRO_AUTHZ_L1_TTL", time.Minute); err != nil {
+		return nil, err
+	}
+	if c.AuthzL2TTL, err = envDuration(getenv, "VELRO_AUTHZ_L2_TTL", 5*time.Minute); err != nil {
+		return nil, err
+	}
+	switch v := env("VELRO_AUTHZ_CACHE", "on"); v {
+	case "on":
+		c.AuthzCache = true
+	case "off":
+	default:
+		return nil, &configError{"VELRO_AUTHZ_CACHE", fmt.Sprintf("%q is not on or off", v), "set on (the default) or off"}
 	}
 	c.RedisPrefix = env("VELRO_REDIS_PREFIX", redis.DefaultPrefix)
 	c.AdminEmails = list(getenv("VELRO_ADMIN_EMAILS"))

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 
 	"github.com/velro-ai/velro"
+	"github.com/velro-ai/velro/authz"
 	"github.com/velro-ai/velro/bus"
 	"github.com/velro-ai/velro/postgres"
 	"github.com/velro-ai/velro/redis"
@@ -95,4 +96,13 @@ func migrate(ctx context.Context, cfg *config, stdout interface{ Write([]byte) (
 	}
 	fmt.Fprintf(stdout, "velro: %s database is up to date\n", e.Name())
 	return nil
+}
+
+// authzL2 is the shared authorization cache: Redis when configured and the
+// cache is on.
+func (d *deps) authzL2(cfg *config) authz.L2 {
+	if d.redis == nil || !cfg.AuthzCache {
+		return nil
+	}
+	return redis.NewAuthzCache(d.redis, cfg.AuthzL2TTL)
 }

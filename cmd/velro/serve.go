@@ -14,6 +14,7 @@ import (
 	"github.com/velro-ai/velro"
 	"github.com/velro-ai/velro/api"
 	"github.com/velro-ai/velro/auth"
+	"github.com/velro-ai/velro/authz"
 	"github.com/velro-ai/velro/cache"
 	"github.com/velro-ai/velro/redis"
 )
@@ -29,7 +30,9 @@ func serve(ctx context.Context, cfg *config, stdout, stderr io.Writer) error {
 	}
 	defer d.Close()
 
-	store := cache.NewStore(d.store, d.bus)
+	engine := authz.New(authz.Config{Store: d.store, Bus: d.bus, L2: d.authzL2(cfg), Disabled: !cfg.AuthzCache,
+		L1Size: cfg.AuthzL1Size, L1TTL: cfg.AuthzL1TTL, Log: log})
+	store := engine.Guard(cache.NewStore(d.store, d.bus))
 	authCfg := auth.Config{AdminEmails: cfg.AdminEmails, Bus: d.bus, Log: log}
 	readiness := []api.Dependency{{Name: "database", Required: true, Ping: d.store.Ping}}
 	if d.redis != nil {
@@ -47,6 +50,7 @@ func serve(ctx context.Context, cfg *config, stdout, stderr io.Writer) error {
 		Log:          log,
 		Store:        store,
 		Auth:         authSvc,
+		Authz:        engine,
 		Dependencies: readiness,
 		CORSOrigins:  cfg.CORSOrigins,
 		Metrics:      promhttp.Handler(),
