@@ -216,8 +216,9 @@ func TestPublicEndpoints(t *testing.T) {
 	if r := c.do("GET", "/docs", nil).want(t, 200); !strings.Contains(string(r.Body), "<html") {
 		t.Fatal("/docs is not an HTML page")
 	}
-	if r := c.do("GET", "/metrics", nil).want(t, 200); !strings.Contains(string(r.Body), "go_goroutines") {
-		t.Fatal("/metrics is not Prometheus text")
+	if r := c.do("GET", "/metrics", nil).want(t, 200); !strings.Contains(string(r.Body), "go_goroutines") ||
+		!strings.Contains(string(r.Body), `velro_authz_checks_total{layer="l1",outcome="hit"}`) {
+		t.Fatalf("/metrics lacks the runtime or authorization counters:\n%s", r.Body)
 	}
 
 	// Request ids are echoed when sane, made up otherwise.

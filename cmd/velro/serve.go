@@ -10,6 +10,8 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"github.com/velro-ai/velro"
 	"github.com/velro-ai/velro/api"
@@ -33,6 +35,8 @@ func serve(ctx context.Context, cfg *config, stdout, stderr io.Writer) error {
 	engine := authz.New(authz.Config{Store: d.store, Bus: d.bus, L2: d.authzL2(cfg), Disabled: !cfg.AuthzCache,
 		L1Size: cfg.AuthzL1Size, L1TTL: cfg.AuthzL1TTL, Log: log})
 	store := engine.Guard(cache.NewStore(d.store, d.bus))
+	metrics := prometheus.NewRegistry()
+	metrics.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}), engine.Collector())
 	authCfg := auth.Config{AdminEmails: cfg.AdminEmails, Bus: d.bus, Log: log}
 	readiness := []api.Dependency{{Name: "database", Required: true, Ping: d.store.Ping}}
 	if d.redis != nil {
@@ -53,7 +57,7 @@ func serve(ctx context.Context, cfg *config, stdout, stderr io.Writer) error {
 		Authz:        engine,
 		Dependencies: readiness,
 		CORSOrigins:  cfg.CORSOrigins,
-		Metrics:      promhttp.Handler(),
+		Metrics:      promhttp.HandlerFor(metrics, promhttp.HandlerOpts{}),
 	})
 	srv := &http.Server{
 		Handler:           handler,
