@@ -49,6 +49,7 @@ func serve(ctx context.Context, cfg *config, stdout, stderr io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("start authentication: %w", err)
 	}
+	go authSvc.Hasher().Warm(ctx)
 
 	handler := api.NewServer(api.Config{
 		Log:          log,
