@@ -39,4 +39,18 @@ type CreditStore interface {
 	// LedgerSum returns the sum of the user's ledger amounts; it equals the
 	// user's balance (an invariant the conformance suite checks).
 	LedgerSum(ctx context.Context, userID uuid.UUID) (int64, error)
+	// CreditStats summarises the user's ledger since a time.
+	CreditStats(ctx context.Context, userID uuid.UUID, since time.Time) (CreditStats, error)
+	// GrantCredits adds credits to a user with a "grant" entry.
+	GrantCredits(ctx context.Context, userID uuid.UUID, amount int64, description string) (*CreditTransaction, error)
+}
+
+// CreditStats summarise a user's ledger over a period.
+type CreditStats struct {
+	CurrentBalance   int64 `json:"current_balance"`
+	PeriodDays       int   `json:"period_days"`
+	TotalSpent       int64 `json:"total_spent" doc:"Credits spent on generations in the period, net of refunds"`
+	TotalPurchased   int64 `json:"total_purchased" doc:"Credits purchased or granted in the period"`
+	GenerationCount  int   `json:"generation_count" doc:"Generations submitted in the period"`
+	TransactionCount int   `json:"transaction_count"`
 }

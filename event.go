@@ -21,9 +21,17 @@ type Event struct {
 	Users []uuid.UUID `json:"users,omitempty"`
 	// Generations were deleted.
 	Generations []uuid.UUID `json:"generations,omitempty"`
+	// Statuses are generation status changes (for streams and workers).
+	Statuses []StatusChange `json:"statuses,omitempty"`
 	// Flush drops everything cached: events may have been missed (the bus
 	// reconnected).
 	Flush bool `json:"flush,omitempty"`
+}
+
+// StatusChange is a generation's new status ("deleted" when it is gone).
+type StatusChange struct {
+	ID     uuid.UUID `json:"id"`
+	Status string    `json:"status"`
 }
 
 // Bus carries Events between instances.

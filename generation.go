@@ -42,12 +42,62 @@ type Generation struct {
 	CompletedAt    *time.Time     `json:"completed_at"`
 }
 
-// GenerationStore keeps generations.
+// GenerationFilter selects generations: a user's own, or (with ProjectID)
+// a project's.
+type GenerationFilter struct {
+	UserID    uuid.UUID
+	ProjectID *uuid.UUID
+	Page
+}
+
+// GenerationStats are a user's generation counts.
+type GenerationStats struct {
+	Total          int     `json:"total_generations"`
+	Completed      int     `json:"completed_generations"`
+	Failed         int     `json:"failed_generations"`
+	Processing     int     `json:"processing_generations" doc:"Pending or processing"`
+	Favorite       int     `json:"favorite_generations"`
+	CreditsUsed    int64   `json:"total_credits_used" doc:"Credits spent on generations, net of refunds"`
+	SuccessRatePct float64 `json:"success_rate" doc:"Completed as a percentage of completed and failed (0 when none)"`
+}
+
+// GenerationStore keeps generations. Every status change that ends a
+// generation without a result (failure, cancellation, deletion in flight)
+// refunds its cost in the same transaction, exactly once.
 type GenerationStore interface {
 	// CreateGeneration inserts g as it is, charging nothing.
 	CreateGeneration(ctx context.Context, g *Generation) error
+	// SubmitGeneration, in one transaction: checks that the user may still
+	// edit g's project (if any), takes g.Cost from the balance ("usage"
+	// entry; EPAYMENT when short), inserts g and enqueues its job. With an
+	// idempotency key the user used before, it returns that generation
+	// instead and charges nothing.
+	SubmitGeneration(ctx context.Context, g *Generation, idempotencyKey string) (existing *Generation, err error)
 	// FindGeneration returns ENOTFOUND when absent.
 	FindGeneration(ctx context.Context, id uuid.UUID) (*Generation, error)
-	// DeleteGeneration deletes the row; ENOTFOUND when absent.
+	// ListGenerations returns a page, newest first, and the total.
+	ListGenerations(ctx context.Context, f GenerationFilter) ([]*Generation, int, error)
+	// GenerationStats counts the user's own generations.
+	GenerationStats(ctx context.Context, userID uuid.UUID) (GenerationStats, error)
+	// StartGeneration moves a pending generation to processing and returns
+	// it as it is now (unchanged if it was not pending).
+	StartGeneration(ctx context.Context, id uuid.UUID) (*Generation, error)
+	// SaveProviderState keeps a provider's state for later attempts.
+	SaveProviderState(ctx context.Context, id uuid.UUID, state []byte) error
+	// ProviderState returns what SaveProviderState kept (nil if nothing).
+	ProviderState(ctx context.Context, id uuid.UUID) ([]byte, error)
+	// CompleteGeneration moves a processing generation to completed with
+	// its outputs; false if it was no longer processing (cancelled).
+	CompleteGeneration(ctx context.Context, id uuid.UUID, outputs []string) (bool, error)
+	// FailGeneration marks a pending or processing generation failed and
+	// refunds it; false if it had already ended.
+	FailGeneration(ctx context.Context, id uuid.UUID, message string) (bool, error)
+	// CancelGeneration cancels a pending or processing generation and
+	// refunds it; ECONFLICT once it has ended.
+	CancelGeneration(ctx context.Context, id uuid.UUID) (*Generation, error)
+	// ToggleFavorite flips is_favorite.
+	ToggleFavorite(ctx context.Context, id uuid.UUID) (*Generation, error)
+	// DeleteGeneration deletes the row, refunding it if it had not ended;
+	// ENOTFOUND when absent.
 	DeleteGeneration(ctx context.Context, id uuid.UUID) (AccessChange, error)
 }

@@ -2,6 +2,7 @@ package api
 
 import (
 	"context"
+	"time"
 
 	"github.com/velro-ai/velro"
 )
@@ -79,5 +80,58 @@ func handleTransactions(store velro.Store) func(context.Context, *PageInput) (*t
 		out := &transactionsOutput{}
 		out.Body.Transactions, out.Body.PageInfo = list, in.info(total)
 		return out, nil
+	}
+}
+
+type creditStatsInput struct {
+	Days int `query:"days" minimum:"1" maximum:"3650" default:"30"`
+}
+
+type creditStatsOutput struct{ Body velro.CreditStats }
+
+func handleCreditStats(store velro.Store) func(context.Context, *creditStatsInput) (*creditStatsOutput, error) {
+	return func(ctx context.Context, in *creditStatsInput) (*creditStatsOutput, error) {
+		st, err := store.CreditStats(ctx, principal(ctx).UserID, time.Now().AddDate(0, 0, -in.Days))
+		if err != nil {
+			return nil, err
+		}
+		st.PeriodDays = in.Days
+		return &creditStatsOutput{Body: st}, nil
+	}
+}
+
+type grantInput struct {
+	Body struct {
+		Email       string `json:"email" maxLength:"254"`
+		Amount      int64  `json:"amount" minimum:"1" maximum:"1000000000"`
+		Description string `json:"description,omitempty" maxLength:"500"`
+	}
+}
+
+type grantOutput struct{ Body *velro.CreditTransaction }
+
+// handleGrant lets an admin give credits to an account.
+func handleGrant(store velro.Store) func(context.Context, *grantInput) (*grantOutput, error) {
+	return func(ctx context.Context, in *grantInput) (*grantOutput, error) {
+		caller, err := store.FindUserByID(ctx, principal(ctx).UserID)
+		if err != nil {
+			return nil, err
+		}
+		if caller.Role != velro.AdminRole {
+			return nil, velro.Errorf(velro.EFORBIDDEN, "Only admins grant credits.")
+		}
+		u, err := store.FindUserByEmail(ctx, in.Body.Email)
+		if err != nil {
+			return nil, err
+		}
+		desc := in.Body.Description
+		if desc == "" {
+			desc = "Granted by " + caller.Email
+		}
+		entry, err := store.GrantCredits(ctx, u.ID, in.Body.Amount, desc)
+		if err != nil {
+			return nil, err
+		}
+		return &grantOutput{Body: entry}, nil
 	}
 }

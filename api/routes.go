@@ -53,8 +53,28 @@ func addRoutes(mux *http.ServeMux, api huma.API, cfg Config) {
 	huma.Register(api, secured(op("PATCH", "/api/v1/teams/{id}/members/{user_id}", "Change a member's role", "teams")), handleSetMemberRole(cfg.Store, cfg.Authz))
 	huma.Register(api, secured(op("DELETE", "/api/v1/teams/{id}/members/{user_id}", "Remove a member, or leave", "teams")), handleRemoveMember(cfg.Store, cfg.Authz))
 
+	// Models and credits.
+	huma.Register(api, op("GET", "/api/v1/models", "The model catalog", "models"), handleModels(cfg.Generations))
+	huma.Register(api, op("GET", "/api/v1/generations/models/supported", "The model catalog, as generation options", "models"), handleSupportedModels(cfg.Generations))
+	huma.Register(api, secured(op("GET", "/api/v1/credits/stats", "The caller's credit summary over a period", "credits")), handleCreditStats(cfg.Store))
+	huma.Register(api, created(secured(op("POST", "/api/v1/admin/credits/grant", "Grant credits to an account (admins)", "credits"))), handleGrant(cfg.Store))
+
 	// Generations.
+	submit := created(secured(op("POST", "/api/v1/generations", "Submit a generation (JSON, or a form with the same fields)", "generations")))
+	submit.Errors = append(submit.Errors, http.StatusPaymentRequired, http.StatusServiceUnavailable)
+	huma.Register(api, submit, handleSubmit(cfg.Generations))
+	huma.Register(api, secured(op("GET", "/api/v1/generations", "The caller's generations, or a readable project's", "generations")), handleListGenerations(cfg.Store, cfg.Authz))
+	huma.Register(api, secured(op("GET", "/api/v1/generations/stats", "The caller's generation counts", "generations")), handleGenerationStats(cfg.Store))
+	huma.Register(api, secured(op("GET", "/api/v1/generations/{id}", "A generation (view)", "generations")), handleGetGeneration(cfg.Store, cfg.Authz))
+	huma.Register(api, secured(op("DELETE", "/api/v1/generations/{id}", "Delete a generation and its media (delete)", "generations")), handleDeleteGeneration(cfg.Generations))
+	huma.Register(api, secured(op("POST", "/api/v1/generations/{id}/favorite", "Toggle favorite (edit)", "generations")), handleFavorite(cfg.Store, cfg.Authz))
+	huma.Register(api, secured(op("POST", "/api/v1/generations/{id}/cancel", "Cancel and refund a generation in flight (edit)", "generations")), handleCancel(cfg.Generations))
+	huma.Register(api, secured(op("GET", "/api/v1/generations/{id}/stream", "Server-sent events, one per status change (view)", "generations")), handleStream(cfg.Store, cfg.Authz, cfg.Notifier))
+	huma.Register(api, secured(op("GET", "/api/v1/generations/{id}/media-urls", "Signed, expiring URLs of the outputs (download)", "generations")), handleMediaURLs(cfg.Store, cfg.Authz, cfg.Signer, cfg.PublicURL))
 	huma.Register(api, secured(op("GET", "/api/v1/generations/{id}/authorize", "May the caller act on a generation?", "generations")), handleAuthorize(cfg.Authz))
+
+	// Media, served to holders of a signed URL.
+	mux.Handle("GET /media/{key...}", serveMedia(cfg.Media, cfg.Signer, cfg.Log))
 }
 
 // op declares an operation; its id is derived from method and path, as in

@@ -14,6 +14,8 @@ import (
 	"github.com/velro-ai/velro"
 	"github.com/velro-ai/velro/auth"
 	"github.com/velro-ai/velro/authz"
+	"github.com/velro-ai/velro/generate"
+	"github.com/velro-ai/velro/media"
 )
 
 // Dependency is something /health/ready checks. A required one that fails
@@ -34,7 +36,13 @@ type Config struct {
 	Dependencies []Dependency
 	CORSOrigins  []string
 	// Metrics serves /metrics (Prometheus text format).
-	Metrics http.Handler
+	Metrics     http.Handler
+	Generations *generate.Service
+	Notifier    *generate.Notifier
+	Media       velro.MediaStore
+	Signer      *media.Signer
+	// PublicURL is the origin of signed media URLs; empty: the request's.
+	PublicURL string
 }
 
 var installErrorsOnce sync.Once
@@ -45,7 +53,7 @@ func NewServer(cfg Config) http.Handler {
 	mux := http.NewServeMux()
 	api := humago.New(mux, humaConfig())
 	addRoutes(mux, api, cfg)
-	return withCORS(cfg.CORSOrigins, withBasics(cfg.Log, mux))
+	return withCORS(cfg.CORSOrigins, withBasics(cfg.Log, formAsJSON(mux)))
 }
 
 func humaConfig() huma.Config {

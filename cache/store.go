@@ -71,3 +71,51 @@ func (s *Store) changed(ctx context.Context, ids ...uuid.UUID) {
 	// instances to the TTL.
 	_ = s.bus.Publish(ctx, velro.Event{Users: ids})
 }
+
+// The writes below move credits: the owner's cached balance goes.
+
+// SubmitGeneration implements velro.GenerationStore.
+func (s *Store) SubmitGeneration(ctx context.Context, g *velro.Generation, key string) (*velro.Generation, error) {
+	existing, err := s.Store.SubmitGeneration(ctx, g, key)
+	s.changed(ctx, g.UserID)
+	return existing, err
+}
+
+// CancelGeneration implements velro.GenerationStore.
+func (s *Store) CancelGeneration(ctx context.Context, id uuid.UUID) (*velro.Generation, error) {
+	g, err := s.Store.CancelGeneration(ctx, id)
+	if g != nil {
+		s.changed(ctx, g.UserID)
+	}
+	return g, err
+}
+
+// FailGeneration implements velro.GenerationStore.
+func (s *Store) FailGeneration(ctx context.Context, id uuid.UUID, message string) (bool, error) {
+	return withOwner(ctx, s, id, func() (bool, error) { return s.Store.FailGeneration(ctx, id, message) })
+}
+
+// DeleteGeneration implements velro.GenerationStore.
+func (s *Store) DeleteGeneration(ctx context.Context, id uuid.UUID) (velro.AccessChange, error) {
+	return withOwner(ctx, s, id, func() (velro.AccessChange, error) { return s.Store.DeleteGeneration(ctx, id) })
+}
+
+// GrantCredits implements velro.CreditStore.
+func (s *Store) GrantCredits(ctx context.Context, userID uuid.UUID, amount int64, description string) (*velro.CreditTransaction, error) {
+	entry, err := s.Store.GrantCredits(ctx, userID, amount, description)
+	s.changed(ctx, userID)
+	return entry, err
+}
+
+// withOwner runs a write on a generation and then announces its owner's
+// change (the owner of a generation never changes, so it is read first).
+func withOwner[T any](ctx context.Context, s *Store, id uuid.UUID, write func() (T, error)) (T, error) {
+	g, err := s.Store.FindGeneration(ctx, id)
+	if err != nil {
+		var zero T
+		return zero, err
+	}
+	v, err := write()
+	s.changed(ctx, g.UserID)
+	return v, err
+}

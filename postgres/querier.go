@@ -47,3 +47,14 @@ func (r pgxRow) Scan(dest ...any) error {
 }
 
 type pgxRows struct{ pgx.Rows }
+
+// Tx returns the pgx transaction behind q, if q is one of this engine's
+// transactions (for the job queue's InsertTx).
+func Tx(q sqlstore.Querier) (pgx.Tx, bool) {
+	qq, ok := q.(querier)
+	if !ok {
+		return nil, false
+	}
+	tx, ok := qq.c.(pgx.Tx)
+	return tx, ok
+}

@@ -115,3 +115,10 @@ func (r sqlRow) Scan(dest ...any) error {
 type sqlRows struct{ *sql.Rows }
 
 func (r sqlRows) Close() { r.Rows.Close() }
+
+// Tx returns the database/sql transaction behind q, if q is one of this
+// engine's transactions (for the job queue's InsertTx).
+func Tx(q sqlstore.Querier) (*sql.Tx, bool) {
+	qq, ok := q.(querier)
+	return qq.tx, ok && qq.tx != nil
+}

@@ -73,47 +73,46 @@ func refreshProjectAccess(ctx context.Context, tx Querier, projects ...uuid.UUID
 
 // AccessFacts implements velro.AccessStore.
 func (s *Store) AccessFacts(ctx context.Context, user uuid.UUID, kind velro.Kind, id uuid.UUID, fromBase bool) (f velro.AccessFacts, err error) {
+	err = s.read(ctx, func(ctx context.Context, q Querier) error {
+		f, err = accessFacts(ctx, q, user, kind, id, fromBase)
+		return err
+	})
+	return f, err
+}
+
+// accessFacts reads the facts with q (a pool or a transaction).
+func accessFacts(ctx context.Context, q Querier, user uuid.UUID, kind velro.Kind, id uuid.UUID, fromBase bool) (f velro.AccessFacts, err error) {
 	query, ok := accessFactsSQL[fromBase][kind]
 	if !ok {
 		return f, fmt.Errorf("sqlstore: no access facts for kind %v", kind)
 	}
-	err = s.read(ctx, func(ctx context.Context, q Querier) error {
-		row := q.QueryRow(ctx, query, id, user)
-		var rank int
-		var err error
-		switch kind {
-		case velro.KindProject:
-			var owner uuid.UUID
-			err = row.Scan(&owner, &f.Visibility, &rank)
-			f.ProjectID, f.ProjectOwner = id, owner == user
-			f.Owner = f.ProjectOwner
-		case velro.KindGeneration:
-			var owner uuid.UUID
-			var project, projectOwner uuid.NullUUID
-			var visibility *string
-			err = row.Scan(&owner, &project, &projectOwner, &visibility, &rank)
-			f.Owner = owner == user
-			f.ProjectID = project.UUID
-			f.ProjectOwner = projectOwner.Valid && projectOwner.UUID == user
-			if visibility != nil {
-				f.Visibility = *visibility
-			}
-		case velro.KindTeam:
-			var owner uuid.UUID
-			err = row.Scan(&owner, &f.MemberRole)
-			f.Owner = owner == user
-			f.TeamRole = velro.TeamRole(f.MemberRole)
+	row := q.QueryRow(ctx, query, id, user)
+	var owner uuid.UUID
+	var rank int
+	switch kind {
+	case velro.KindProject:
+		err = row.Scan(&owner, &f.Visibility, &rank)
+		f.ProjectID, f.ProjectOwner, f.Owner = id, owner == user, owner == user
+	case velro.KindGeneration:
+		var project, projectOwner uuid.NullUUID
+		var visibility *string
+		err = row.Scan(&owner, &project, &projectOwner, &visibility, &rank)
+		f.Owner = owner == user
+		f.ProjectID = project.UUID
+		f.ProjectOwner = projectOwner.Valid && projectOwner.UUID == user
+		if visibility != nil {
+			f.Visibility = *visibility
 		}
-		if errors.Is(err, ErrNoRows) {
-			return nil
-		} else if err != nil {
-			return err
-		}
-		f.Exists = true
-		if kind != velro.KindTeam {
-			f.TeamRole = velro.Role(rank)
-		}
-		return nil
-	})
-	return f, err
+	case velro.KindTeam:
+		err = row.Scan(&owner, &f.MemberRole)
+		f.Owner = owner == user
+		rank = int(velro.TeamRole(f.MemberRole))
+	}
+	if errors.Is(err, ErrNoRows) {
+		return velro.AccessFacts{}, nil
+	} else if err != nil {
+		return velro.AccessFacts{}, err
+	}
+	f.Exists, f.TeamRole = true, velro.Role(rank)
+	return f, nil
 }

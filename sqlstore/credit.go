@@ -75,3 +75,40 @@ func (s *Store) LedgerSum(ctx context.Context, userID uuid.UUID) (sum int64, err
 	})
 	return sum, err
 }
+
+// CreditStats implements velro.CreditStore.
+func (s *Store) CreditStats(ctx context.Context, userID uuid.UUID, since time.Time) (st velro.CreditStats, err error) {
+	err = s.read(ctx, func(ctx context.Context, q Querier) error {
+		var spent int64
+		if err := q.QueryRow(ctx, `SELECT
+			CAST(COALESCE(SUM(CASE WHEN transaction_type IN ('usage', 'refund') THEN amount ELSE 0 END), 0) AS BIGINT),
+			CAST(COALESCE(SUM(CASE WHEN transaction_type IN ('purchase', 'grant') THEN amount ELSE 0 END), 0) AS BIGINT),
+			count(*)
+			FROM credit_transactions WHERE user_id = $1 AND created_at >= $2`, userID, since).
+			Scan(&spent, &st.TotalPurchased, &st.TransactionCount); err != nil {
+			return err
+		}
+		st.TotalSpent = -spent
+		if err := q.QueryRow(ctx, `SELECT count(*) FROM generations WHERE user_id = $1 AND created_at >= $2`, userID, since).
+			Scan(&st.GenerationCount); err != nil {
+			return err
+		}
+		return q.QueryRow(ctx, `SELECT credits_balance FROM users WHERE id = $1`, userID).Scan(&st.CurrentBalance)
+	})
+	return st, err
+}
+
+// GrantCredits implements velro.CreditStore.
+func (s *Store) GrantCredits(ctx context.Context, userID uuid.UUID, amount int64, description string) (entry *velro.CreditTransaction, err error) {
+	if amount <= 0 {
+		return nil, velro.Invalid("amount", "must be positive")
+	}
+	err = s.write(ctx, func(ctx context.Context, tx Querier) error {
+		if err := exists(ctx, tx, `SELECT 1 FROM users WHERE id = $1`, userID, "User"); err != nil {
+			return err
+		}
+		entry, err = addCredits(ctx, tx, userID, velro.CreditGrant, amount, description, nil, velro.Now())
+		return err
+	})
+	return entry, err
+}

@@ -64,12 +64,16 @@ func (s *Store) FindGeneration(ctx context.Context, id uuid.UUID) (g *velro.Gene
 	return g, err
 }
 
-// DeleteGeneration implements velro.GenerationStore. The change names the
-// generation's project too: cached decisions on a generation in a project
-// are kept, and dropped, with the project's.
+// DeleteGeneration implements velro.GenerationStore. A generation still in
+// flight is refunded first. The change names the generation's project too:
+// cached decisions on a generation in a project are kept, and dropped, with
+// the project's.
 func (s *Store) DeleteGeneration(ctx context.Context, id uuid.UUID) (change velro.AccessChange, err error) {
 	var project uuid.NullUUID
 	err = s.write(ctx, func(ctx context.Context, tx Querier) error {
+		if _, err := endGeneration(ctx, tx, id, velro.StatusCancelled, nil); err != nil {
+			return err
+		}
 		err := tx.QueryRow(ctx, `DELETE FROM generations WHERE id = $1 RETURNING project_id`, id).Scan(&project)
 		return notFound(err, "Generation")
 	})

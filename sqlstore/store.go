@@ -16,6 +16,7 @@ const DefaultTimeout = 2 * time.Second
 type Store struct {
 	engine  Engine
 	timeout time.Duration
+	jobs    JobInserter
 }
 
 // New returns a Store whose every call is bounded by timeout (DefaultTimeout

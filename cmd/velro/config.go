@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -36,6 +37,14 @@ type config struct {
 	AuthzL1Size     int
 	AuthzL1TTL      time.Duration
 	AuthzL2TTL      time.Duration
+	FALKey          string
+	FALBaseURL      string
+	RenderDelay     time.Duration
+	PublicURL       string
+	FALTimeout      time.Duration
+	Workers         int
+	JobTimeout      time.Duration
+	JobRescueAfter  time.Duration
 
 	postgres *pgxpool.Config  // parsed DATABASE_URL, nil for SQLite
 	redis    *goredis.Options // parsed REDIS_URL, nil without Redis
@@ -100,6 +109,34 @@ func parseConfig(name string, args []string, getenv func(string) string, stderr 
 	case "off":
 	default:
 		return nil, &configError{"VELRO_AUTHZ_CACHE", fmt.Sprintf("%q is not on or off", v), "set on (the default) or off"}
+	}
+	c.FALKey = env("FAL_KEY", "")
+	c.FALBaseURL = env("FAL_BASE_URL", "https://queue.fal.run")
+	if u, err := url.Parse(c.FALBaseURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return nil, &configError{"FAL_BASE_URL", fmt.Sprintf("%q is not an http(s) URL", c.FALBaseURL), "set it like https://queue.fal.run"}
+	}
+	if c.RenderDelay, err = envDuration(getenv, "VELRO_LOCAL_RENDER_DELAY", 0); err != nil {
+		return nil, err
+	}
+	c.PublicURL = env("VELRO_PUBLIC_URL", "")
+	if u, err := url.Parse(c.PublicURL); c.PublicURL != "" && (err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https")) {
+		return nil, &configError{"VELRO_PUBLIC_URL", fmt.Sprintf("%q is not an http(s) URL", c.PublicURL), "set the origin clients reach, like https://api.velro.example"}
+	}
+	if c.Workers, err = envInt(getenv, "VELRO_WORKERS", 4); err != nil {
+		return nil, err
+	}
+	if c.FALTimeout, err = envDuration(getenv, "VELRO_FAL_TIMEOUT", 10*time.Minute); err != nil {
+		return nil, err
+	}
+	if c.JobTimeout, err = envDuration(getenv, "VELRO_JOB_TIMEOUT", c.FALTimeout+c.RenderDelay+time.Minute); err != nil {
+		return nil, err
+	}
+	if c.JobRescueAfter, err = envDuration(getenv, "VELRO_JOB_RESCUE_AFTER", c.JobTimeout+5*time.Minute); err != nil {
+		return nil, err
+	}
+	if c.JobRescueAfter <= c.JobTimeout {
+		return nil, &configError{"VELRO_JOB_RESCUE_AFTER", fmt.Sprintf("(%v) is not longer than VELRO_JOB_TIMEOUT (%v)", c.JobRescueAfter, c.JobTimeout),
+			"a running job would be run twice; make it longer"}
 	}
 	c.RedisPrefix = env("VELRO_REDIS_PREFIX", redis.DefaultPrefix)
 	c.AdminEmails = list(getenv("VELRO_ADMIN_EMAILS"))

@@ -10,6 +10,7 @@ import (
 	"github.com/velro-ai/velro/authz"
 	"github.com/velro-ai/velro/bus"
 	"github.com/velro-ai/velro/postgres"
+	"github.com/velro-ai/velro/queue"
 	"github.com/velro-ai/velro/redis"
 	"github.com/velro-ai/velro/sqlite"
 	"github.com/velro-ai/velro/sqlstore"
@@ -51,6 +52,31 @@ func openEngine(ctx context.Context, cfg *config) (engine, error) {
 	return sqlite.Open(ctx, cfg.sqlitePath())
 }
 
+// migrateAll applies Velro's migrations, then the job queue's.
+func migrateAll(ctx context.Context, e engine) error {
+	if err := e.Migrate(ctx); err != nil {
+		return err
+	}
+	switch db := e.(type) {
+	case *sqlite.DB:
+		return queue.MigrateSQLite(ctx, db)
+	case *postgres.DB:
+		return queue.MigratePostgres(ctx, db)
+	}
+	return fmt.Errorf("no job queue for engine %s", e.Name())
+}
+
+// newQueue returns the job queue on the engine's database.
+func newQueue(e engine, cfg queue.Config) (queue.Queue, error) {
+	switch db := e.(type) {
+	case *sqlite.DB:
+		return queue.NewSQLite(db, cfg)
+	case *postgres.DB:
+		return queue.NewPostgres(db, cfg)
+	}
+	return nil, fmt.Errorf("no job queue for engine %s", e.Name())
+}
+
 // openDeps opens and migrates storage, and connects Redis when configured.
 func openDeps(ctx context.Context, cfg *config, log *slog.Logger) (_ *deps, err error) {
 	d := &deps{}
@@ -63,7 +89,7 @@ func openDeps(ctx context.Context, cfg *config, log *slog.Logger) (_ *deps, err 
 		return nil, err
 	}
 	d.closer = append(d.closer, d.engine.Close)
-	if err := d.engine.Migrate(ctx); err != nil {
+	if err := migrateAll(ctx, d.engine); err != nil {
 		return nil, err
 	}
 	d.store = sqlstore.New(d.engine, cfg.DBTimeout)
@@ -91,7 +117,7 @@ func migrate(ctx context.Context, cfg *config, stdout interface{ Write([]byte) (
 		return err
 	}
 	defer e.Close()
-	if err := e.Migrate(ctx); err != nil {
+	if err := migrateAll(ctx, e); err != nil {
 		return err
 	}
 	fmt.Fprintf(stdout, "velro: %s database is up to date\n", e.Name())

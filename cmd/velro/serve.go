@@ -2,12 +2,14 @@ package main
 
 import (
 	"context"
+	"crypto/rand"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"net"
 	"net/http"
+	"path/filepath"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -18,6 +20,9 @@ import (
 	"github.com/velro-ai/velro/auth"
 	"github.com/velro-ai/velro/authz"
 	"github.com/velro-ai/velro/cache"
+	"github.com/velro-ai/velro/generate"
+	"github.com/velro-ai/velro/media"
+	"github.com/velro-ai/velro/queue"
 	"github.com/velro-ai/velro/redis"
 )
 
@@ -51,6 +56,33 @@ func serve(ctx context.Context, cfg *config, stdout, stderr io.Writer) error {
 	}
 	go authSvc.Hasher().Warm(ctx)
 
+	files, err := media.NewDir(filepath.Join(cfg.DataDir, "media"))
+	if err != nil {
+		return fmt.Errorf("media storage: %w", err)
+	}
+	mediaKey, err := d.store.Secret(ctx, "media_hmac_key", randomKey)
+	if err != nil {
+		return err
+	}
+	signer := media.NewSigner(mediaKey)
+	notifier := generate.NewNotifier(d.bus)
+	providers := map[string]generate.Provider{velro.ProviderLocal: &generate.Local{Delay: cfg.RenderDelay}}
+	if cfg.FALKey != "" {
+		providers[velro.ProviderFAL] = generate.NewFAL(generate.FALConfig{Key: cfg.FALKey, BaseURL: cfg.FALBaseURL, Timeout: cfg.FALTimeout})
+	}
+	jobs, err := newQueue(d.engine, queue.Config{
+		Runner: &generate.Worker{Store: store, Media: files, Providers: providers, Bus: d.bus, Notifier: notifier, Log: log,
+			AttemptTimeout: cfg.JobTimeout},
+		Workers:     cfg.Workers,
+		RescueAfter: cfg.JobRescueAfter,
+		Log:         log,
+	})
+	if err != nil {
+		return fmt.Errorf("job queue: %w", err)
+	}
+	d.store.UseJobs(jobs)
+	generations := &generate.Service{Store: store, Authz: engine, Media: files, Bus: d.bus, FALKey: cfg.FALKey != ""}
+
 	handler := api.NewServer(api.Config{
 		Log:          log,
 		Store:        store,
@@ -59,6 +91,11 @@ func serve(ctx context.Context, cfg *config, stdout, stderr io.Writer) error {
 		Dependencies: readiness,
 		CORSOrigins:  cfg.CORSOrigins,
 		Metrics:      promhttp.HandlerFor(metrics, promhttp.HandlerOpts{}),
+		Generations:  generations,
+		Notifier:     notifier,
+		Media:        files,
+		Signer:       signer,
+		PublicURL:    cfg.PublicURL,
 	})
 	srv := &http.Server{
 		Handler:           handler,
@@ -76,6 +113,9 @@ func serve(ctx context.Context, cfg *config, stdout, stderr io.Writer) error {
 	log.Info("velro started", "version", velro.Version, "addr", ln.Addr().String(), "storage", d.engine.Name(), "redis", d.redis != nil)
 	fmt.Fprintf(stdout, "velro listening on http://%s\n", ln.Addr())
 
+	if err := jobs.Start(context.WithoutCancel(ctx)); err != nil { // stopped by Stop below, gracefully
+		return fmt.Errorf("start job queue: %w", err)
+	}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	select {
@@ -86,8 +126,17 @@ func serve(ctx context.Context, cfg *config, stdout, stderr io.Writer) error {
 	log.Info("shutting down")
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
 	defer cancel()
-	if err := srv.Shutdown(shutdownCtx); err != nil && !errors.Is(err, context.DeadlineExceeded) {
+	// Stop taking requests and jobs; finish what runs, within the timeout.
+	// Jobs still running then are cancelled and retried later.
+	err = errors.Join(srv.Shutdown(shutdownCtx), jobs.Stop(shutdownCtx))
+	if err != nil && !errors.Is(err, context.DeadlineExceeded) {
 		return err
 	}
 	return nil
+}
+
+func randomKey() ([]byte, error) {
+	key := make([]byte, 32)
+	_, err := rand.Read(key)
+	return key, err
 }

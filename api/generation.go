@@ -1,0 +1,205 @@
+package api
+
+import (
+	"context"
+
+	"github.com/velro-ai/velro"
+	"github.com/velro-ai/velro/authz"
+	"github.com/velro-ai/velro/generate"
+)
+
+type generationOutput struct {
+	Replayed string `header:"Idempotent-Replayed" doc:"true when an earlier request with this Idempotency-Key is returned"`
+	Body     *velro.Generation
+}
+
+type submitInput struct {
+	IdempotencyKey string `header:"Idempotency-Key" maxLength:"200" doc:"Retries with the same key return the same generation, charged once"`
+	Body           struct {
+		ModelID        string         `json:"model_id" maxLength:"200"`
+		Prompt         string         `json:"prompt" minLength:"1" maxLength:"2000"`
+		NegativePrompt string         `json:"negative_prompt,omitempty" maxLength:"1000"`
+		Parameters     map[string]any `json:"parameters,omitempty" doc:"Model parameters; see GET /api/v1/models"`
+		ProjectID      string         `json:"project_id,omitempty" format:"uuid" doc:"Needs edit permission on the project"`
+	}
+}
+
+func handleSubmit(gen *generate.Service) func(context.Context, *submitInput) (*generationOutput, error) {
+	return func(ctx context.Context, in *submitInput) (*generationOutput, error) {
+		req := generate.SubmitInput{ModelID: in.Body.ModelID, Prompt: in.Body.Prompt, NegativePrompt: in.Body.NegativePrompt,
+			Parameters: in.Body.Parameters, IdempotencyKey: in.IdempotencyKey}
+		if in.Body.ProjectID != "" {
+			id, err := parseID("project_id", in.Body.ProjectID)
+			if err != nil {
+				return nil, err
+			}
+			req.ProjectID = &id
+		}
+		g, created, err := gen.Submit(ctx, principal(ctx).UserID, req)
+		if err != nil {
+			return nil, err
+		}
+		out := &generationOutput{Body: g}
+		if !created {
+			out.Replayed = "true"
+		}
+		return out, nil
+	}
+}
+
+type listGenerationsInput struct {
+	PageInput
+	ProjectID string `query:"project_id" format:"uuid" doc:"List a readable project's generations instead of your own"`
+}
+
+type generationsOutput struct {
+	Body struct {
+		Generations []*velro.Generation `json:"generations"`
+		PageInfo
+	}
+}
+
+func handleListGenerations(store velro.Store, engine *authz.Engine) func(context.Context, *listGenerationsInput) (*generationsOutput, error) {
+	return func(ctx context.Context, in *listGenerationsInput) (*generationsOutput, error) {
+		f := velro.GenerationFilter{UserID: principal(ctx).UserID, Page: in.page()}
+		if in.ProjectID != "" {
+			_, id, err := require(ctx, engine, velro.KindProject, in.ProjectID, velro.ActionView)
+			if err != nil {
+				return nil, err
+			}
+			f.ProjectID = &id
+		}
+		list, total, err := store.ListGenerations(ctx, f)
+		if err != nil {
+			return nil, err
+		}
+		out := &generationsOutput{}
+		out.Body.Generations, out.Body.PageInfo = list, in.info(total)
+		return out, nil
+	}
+}
+
+type generationStatsOutput struct{ Body velro.GenerationStats }
+
+func handleGenerationStats(store velro.Store) func(context.Context, *struct{}) (*generationStatsOutput, error) {
+	return func(ctx context.Context, _ *struct{}) (*generationStatsOutput, error) {
+		st, err := store.GenerationStats(ctx, principal(ctx).UserID)
+		if err != nil {
+			return nil, err
+		}
+		return &generationStatsOutput{Body: st}, nil
+	}
+}
+
+// generation checks the caller may act on a generation and reads it.
+func generation(ctx context.Context, store velro.Store, engine *authz.Engine, rawID string, action velro.Action) (*velro.Generation, error) {
+	_, id, err := require(ctx, engine, velro.KindGeneration, rawID, action)
+	if err != nil {
+		return nil, err
+	}
+	return store.FindGeneration(ctx, id)
+}
+
+func handleGetGeneration(store velro.Store, engine *authz.Engine) func(context.Context, *IDPath) (*generationOutput, error) {
+	return func(ctx context.Context, in *IDPath) (*generationOutput, error) {
+		g, err := generation(ctx, store, engine, in.ID, velro.ActionView)
+		if err != nil {
+			return nil, err
+		}
+		return &generationOutput{Body: g}, nil
+	}
+}
+
+func handleDeleteGeneration(gen *generate.Service) func(context.Context, *IDPath) (*messageOutput, error) {
+	return func(ctx context.Context, in *IDPath) (*messageOutput, error) {
+		id, err := parseID("id", in.ID)
+		if err != nil {
+			return nil, err
+		}
+		if err := gen.Delete(ctx, principal(ctx).UserID, id); err != nil {
+			return nil, err
+		}
+		return message("Generation deleted successfully"), nil
+	}
+}
+
+func handleFavorite(store velro.Store, engine *authz.Engine) func(context.Context, *IDPath) (*generationOutput, error) {
+	return func(ctx context.Context, in *IDPath) (*generationOutput, error) {
+		_, id, err := require(ctx, engine, velro.KindGeneration, in.ID, velro.ActionEdit)
+		if err != nil {
+			return nil, err
+		}
+		g, err := store.ToggleFavorite(ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		return &generationOutput{Body: g}, nil
+	}
+}
+
+func handleCancel(gen *generate.Service) func(context.Context, *IDPath) (*generationOutput, error) {
+	return func(ctx context.Context, in *IDPath) (*generationOutput, error) {
+		id, err := parseID("id", in.ID)
+		if err != nil {
+			return nil, err
+		}
+		g, err := gen.Cancel(ctx, principal(ctx).UserID, id)
+		if err != nil {
+			return nil, err
+		}
+		return &generationOutput{Body: g}, nil
+	}
+}
+
+// modelsOutput lists models.
+type modelsOutput struct {
+	Body struct {
+		Models []velro.Model `json:"models"`
+	}
+}
+
+type modelsInput struct {
+	ModelType string `query:"model_type" enum:"image,video"`
+}
+
+func handleModels(gen *generate.Service) func(context.Context, *modelsInput) (*modelsOutput, error) {
+	return func(_ context.Context, in *modelsInput) (*modelsOutput, error) {
+		out := &modelsOutput{}
+		out.Body.Models = []velro.Model{}
+		for _, m := range gen.Models() {
+			if in.ModelType == "" || m.Type == in.ModelType {
+				out.Body.Models = append(out.Body.Models, m)
+			}
+		}
+		return out, nil
+	}
+}
+
+// SupportedModel is an entry of GET /generations/models/supported.
+type SupportedModel struct {
+	ModelID     string                     `json:"model_id"`
+	Name        string                     `json:"name"`
+	Type        string                     `json:"type"`
+	Credits     int64                      `json:"credits"`
+	Provider    string                     `json:"provider"`
+	IsActive    bool                       `json:"is_active"`
+	Description string                     `json:"description"`
+	Parameters  map[string]velro.ParamSpec `json:"parameters"`
+}
+
+type supportedOutput struct {
+	Body struct {
+		Models []SupportedModel `json:"models"`
+	}
+}
+
+func handleSupportedModels(gen *generate.Service) func(context.Context, *struct{}) (*supportedOutput, error) {
+	return func(context.Context, *struct{}) (*supportedOutput, error) {
+		out := &supportedOutput{}
+		for _, m := range gen.Models() {
+			out.Body.Models = append(out.Body.Models, SupportedModel{ModelID: m.ID, Name: m.Name, Type: m.Type, Credits: m.CreditsCost,
+				Provider: m.Provider, IsActive: m.IsActive, Description: m.Description, Parameters: m.Parameters})
+		}
+		return out, nil
+	}
+}

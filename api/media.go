@@ -1,0 +1,120 @@
+package api
+
+import (
+	"context"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/danielgtaylor/huma/v2"
+	"github.com/velro-ai/velro"
+	"github.com/velro-ai/velro/authz"
+	"github.com/velro-ai/velro/media"
+)
+
+// MediaURLTTL is how long a signed media URL works.
+const MediaURLTTL = time.Hour
+
+type mediaURLsInput struct {
+	IDPath
+	base string
+}
+
+// Resolve notes the server's own address, for absolute URLs.
+func (in *mediaURLsInput) Resolve(ctx huma.Context) []error {
+	scheme := "http"
+	if ctx.TLS() != nil || ctx.Header("X-Forwarded-Proto") == "https" {
+		scheme = "https"
+	}
+	in.base = scheme + "://" + ctx.Host()
+	return nil
+}
+
+type mediaURLsOutput struct {
+	Body struct {
+		GenerationID string    `json:"generation_id"`
+		SignedURLs   []string  `json:"signed_urls"`
+		PrimaryURL   *string   `json:"primary_url"`
+		ExpiresIn    int       `json:"expires_in" doc:"Seconds"`
+		ExpiresAt    time.Time `json:"expires_at"`
+		FileCount    int       `json:"file_count"`
+	}
+}
+
+// handleMediaURLs signs URLs for a generation's outputs (download
+// permission). publicURL, when set, is the origin the URLs use.
+func handleMediaURLs(store velro.Store, engine *authz.Engine, signer *media.Signer, publicURL string) func(context.Context, *mediaURLsInput) (*mediaURLsOutput, error) {
+	return func(ctx context.Context, in *mediaURLsInput) (*mediaURLsOutput, error) {
+		g, err := generation(ctx, store, engine, in.ID, velro.ActionDownload)
+		if err != nil {
+			return nil, err
+		}
+		base := in.base
+		if publicURL != "" {
+			base = strings.TrimSuffix(publicURL, "/")
+		}
+		expires := time.Now().Add(MediaURLTTL).UTC().Truncate(time.Second)
+		out := &mediaURLsOutput{}
+		out.Body.GenerationID, out.Body.ExpiresAt, out.Body.ExpiresIn = g.ID.String(), expires, int(MediaURLTTL.Seconds())
+		out.Body.SignedURLs = make([]string, len(g.OutputURLs))
+		for i, key := range g.OutputURLs {
+			out.Body.SignedURLs[i] = base + signer.URL(key, expires)
+		}
+		out.Body.FileCount = len(out.Body.SignedURLs)
+		if len(out.Body.SignedURLs) > 0 {
+			out.Body.PrimaryURL = &out.Body.SignedURLs[0]
+		}
+		return out, nil
+	}
+}
+
+// serveMedia serves a stored file to whoever holds a valid signed URL: no
+// bearer token. Tampered or expired signatures get 403; a file that is
+// gone (its generation was deleted) gets 410.
+func serveMedia(files velro.MediaStore, signer *media.Signer, log interface {
+	Error(string, ...any)
+}) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		info := requestInfoFrom(r.Context())
+		key := r.PathValue("key")
+		q := r.URL.Query()
+		if !signer.Check(key, q.Get("expires"), q.Get("sig"), time.Now()) {
+			writeJSONError(w, &errorBody{Detail: "The media link is invalid or has expired.", Code: velro.EFORBIDDEN, RequestID: info.id, status: http.StatusForbidden})
+			return
+		}
+		f, err := files.Open(r.Context(), key)
+		if velro.ErrorCode(err) == velro.ENOTFOUND || velro.ErrorCode(err) == velro.EBADREQUEST {
+			writeJSONError(w, &errorBody{Detail: "This media no longer exists.", Code: "gone", RequestID: info.id, status: http.StatusGone})
+			return
+		} else if err != nil {
+			log.Error("open media", "request_id", info.id, "error", err)
+			writeJSONError(w, &errorBody{Detail: "Internal error.", Code: velro.EINTERNAL, RequestID: info.id, status: http.StatusInternalServerError})
+			return
+		}
+		defer f.Close()
+		exp, _ := strconv.ParseInt(q.Get("expires"), 10, 64)
+		h := w.Header()
+		h.Set("Content-Type", contentTypeOf(key))
+		h.Set("Cache-Control", "private, max-age="+strconv.FormatInt(max(0, exp-time.Now().Unix()), 10))
+		http.ServeContent(w, r, "", f.ModTime(), f)
+	})
+}
+
+func contentTypeOf(key string) string {
+	switch key[strings.LastIndexByte(key, '.')+1:] {
+	case "png":
+		return "image/png"
+	case "jpg", "jpeg":
+		return "image/jpeg"
+	case "gif":
+		return "image/gif"
+	case "webp":
+		return "image/webp"
+	case "mp4":
+		return "video/mp4"
+	case "webm":
+		return "video/webm"
+	}
+	return "application/octet-stream"
+}

@@ -1,0 +1,100 @@
+package api
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"time"
+
+	"github.com/danielgtaylor/huma/v2"
+	"github.com/danielgtaylor/huma/v2/adapters/humago"
+	"github.com/velro-ai/velro"
+	"github.com/velro-ai/velro/authz"
+	"github.com/velro-ai/velro/generate"
+)
+
+// StreamEvent is the data of one server-sent event.
+type StreamEvent struct {
+	Status       string     `json:"status"`
+	GenerationID string     `json:"generation_id"`
+	OutputURLs   []string   `json:"output_urls,omitempty"`
+	ErrorMessage *string    `json:"error_message,omitempty"`
+	UpdatedAt    time.Time  `json:"updated_at"`
+	CompletedAt  *time.Time `json:"completed_at,omitempty"`
+}
+
+// Timing of streams: a comment line keeps proxies from closing an idle
+// stream; a look at the database every recheck covers status changes whose
+// event was lost (a bus outage), without polling per event.
+const (
+	streamKeepAlive = 15 * time.Second
+	streamRecheck   = 5 * time.Second
+)
+
+// handleStream streams a generation's status changes as server-sent
+// events: the current status first, then one event per change, driven by
+// status-change notifications; it ends after a terminal status.
+func handleStream(store velro.Store, engine *authz.Engine, notifier *generate.Notifier) func(context.Context, *IDPath) (*huma.StreamResponse, error) {
+	return func(ctx context.Context, in *IDPath) (*huma.StreamResponse, error) {
+		_, id, err := require(ctx, engine, velro.KindGeneration, in.ID, velro.ActionView)
+		if err != nil {
+			return nil, err
+		}
+		changes, stop := notifier.Watch(id) // before the first read: no change slips between
+		g, err := store.FindGeneration(ctx, id)
+		if err != nil {
+			stop()
+			return nil, err
+		}
+		return &huma.StreamResponse{Body: func(hctx huma.Context) {
+			defer stop()
+			r, w := humago.Unwrap(hctx)
+			rc := http.NewResponseController(w)
+			rc.SetWriteDeadline(time.Time{}) // a stream outlives the server's write timeout
+			hctx.SetHeader("Content-Type", "text/event-stream")
+			hctx.SetHeader("Cache-Control", "no-cache")
+			hctx.SetHeader("X-Accel-Buffering", "no")
+			hctx.SetStatus(http.StatusOK)
+			send := func(g *velro.Generation, status string) bool {
+				data, _ := json.Marshal(StreamEvent{Status: status, GenerationID: g.ID.String(), OutputURLs: g.OutputURLs,
+					ErrorMessage: g.ErrorMessage, UpdatedAt: g.UpdatedAt, CompletedAt: g.CompletedAt})
+				_, err := fmt.Fprintf(w, "event: status\ndata: %s\n\n", data)
+				return err == nil && rc.Flush() == nil
+			}
+			last := g.Status
+			if !send(g, last) || velro.Terminal(last) {
+				return
+			}
+			keepAlive, recheck := time.NewTicker(streamKeepAlive), time.NewTicker(streamRecheck)
+			defer keepAlive.Stop()
+			defer recheck.Stop()
+			for {
+				select {
+				case <-r.Context().Done():
+					return
+				case <-keepAlive.C:
+					if _, err := fmt.Fprint(w, ": keep-alive\n\n"); err != nil || rc.Flush() != nil {
+						return
+					}
+					continue
+				case <-changes:
+				case <-recheck.C:
+				}
+				cur, err := store.FindGeneration(r.Context(), id)
+				if velro.ErrorCode(err) == velro.ENOTFOUND {
+					send(g, "deleted")
+					return
+				} else if err != nil {
+					continue // the database hiccuped: try at the next change or recheck
+				}
+				if cur.Status != last {
+					last, g = cur.Status, cur
+					if !send(cur, last) || velro.Terminal(last) {
+						return
+					}
+				}
+			}
+		}}, nil
+	}
+}

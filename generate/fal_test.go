@@ -1,0 +1,336 @@
+package generate
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"reflect"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+)
+
+const falTestModel = "fal-ai/flux-pro/v1.1-ultra"
+
+// newTestFAL points an adapter at the stand-in with fast polling.
+func newTestFAL(fake *falFake, timeout time.Duration) *FAL {
+	return NewFAL(FALConfig{
+		Key:         "test-key",
+		BaseURL:     fake.api.URL,
+		PollInitial: 2 * time.Millisecond,
+		PollMax:     8 * time.Millisecond,
+		Timeout:     timeout,
+	})
+}
+
+// falSaved records what SaveState was given.
+type falSaved struct {
+	mu     sync.Mutex
+	states []json.RawMessage
+}
+
+func (s *falSaved) save(_ context.Context, state json.RawMessage) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.states = append(s.states, bytes.Clone(state))
+	return nil
+}
+
+func (s *falSaved) all() []json.RawMessage {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.states
+}
+
+func falTestRequest(saved *falSaved) Request {
+	return Request{
+		GenerationID:   uuid.New(),
+		ModelID:        falTestModel,
+		MediaType:      "image",
+		Prompt:         "a red fox in the snow",
+		NegativePrompt: "blurry",
+		Parameters:     map[string]any{"aspect_ratio": "16:9", "num_images": 1},
+		SaveState:      saved.save,
+	}
+}
+
+func sameJSON(t *testing.T, got, want []byte) bool {
+	t.Helper()
+	var g, w any
+	if err := json.Unmarshal(got, &g); err != nil {
+		t.Fatalf("bad JSON %s: %v", got, err)
+	}
+	if err := json.Unmarshal(want, &w); err != nil {
+		t.Fatalf("bad JSON %s: %v", want, err)
+	}
+	return reflect.DeepEqual(g, w)
+}
+
+func TestFALSuccess(t *testing.T) {
+	fake := newFalFake(t, falFakeConfig{ProgressPolls: 1})
+	saved := &falSaved{}
+	outs, err := newTestFAL(fake, 5*time.Second).Generate(t.Context(), falTestRequest(saved))
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	if len(outs) != 1 || !bytes.Equal(outs[0].Data, fake.file) || outs[0].ContentType != "image/png" {
+		t.Fatalf("outputs = %+v, want the stand-in's PNG", outs)
+	}
+	submits := fake.Calls(http.MethodPost, "")
+	if len(submits) != 1 {
+		t.Fatalf("%d submits, want 1", len(submits))
+	}
+	if submits[0].Path != "/"+falTestModel {
+		t.Errorf("submit path = %q, want /%s", submits[0].Path, falTestModel)
+	}
+	for _, c := range fake.Calls("", "") {
+		if c.Path != "/files/out.png" && c.Auth != "Key test-key" {
+			t.Errorf("%s %s: Authorization = %q, want Key test-key", c.Method, c.Path, c.Auth)
+		}
+	}
+	want := `{"prompt":"a red fox in the snow","negative_prompt":"blurry","aspect_ratio":"16:9","num_images":1}`
+	if !sameJSON(t, submits[0].Body, []byte(want)) {
+		t.Errorf("submitted %s, want %s", submits[0].Body, want)
+	}
+	states := saved.all()
+	if len(states) != 1 || !sameJSON(t, states[0], fake.Queued()) {
+		t.Errorf("saved states %q, want once the submit response %s", states, fake.Queued())
+	}
+	if n := len(fake.Calls(http.MethodPut, "")); n != 0 {
+		t.Errorf("%d cancel calls on success", n)
+	}
+}
+
+func TestFALQueueThenProgress(t *testing.T) {
+	fake := newFalFake(t, falFakeConfig{Media: "video", QueuedPolls: 3, ProgressPolls: 2})
+	req := falTestRequest(&falSaved{})
+	req.MediaType = "video"
+	outs, err := newTestFAL(fake, 5*time.Second).Generate(t.Context(), req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(outs) != 1 || !bytes.Equal(outs[0].Data, fake.file) || outs[0].ContentType != "video/mp4" {
+		t.Fatalf("outputs = %+v, want the stand-in's MP4", outs)
+	}
+	// 3 IN_QUEUE + 2 IN_PROGRESS + 1 COMPLETED, and not one poll more.
+	if n := len(fake.Calls(http.MethodGet, "/queue/requests/req-1/status")); n != 6 {
+		t.Errorf("%d status polls, want 6", n)
+	}
+	if n := len(fake.Calls(http.MethodGet, "/queue/requests/req-1")) - 6; n != 1 {
+		t.Errorf("%d result fetches, want 1", n)
+	}
+}
+
+func TestFALResultServerError(t *testing.T) {
+	fake := newFalFake(t, falFakeConfig{ResultStatus: http.StatusInternalServerError})
+	_, err := newTestFAL(fake, 5*time.Second).Generate(t.Context(), falTestRequest(&falSaved{}))
+	if err == nil || IsPermanent(err) {
+		t.Fatalf("err = %v, want a transient error", err)
+	}
+	if !strings.Contains(err.Error(), "500") || !strings.Contains(err.Error(), "model exploded") {
+		t.Errorf("err = %v, want the status and an excerpt", err)
+	}
+	results := len(fake.Calls(http.MethodGet, "/queue/requests/req-1")) - len(fake.Calls(http.MethodGet, "/queue/requests/req-1/status"))
+	if results != falRetries {
+		t.Errorf("%d result fetches, want %d (retried)", results, falRetries)
+	}
+}
+
+func TestFALResultRejected(t *testing.T) {
+	fake := newFalFake(t, falFakeConfig{ResultStatus: http.StatusUnprocessableEntity})
+	_, err := newTestFAL(fake, 5*time.Second).Generate(t.Context(), falTestRequest(&falSaved{}))
+	if !IsPermanent(err) {
+		t.Fatalf("err = %v, want a permanent error", err)
+	}
+	if !strings.Contains(err.Error(), "422") || !strings.Contains(err.Error(), "model exploded") {
+		t.Errorf("err = %v, want the status and an excerpt", err)
+	}
+	results := len(fake.Calls(http.MethodGet, "/queue/requests/req-1")) - len(fake.Calls(http.MethodGet, "/queue/requests/req-1/status"))
+	if results != 1 {
+		t.Errorf("%d result fetches, want 1 (no retry)", results)
+	}
+}
+
+func TestFALTimeout(t *testing.T) {
+	fake := newFalFake(t, falFakeConfig{Hang: true})
+	start := time.Now()
+	_, err := newTestFAL(fake, 300*time.Millisecond).Generate(t.Context(), falTestRequest(&falSaved{}))
+	if elapsed := time.Since(start); elapsed > 3*time.Second {
+		t.Errorf("took %s with a 300ms timeout", elapsed)
+	}
+	if !IsPermanent(err) {
+		t.Fatalf("err = %v, want a permanent error", err)
+	}
+	if errors.Is(err, ErrCancelled) {
+		t.Errorf("err = %v, a timeout is not a user cancel", err)
+	}
+	cancels := fake.Calls(http.MethodPut, "/queue/requests/req-1/cancel")
+	if len(cancels) != 1 || cancels[0].Auth != "Key test-key" {
+		t.Errorf("cancel calls = %+v, want one with the key", cancels)
+	}
+}
+
+func TestFALCancel(t *testing.T) {
+	fake := newFalFake(t, falFakeConfig{Hang: true})
+	ctx, cancel := context.WithCancelCause(t.Context())
+	defer cancel(nil)
+	go func() {
+		<-fake.polled
+		cancel(ErrCancelled)
+	}()
+	_, err := newTestFAL(fake, 5*time.Second).Generate(ctx, falTestRequest(&falSaved{}))
+	if !errors.Is(err, ErrCancelled) {
+		t.Fatalf("err = %v, want ErrCancelled", err)
+	}
+	cancels := fake.Calls(http.MethodPut, "/queue/requests/req-1/cancel")
+	if len(cancels) != 1 || cancels[0].Auth != "Key test-key" {
+		t.Errorf("cancel calls = %+v, want one with the key", cancels)
+	}
+}
+
+// An attempt stopped by shutdown leaves the request running at FAL; the
+// next attempt picks it up from the saved state without paying again.
+func TestFALResume(t *testing.T) {
+	fake := newFalFake(t, falFakeConfig{QueuedPolls: 1, ProgressPolls: 1})
+	fal := newTestFAL(fake, 5*time.Second)
+
+	ctx, shutdown := context.WithCancel(t.Context())
+	defer shutdown()
+	saved := &falSaved{}
+	req := falTestRequest(saved)
+	req.SaveState = func(ctx context.Context, state json.RawMessage) error {
+		shutdown()
+		return saved.save(ctx, state)
+	}
+	_, err := fal.Generate(ctx, req)
+	if !errors.Is(err, context.Canceled) || IsPermanent(err) || errors.Is(err, ErrCancelled) {
+		t.Fatalf("first attempt err = %v, want a transient context.Canceled", err)
+	}
+	if n := len(fake.Calls(http.MethodPut, "")); n != 0 {
+		t.Fatalf("%d cancel calls on shutdown, want 0", n)
+	}
+
+	req = falTestRequest(&falSaved{})
+	req.State = saved.all()[0]
+	outs, err := fal.Generate(t.Context(), req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(outs) != 1 || !bytes.Equal(outs[0].Data, fake.file) {
+		t.Fatalf("outputs = %+v, want the stand-in's PNG", outs)
+	}
+	if n := len(fake.Calls(http.MethodPost, "")); n != 1 {
+		t.Errorf("%d submits, want 1", n)
+	}
+}
+
+func TestFALSubmitRetry(t *testing.T) {
+	fake := newFalFake(t, falFakeConfig{SubmitFailures: 1})
+	saved := &falSaved{}
+	outs, err := newTestFAL(fake, 5*time.Second).Generate(t.Context(), falTestRequest(saved))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(outs) != 1 {
+		t.Fatalf("%d outputs, want 1", len(outs))
+	}
+	if n := len(fake.Calls(http.MethodPost, "")); n != 2 {
+		t.Errorf("%d submits, want 2", n)
+	}
+	if n := len(saved.all()); n != 1 {
+		t.Errorf("SaveState called %d times, want 1", n)
+	}
+}
+
+func TestFALSubmitRejected(t *testing.T) {
+	fake := newFalFake(t, falFakeConfig{SubmitFailures: 99, SubmitStatus: http.StatusUnprocessableEntity})
+	saved := &falSaved{}
+	_, err := newTestFAL(fake, 5*time.Second).Generate(t.Context(), falTestRequest(saved))
+	if !IsPermanent(err) || !strings.Contains(err.Error(), "422") || !strings.Contains(err.Error(), "submit refused") {
+		t.Fatalf("err = %v, want a permanent error with status and excerpt", err)
+	}
+	if n := len(fake.Calls(http.MethodPost, "")); n != 1 {
+		t.Errorf("%d submits, want 1 (no retry)", n)
+	}
+	if n := len(saved.all()); n != 0 {
+		t.Errorf("SaveState called %d times, want 0", n)
+	}
+}
+
+func TestFALSaveStateFails(t *testing.T) {
+	fake := newFalFake(t, falFakeConfig{})
+	req := falTestRequest(&falSaved{})
+	boom := errors.New("database down")
+	req.SaveState = func(context.Context, json.RawMessage) error { return boom }
+	_, err := newTestFAL(fake, 5*time.Second).Generate(t.Context(), req)
+	if !errors.Is(err, boom) {
+		t.Fatalf("err = %v, want the SaveState error", err)
+	}
+	if n := len(fake.Calls(http.MethodGet, "/queue/")); n != 0 {
+		t.Errorf("%d polls after a failed save, want 0", n)
+	}
+	if n := len(fake.Calls(http.MethodPut, "/queue/requests/req-1/cancel")); n != 1 {
+		t.Errorf("%d cancel calls, want 1: the orphaned request is dropped", n)
+	}
+}
+
+func TestFALKeyStaysOnFAL(t *testing.T) {
+	fake := newFalFake(t, falFakeConfig{CDN: true})
+	if _, err := newTestFAL(fake, 5*time.Second).Generate(t.Context(), falTestRequest(&falSaved{})); err != nil {
+		t.Fatal(err)
+	}
+	var downloads int
+	for _, c := range fake.Calls(http.MethodGet, "/files/") {
+		if c.Server != "cdn" {
+			t.Errorf("download from %s, want cdn", c.Server)
+		}
+		if c.Auth != "" {
+			t.Errorf("the key went to another origin: Authorization = %q", c.Auth)
+		}
+		downloads++
+	}
+	if downloads != 1 {
+		t.Errorf("%d downloads, want 1", downloads)
+	}
+}
+
+func TestFALContentType(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		cfg  falFakeConfig
+		want string
+	}{
+		{"declared wins", falFakeConfig{Media: "video", HeaderType: "video/quicktime"}, "video/mp4"},
+		{"from header", falFakeConfig{Media: "video", NoJSONType: true, HeaderType: "video/quicktime; codecs=avc1"}, "video/quicktime"},
+		{"sniffed image", falFakeConfig{NoJSONType: true, HeaderType: "-"}, "image/png"},
+		{"sniffed video", falFakeConfig{Media: "video", NoJSONType: true, HeaderType: "-"}, "video/mp4"},
+		{"octet-stream sniffed", falFakeConfig{NoJSONType: true, HeaderType: "application/octet-stream"}, "image/png"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			fake := newFalFake(t, tc.cfg)
+			outs, err := newTestFAL(fake, 5*time.Second).Generate(t.Context(), falTestRequest(&falSaved{}))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(outs) != 1 || outs[0].ContentType != tc.want {
+				t.Fatalf("outputs = %+v, want one %s", outs, tc.want)
+			}
+		})
+	}
+}
+
+func TestFALDownloadLimit(t *testing.T) {
+	fake := newFalFake(t, falFakeConfig{})
+	fal := newTestFAL(fake, 5*time.Second)
+	fal.cfg.MaxDownload = int64(len(fake.file) - 1)
+	_, err := fal.Generate(t.Context(), falTestRequest(&falSaved{}))
+	if !IsPermanent(err) || !strings.Contains(err.Error(), "limit") {
+		t.Fatalf("err = %v, want a permanent over-the-limit error", err)
+	}
+}

@@ -1,0 +1,70 @@
+package generate
+
+import (
+	"sync"
+
+	"github.com/google/uuid"
+	"github.com/velro-ai/velro"
+)
+
+// Notifier tells waiters when a generation's status changes, on any
+// instance (status changes travel on the bus). Streams and workers wait on
+// it instead of polling the database.
+type Notifier struct {
+	mu      sync.Mutex
+	waiters map[uuid.UUID]map[chan string]struct{}
+}
+
+// NewNotifier subscribes to the bus.
+func NewNotifier(bus velro.Bus) *Notifier {
+	n := &Notifier{waiters: map[uuid.UUID]map[chan string]struct{}{}}
+	bus.Subscribe(n.apply)
+	return n
+}
+
+func (n *Notifier) apply(ev velro.Event) {
+	if len(ev.Statuses) == 0 && !ev.Flush {
+		return
+	}
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	send := func(ch chan string, status string) {
+		select {
+		case ch <- status:
+		default: // a slow waiter reads the latest state itself
+		}
+	}
+	for _, s := range ev.Statuses {
+		for ch := range n.waiters[s.ID] {
+			send(ch, s.Status)
+		}
+	}
+	if ev.Flush { // events may have been missed: everyone looks again
+		for _, set := range n.waiters {
+			for ch := range set {
+				send(ch, "")
+			}
+		}
+	}
+}
+
+// Watch returns a channel that receives the generation's new statuses
+// ("" means: something may have changed, look it up), and a function to
+// stop watching.
+func (n *Notifier) Watch(id uuid.UUID) (<-chan string, func()) {
+	ch := make(chan string, 8)
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if n.waiters[id] == nil {
+		n.waiters[id] = map[chan string]struct{}{}
+	}
+	n.waiters[id][ch] = struct{}{}
+	return ch, func() {
+		n.mu.Lock()
+		defer n.mu.Unlock()
+		delete(n.waiters[id], ch)
+		if len(n.waiters[id]) == 0 {
+			delete(n.waiters, id)
+		}
+	}
+}

@@ -1,0 +1,159 @@
+package generate
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"mime"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/velro-ai/velro"
+)
+
+// Worker runs generation jobs (it is the job queue's Runner): it moves the
+// generation to processing, has its provider render it, copies every output
+// into media storage and completes it — or fails and refunds it.
+type Worker struct {
+	Store     velro.Store
+	Media     velro.MediaStore
+	Providers map[string]Provider // by velro.Model.Provider
+	Bus       velro.Bus
+	Notifier  *Notifier
+	Log       *slog.Logger
+	// AttemptTimeout bounds one attempt (the slowest provider's timeout
+	// plus margin).
+	AttemptTimeout time.Duration
+}
+
+// Timeout implements queue.Runner.
+func (w *Worker) Timeout() time.Duration { return w.AttemptTimeout }
+
+// MediaKey is where output i of a generation is stored: built from ids
+// only.
+func MediaKey(id uuid.UUID, i int, contentType string) string {
+	ext := ".bin"
+	if exts, _ := mime.ExtensionsByType(contentType); len(exts) > 0 {
+		ext = exts[len(exts)-1]
+	}
+	switch contentType { // prefer the common extensions
+	case "image/jpeg":
+		ext = ".jpg"
+	case "image/png":
+		ext = ".png"
+	case "image/gif":
+		ext = ".gif"
+	case "video/mp4":
+		ext = ".mp4"
+	}
+	return fmt.Sprintf("%s%d%s", MediaPrefix(id), i, ext)
+}
+
+// MediaPrefix is the storage directory of a generation's outputs.
+func MediaPrefix(id uuid.UUID) string { return "generations/" + id.String() + "/" }
+
+// Run implements queue.Runner. It returns an error only for a transient
+// failure that a later attempt may fix; on the last attempt it fails the
+// generation instead.
+func (w *Worker) Run(ctx context.Context, id uuid.UUID, attempt, maxAttempts int) error {
+	g, err := w.Store.StartGeneration(ctx, id)
+	if velro.ErrorCode(err) == velro.ENOTFOUND {
+		return nil // deleted before it ran
+	} else if err != nil {
+		return err
+	}
+	if velro.Terminal(g.Status) {
+		return nil // cancelled (and refunded) before it ran
+	}
+	w.announce(ctx, id, velro.StatusProcessing)
+
+	// A cancellation anywhere cancels the provider call here.
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	changes, stop := w.Notifier.Watch(id)
+	defer stop()
+	go func() {
+		for status := range changes {
+			if status == velro.StatusCancelled || status == "deleted" {
+				cancel(ErrCancelled)
+				return
+			}
+		}
+	}()
+
+	outputs, err := w.render(ctx, g)
+	switch {
+	case errors.Is(err, ErrCancelled) || errors.Is(context.Cause(ctx), ErrCancelled):
+		return nil // the cancel already refunded it
+	case err != nil && ctx.Err() != nil:
+		return err // shutting down: a later attempt resumes
+	case err != nil && (IsPermanent(err) || attempt >= maxAttempts):
+		w.Log.WarnContext(ctx, "generation failed", "generation_id", id, "attempt", attempt, "error", err)
+		return w.fail(ctx, id, err)
+	case err != nil:
+		w.Log.InfoContext(ctx, "generation attempt failed; will retry", "generation_id", id, "attempt", attempt, "error", err)
+		return err
+	}
+	keys := make([]string, len(outputs))
+	for i, out := range outputs {
+		keys[i] = MediaKey(id, i, out.ContentType)
+		if err := w.Media.Put(ctx, keys[i], out.Data); err != nil {
+			return err
+		}
+	}
+	done, err := w.Store.CompleteGeneration(ctx, id, keys)
+	if err != nil {
+		return err
+	}
+	if !done { // cancelled or deleted while rendering: drop the outputs
+		return w.Media.DeletePrefix(context.WithoutCancel(ctx), MediaPrefix(id))
+	}
+	w.announce(ctx, id, velro.StatusCompleted)
+	return nil
+}
+
+func (w *Worker) render(ctx context.Context, g *velro.Generation) ([]Output, error) {
+	model, ok := velro.FindModel(g.ModelID)
+	if !ok {
+		return nil, Permanent(fmt.Errorf("unknown model %q", g.ModelID))
+	}
+	provider := w.Providers[model.Provider]
+	if provider == nil {
+		return nil, Permanent(fmt.Errorf("provider %s is not configured", model.Provider))
+	}
+	state, err := w.Store.ProviderState(ctx, g.ID)
+	if err != nil {
+		return nil, err
+	}
+	outputs, err := provider.Generate(ctx, Request{
+		GenerationID: g.ID, ModelID: g.ModelID, MediaType: g.MediaType, Prompt: g.Prompt,
+		NegativePrompt: g.NegativePrompt, Parameters: g.Parameters, State: state,
+		SaveState: func(ctx context.Context, s json.RawMessage) error { return w.Store.SaveProviderState(ctx, g.ID, s) },
+	})
+	if err == nil && len(outputs) == 0 {
+		err = Permanent(errors.New("the provider returned no output"))
+	}
+	return outputs, err
+}
+
+// fail marks the generation failed and refunds it (at most once: only the
+// transition out of pending/processing refunds).
+func (w *Worker) fail(ctx context.Context, id uuid.UUID, cause error) error {
+	ctx = context.WithoutCancel(ctx)
+	ended, err := w.Store.FailGeneration(ctx, id, "Generation failed: "+cause.Error())
+	if err != nil {
+		return err
+	}
+	if ended {
+		w.announce(ctx, id, velro.StatusFailed)
+	}
+	return nil
+}
+
+func (w *Worker) announce(ctx context.Context, id uuid.UUID, status string) {
+	if err := w.Bus.Publish(ctx, velro.Event{Statuses: []velro.StatusChange{{ID: id, Status: status}}}); err != nil {
+		w.Log.WarnContext(ctx, "publishing a status change failed", "generation_id", id, "error", err)
+	}
+}

@@ -1,0 +1,97 @@
+// Package media stores generation outputs in a local directory and signs
+// the URLs that serve them. The velro.MediaStore interface keeps the door
+// open for S3-compatible storage.
+package media
+
+import (
+	"context"
+	"errors"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/velro-ai/velro"
+)
+
+// Dir is a velro.MediaStore under a directory.
+type Dir struct{ root string }
+
+var _ velro.MediaStore = (*Dir)(nil)
+
+// NewDir stores files under root (created if needed).
+func NewDir(root string) (*Dir, error) {
+	if err := os.MkdirAll(root, 0o750); err != nil {
+		return nil, err
+	}
+	return &Dir{root: root}, nil
+}
+
+// path maps a key to a file, refusing anything but the plain relative
+// names Velro builds, so no key can leave the root.
+func (d *Dir) path(key string) (string, error) {
+	if key == "" || !fs.ValidPath(key) || strings.Trim(key, "abcdefghijklmnopqrstuvwxyz0123456789-./") != "" {
+		return "", velro.Errorf(velro.EBADREQUEST, "Invalid media key.")
+	}
+	return filepath.Join(d.root, filepath.FromSlash(key)), nil
+}
+
+// Put implements velro.MediaStore. The file appears whole or not at all.
+func (d *Dir) Put(_ context.Context, key string, data []byte) error {
+	p, err := d.path(key)
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(filepath.Dir(p), 0o750); err != nil {
+		return err
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(p), ".upload-*")
+	if err != nil {
+		return err
+	}
+	_, err = tmp.Write(data)
+	if err = errors.Join(err, tmp.Close()); err == nil {
+		err = os.Rename(tmp.Name(), p)
+	}
+	if err != nil {
+		os.Remove(tmp.Name())
+	}
+	return err
+}
+
+type file struct {
+	*os.File
+	mod time.Time
+}
+
+func (f file) ModTime() time.Time { return f.mod }
+
+// Open implements velro.MediaStore.
+func (d *Dir) Open(_ context.Context, key string) (velro.MediaFile, error) {
+	p, err := d.path(key)
+	if err != nil {
+		return nil, err
+	}
+	f, err := os.Open(p)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, velro.Errorf(velro.ENOTFOUND, "Media not found.")
+	} else if err != nil {
+		return nil, err
+	}
+	info, err := f.Stat()
+	if err != nil || info.IsDir() {
+		f.Close()
+		return nil, velro.Errorf(velro.ENOTFOUND, "Media not found.")
+	}
+	return file{File: f, mod: info.ModTime()}, nil
+}
+
+// DeletePrefix implements velro.MediaStore; prefix names a directory.
+func (d *Dir) DeletePrefix(_ context.Context, prefix string) error {
+	p, err := d.path(strings.TrimSuffix(prefix, "/"))
+	if err != nil {
+		return err
+	}
+	return os.RemoveAll(p)
+}

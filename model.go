@@ -1,0 +1,176 @@
+package velro
+
+import (
+	"fmt"
+	"math"
+	"slices"
+)
+
+// Model is a generation model of the catalog.
+type Model struct {
+	ID            string               `json:"id"`
+	Name          string               `json:"name"`
+	Type          string               `json:"type" enum:"image,video"`
+	CreditsCost   int64                `json:"credits_cost"`
+	Provider      string               `json:"provider" enum:"fal,local"`
+	Description   string               `json:"description"`
+	Parameters    map[string]ParamSpec `json:"parameters"`
+	MaxResolution string               `json:"max_resolution"`
+	IsActive      bool                 `json:"is_active"`
+}
+
+// ParamSpec describes one model parameter: its type, default, and range
+// (numbers) or allowed values (enums).
+type ParamSpec struct {
+	Type        string   `json:"type" enum:"integer,number,boolean,string"`
+	Default     any      `json:"default,omitempty"`
+	Minimum     *float64 `json:"minimum,omitempty"`
+	Maximum     *float64 `json:"maximum,omitempty"`
+	Enum        []string `json:"enum,omitempty"`
+	Description string   `json:"description,omitempty"`
+}
+
+// Providers.
+const (
+	ProviderFAL   = "fal"
+	ProviderLocal = "local"
+)
+
+func num(v float64) *float64 { return &v }
+
+func intParam(def, lo, hi float64, doc string) ParamSpec {
+	return ParamSpec{Type: "integer", Default: def, Minimum: num(lo), Maximum: num(hi), Description: doc}
+}
+
+func floatParam(def, lo, hi float64, doc string) ParamSpec {
+	return ParamSpec{Type: "number", Default: def, Minimum: num(lo), Maximum: num(hi), Description: doc}
+}
+
+func enumParam(def string, values ...string) ParamSpec {
+	return ParamSpec{Type: "string", Default: def, Enum: values}
+}
+
+func boolParam(def bool, doc string) ParamSpec {
+	return ParamSpec{Type: "boolean", Default: def, Description: doc}
+}
+
+var seed = ParamSpec{Type: "integer", Minimum: num(0), Maximum: num(math.MaxInt32), Description: "Random seed; omit for a random one"}
+
+// Catalog is the model catalog of API.md, in display order.
+var Catalog = []Model{
+	{ID: "fal-ai/flux-pro/v1.1-ultra", Name: "FLUX1.1 [pro] ultra", Type: "image", CreditsCost: 50, Provider: ProviderFAL,
+		Description: "High-resolution photorealistic images", MaxResolution: "2752x1536", Parameters: map[string]ParamSpec{
+			"aspect_ratio":     enumParam("16:9", "21:9", "16:9", "4:3", "3:2", "1:1", "2:3", "3:4", "9:16", "9:21"),
+			"num_images":       intParam(1, 1, 4, "Number of images"),
+			"output_format":    enumParam("jpeg", "jpeg", "png"),
+			"safety_tolerance": intParam(2, 1, 6, "1 is the strictest"),
+			"raw":              boolParam(false, "Less processed, more natural look"),
+			"seed":             seed,
+		}},
+	{ID: "fal-ai/flux-pro/kontext/max", Name: "FLUX.1 Kontext [max]", Type: "image", CreditsCost: 60, Provider: ProviderFAL,
+		Description: "Image generation with strong prompt adherence and typography", MaxResolution: "1440x1440", Parameters: map[string]ParamSpec{
+			"aspect_ratio":   enumParam("1:1", "21:9", "16:9", "4:3", "3:2", "1:1", "2:3", "3:4", "9:16", "9:21"),
+			"num_images":     intParam(1, 1, 4, "Number of images"),
+			"guidance_scale": floatParam(3.5, 1, 20, "How closely to follow the prompt"),
+			"output_format":  enumParam("jpeg", "jpeg", "png"),
+			"seed":           seed,
+		}},
+	{ID: "fal-ai/imagen4/preview/ultra", Name: "Imagen 4 Ultra", Type: "image", CreditsCost: 45, Provider: ProviderFAL,
+		Description: "Google's Imagen 4, highest quality", MaxResolution: "2048x2048", Parameters: map[string]ParamSpec{
+			"aspect_ratio": enumParam("1:1", "1:1", "16:9", "9:16", "3:4", "4:3"),
+			"num_images":   intParam(1, 1, 4, "Number of images"),
+			"seed":         seed,
+		}},
+	{ID: "fal-ai/veo3", Name: "Veo 3", Type: "video", CreditsCost: 500, Provider: ProviderFAL,
+		Description: "Google's Veo 3 text-to-video with audio", MaxResolution: "1920x1080", Parameters: map[string]ParamSpec{
+			"aspect_ratio":   enumParam("16:9", "16:9", "9:16", "1:1"),
+			"duration":       enumParam("8s", "8s"),
+			"generate_audio": boolParam(true, "Generate an audio track"),
+			"seed":           seed,
+		}},
+	{ID: "fal-ai/minimax/hailuo-02/pro/text-to-video", Name: "MiniMax Hailuo-02 Pro", Type: "video", CreditsCost: 400, Provider: ProviderFAL,
+		Description: "1080p text-to-video", MaxResolution: "1920x1080", Parameters: map[string]ParamSpec{
+			"prompt_optimizer": boolParam(true, "Let the model rewrite the prompt"),
+		}},
+	{ID: "fal-ai/kling-video/v2.1/master/text-to-video", Name: "Kling 2.1 Master", Type: "video", CreditsCost: 350, Provider: ProviderFAL,
+		Description: "Cinematic text-to-video", MaxResolution: "1920x1080", Parameters: map[string]ParamSpec{
+			"duration":     enumParam("5", "5", "10"),
+			"aspect_ratio": enumParam("16:9", "16:9", "9:16", "1:1"),
+			"cfg_scale":    floatParam(0.5, 0, 1, "How closely to follow the prompt"),
+		}},
+	{ID: "fal-ai/wan-pro/text-to-video", Name: "Wan 2.1 Pro", Type: "video", CreditsCost: 300, Provider: ProviderFAL,
+		Description: "Open-weights text-to-video at 1080p", MaxResolution: "1920x1080", Parameters: map[string]ParamSpec{
+			"enable_safety_checker": boolParam(true, "Filter unsafe output"),
+			"seed":                  seed,
+		}},
+	{ID: "local/image", Name: "Velro local image", Type: "image", CreditsCost: 5, Provider: ProviderLocal,
+		Description: "Built-in renderer: a deterministic PNG drawn from the prompt", MaxResolution: "1024x1024", Parameters: map[string]ParamSpec{
+			"width":  intParam(512, 64, 1024, "Width in pixels"),
+			"height": intParam(512, 64, 1024, "Height in pixels"),
+			"seed":   seed,
+		}},
+	{ID: "local/video", Name: "Velro local video", Type: "video", CreditsCost: 20, Provider: ProviderLocal,
+		Description: "Built-in renderer: a deterministic animated GIF drawn from the prompt", MaxResolution: "512x512", Parameters: map[string]ParamSpec{
+			"width":  intParam(256, 64, 512, "Width in pixels"),
+			"height": intParam(256, 64, 512, "Height in pixels"),
+			"frames": intParam(12, 2, 48, "Number of frames"),
+			"seed":   seed,
+		}},
+}
+
+// FindModel returns the catalog entry of id.
+func FindModel(id string) (Model, bool) {
+	i := slices.IndexFunc(Catalog, func(m Model) bool { return m.ID == id })
+	if i < 0 {
+		return Model{}, false
+	}
+	return Catalog[i], true
+}
+
+// CoerceParameters validates params for the model and returns them
+// normalised: unknown parameters are dropped, missing ones take their
+// default, numbers out of range are clamped to it; a value of the wrong
+// type, a fractional integer or a value outside an enum is EINVALID.
+func (m Model) CoerceParameters(params map[string]any) (map[string]any, error) {
+	out := make(map[string]any, len(m.Parameters))
+	for name, spec := range m.Parameters {
+		v, given := params[name]
+		if !given || v == nil {
+			if spec.Default != nil {
+				out[name] = spec.Default
+			}
+			continue
+		}
+		field := "parameters." + name
+		switch spec.Type {
+		case "integer", "number":
+			f, ok := v.(float64)
+			if !ok {
+				return nil, Invalid(field, "must be a number")
+			}
+			if spec.Type == "integer" && f != math.Trunc(f) {
+				return nil, Invalid(field, "must be a whole number")
+			}
+			if spec.Minimum != nil {
+				f = max(f, *spec.Minimum)
+			}
+			if spec.Maximum != nil {
+				f = min(f, *spec.Maximum)
+			}
+			out[name] = f
+		case "boolean":
+			b, ok := v.(bool)
+			if !ok {
+				return nil, Invalid(field, "must be true or false")
+			}
+			out[name] = b
+		case "string":
+			s, ok := v.(string)
+			if !ok || (len(spec.Enum) > 0 && !slices.Contains(spec.Enum, s)) {
+				return nil, Invalid(field, fmt.Sprintf("must be one of %v", spec.Enum))
+			}
+			out[name] = s
+		}
+	}
+	return out, nil
+}

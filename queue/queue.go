@@ -1,0 +1,165 @@
+// Package queue runs generation jobs on River: riverpgxv5 on PostgreSQL,
+// riversqlite on SQLite. Jobs are inserted in the transaction that charges
+// for them (InsertTx), survive restarts and are picked up by any instance.
+package queue
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/riverdriver"
+	"github.com/riverqueue/river/riverdriver/riverpgxv5"
+	"github.com/riverqueue/river/riverdriver/riversqlite"
+	"github.com/riverqueue/river/rivermigrate"
+	"github.com/riverqueue/river/rivertype"
+	"github.com/velro-ai/velro/postgres"
+	"github.com/velro-ai/velro/sqlite"
+	"github.com/velro-ai/velro/sqlstore"
+)
+
+// GenerateArgs is the job that runs one generation.
+type GenerateArgs struct {
+	GenerationID uuid.UUID `json:"generation_id"`
+}
+
+// Kind implements river.JobArgs.
+func (GenerateArgs) Kind() string { return "generate" }
+
+// Runner does a generation's work. attempt counts from 1; on the last
+// attempt a transient failure must end the generation.
+type Runner interface {
+	Run(ctx context.Context, generationID uuid.UUID, attempt, maxAttempts int) error
+	// Timeout bounds one attempt.
+	Timeout() time.Duration
+}
+
+// Config tunes the queue.
+type Config struct {
+	Runner  Runner
+	Workers int // concurrent jobs per instance, default 4
+	// MaxAttempts per job, default 3.
+	MaxAttempts int
+	// RescueAfter: a job running longer is presumed lost with its worker
+	// (a crash) and run again. Must exceed Runner.Timeout().
+	RescueAfter time.Duration
+	Log         *slog.Logger
+}
+
+// Queue inserts and runs generation jobs.
+type Queue interface {
+	sqlstore.JobInserter
+	Start(ctx context.Context) error
+	// Stop stops fetching and waits for running jobs until ctx ends, then
+	// cancels them (they are retried later, by this or another instance).
+	Stop(ctx context.Context) error
+}
+
+type riverQueue[TTx any] struct {
+	client      *river.Client[TTx]
+	unwrap      func(sqlstore.Querier) (TTx, bool)
+	maxAttempts int
+}
+
+// NewSQLite returns a queue on the SQLite database's writer connection.
+func NewSQLite(db *sqlite.DB, cfg Config) (Queue, error) {
+	return newQueue(riversqlite.New(db.Writer()), sqlite.Tx, cfg)
+}
+
+// NewPostgres returns a queue on the PostgreSQL pool.
+func NewPostgres(db *postgres.DB, cfg Config) (Queue, error) {
+	return newQueue(riverpgxv5.New(db.Pool()), postgres.Tx, cfg)
+}
+
+// MigrateSQLite applies River's migrations.
+func MigrateSQLite(ctx context.Context, db *sqlite.DB) error {
+	return migrate(ctx, riversqlite.New(db.Writer()))
+}
+
+// MigratePostgres applies River's migrations.
+func MigratePostgres(ctx context.Context, db *postgres.DB) error {
+	return migrate(ctx, riverpgxv5.New(db.Pool()))
+}
+
+func migrate[TTx any](ctx context.Context, driver riverdriver.Driver[TTx]) error {
+	m, err := rivermigrate.New(driver, &rivermigrate.Config{Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		return err
+	}
+	if _, err := m.Migrate(ctx, rivermigrate.DirectionUp, nil); err != nil {
+		return fmt.Errorf("job queue migrations: %w", err)
+	}
+	return nil
+}
+
+func newQueue[TTx any](driver riverdriver.Driver[TTx], unwrap func(sqlstore.Querier) (TTx, bool), cfg Config) (Queue, error) {
+	if cfg.Workers <= 0 {
+		cfg.Workers = 4
+	}
+	if cfg.MaxAttempts <= 0 {
+		cfg.MaxAttempts = 3
+	}
+	if cfg.Log == nil {
+		cfg.Log = slog.New(slog.DiscardHandler)
+	}
+	workers := river.NewWorkers()
+	if err := river.AddWorkerSafely(workers, &worker{runner: cfg.Runner}); err != nil {
+		return nil, err
+	}
+	client, err := river.NewClient(driver, &river.Config{
+		Queues:               map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: cfg.Workers}},
+		Workers:              workers,
+		FetchCooldown:        10 * time.Millisecond,
+		FetchPollInterval:    50 * time.Millisecond,
+		JobTimeout:           cfg.Runner.Timeout(),
+		RescueStuckJobsAfter: cfg.RescueAfter,
+		MaxAttempts:          cfg.MaxAttempts,
+		RetryPolicy:          retryPolicy{},
+		Logger:               cfg.Log.With("component", "river"),
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &riverQueue[TTx]{client: client, unwrap: unwrap, maxAttempts: cfg.MaxAttempts}, nil
+}
+
+// InsertGenerationJob implements sqlstore.JobInserter.
+func (q *riverQueue[TTx]) InsertGenerationJob(ctx context.Context, tx sqlstore.Querier, id uuid.UUID) error {
+	raw, ok := q.unwrap(tx)
+	if !ok {
+		return errors.New("queue: InsertGenerationJob needs this engine's transaction")
+	}
+	_, err := q.client.InsertTx(ctx, raw, GenerateArgs{GenerationID: id}, &river.InsertOpts{MaxAttempts: q.maxAttempts})
+	return err
+}
+
+func (q *riverQueue[TTx]) Start(ctx context.Context) error { return q.client.Start(ctx) }
+
+func (q *riverQueue[TTx]) Stop(ctx context.Context) error {
+	if err := q.client.Stop(ctx); err != nil {
+		return q.client.StopAndCancel(context.Background())
+	}
+	return nil
+}
+
+// worker adapts a Runner to River.
+type worker struct {
+	river.WorkerDefaults[GenerateArgs]
+	runner Runner
+}
+
+func (w *worker) Work(ctx context.Context, job *river.Job[GenerateArgs]) error {
+	return w.runner.Run(ctx, job.Args.GenerationID, job.Attempt, job.MaxAttempts)
+}
+
+// retryPolicy retries soon: a provider hiccup should not keep a user
+// waiting for minutes.
+type retryPolicy struct{}
+
+func (retryPolicy) NextRetry(job *rivertype.JobRow) time.Time {
+	return time.Now().Add(time.Duration(job.Attempt) * 2 * time.Second)
+}

@@ -1,0 +1,232 @@
+package sqlstore
+
+import (
+	"context"
+	"errors"
+
+	"github.com/google/uuid"
+	"github.com/velro-ai/velro"
+)
+
+// JobInserter enqueues a generation's job inside the transaction that
+// creates the generation (River's InsertTx), so a job exists if and only if
+// the generation was committed.
+type JobInserter interface {
+	InsertGenerationJob(ctx context.Context, tx Querier, generationID uuid.UUID) error
+}
+
+// UseJobs sets the job queue SubmitGeneration enqueues into.
+func (s *Store) UseJobs(j JobInserter) { s.jobs = j }
+
+var _ velro.GenerationStore = (*Store)(nil)
+
+// SubmitGeneration implements velro.GenerationStore.
+func (s *Store) SubmitGeneration(ctx context.Context, g *velro.Generation, idempotencyKey string) (existing *velro.Generation, err error) {
+	var key *string
+	if idempotencyKey != "" {
+		key = &idempotencyKey
+	}
+	err = s.write(ctx, func(ctx context.Context, tx Querier) error {
+		if key != nil {
+			found, err := scanGeneration(tx.QueryRow(ctx, `SELECT `+generationColumns+` FROM generations
+				WHERE user_id = $1 AND idempotency_key = $2`, g.UserID, *key))
+			if err == nil {
+				existing = found
+				return nil
+			} else if velro.ErrorCode(err) != velro.ENOTFOUND {
+				return err
+			}
+		}
+		if g.ProjectID != nil {
+			// Checked again here, in the transaction that charges: a
+			// revocation committed before it is seen.
+			f, err := accessFacts(ctx, tx, g.UserID, velro.KindProject, *g.ProjectID, false)
+			if err != nil {
+				return err
+			}
+			access := f.Access(velro.KindProject)
+			switch {
+			case !f.Exists || access.Role == velro.RoleNone:
+				return velro.Errorf(velro.ENOTFOUND, "Project not found.")
+			case !access.Role.Can(velro.ActionEdit):
+				return velro.Errorf(velro.EFORBIDDEN, "Your role on this project (%s) does not allow adding generations.", access.Role)
+			}
+		}
+		if _, err := addCredits(ctx, tx, g.UserID, velro.CreditUsage, -g.Cost, "Generation with "+g.ModelID, &g.ID, g.CreatedAt); err != nil {
+			return err
+		}
+		if err := insertGeneration(ctx, tx, g, key); err != nil {
+			return err
+		}
+		if s.jobs == nil {
+			return errors.New("sqlstore: no job queue configured")
+		}
+		return s.jobs.InsertGenerationJob(ctx, tx, g.ID)
+	})
+	if key != nil && s.engine.IsUniqueViolation(err) {
+		// A concurrent request with the same key won the race.
+		return s.findByKey(ctx, g.UserID, *key)
+	}
+	return existing, err
+}
+
+func (s *Store) findByKey(ctx context.Context, userID uuid.UUID, key string) (g *velro.Generation, err error) {
+	err = s.read(ctx, func(ctx context.Context, q Querier) error {
+		g, err = scanGeneration(q.QueryRow(ctx, `SELECT `+generationColumns+` FROM generations
+			WHERE user_id = $1 AND idempotency_key = $2`, userID, key))
+		return err
+	})
+	return g, err
+}
+
+// ListGenerations implements velro.GenerationStore.
+func (s *Store) ListGenerations(ctx context.Context, f velro.GenerationFilter) (list []*velro.Generation, total int, err error) {
+	where, arg := `user_id = $1`, any(f.UserID)
+	if f.ProjectID != nil {
+		where, arg = `project_id = $1`, *f.ProjectID
+	}
+	err = s.read(ctx, func(ctx context.Context, q Querier) error {
+		if err := q.QueryRow(ctx, `SELECT count(*) FROM generations WHERE `+where, arg).Scan(&total); err != nil {
+			return err
+		}
+		rows, err := q.Query(ctx, `SELECT `+generationColumns+` FROM generations WHERE `+where+`
+			ORDER BY created_at DESC, id DESC LIMIT $2 OFFSET $3`, arg, f.Limit, f.Offset)
+		if err != nil {
+			return err
+		}
+		list, err = collect(rows, scanGeneration)
+		return err
+	})
+	return list, total, err
+}
+
+// GenerationStats implements velro.GenerationStore.
+func (s *Store) GenerationStats(ctx context.Context, userID uuid.UUID) (st velro.GenerationStats, err error) {
+	err = s.read(ctx, func(ctx context.Context, q Querier) error {
+		return q.QueryRow(ctx, `SELECT count(*),
+			COALESCE(SUM(CASE WHEN status = 'completed' THEN 1 ELSE 0 END), 0),
+			COALESCE(SUM(CASE WHEN status = 'failed' THEN 1 ELSE 0 END), 0),
+			COALESCE(SUM(CASE WHEN status IN ('pending', 'processing') THEN 1 ELSE 0 END), 0),
+			COALESCE(SUM(CASE WHEN is_favorite THEN 1 ELSE 0 END), 0),
+			CAST(COALESCE(SUM(CASE WHEN status IN ('failed', 'cancelled') THEN 0 ELSE cost END), 0) AS BIGINT)
+			FROM generations WHERE user_id = $1`, userID).
+			Scan(&st.Total, &st.Completed, &st.Failed, &st.Processing, &st.Favorite, &st.CreditsUsed)
+	})
+	if finished := st.Completed + st.Failed; finished > 0 {
+		st.SuccessRatePct = float64(st.Completed*1000/finished) / 10
+	}
+	return st, err
+}
+
+// StartGeneration implements velro.GenerationStore.
+func (s *Store) StartGeneration(ctx context.Context, id uuid.UUID) (g *velro.Generation, err error) {
+	err = s.write(ctx, func(ctx context.Context, tx Querier) error {
+		if _, err := tx.Exec(ctx, `UPDATE generations SET status = 'processing', updated_at = $2 WHERE id = $1 AND status = 'pending'`,
+			id, velro.Now()); err != nil {
+			return err
+		}
+		g, err = scanGeneration(tx.QueryRow(ctx, `SELECT `+generationColumns+` FROM generations WHERE id = $1`, id))
+		return err
+	})
+	return g, err
+}
+
+// SaveProviderState implements velro.GenerationStore.
+func (s *Store) SaveProviderState(ctx context.Context, id uuid.UUID, state []byte) error {
+	return s.write(ctx, func(ctx context.Context, tx Querier) error {
+		_, err := tx.Exec(ctx, `UPDATE generations SET provider_ref = $2 WHERE id = $1`, id, string(state))
+		return err
+	})
+}
+
+// ProviderState implements velro.GenerationStore.
+func (s *Store) ProviderState(ctx context.Context, id uuid.UUID) (state []byte, err error) {
+	err = s.read(ctx, func(ctx context.Context, q Querier) error {
+		var ref *string
+		if err := q.QueryRow(ctx, `SELECT provider_ref FROM generations WHERE id = $1`, id).Scan(&ref); err != nil {
+			return notFound(err, "Generation")
+		}
+		if ref != nil {
+			state = []byte(*ref)
+		}
+		return nil
+	})
+	return state, err
+}
+
+// CompleteGeneration implements velro.GenerationStore.
+func (s *Store) CompleteGeneration(ctx context.Context, id uuid.UUID, outputs []string) (done bool, err error) {
+	urls, err := jsonText(outputs)
+	if err != nil {
+		return false, err
+	}
+	err = s.write(ctx, func(ctx context.Context, tx Querier) error {
+		now := velro.Now()
+		n, err := tx.Exec(ctx, `UPDATE generations SET status = 'completed', output_urls = $2, completed_at = $3, updated_at = $3
+			WHERE id = $1 AND status = 'processing'`, id, urls, now)
+		done = n == 1
+		return err
+	})
+	return done, err
+}
+
+// endGeneration moves a pending or processing generation to status and
+// refunds its cost, in tx; false if it had already ended (nothing done).
+func endGeneration(ctx context.Context, tx Querier, id uuid.UUID, status string, message *string) (bool, error) {
+	now := velro.Now()
+	var userID uuid.UUID
+	var cost int64
+	var model string
+	err := tx.QueryRow(ctx, `UPDATE generations SET status = $2, error_message = $3, completed_at = $4, updated_at = $4
+		WHERE id = $1 AND status IN ('pending', 'processing') RETURNING user_id, cost, model_id`, id, status, message, now).
+		Scan(&userID, &cost, &model)
+	if errors.Is(err, ErrNoRows) {
+		return false, nil
+	} else if err != nil {
+		return false, err
+	}
+	if cost == 0 {
+		return true, nil
+	}
+	// The partial unique index on refund entries makes a second refund of
+	// one generation impossible, whatever the code above does.
+	_, err = addCredits(ctx, tx, userID, velro.CreditRefund, cost, "Refund: generation "+status+" ("+model+")", &id, now)
+	return true, err
+}
+
+// FailGeneration implements velro.GenerationStore.
+func (s *Store) FailGeneration(ctx context.Context, id uuid.UUID, message string) (ended bool, err error) {
+	err = s.write(ctx, func(ctx context.Context, tx Querier) error {
+		ended, err = endGeneration(ctx, tx, id, velro.StatusFailed, &message)
+		return err
+	})
+	return ended, err
+}
+
+// CancelGeneration implements velro.GenerationStore.
+func (s *Store) CancelGeneration(ctx context.Context, id uuid.UUID) (g *velro.Generation, err error) {
+	err = s.write(ctx, func(ctx context.Context, tx Querier) error {
+		ended, err := endGeneration(ctx, tx, id, velro.StatusCancelled, nil)
+		if err != nil {
+			return err
+		}
+		if g, err = scanGeneration(tx.QueryRow(ctx, `SELECT `+generationColumns+` FROM generations WHERE id = $1`, id)); err != nil {
+			return err
+		}
+		if !ended {
+			return velro.Errorf(velro.ECONFLICT, "The generation has already ended (%s).", g.Status)
+		}
+		return nil
+	})
+	return g, err
+}
+
+// ToggleFavorite implements velro.GenerationStore.
+func (s *Store) ToggleFavorite(ctx context.Context, id uuid.UUID) (g *velro.Generation, err error) {
+	err = s.write(ctx, func(ctx context.Context, tx Querier) error {
+		g, err = scanGeneration(tx.QueryRow(ctx, `UPDATE generations SET is_favorite = NOT is_favorite, updated_at = $2
+			WHERE id = $1 RETURNING `+generationColumns, id, velro.Now()))
+		return err
+	})
+	return g, err
+}
