@@ -7,13 +7,14 @@ import (
 	"github.com/velro-ai/velro"
 	"github.com/velro-ai/velro/internal/testenv"
 	"github.com/velro-ai/velro/postgres"
+	"github.com/velro-ai/velro/queue"
 	"github.com/velro-ai/velro/sqlstore"
 	"github.com/velro-ai/velro/storetest"
 )
 
 func TestConformance(t *testing.T) {
 	storetest.Run(t, func(t testing.TB, timeout time.Duration) velro.Store {
-		cfg, err := postgres.ParseURL(testenv.PostgresURL(t), 8)
+		cfg, err := postgres.ParseURL(testenv.PostgresURL(t), 20)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -25,6 +26,15 @@ func TestConformance(t *testing.T) {
 		if err := db.Migrate(t.Context()); err != nil {
 			t.Fatal(err)
 		}
-		return sqlstore.New(db, timeout)
+		if err := queue.MigratePostgres(t.Context(), db); err != nil {
+			t.Fatal(err)
+		}
+		jobs, err := queue.NewPostgres(db, queue.Config{Runner: storetest.NopRunner{}, RescueAfter: time.Hour})
+		if err != nil {
+			t.Fatal(err)
+		}
+		s := sqlstore.New(db, timeout)
+		s.UseJobs(jobs)
+		return s
 	})
 }

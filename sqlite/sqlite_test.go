@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/velro-ai/velro"
+	"github.com/velro-ai/velro/queue"
 	"github.com/velro-ai/velro/sqlite"
 	"github.com/velro-ai/velro/sqlstore"
 	"github.com/velro-ai/velro/storetest"
@@ -21,6 +22,15 @@ func TestConformance(t *testing.T) {
 		if err := db.Migrate(t.Context()); err != nil {
 			t.Fatal(err)
 		}
-		return sqlstore.New(db, timeout)
+		if err := queue.MigrateSQLite(t.Context(), db); err != nil {
+			t.Fatal(err)
+		}
+		jobs, err := queue.NewSQLite(db, queue.Config{Runner: storetest.NopRunner{}, RescueAfter: time.Hour})
+		if err != nil {
+			t.Fatal(err)
+		}
+		s := sqlstore.New(db, timeout)
+		s.UseJobs(jobs)
+		return s
 	})
 }

@@ -12,7 +12,8 @@ import (
 )
 
 // Opener returns a fresh, migrated, empty store whose calls are bounded by
-// timeout, closed when the test ends.
+// timeout, with a job queue that is not working (see NopRunner), closed when
+// the test ends.
 type Opener func(t testing.TB, timeout time.Duration) velro.Store
 
 // Run runs the whole suite.
@@ -28,6 +29,10 @@ func Run(t *testing.T, open Opener) {
 	t.Run("Generations", func(t *testing.T) { testGenerationRows(t, open) })
 	t.Run("AccessRules", func(t *testing.T) { testAccessRules(t, open) })
 	t.Run("AccessTable", func(t *testing.T) { testAccessTable(t, open) })
+	t.Run("Submit", func(t *testing.T) { testSubmit(t, open) })
+	t.Run("SubmitConcurrency", func(t *testing.T) { testSubmitConcurrency(t, open) })
+	t.Run("Lifecycle", func(t *testing.T) { testLifecycle(t, open) })
+	t.Run("ListsAndStats", func(t *testing.T) { testListsAndStats(t, open) })
 }
 
 func ctx(t testing.TB) context.Context { return t.Context() }

@@ -1,0 +1,296 @@
+package storetest
+
+import (
+	"context"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/velro-ai/velro"
+)
+
+// NopRunner is a job runner that does nothing: stores under test enqueue
+// real jobs that nobody works.
+type NopRunner struct{}
+
+// Run does nothing.
+func (NopRunner) Run(context.Context, uuid.UUID, int, int) error { return nil }
+
+// Timeout is a minute.
+func (NopRunner) Timeout() time.Duration { return time.Minute }
+
+func pending(user uuid.UUID, project *uuid.UUID, cost int64) *velro.Generation {
+	now := velro.Now()
+	return &velro.Generation{ID: velro.NewID(), UserID: user, ProjectID: project, ModelID: "local/image", Prompt: "p",
+		Parameters: map[string]any{}, Status: velro.StatusPending, Cost: cost, MediaType: "image", OutputURLs: []string{},
+		CreatedAt: now, UpdatedAt: now}
+}
+
+func balance(t testing.TB, s velro.Store, u uuid.UUID) int64 {
+	t.Helper()
+	got, err := s.FindUserByID(ctx(t), u)
+	must(t, err)
+	assertLedgerMatchesBalance(t, s, got)
+	return got.CreditsBalance
+}
+
+// entries counts the user's ledger entries of a kind for a generation.
+func entries(t testing.TB, s velro.Store, u, gen uuid.UUID, kind string) int {
+	t.Helper()
+	list, _, err := s.ListCreditTransactions(ctx(t), u, velro.Page{Limit: 100})
+	must(t, err)
+	n := 0
+	for _, e := range list {
+		if e.Type == kind && e.GenerationID != nil && *e.GenerationID == gen {
+			n++
+		}
+	}
+	return n
+}
+
+func testSubmit(t *testing.T, open Opener) {
+	s := open(t, 0)
+	u := NewUser(t, s, "submit@example.com")
+	for range 3 {
+		g := pending(u.ID, nil, 300)
+		existing, err := s.SubmitGeneration(ctx(t), g, "")
+		must(t, err)
+		if existing != nil || entries(t, s, u.ID, g.ID, velro.CreditUsage) != 1 {
+			t.Fatal("a submit was not charged once")
+		}
+	}
+	if b := balance(t, s, u.ID); b != 100 {
+		t.Fatalf("balance %d after three 300-credit submits", b)
+	}
+	short := pending(u.ID, nil, 300)
+	_, err := s.SubmitGeneration(ctx(t), short, "")
+	wantCode(t, err, velro.EPAYMENT)
+	_, err = s.FindGeneration(ctx(t), short.ID)
+	wantCode(t, err, velro.ENOTFOUND)
+	if b := balance(t, s, u.ID); b != 100 {
+		t.Fatalf("a refused submit moved the balance to %d", b)
+	}
+
+	// Idempotency: the same key returns the first generation, charged once.
+	first := pending(u.ID, nil, 10)
+	_, err = s.SubmitGeneration(ctx(t), first, "key-1")
+	must(t, err)
+	again, err := s.SubmitGeneration(ctx(t), pending(u.ID, nil, 10), "key-1")
+	must(t, err)
+	if again == nil || again.ID != first.ID || balance(t, s, u.ID) != 90 {
+		t.Fatalf("idempotent retry returned %v", again)
+	}
+	other := NewUser(t, s, "other@example.com")
+	if mine, err := s.SubmitGeneration(ctx(t), pending(other.ID, nil, 10), "key-1"); err != nil || mine != nil {
+		t.Fatalf("another user's key clashed: %v %v", mine, err)
+	}
+
+	// The project permission is checked in the charging transaction.
+	owner := NewUser(t, s, "owner@example.com")
+	p := NewProject(t, s, owner.ID, velro.VisibilityTeamOnly)
+	team := NewTeam(t, s, owner.ID, map[uuid.UUID]string{u.ID: velro.TeamViewer})
+	_, err = s.ShareProject(ctx(t), &velro.ProjectShare{ProjectID: p.ID, TeamID: team.ID, AccessLevel: velro.ShareAdmin})
+	must(t, err)
+	_, err = s.SubmitGeneration(ctx(t), pending(u.ID, &p.ID, 10), "")
+	wantCode(t, err, velro.EFORBIDDEN)
+	_, err = s.SubmitGeneration(ctx(t), pending(other.ID, &p.ID, 10), "")
+	wantCode(t, err, velro.ENOTFOUND)
+	_, err = s.SetTeamMemberRole(ctx(t), team.ID, u.ID, velro.TeamEditor)
+	must(t, err)
+	_, err = s.SubmitGeneration(ctx(t), pending(u.ID, &p.ID, 10), "")
+	must(t, err)
+	if b := balance(t, s, u.ID); b != 80 {
+		t.Fatalf("balance %d", b)
+	}
+}
+
+// testSubmitConcurrency: n submits race with credits for k of them.
+func testSubmitConcurrency(t *testing.T, open Opener) {
+	s := open(t, 0)
+	u := NewUser(t, s, "race@example.com")
+	const n, cost = 16, 100 // the welcome bonus covers k = 10
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	accepted, short := 0, 0
+	for range n {
+		wg.Go(func() {
+			_, err := s.SubmitGeneration(context.Background(), pending(u.ID, nil, cost), "")
+			mu.Lock()
+			defer mu.Unlock()
+			switch velro.ErrorCode(err) {
+			case "":
+				accepted++
+			case velro.EPAYMENT:
+				short++
+			default:
+				t.Error(err)
+			}
+		})
+	}
+	wg.Wait()
+	if accepted != velro.WelcomeCredits/cost || short != n-accepted || balance(t, s, u.ID) != 0 {
+		t.Fatalf("%d accepted, %d refused, balance %d", accepted, short, balance(t, s, u.ID))
+	}
+}
+
+func testLifecycle(t *testing.T, open Opener) {
+	s := open(t, 0)
+	u := NewUser(t, s, "life@example.com")
+	submit := func() *velro.Generation {
+		g := pending(u.ID, nil, 50)
+		_, err := s.SubmitGeneration(ctx(t), g, "")
+		must(t, err)
+		return g
+	}
+
+	// Completed: no refund, no cancel, no late failure.
+	done := submit()
+	got, err := s.StartGeneration(ctx(t), done.ID)
+	must(t, err)
+	if got.Status != velro.StatusProcessing {
+		t.Fatalf("started: %s", got.Status)
+	}
+	must(t, s.SaveProviderState(ctx(t), done.ID, []byte(`{"request_id":"r1"}`)))
+	if st, err := s.ProviderState(ctx(t), done.ID); err != nil || string(st) != `{"request_id":"r1"}` {
+		t.Fatalf("provider state %q %v", st, err)
+	}
+	ok, err := s.CompleteGeneration(ctx(t), done.ID, []string{"generations/x/0.png"})
+	must(t, err)
+	got, _ = s.FindGeneration(ctx(t), done.ID)
+	if !ok || got.Status != velro.StatusCompleted || got.CompletedAt == nil || len(got.OutputURLs) != 1 {
+		t.Fatalf("completed: %v %+v", ok, got)
+	}
+	_, err = s.CancelGeneration(ctx(t), done.ID)
+	wantCode(t, err, velro.ECONFLICT)
+	if ended, _ := s.FailGeneration(ctx(t), done.ID, "late"); ended {
+		t.Fatal("a completed generation failed later")
+	}
+	if entries(t, s, u.ID, done.ID, velro.CreditRefund) != 0 {
+		t.Fatal("a completed generation was refunded")
+	}
+
+	// Failed: refunded exactly once however often it fails.
+	failed := submit()
+	for i := range 3 {
+		ended, err := s.FailGeneration(ctx(t), failed.ID, "provider exploded")
+		must(t, err)
+		if ended != (i == 0) {
+			t.Fatalf("fail #%d ended=%v", i, ended)
+		}
+	}
+	got, _ = s.FindGeneration(ctx(t), failed.ID)
+	if got.Status != velro.StatusFailed || got.ErrorMessage == nil || *got.ErrorMessage != "provider exploded" {
+		t.Fatalf("failed: %+v", got)
+	}
+	if n := entries(t, s, u.ID, failed.ID, velro.CreditRefund); n != 1 {
+		t.Fatalf("%d refunds of a failed generation", n)
+	}
+
+	// Cancelled while processing: refunded once; a late completion is refused.
+	cancelled := submit()
+	_, err = s.StartGeneration(ctx(t), cancelled.ID)
+	must(t, err)
+	got, err = s.CancelGeneration(ctx(t), cancelled.ID)
+	must(t, err)
+	if got.Status != velro.StatusCancelled {
+		t.Fatalf("cancel: %s", got.Status)
+	}
+	_, err = s.CancelGeneration(ctx(t), cancelled.ID)
+	wantCode(t, err, velro.ECONFLICT)
+	if ok, _ := s.CompleteGeneration(ctx(t), cancelled.ID, []string{"x"}); ok {
+		t.Fatal("a cancelled generation completed")
+	}
+	if ended, _ := s.FailGeneration(ctx(t), cancelled.ID, "x"); ended {
+		t.Fatal("a cancelled generation failed")
+	}
+	if n := entries(t, s, u.ID, cancelled.ID, velro.CreditRefund); n != 1 {
+		t.Fatalf("%d refunds of a cancelled generation", n)
+	}
+
+	// Deleted in flight: refunded; deleted after completion: not.
+	inflight := submit()
+	_, err = s.DeleteGeneration(ctx(t), inflight.ID)
+	must(t, err)
+	if n := entries(t, s, u.ID, inflight.ID, velro.CreditRefund); n != 1 {
+		t.Fatalf("%d refunds of a generation deleted in flight", n)
+	}
+	_, err = s.DeleteGeneration(ctx(t), done.ID)
+	must(t, err)
+	if n := entries(t, s, u.ID, done.ID, velro.CreditRefund); n != 0 {
+		t.Fatal("deleting a completed generation refunded it")
+	}
+	_, err = s.StartGeneration(ctx(t), inflight.ID)
+	wantCode(t, err, velro.ENOTFOUND)
+
+	// 1000 - 4 submits*50 + 3 refunds*50.
+	if b := balance(t, s, u.ID); b != 950 {
+		t.Fatalf("balance %d", b)
+	}
+}
+
+func testListsAndStats(t *testing.T, open Opener) {
+	s := open(t, 0)
+	u := NewUser(t, s, "stats@example.com")
+	p := NewProject(t, s, u.ID, velro.VisibilityPrivate)
+	var ids []uuid.UUID
+	for i := range 4 {
+		project := &p.ID
+		if i%2 == 1 {
+			project = nil
+		}
+		g := pending(u.ID, project, 25)
+		_, err := s.SubmitGeneration(ctx(t), g, "")
+		must(t, err)
+		ids = append(ids, g.ID)
+	}
+	_, err := s.StartGeneration(ctx(t), ids[0])
+	must(t, err)
+	_, err = s.CompleteGeneration(ctx(t), ids[0], []string{"a"})
+	must(t, err)
+	_, err = s.FailGeneration(ctx(t), ids[1], "no")
+	must(t, err)
+	g, err := s.ToggleFavorite(ctx(t), ids[0])
+	must(t, err)
+	if !g.IsFavorite {
+		t.Fatal("favorite did not toggle on")
+	}
+
+	list, total, err := s.ListGenerations(ctx(t), velro.GenerationFilter{UserID: u.ID, Page: velro.Page{Limit: 3}})
+	must(t, err)
+	if total != 4 || len(list) != 3 || list[0].ID != ids[3] {
+		t.Fatalf("list: %d of %d", len(list), total)
+	}
+	list, total, err = s.ListGenerations(ctx(t), velro.GenerationFilter{ProjectID: &p.ID, Page: velro.Page{Limit: 10}})
+	must(t, err)
+	if total != 2 || len(list) != 2 {
+		t.Fatalf("project list: %d of %d", len(list), total)
+	}
+
+	st, err := s.GenerationStats(ctx(t), u.ID)
+	must(t, err)
+	want := velro.GenerationStats{Total: 4, Completed: 1, Failed: 1, Processing: 2, Favorite: 1, CreditsUsed: 75, SuccessRatePct: 50}
+	if st != want {
+		t.Fatalf("stats %+v, want %+v", st, want)
+	}
+
+	entry, err := s.GrantCredits(ctx(t), u.ID, 500, "Support goodwill")
+	must(t, err)
+	if entry.Type != velro.CreditGrant || entry.Amount != 500 || entry.BalanceAfter != 1000-100+25+500 {
+		t.Fatalf("grant %+v", entry)
+	}
+	_, err = s.GrantCredits(ctx(t), u.ID, 0, "")
+	wantCode(t, err, velro.EINVALID)
+	_, err = s.GrantCredits(ctx(t), uuid.New(), 5, "")
+	wantCode(t, err, velro.ENOTFOUND)
+
+	cs, err := s.CreditStats(ctx(t), u.ID, time.Now().Add(-time.Hour))
+	must(t, err)
+	if cs.CurrentBalance != 1425 || cs.TotalSpent != 75 || cs.TotalPurchased != 500 || cs.GenerationCount != 4 || cs.TransactionCount != 7 {
+		t.Fatalf("credit stats %+v", cs)
+	}
+	if later, _ := s.CreditStats(ctx(t), u.ID, time.Now().Add(time.Hour)); later.TransactionCount != 0 || later.CurrentBalance != 1425 {
+		t.Fatalf("stats of an empty period %+v", later)
+	}
+	balance(t, s, u.ID)
+}
