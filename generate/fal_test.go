@@ -13,15 +13,17 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+
+	"github.com/velro-ai/velro/internal/falfake"
 )
 
 const falTestModel = "fal-ai/flux-pro/v1.1-ultra"
 
 // newTestFAL points an adapter at the stand-in with fast polling.
-func newTestFAL(fake *falFake, timeout time.Duration) *FAL {
+func newTestFAL(fake *falfake.Server, timeout time.Duration) *FAL {
 	return NewFAL(FALConfig{
 		Key:         "test-key",
-		BaseURL:     fake.api.URL,
+		BaseURL:     fake.URL(),
 		PollInitial: 2 * time.Millisecond,
 		PollMax:     8 * time.Millisecond,
 		Timeout:     timeout,
@@ -72,14 +74,14 @@ func sameJSON(t *testing.T, got, want []byte) bool {
 }
 
 func TestFALSuccess(t *testing.T) {
-	fake := newFalFake(t, falFakeConfig{ProgressPolls: 1})
+	fake := falfake.New(t, falfake.Config{ProgressPolls: 1})
 	saved := &falSaved{}
 	outs, err := newTestFAL(fake, 5*time.Second).Generate(t.Context(), falTestRequest(saved))
 	if err != nil {
 		t.Fatal(err)
 	}
 
-	if len(outs) != 1 || !bytes.Equal(outs[0].Data, fake.file) || outs[0].ContentType != "image/png" {
+	if len(outs) != 1 || !bytes.Equal(outs[0].Data, fake.File()) || outs[0].ContentType != "image/png" {
 		t.Fatalf("outputs = %+v, want the stand-in's PNG", outs)
 	}
 	submits := fake.Calls(http.MethodPost, "")
@@ -102,20 +104,20 @@ func TestFALSuccess(t *testing.T) {
 	if len(states) != 1 || !sameJSON(t, states[0], fake.Queued()) {
 		t.Errorf("saved states %q, want once the submit response %s", states, fake.Queued())
 	}
-	if n := len(fake.Calls(http.MethodPut, "")); n != 0 {
+	if n := len(fake.Cancels()); n != 0 {
 		t.Errorf("%d cancel calls on success", n)
 	}
 }
 
 func TestFALQueueThenProgress(t *testing.T) {
-	fake := newFalFake(t, falFakeConfig{Media: "video", QueuedPolls: 3, ProgressPolls: 2})
+	fake := falfake.New(t, falfake.Config{Media: "video", QueuedPolls: 3, ProgressPolls: 2})
 	req := falTestRequest(&falSaved{})
 	req.MediaType = "video"
 	outs, err := newTestFAL(fake, 5*time.Second).Generate(t.Context(), req)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(outs) != 1 || !bytes.Equal(outs[0].Data, fake.file) || outs[0].ContentType != "video/mp4" {
+	if len(outs) != 1 || !bytes.Equal(outs[0].Data, fake.File()) || outs[0].ContentType != "video/mp4" {
 		t.Fatalf("outputs = %+v, want the stand-in's MP4", outs)
 	}
 	// 3 IN_QUEUE + 2 IN_PROGRESS + 1 COMPLETED, and not one poll more.
@@ -128,7 +130,7 @@ func TestFALQueueThenProgress(t *testing.T) {
 }
 
 func TestFALResultServerError(t *testing.T) {
-	fake := newFalFake(t, falFakeConfig{ResultStatus: http.StatusInternalServerError})
+	fake := falfake.New(t, falfake.Config{ResultStatus: http.StatusInternalServerError})
 	_, err := newTestFAL(fake, 5*time.Second).Generate(t.Context(), falTestRequest(&falSaved{}))
 	if err == nil || IsPermanent(err) {
 		t.Fatalf("err = %v, want a transient error", err)
@@ -143,7 +145,7 @@ func TestFALResultServerError(t *testing.T) {
 }
 
 func TestFALResultRejected(t *testing.T) {
-	fake := newFalFake(t, falFakeConfig{ResultStatus: http.StatusUnprocessableEntity})
+	fake := falfake.New(t, falfake.Config{ResultStatus: http.StatusUnprocessableEntity})
 	_, err := newTestFAL(fake, 5*time.Second).Generate(t.Context(), falTestRequest(&falSaved{}))
 	if !IsPermanent(err) {
 		t.Fatalf("err = %v, want a permanent error", err)
@@ -158,7 +160,7 @@ func TestFALResultRejected(t *testing.T) {
 }
 
 func TestFALTimeout(t *testing.T) {
-	fake := newFalFake(t, falFakeConfig{Hang: true})
+	fake := falfake.New(t, falfake.Config{Hang: true})
 	start := time.Now()
 	_, err := newTestFAL(fake, 300*time.Millisecond).Generate(t.Context(), falTestRequest(&falSaved{}))
 	if elapsed := time.Since(start); elapsed > 3*time.Second {
@@ -177,11 +179,11 @@ func TestFALTimeout(t *testing.T) {
 }
 
 func TestFALCancel(t *testing.T) {
-	fake := newFalFake(t, falFakeConfig{Hang: true})
+	fake := falfake.New(t, falfake.Config{Hang: true})
 	ctx, cancel := context.WithCancelCause(t.Context())
 	defer cancel(nil)
 	go func() {
-		<-fake.polled
+		<-fake.Polled()
 		cancel(ErrCancelled)
 	}()
 	_, err := newTestFAL(fake, 5*time.Second).Generate(ctx, falTestRequest(&falSaved{}))
@@ -197,7 +199,7 @@ func TestFALCancel(t *testing.T) {
 // An attempt stopped by shutdown leaves the request running at FAL; the
 // next attempt picks it up from the saved state without paying again.
 func TestFALResume(t *testing.T) {
-	fake := newFalFake(t, falFakeConfig{QueuedPolls: 1, ProgressPolls: 1})
+	fake := falfake.New(t, falfake.Config{QueuedPolls: 1, ProgressPolls: 1})
 	fal := newTestFAL(fake, 5*time.Second)
 
 	ctx, shutdown := context.WithCancel(t.Context())
@@ -212,7 +214,7 @@ func TestFALResume(t *testing.T) {
 	if !errors.Is(err, context.Canceled) || IsPermanent(err) || errors.Is(err, ErrCancelled) {
 		t.Fatalf("first attempt err = %v, want a transient context.Canceled", err)
 	}
-	if n := len(fake.Calls(http.MethodPut, "")); n != 0 {
+	if n := len(fake.Cancels()); n != 0 {
 		t.Fatalf("%d cancel calls on shutdown, want 0", n)
 	}
 
@@ -222,16 +224,16 @@ func TestFALResume(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(outs) != 1 || !bytes.Equal(outs[0].Data, fake.file) {
+	if len(outs) != 1 || !bytes.Equal(outs[0].Data, fake.File()) {
 		t.Fatalf("outputs = %+v, want the stand-in's PNG", outs)
 	}
-	if n := len(fake.Calls(http.MethodPost, "")); n != 1 {
+	if n := fake.Submits(); n != 1 {
 		t.Errorf("%d submits, want 1", n)
 	}
 }
 
 func TestFALSubmitRetry(t *testing.T) {
-	fake := newFalFake(t, falFakeConfig{SubmitFailures: 1})
+	fake := falfake.New(t, falfake.Config{SubmitFailures: 1})
 	saved := &falSaved{}
 	outs, err := newTestFAL(fake, 5*time.Second).Generate(t.Context(), falTestRequest(saved))
 	if err != nil {
@@ -240,7 +242,7 @@ func TestFALSubmitRetry(t *testing.T) {
 	if len(outs) != 1 {
 		t.Fatalf("%d outputs, want 1", len(outs))
 	}
-	if n := len(fake.Calls(http.MethodPost, "")); n != 2 {
+	if n := fake.Submits(); n != 2 {
 		t.Errorf("%d submits, want 2", n)
 	}
 	if n := len(saved.all()); n != 1 {
@@ -249,13 +251,13 @@ func TestFALSubmitRetry(t *testing.T) {
 }
 
 func TestFALSubmitRejected(t *testing.T) {
-	fake := newFalFake(t, falFakeConfig{SubmitFailures: 99, SubmitStatus: http.StatusUnprocessableEntity})
+	fake := falfake.New(t, falfake.Config{SubmitFailures: 99, SubmitStatus: http.StatusUnprocessableEntity})
 	saved := &falSaved{}
 	_, err := newTestFAL(fake, 5*time.Second).Generate(t.Context(), falTestRequest(saved))
 	if !IsPermanent(err) || !strings.Contains(err.Error(), "422") || !strings.Contains(err.Error(), "submit refused") {
 		t.Fatalf("err = %v, want a permanent error with status and excerpt", err)
 	}
-	if n := len(fake.Calls(http.MethodPost, "")); n != 1 {
+	if n := fake.Submits(); n != 1 {
 		t.Errorf("%d submits, want 1 (no retry)", n)
 	}
 	if n := len(saved.all()); n != 0 {
@@ -264,7 +266,7 @@ func TestFALSubmitRejected(t *testing.T) {
 }
 
 func TestFALSaveStateFails(t *testing.T) {
-	fake := newFalFake(t, falFakeConfig{})
+	fake := falfake.New(t, falfake.Config{})
 	req := falTestRequest(&falSaved{})
 	boom := errors.New("database down")
 	req.SaveState = func(context.Context, json.RawMessage) error { return boom }
@@ -281,7 +283,7 @@ func TestFALSaveStateFails(t *testing.T) {
 }
 
 func TestFALKeyStaysOnFAL(t *testing.T) {
-	fake := newFalFake(t, falFakeConfig{CDN: true})
+	fake := falfake.New(t, falfake.Config{CDN: true})
 	if _, err := newTestFAL(fake, 5*time.Second).Generate(t.Context(), falTestRequest(&falSaved{})); err != nil {
 		t.Fatal(err)
 	}
@@ -303,17 +305,17 @@ func TestFALKeyStaysOnFAL(t *testing.T) {
 func TestFALContentType(t *testing.T) {
 	for _, tc := range []struct {
 		name string
-		cfg  falFakeConfig
+		cfg  falfake.Config
 		want string
 	}{
-		{"declared wins", falFakeConfig{Media: "video", HeaderType: "video/quicktime"}, "video/mp4"},
-		{"from header", falFakeConfig{Media: "video", NoJSONType: true, HeaderType: "video/quicktime; codecs=avc1"}, "video/quicktime"},
-		{"sniffed image", falFakeConfig{NoJSONType: true, HeaderType: "-"}, "image/png"},
-		{"sniffed video", falFakeConfig{Media: "video", NoJSONType: true, HeaderType: "-"}, "video/mp4"},
-		{"octet-stream sniffed", falFakeConfig{NoJSONType: true, HeaderType: "application/octet-stream"}, "image/png"},
+		{"declared wins", falfake.Config{Media: "video", HeaderType: "video/quicktime"}, "video/mp4"},
+		{"from header", falfake.Config{Media: "video", NoJSONType: true, HeaderType: "video/quicktime; codecs=avc1"}, "video/quicktime"},
+		{"sniffed image", falfake.Config{NoJSONType: true, HeaderType: "-"}, "image/png"},
+		{"sniffed video", falfake.Config{Media: "video", NoJSONType: true, HeaderType: "-"}, "video/mp4"},
+		{"octet-stream sniffed", falfake.Config{NoJSONType: true, HeaderType: "application/octet-stream"}, "image/png"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			fake := newFalFake(t, tc.cfg)
+			fake := falfake.New(t, tc.cfg)
 			outs, err := newTestFAL(fake, 5*time.Second).Generate(t.Context(), falTestRequest(&falSaved{}))
 			if err != nil {
 				t.Fatal(err)
@@ -326,9 +328,9 @@ func TestFALContentType(t *testing.T) {
 }
 
 func TestFALDownloadLimit(t *testing.T) {
-	fake := newFalFake(t, falFakeConfig{})
+	fake := falfake.New(t, falfake.Config{})
 	fal := newTestFAL(fake, 5*time.Second)
-	fal.cfg.MaxDownload = int64(len(fake.file) - 1)
+	fal.cfg.MaxDownload = int64(len(fake.File()) - 1)
 	_, err := fal.Generate(t.Context(), falTestRequest(&falSaved{}))
 	if !IsPermanent(err) || !strings.Contains(err.Error(), "limit") {
 		t.Fatalf("err = %v, want a permanent over-the-limit error", err)
