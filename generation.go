@@ -100,4 +100,7 @@ type GenerationStore interface {
 	// DeleteGeneration deletes the row, refunding it if it had not ended;
 	// ENOTFOUND when absent.
 	DeleteGeneration(ctx context.Context, id uuid.UUID) (AccessChange, error)
+	// StaleGenerations lists up to limit generations still pending or
+	// processing that have not changed since before.
+	StaleGenerations(ctx context.Context, before time.Time, limit int) ([]uuid.UUID, error)
 }

@@ -3,6 +3,7 @@ package sqlstore
 import (
 	"context"
 	"errors"
+	"time"
 
 	"github.com/google/uuid"
 	"github.com/velro-ai/velro"
@@ -229,4 +230,18 @@ func (s *Store) ToggleFavorite(ctx context.Context, id uuid.UUID) (g *velro.Gene
 		return err
 	})
 	return g, err
+}
+
+// StaleGenerations implements velro.GenerationStore.
+func (s *Store) StaleGenerations(ctx context.Context, before time.Time, limit int) (ids []uuid.UUID, err error) {
+	err = s.read(ctx, func(ctx context.Context, q Querier) error {
+		rows, err := q.Query(ctx, `SELECT id FROM generations WHERE status IN ('pending', 'processing') AND updated_at < $1
+			ORDER BY updated_at LIMIT $2`, before, limit)
+		if err != nil {
+			return err
+		}
+		ids, err = collect(rows, func(r Row) (id uuid.UUID, err error) { return id, r.Scan(&id) })
+		return err
+	})
+	return ids, err
 }

@@ -21,7 +21,12 @@ func submit(t testing.TB, c *client, body map[string]any, headers ...string) map
 // waitStatus polls a generation until it reaches status (or fails the test).
 func waitStatus(t testing.TB, c *client, id, status string) map[string]any {
 	t.Helper()
-	deadline := time.Now().Add(20 * time.Second)
+	return waitStatusWithin(t, c, id, status, 20*time.Second)
+}
+
+func waitStatusWithin(t testing.TB, c *client, id, status string, limit time.Duration) map[string]any {
+	t.Helper()
+	deadline := time.Now().Add(limit)
 	for {
 		g := c.do("GET", "/api/v1/generations/"+id, nil).want(t, 200).JSON(t)
 		if g["status"] == status {

@@ -74,6 +74,7 @@ func serve(ctx context.Context, cfg *config, stdout, stderr io.Writer) error {
 		Runner: &generate.Worker{Store: store, Media: files, Providers: providers, Bus: d.bus, Notifier: notifier, Log: log,
 			AttemptTimeout: cfg.JobTimeout},
 		Workers:     cfg.Workers,
+		MaxAttempts: maxAttempts,
 		RescueAfter: cfg.JobRescueAfter,
 		Log:         log,
 	})
@@ -113,6 +114,9 @@ func serve(ctx context.Context, cfg *config, stdout, stderr io.Writer) error {
 	log.Info("velro started", "version", velro.Version, "addr", ln.Addr().String(), "storage", d.engine.Name(), "redis", d.redis != nil)
 	fmt.Fprintf(stdout, "velro listening on http://%s\n", ln.Addr())
 
+	reaper := &generate.Reaper{Store: store, Bus: d.bus, Log: log,
+		After: time.Duration(maxAttempts+1) * (cfg.JobRescueAfter + time.Minute)}
+	go reaper.Run(ctx)
 	if err := jobs.Start(context.WithoutCancel(ctx)); err != nil { // stopped by Stop below, gracefully
 		return fmt.Errorf("start job queue: %w", err)
 	}
@@ -134,6 +138,9 @@ func serve(ctx context.Context, cfg *config, stdout, stderr io.Writer) error {
 	}
 	return nil
 }
+
+// maxAttempts is how often a generation job runs before it fails.
+const maxAttempts = 3
 
 func randomKey() ([]byte, error) {
 	key := make([]byte, 32)

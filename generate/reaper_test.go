@@ -1,0 +1,66 @@
+package generate_test
+
+import (
+	"log/slog"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/velro-ai/velro"
+	"github.com/velro-ai/velro/bus"
+	"github.com/velro-ai/velro/generate"
+	"github.com/velro-ai/velro/queue"
+	"github.com/velro-ai/velro/sqlite"
+	"github.com/velro-ai/velro/sqlstore"
+	"github.com/velro-ai/velro/storetest"
+)
+
+func TestReaperFailsLostGenerationsOnce(t *testing.T) {
+	db, err := sqlite.Open(t.Context(), filepath.Join(t.TempDir(), "velro.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if err := db.Migrate(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	if err := queue.MigrateSQLite(t.Context(), db); err != nil {
+		t.Fatal(err)
+	}
+	jobs, err := queue.NewSQLite(db, queue.Config{Runner: storetest.NopRunner{}, RescueAfter: time.Hour})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := sqlstore.New(db, 0)
+	s.UseJobs(jobs)
+	u := storetest.NewUser(t, s, "lost@example.com")
+	now := velro.Now()
+	g := &velro.Generation{ID: velro.NewID(), UserID: u.ID, ModelID: "local/image", Prompt: "p", Parameters: map[string]any{},
+		Status: velro.StatusPending, Cost: 5, MediaType: "image", OutputURLs: []string{}, CreatedAt: now, UpdatedAt: now}
+	if _, err := s.SubmitGeneration(t.Context(), g, ""); err != nil {
+		t.Fatal(err)
+	}
+
+	young := &generate.Reaper{Store: s, Bus: new(bus.Local), Log: slog.New(slog.DiscardHandler), After: time.Hour}
+	old := &generate.Reaper{Store: s, Bus: new(bus.Local), Log: slog.New(slog.DiscardHandler), After: -time.Second}
+	for _, r := range []*generate.Reaper{young, old, old} {
+		r.Reap(t.Context())
+	}
+	got, err := s.FindGeneration(t.Context(), g.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Status != velro.StatusFailed {
+		t.Fatalf("status %s", got.Status)
+	}
+	list, _, _ := s.ListCreditTransactions(t.Context(), u.ID, velro.Page{Limit: 10})
+	refunds := 0
+	for _, e := range list {
+		if e.Type == velro.CreditRefund {
+			refunds++
+		}
+	}
+	if refunds != 1 {
+		t.Fatalf("%d refunds", refunds)
+	}
+}
