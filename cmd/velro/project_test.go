@@ -133,7 +133,7 @@ func TestAuthorizeEndpoint(t *testing.T) {
 	ada, bob := register(t, c, "ada@example.com"), register(t, c, "bob@example.com")
 	a, b := c.with(ada.Access), c.with(bob.Access)
 	project := a.do("POST", "/api/v1/projects", map[string]any{"name": "P", "visibility": "public"}).want(t, 201).Str(t, "id")
-	gen := generationWriter(t, s.DataDir)(ada.ID, project)
+	gen := submit(t, a, map[string]any{"model_id": "local/image", "prompt": "authorize", "project_id": project})["id"].(string)
 
 	first := a.do("GET", "/api/v1/generations/"+gen+"/authorize", nil).want(t, 200).JSON(t)
 	if first["allowed"] != true || first["access_level"] != "owner" || first["method"] != "direct_ownership" ||

@@ -218,6 +218,25 @@ func (c *client) do(method, path string, body any, headers ...string) *response 
 	return &response{Status: resp.StatusCode, Header: resp.Header, Body: raw}
 }
 
+// status sends a request and reads only the status and headers (for
+// responses that stay open, like event streams).
+func (c *client) status(method, path string) *response {
+	c.t.Helper()
+	req, err := http.NewRequest(method, c.base+path, nil)
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	if c.token != "" {
+		req.Header.Set("Authorization", "Bearer "+c.token)
+	}
+	resp, err := c.http.Do(req)
+	if err != nil {
+		c.t.Fatalf("%s %s: %v", method, path, err)
+	}
+	resp.Body.Close()
+	return &response{Status: resp.StatusCode, Header: resp.Header}
+}
+
 // want fails unless the response has the status.
 func (r *response) want(t testing.TB, status int) *response {
 	t.Helper()
