@@ -111,10 +111,13 @@ func newQueue[TTx any](driver riverdriver.Driver[TTx], unwrap func(sqlstore.Quer
 		return nil, err
 	}
 	client, err := river.NewClient(driver, &river.Config{
-		Queues:               map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: cfg.Workers}},
-		Workers:              workers,
+		Queues:  map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: cfg.Workers}},
+		Workers: workers,
+		// Pick jobs up fast: a user is watching the spinner. A poll every
+		// 20 ms is cheap and bounds pickup where notifications lag (SQLite
+		// has none; River emulates them with a polled outbox).
 		FetchCooldown:        10 * time.Millisecond,
-		FetchPollInterval:    50 * time.Millisecond,
+		FetchPollInterval:    20 * time.Millisecond,
 		JobTimeout:           cfg.Runner.Timeout(),
 		RescueStuckJobsAfter: cfg.RescueAfter,
 		MaxAttempts:          cfg.MaxAttempts,

@@ -1,0 +1,142 @@
+package queue_test
+
+import (
+	"context"
+	"path/filepath"
+	"slices"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/velro-ai/velro"
+	"github.com/velro-ai/velro/internal/testenv"
+	"github.com/velro-ai/velro/postgres"
+	"github.com/velro-ai/velro/queue"
+	"github.com/velro-ai/velro/sqlite"
+	"github.com/velro-ai/velro/sqlstore"
+	"github.com/velro-ai/velro/storetest"
+)
+
+// recorder is a Runner that notes when each job starts.
+type recorder struct {
+	mu      sync.Mutex
+	started map[uuid.UUID]time.Time
+	ch      chan uuid.UUID
+}
+
+func (r *recorder) Run(_ context.Context, id uuid.UUID, _, _ int) error {
+	r.mu.Lock()
+	r.started[id] = time.Now()
+	r.mu.Unlock()
+	r.ch <- id
+	return nil
+}
+
+func (r *recorder) Timeout() time.Duration { return time.Minute }
+
+type engine struct {
+	name string
+	open func(tb testing.TB, r queue.Runner) (*sqlstore.Store, queue.Queue)
+}
+
+var engines = []engine{
+	{"sqlite", func(tb testing.TB, r queue.Runner) (*sqlstore.Store, queue.Queue) {
+		db, err := sqlite.Open(tb.Context(), filepath.Join(tb.TempDir(), "velro.db"))
+		must(tb, err)
+		tb.Cleanup(func() { db.Close() })
+		must(tb, db.Migrate(tb.Context()))
+		must(tb, queue.MigrateSQLite(tb.Context(), db))
+		q, err := queue.NewSQLite(db, queue.Config{Runner: r, RescueAfter: time.Hour})
+		must(tb, err)
+		return sqlstore.New(db, 0), q
+	}},
+	{"postgres", func(tb testing.TB, r queue.Runner) (*sqlstore.Store, queue.Queue) {
+		cfg, err := postgres.ParseURL(testenv.PostgresURL(tb), 10)
+		must(tb, err)
+		db, err := postgres.Open(tb.Context(), cfg)
+		must(tb, err)
+		tb.Cleanup(func() { db.Close() })
+		must(tb, db.Migrate(tb.Context()))
+		must(tb, queue.MigratePostgres(tb.Context(), db))
+		q, err := queue.NewPostgres(db, queue.Config{Runner: r, RescueAfter: time.Hour})
+		must(tb, err)
+		return sqlstore.New(db, 0), q
+	}},
+}
+
+func must(tb testing.TB, err error) {
+	tb.Helper()
+	if err != nil {
+		tb.Fatal(err)
+	}
+}
+
+func start(tb testing.TB, e engine) (*sqlstore.Store, *recorder, *velro.User) {
+	r := &recorder{started: map[uuid.UUID]time.Time{}, ch: make(chan uuid.UUID, 1024)}
+	s, q := e.open(tb, r)
+	s.UseJobs(q)
+	must(tb, q.Start(context.Background()))
+	tb.Cleanup(func() { q.Stop(context.Background()) })
+	u := storetest.NewUser(tb, s, "queue@example.com")
+	_, err := s.GrantCredits(tb.Context(), u.ID, 1_000_000, "queue test")
+	must(tb, err)
+	return s, r, u
+}
+
+func submit(tb testing.TB, s *sqlstore.Store, u *velro.User) uuid.UUID {
+	now := velro.Now()
+	g := &velro.Generation{ID: velro.NewID(), UserID: u.ID, ModelID: "local/image", Prompt: "p", Parameters: map[string]any{},
+		Status: velro.StatusPending, Cost: 1, MediaType: "image", OutputURLs: []string{}, CreatedAt: now, UpdatedAt: now}
+	_, err := s.SubmitGeneration(tb.Context(), g, "")
+	must(tb, err)
+	return g.ID
+}
+
+// TestJobsRunOnce: every committed generation's job runs, once.
+func TestJobsRunOnce(t *testing.T) {
+	for _, e := range engines {
+		t.Run(e.name, func(t *testing.T) {
+			s, r, u := start(t, e)
+			want := map[uuid.UUID]bool{}
+			for range 20 {
+				want[submit(t, s, u)] = true
+			}
+			for range want {
+				select {
+				case id := <-r.ch:
+					if !want[id] {
+						t.Fatalf("unexpected or repeated job %v", id)
+					}
+					delete(want, id)
+				case <-time.After(10 * time.Second):
+					t.Fatalf("%d jobs never ran", len(want))
+				}
+			}
+		})
+	}
+}
+
+// BenchmarkPickupLatency measures the time from the commit of a submit to
+// its job starting on a worker, one submit at a time. Goal: p95 < 50 ms.
+func BenchmarkPickupLatency(b *testing.B) {
+	for _, e := range engines {
+		b.Run(e.name, func(b *testing.B) {
+			s, r, u := start(b, e)
+			lat := make([]time.Duration, 0, b.N)
+			for b.Loop() {
+				committed := time.Now()
+				id := submit(b, s, u)
+				<-r.ch
+				r.mu.Lock()
+				lat = append(lat, r.started[id].Sub(committed))
+				r.mu.Unlock()
+			}
+			slices.Sort(lat)
+			pct := func(p float64) float64 { return float64(lat[int(float64(len(lat)-1)*p)].Microseconds()) / 1000 }
+			b.ReportMetric(pct(0.5), "p50-ms")
+			b.ReportMetric(pct(0.95), "p95-ms")
+			b.ReportMetric(pct(0.99), "p99-ms")
+		})
+	}
+}
