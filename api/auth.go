@@ -25,12 +25,9 @@ func authenticate(api huma.API, svc *auth.Service) func(huma.Context, func(huma.
 			next(ctx)
 			return
 		}
-		token, ok := strings.CutPrefix(ctx.Header("Authorization"), "Bearer ")
+		token, ok := bearerToken(ctx.Header("Authorization"))
 		if !ok {
-			token, ok = strings.CutPrefix(ctx.Header("Authorization"), "bearer ")
-		}
-		if !ok || token == "" {
-			huma.WriteErr(api, ctx, 0, "", &velro.Error{Code: velro.EUNAUTHORIZED, Message: "Missing bearer token."})
+			huma.WriteErr(api, ctx, 0, "", errMissingToken)
 			return
 		}
 		p, err := svc.Authenticate(ctx.Context(), token)
@@ -40,6 +37,14 @@ func authenticate(api huma.API, svc *auth.Service) func(huma.Context, func(huma.
 		}
 		next(huma.WithValue(ctx, principalKey{}, p))
 	}
+}
+
+var errMissingToken = &velro.Error{Code: velro.EUNAUTHORIZED, Message: "Missing bearer token."}
+
+// bearerToken extracts the token of an "Authorization: Bearer ..." header.
+func bearerToken(header string) (string, bool) {
+	scheme, token, ok := strings.Cut(header, " ")
+	return token, ok && strings.EqualFold(scheme, "bearer") && token != ""
 }
 
 // TokenResponse is what register, login and refresh return.

@@ -1,17 +1,18 @@
 package api
 
 import (
-	"context"
+	"encoding/json"
+	"log/slog"
 	"net/http"
+	"reflect"
+	"strconv"
 
+	"github.com/danielgtaylor/huma/v2"
+	"github.com/google/uuid"
 	"github.com/velro-ai/velro"
+	"github.com/velro-ai/velro/auth"
 	"github.com/velro-ai/velro/authz"
 )
-
-type authorizeInput struct {
-	IDPath
-	Action string `query:"action" enum:"view,edit,delete,download,share" default:"view"`
-}
 
 // AuthorizeResponse is the body of GET /generations/{id}/authorize. A
 // refusal carries the error fields too.
@@ -26,11 +27,6 @@ type AuthorizeResponse struct {
 	Detail       string   `json:"detail,omitempty"`
 	Error        string   `json:"error,omitempty"`
 	RequestID    string   `json:"request_id,omitempty"`
-}
-
-type authorizeOutput struct {
-	Status int
-	Body   AuthorizeResponse
 }
 
 // permissionsOf lists, per role, the generation actions it permits; built
@@ -56,31 +52,79 @@ var actionNamed = func() map[string]velro.Action {
 	return out
 }()
 
-// handleAuthorize answers whether the caller may act on a generation: 200
-// when allowed, 403 when not allowed or not found (the same answer, so
-// existence does not leak).
-func handleAuthorize(engine *authz.Engine) func(context.Context, *authorizeInput) (*authorizeOutput, error) {
-	return func(ctx context.Context, in *authorizeInput) (*authorizeOutput, error) {
-		id, err := parseID("id", in.ID)
-		if err != nil {
-			return nil, err
+// serveAuthorize answers GET /api/v1/generations/{id}/authorize: 200 when
+// the caller may act, 403 when not allowed or not found (the same answer, so
+// existence does not leak). Clients ask it before every view and download,
+// so it is the hottest path of the API and is written against net/http
+// rather than through huma's reflection; documentAuthorize describes it in
+// the OpenAPI document.
+func serveAuthorize(svc *auth.Service, engine *authz.Engine, log *slog.Logger) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		info := requestInfoFrom(r.Context())
+		fail := func(err error) { writeJSONError(w, newError(info, log, err)) }
+		token, ok := bearerToken(r.Header.Get("Authorization"))
+		if !ok {
+			fail(errMissingToken)
+			return
 		}
-		user := principal(ctx).UserID
-		d, err := engine.Check(ctx, user, velro.KindGeneration, id)
+		p, err := svc.Authenticate(r.Context(), token)
 		if err != nil {
-			return nil, err
+			fail(err)
+			return
 		}
-		out := &authorizeOutput{Status: http.StatusOK, Body: AuthorizeResponse{
-			Allowed: d.Allows(actionNamed[in.Action]), GenerationID: in.ID, UserID: user.String(),
+		id, err := uuid.Parse(r.PathValue("id"))
+		if err != nil {
+			fail(velro.Invalid("id", "must be a UUID"))
+			return
+		}
+		name := r.URL.Query().Get("action")
+		if name == "" {
+			name = "view"
+		}
+		action, ok := actionNamed[name]
+		if !ok {
+			fail(velro.Invalid("action", "must be one of view, edit, delete, download, share"))
+			return
+		}
+		d, err := engine.Check(r.Context(), p.UserID, velro.KindGeneration, id)
+		if err != nil {
+			fail(err)
+			return
+		}
+		out := AuthorizeResponse{Allowed: d.Allows(action), GenerationID: r.PathValue("id"), UserID: p.UserID.String(),
 			AccessLevel: d.Access.Role.String(), Permissions: permissionsOf[d.Access.Role],
-			Method: d.Access.Method.String(), Cache: d.Layer.String(),
-		}}
-		if !out.Body.Allowed {
-			out.Status = http.StatusForbidden
-			out.Body.Detail = "Not allowed to " + in.Action + " this generation."
-			out.Body.Error = velro.EFORBIDDEN
-			out.Body.RequestID = requestInfoFrom(ctx).id
+			Method: d.Access.Method.String(), Cache: d.Layer.String()}
+		status := http.StatusOK
+		if !out.Allowed {
+			status = http.StatusForbidden
+			out.Detail, out.Error, out.RequestID = "Not allowed to "+name+" this generation.", velro.EFORBIDDEN, info.id
 		}
-		return out, nil
+		body, _ := json.Marshal(out)
+		h := w.Header()
+		h["Content-Type"] = jsonContentType
+		h["Content-Length"] = []string{strconv.Itoa(len(body))}
+		w.WriteHeader(status)
+		w.Write(body)
+	})
+}
+
+var jsonContentType = []string{"application/json"}
+
+// documentAuthorize adds serveAuthorize to the OpenAPI document.
+func documentAuthorize(api huma.API) {
+	schema := api.OpenAPI().Components.Schemas.Schema(reflect.TypeOf(AuthorizeResponse{}), true, "AuthorizeResponse")
+	content := map[string]*huma.MediaType{"application/json": {Schema: schema}}
+	o := secured(op("GET", "/api/v1/generations/{id}/authorize", "May the caller act on a generation?", "generations"))
+	o.Parameters = []*huma.Param{
+		{Name: "id", In: "path", Required: true, Schema: &huma.Schema{Type: "string", Format: "uuid"}},
+		{Name: "action", In: "query", Schema: &huma.Schema{Type: "string", Default: "view",
+			Enum: []any{"view", "edit", "delete", "download", "share"}}},
 	}
+	o.Responses = map[string]*huma.Response{
+		"200": {Description: "Allowed", Content: content},
+		"403": {Description: "Not allowed, or no such generation", Content: content},
+		"401": {Description: "Missing, invalid or revoked bearer token"},
+		"422": {Description: "Malformed id or unknown action"},
+	}
+	api.OpenAPI().AddOperation(&o)
 }

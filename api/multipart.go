@@ -20,9 +20,11 @@ const maxBody = 1 << 20
 // it, so both arrive at one validated handler.
 func formAsJSON(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
-		if r.Method != http.MethodPost || r.URL.Path != "/api/v1/generations" ||
-			(mt != "multipart/form-data" && mt != "application/x-www-form-urlencoded") {
+		if r.Method != http.MethodPost || r.URL.Path != "/api/v1/generations" {
+			next.ServeHTTP(w, r)
+			return
+		}
+		if mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mt != "multipart/form-data" && mt != "application/x-www-form-urlencoded" {
 			next.ServeHTTP(w, r)
 			return
 		}

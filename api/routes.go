@@ -71,7 +71,8 @@ func addRoutes(mux *http.ServeMux, api huma.API, cfg Config) {
 	huma.Register(api, secured(op("POST", "/api/v1/generations/{id}/cancel", "Cancel and refund a generation in flight (edit)", "generations")), handleCancel(cfg.Generations))
 	huma.Register(api, secured(op("GET", "/api/v1/generations/{id}/stream", "Server-sent events, one per status change (view)", "generations")), handleStream(cfg.Store, cfg.Authz, cfg.Notifier))
 	huma.Register(api, secured(op("GET", "/api/v1/generations/{id}/media-urls", "Signed, expiring URLs of the outputs (download)", "generations")), handleMediaURLs(cfg.Store, cfg.Authz, cfg.Signer, cfg.PublicURL))
-	huma.Register(api, secured(op("GET", "/api/v1/generations/{id}/authorize", "May the caller act on a generation?", "generations")), handleAuthorize(cfg.Authz))
+	mux.Handle("GET /api/v1/generations/{id}/authorize", serveAuthorize(cfg.Auth, cfg.Authz, cfg.Log))
+	documentAuthorize(api)
 
 	// Media, served to holders of a signed URL.
 	mux.Handle("GET /media/{key...}", serveMedia(cfg.Media, cfg.Signer, cfg.Log))

@@ -8,23 +8,26 @@ import (
 	"github.com/velro-ai/velro"
 )
 
-// Store is a velro.Store that keeps users in memory, so authenticated
-// requests that read the caller's account (GET /auth/me, profile, balance)
-// cost no database round trip. Every write to a user through this store
-// invalidates the entry here and, through the bus, on every instance.
+// Store is a velro.Store that keeps users and generations in memory, so
+// the most frequent reads (the caller's account, a generation being
+// watched) cost no database round trip. Every write through this store
+// invalidates the entry here and, through the bus, on every instance; while
+// the bus is down, reads go to the database.
 type Store struct {
 	velro.Store
-	users *Local[uuid.UUID, velro.User]
-	bus   velro.Bus
+	users       *Local[uuid.UUID, velro.User]
+	generations *Local[uuid.UUID, velro.Generation]
+	bus         velro.Bus
 }
 
-// UserTTL bounds how long a cached account may lag a change announced on a
-// bus that was down.
-const UserTTL = 30 * time.Second
+// TTL bounds how long a cached row may lag a change announced on a bus that
+// was down.
+const TTL = 30 * time.Second
 
 // NewStore wraps s and subscribes to the bus.
 func NewStore(s velro.Store, bus velro.Bus) *Store {
-	c := &Store{Store: s, users: NewLocal[uuid.UUID, velro.User](100_000, UserTTL), bus: bus}
+	c := &Store{Store: s, users: NewLocal[uuid.UUID, velro.User](100_000, TTL),
+		generations: NewLocal[uuid.UUID, velro.Generation](100_000, TTL), bus: bus}
 	bus.Subscribe(c.apply)
 	return c
 }
@@ -32,29 +35,49 @@ func NewStore(s velro.Store, bus velro.Bus) *Store {
 func (s *Store) apply(ev velro.Event) {
 	if ev.Flush {
 		s.users.InvalidateAll()
+		s.generations.InvalidateAll()
 	}
 	if len(ev.Users) > 0 {
 		s.users.Invalidate(ev.Users...)
 	}
+	if len(ev.GenerationRows) > 0 {
+		s.generations.Invalidate(ev.GenerationRows...)
+	}
 }
 
-// FindUserByID implements velro.UserStore from the cache.
-func (s *Store) FindUserByID(ctx context.Context, id uuid.UUID) (*velro.User, error) {
-	u, ok := s.users.Get(id)
+// cached reads k through c unless the bus is down.
+func cached[V any](s *Store, c *Local[uuid.UUID, V], k uuid.UUID, load func() (*V, error)) (*V, error) {
+	if !s.bus.Connected() {
+		return load()
+	}
+	v, ok := c.Get(k)
 	if !ok {
 		var err error
-		u, err = s.users.Fill(id, func() (velro.User, error) {
-			u, err := s.Store.FindUserByID(ctx, id)
+		v, err = c.Fill(k, func() (V, error) {
+			p, err := load()
 			if err != nil {
-				return velro.User{}, err
+				var zero V
+				return zero, err
 			}
-			return *u, nil
+			return *p, nil
 		})
 		if err != nil {
 			return nil, err
 		}
 	}
-	return &u, nil
+	return &v, nil
+}
+
+// FindUserByID implements velro.UserStore from the cache.
+func (s *Store) FindUserByID(ctx context.Context, id uuid.UUID) (*velro.User, error) {
+	return cached(s, s.users, id, func() (*velro.User, error) { return s.Store.FindUserByID(ctx, id) })
+}
+
+// FindGeneration implements velro.GenerationStore from the cache. The
+// parameters and outputs of the returned generation are shared: read them,
+// do not modify them.
+func (s *Store) FindGeneration(ctx context.Context, id uuid.UUID) (*velro.Generation, error) {
+	return cached(s, s.generations, id, func() (*velro.Generation, error) { return s.Store.FindGeneration(ctx, id) })
 }
 
 // UpdateUser implements velro.UserStore and announces the change.
@@ -72,6 +95,11 @@ func (s *Store) changed(ctx context.Context, ids ...uuid.UUID) {
 	_ = s.bus.Publish(ctx, velro.Event{Users: ids})
 }
 
+// generationChanged invalidates a generation here and everywhere.
+func (s *Store) generationChanged(ctx context.Context, id uuid.UUID) {
+	_ = s.bus.Publish(ctx, velro.Event{GenerationRows: []uuid.UUID{id}})
+}
+
 // The writes below move credits: the owner's cached balance goes.
 
 // SubmitGeneration implements velro.GenerationStore.
@@ -84,6 +112,7 @@ func (s *Store) SubmitGeneration(ctx context.Context, g *velro.Generation, key s
 // CancelGeneration implements velro.GenerationStore.
 func (s *Store) CancelGeneration(ctx context.Context, id uuid.UUID) (*velro.Generation, error) {
 	g, err := s.Store.CancelGeneration(ctx, id)
+	s.generationChanged(ctx, id)
 	if g != nil {
 		s.changed(ctx, g.UserID)
 	}
@@ -100,6 +129,27 @@ func (s *Store) DeleteGeneration(ctx context.Context, id uuid.UUID) (velro.Acces
 	return withOwner(ctx, s, id, func() (velro.AccessChange, error) { return s.Store.DeleteGeneration(ctx, id) })
 }
 
+// StartGeneration implements velro.GenerationStore.
+func (s *Store) StartGeneration(ctx context.Context, id uuid.UUID) (*velro.Generation, error) {
+	g, err := s.Store.StartGeneration(ctx, id)
+	s.generationChanged(ctx, id)
+	return g, err
+}
+
+// CompleteGeneration implements velro.GenerationStore.
+func (s *Store) CompleteGeneration(ctx context.Context, id uuid.UUID, outputs []string) (bool, error) {
+	done, err := s.Store.CompleteGeneration(ctx, id, outputs)
+	s.generationChanged(ctx, id)
+	return done, err
+}
+
+// ToggleFavorite implements velro.GenerationStore.
+func (s *Store) ToggleFavorite(ctx context.Context, id uuid.UUID) (*velro.Generation, error) {
+	g, err := s.Store.ToggleFavorite(ctx, id)
+	s.generationChanged(ctx, id)
+	return g, err
+}
+
 // GrantCredits implements velro.CreditStore.
 func (s *Store) GrantCredits(ctx context.Context, userID uuid.UUID, amount int64, description string) (*velro.CreditTransaction, error) {
 	entry, err := s.Store.GrantCredits(ctx, userID, amount, description)
@@ -107,8 +157,9 @@ func (s *Store) GrantCredits(ctx context.Context, userID uuid.UUID, amount int64
 	return entry, err
 }
 
-// withOwner runs a write on a generation and then announces its owner's
-// change (the owner of a generation never changes, so it is read first).
+// withOwner runs a write that ends a generation (and may refund it), then
+// announces the change of the generation and of its owner's balance (the
+// owner of a generation never changes, so it is read first).
 func withOwner[T any](ctx context.Context, s *Store, id uuid.UUID, write func() (T, error)) (T, error) {
 	g, err := s.Store.FindGeneration(ctx, id)
 	if err != nil {
@@ -116,6 +167,7 @@ func withOwner[T any](ctx context.Context, s *Store, id uuid.UUID, write func() 
 		return zero, err
 	}
 	v, err := write()
+	s.generationChanged(ctx, id)
 	s.changed(ctx, g.UserID)
 	return v, err
 }

@@ -5,7 +5,8 @@
 #
 #   scripts/bench.sh [--postgres URL] [--redis URL] [--duration 10s] [scenario...]
 #
-# Scenarios: ceiling me login register refresh (default: all). Needs wrk
+# Scenarios: ceiling me authorize generation login register refresh
+# (default: all). Needs wrk
 # (apt-get install wrk). Server logs go to $WORK/velro.log.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -21,8 +22,15 @@ while [ $# -gt 0 ]; do
 	*) scenarios+=("$1"); shift ;;
 	esac
 done
-[ ${#scenarios[@]} -gt 0 ] || scenarios=(ceiling me login register refresh)
+[ ${#scenarios[@]} -gt 0 ] || scenarios=(ceiling me authorize generation login register refresh)
 command -v wrk >/dev/null || { echo "bench: wrk is not installed (apt-get install wrk)" >&2; exit 1; }
+
+for port in 18080 18090; do
+	if curl -s -o /dev/null "http://127.0.0.1:$port/"; then
+		echo "bench: port $port is already in use; stop what listens there first" >&2
+		exit 1
+	fi
+done
 
 WORK=$(mktemp -d)
 pids=()
@@ -38,7 +46,7 @@ pids+=($!)
 for _ in $(seq 1 100); do curl -sf http://127.0.0.1:18080/health/ready >/dev/null && break; sleep 0.1; done
 URL=http://127.0.0.1:18080
 eval "$("$WORK/velro" bench fixtures --url $URL --sessions 4)"
-export EMAIL PASSWORD TOKEN REFRESH_TOKENS
+export EMAIL PASSWORD TOKEN REFRESH_TOKENS GENERATION_ID
 
 # row NAME CONNECTIONS THREADS URL [wrk args...]: run wrk, print a table row.
 row() {
@@ -64,6 +72,12 @@ for s in "${scenarios[@]}"; do
 	me)
 		row "GET /api/v1/auth/me" 64 2 $URL/api/v1/auth/me -s scripts/wrk/get.lua
 		row "GET /api/v1/auth/me" 1 1 $URL/api/v1/auth/me -s scripts/wrk/get.lua ;;
+	authorize)
+		row "GET /api/v1/generations/{id}/authorize" 64 2 $URL/api/v1/generations/$GENERATION_ID/authorize -s scripts/wrk/get.lua
+		row "GET /api/v1/generations/{id}/authorize" 1 1 $URL/api/v1/generations/$GENERATION_ID/authorize -s scripts/wrk/get.lua ;;
+	generation)
+		row "GET /api/v1/generations/{id}" 64 2 $URL/api/v1/generations/$GENERATION_ID -s scripts/wrk/get.lua
+		row "GET /api/v1/generations/{id}" 1 1 $URL/api/v1/generations/$GENERATION_ID -s scripts/wrk/get.lua ;;
 	login)
 		row "POST /api/v1/auth/login" 1 1 $URL/api/v1/auth/login -s scripts/wrk/login.lua
 		row "POST /api/v1/auth/login" 2 2 $URL/api/v1/auth/login -s scripts/wrk/login.lua ;;

@@ -67,8 +67,13 @@ func benchFixtures(ctx context.Context, url string, sessions int, stdout io.Writ
 		}
 		refresh[i] = tok.RefreshToken
 	}
-	fmt.Fprintf(stdout, "EMAIL=%s\nPASSWORD=%s\nTOKEN=%s\nREFRESH_TOKENS=%s\n",
-		email, password, first.AccessToken, strings.Join(refresh, ","))
+	gen, err := postJSON(ctx, url+"/api/v1/generations", first.AccessToken,
+		map[string]any{"model_id": "local/image", "prompt": "benchmark", "parameters": map[string]any{"width": 64, "height": 64}}, http.StatusCreated)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "EMAIL=%s\nPASSWORD=%s\nTOKEN=%s\nREFRESH_TOKENS=%s\nGENERATION_ID=%s\n",
+		email, password, first.AccessToken, strings.Join(refresh, ","), gen["id"])
 	return nil
 }
 
@@ -78,12 +83,27 @@ type benchTokens struct {
 }
 
 func postTokens(ctx context.Context, url string, body any, want int) (*benchTokens, error) {
+	m, err := postJSON(ctx, url, "", body, want)
+	if err != nil {
+		return nil, err
+	}
+	access, _ := m["access_token"].(string)
+	refresh, _ := m["refresh_token"].(string)
+	return &benchTokens{AccessToken: access, RefreshToken: refresh}, nil
+}
+
+// postJSON posts body (with a bearer token unless empty) and decodes the
+// JSON answer, which must have the wanted status.
+func postJSON(ctx context.Context, url, token string, body any, want int) (map[string]any, error) {
 	raw, _ := json.Marshal(body)
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(raw))
 	if err != nil {
 		return nil, err
 	}
 	req.Header.Set("Content-Type", "application/json")
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		return nil, err
@@ -93,8 +113,8 @@ func postTokens(ctx context.Context, url string, body any, want int) (*benchToke
 		msg, _ := io.ReadAll(resp.Body)
 		return nil, fmt.Errorf("POST %s: %s: %s", url, resp.Status, msg)
 	}
-	var tokens benchTokens
-	return &tokens, json.NewDecoder(resp.Body).Decode(&tokens)
+	var out map[string]any
+	return out, json.NewDecoder(resp.Body).Decode(&out)
 }
 
 // serveTrivial is the ceiling: the smallest Go JSON handler, on the same
