@@ -29,8 +29,9 @@ type SessionStore interface {
 	// FindSession returns ENOTFOUND when there is no such session.
 	FindSession(ctx context.Context, id uuid.UUID) (*Session, error)
 	// RotateSession moves the counter from `from` to from+1 if the session
-	// is live and still at `from`; it reports whether it did.
-	RotateSession(ctx context.Context, id uuid.UUID, from int64, now time.Time) (bool, error)
+	// is live and still at `from`; it reports whether it did, and whose
+	// session it is.
+	RotateSession(ctx context.Context, id uuid.UUID, from int64, now time.Time) (userID uuid.UUID, rotated bool, err error)
 	// RevokeSession marks the session revoked (idempotent).
 	RevokeSession(ctx context.Context, id uuid.UUID, now time.Time) error
 }

@@ -263,37 +263,34 @@ func (s *Service) issue(u *velro.User, sessionID uuid.UUID, counter int64) (*Res
 var errBadRefresh = &velro.Error{Code: velro.EUNAUTHORIZED, Message: "Invalid or expired refresh token."}
 
 // Refresh rotates a refresh token. The current token moves the session's
-// counter on; the token rotated out just before still works within the
-// grace period and gets the current one (parallel tabs all succeed); any
-// older token is reuse of a stolen token and revokes the whole session.
+// counter on (one conditional update: the common case costs one round
+// trip); the token rotated out just before still works within the grace
+// period and gets the current one (parallel tabs all succeed); any older
+// token is reuse of a stolen token and revokes the whole session.
 func (s *Service) Refresh(ctx context.Context, token string) (*Result, error) {
 	sessionID, counter, ok := s.refresh.decode(token)
 	if !ok {
 		return nil, errBadRefresh
 	}
-	for attempt := 0; ; attempt++ {
+	userID, rotated, err := s.store.RotateSession(ctx, sessionID, counter, velro.Now())
+	if err != nil {
+		return nil, err
+	}
+	next := counter + 1
+	if !rotated {
+		// Not the current token of a live session: find out why.
 		sess, err := s.store.FindSession(ctx, sessionID)
 		if velro.ErrorCode(err) == velro.ENOTFOUND {
 			return nil, errBadRefresh
 		} else if err != nil {
 			return nil, err
 		}
-		if sess.Revoked() || counter > sess.Counter {
-			return nil, errBadRefresh
-		}
-		next := sess.Counter
 		switch {
-		case counter == sess.Counter:
-			rotated, err := s.store.RotateSession(ctx, sessionID, counter, velro.Now())
-			if err != nil {
-				return nil, err
-			}
-			if !rotated && attempt == 0 {
-				continue // a parallel refresh won; look again
-			}
-			next = counter + 1
+		case sess.Revoked() || counter > sess.Counter:
+			return nil, errBadRefresh
 		case counter == sess.Counter-1 && s.now().Sub(sess.RefreshedAt) <= s.grace:
 			// A parallel refresh of the same token: hand out the current one.
+			userID, next = sess.UserID, sess.Counter
 		default:
 			s.log.WarnContext(ctx, "refresh token reuse; revoking session", "session_id", sessionID, "user_id", sess.UserID)
 			if err := s.revoke(ctx, sessionID); err != nil {
@@ -301,14 +298,14 @@ func (s *Service) Refresh(ctx context.Context, token string) (*Result, error) {
 			}
 			return nil, errBadRefresh
 		}
-		u, err := s.store.FindUserByID(ctx, sess.UserID)
-		if velro.ErrorCode(err) == velro.ENOTFOUND {
-			return nil, errBadRefresh
-		} else if err != nil {
-			return nil, err
-		}
-		return s.issue(u, sessionID, next)
 	}
+	u, err := s.store.FindUserByID(ctx, userID)
+	if velro.ErrorCode(err) == velro.ENOTFOUND {
+		return nil, errBadRefresh
+	} else if err != nil {
+		return nil, err
+	}
+	return s.issue(u, sessionID, next)
 }
 
 // Logout revokes the caller's session: its refresh token and access tokens

@@ -80,6 +80,9 @@ func (db *DB) Name() string { return "postgres" }
 // Reader implements sqlstore.Engine.
 func (db *DB) Reader() sqlstore.Querier { return querier{db.pool} }
 
+// Writer implements sqlstore.Engine.
+func (db *DB) Writer() sqlstore.Querier { return querier{db.pool} }
+
 // InTx implements sqlstore.Engine.
 func (db *DB) InTx(ctx context.Context, fn func(tx sqlstore.Querier) error) error {
 	return pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error { return fn(querier{tx}) })

@@ -67,7 +67,7 @@ type riverQueue[TTx any] struct {
 
 // NewSQLite returns a queue on the SQLite database's writer connection.
 func NewSQLite(db *sqlite.DB, cfg Config) (Queue, error) {
-	return newQueue(riversqlite.New(db.Writer()), sqlite.Tx, cfg)
+	return newQueue(riversqlite.New(db.Pool()), sqlite.Tx, cfg)
 }
 
 // NewPostgres returns a queue on the PostgreSQL pool.
@@ -77,7 +77,7 @@ func NewPostgres(db *postgres.DB, cfg Config) (Queue, error) {
 
 // MigrateSQLite applies River's migrations.
 func MigrateSQLite(ctx context.Context, db *sqlite.DB) error {
-	return migrate(ctx, riversqlite.New(db.Writer()))
+	return migrate(ctx, riversqlite.New(db.Pool()))
 }
 
 // MigratePostgres applies River's migrations.

@@ -45,7 +45,7 @@ env "${server_env[@]}" VELRO_ADDR=127.0.0.1:18080 VELRO_DATA_DIR="$WORK/data" VE
 pids+=($!)
 for _ in $(seq 1 100); do curl -sf http://127.0.0.1:18080/health/ready >/dev/null && break; sleep 0.1; done
 URL=http://127.0.0.1:18080
-eval "$("$WORK/velro" bench fixtures --url $URL --sessions 4)"
+eval "$("$WORK/velro" bench fixtures --url $URL --sessions 16)"
 export EMAIL PASSWORD TOKEN REFRESH_TOKENS GENERATION_ID
 
 # row NAME CONNECTIONS THREADS URL [wrk args...]: run wrk, print a table row.
@@ -84,7 +84,7 @@ for s in "${scenarios[@]}"; do
 	register)
 		row "POST /api/v1/auth/register" 1 1 $URL/api/v1/auth/register -s scripts/wrk/register.lua ;;
 	refresh)
-		row "POST /api/v1/auth/refresh" 4 4 $URL/api/v1/auth/refresh -s scripts/wrk/refresh.lua ;;
+		row "POST /api/v1/auth/refresh" 16 16 $URL/api/v1/auth/refresh -s scripts/wrk/refresh.lua ;;
 	*) echo "bench: unknown scenario $s" >&2; exit 1 ;;
 	esac
 done

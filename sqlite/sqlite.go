@@ -30,6 +30,7 @@ type DB struct {
 	writer      *sql.DB
 	reader      *sql.DB
 	readerStmts *statements
+	writerStmts *statements
 }
 
 var _ sqlstore.Engine = (*DB)(nil)
@@ -55,7 +56,7 @@ func Open(ctx context.Context, path string) (*DB, error) {
 	reader.SetMaxIdleConns(readers)
 	reader.SetConnMaxIdleTime(0)
 
-	db := &DB{path: path, writer: writer, reader: reader, readerStmts: &statements{db: reader}}
+	db := &DB{path: path, writer: writer, reader: reader, readerStmts: &statements{db: reader}, writerStmts: &statements{db: writer}}
 	// The writer creates the file and switches it to WAL before any reader
 	// opens it.
 	if err := db.writer.PingContext(ctx); err != nil {
@@ -91,15 +92,20 @@ func (db *DB) Migrate(ctx context.Context) error {
 	return sqlstore.Migrate(ctx, goose.DialectSQLite3, db.writer, sub)
 }
 
-// Writer is the single-connection pool that every write goes through; the
-// job queue shares it.
-func (db *DB) Writer() *sql.DB { return db.writer }
+// Pool is the single-connection pool that every write goes through; the job
+// queue shares it.
+func (db *DB) Pool() *sql.DB { return db.writer }
 
 // Name implements sqlstore.Engine.
 func (db *DB) Name() string { return "sqlite" }
 
 // Reader implements sqlstore.Engine.
 func (db *DB) Reader() sqlstore.Querier { return querier{stmts: db.readerStmts} }
+
+// Writer implements sqlstore.Engine: cached statements on the single
+// writer connection (preparing waits for it, so never use this inside a
+// transaction, which holds it).
+func (db *DB) Writer() sqlstore.Querier { return querier{stmts: db.writerStmts} }
 
 // InTx implements sqlstore.Engine.
 func (db *DB) InTx(ctx context.Context, fn func(tx sqlstore.Querier) error) error {
@@ -134,5 +140,6 @@ func (db *DB) IsUnavailable(err error) bool {
 // Close implements sqlstore.Engine.
 func (db *DB) Close() error {
 	db.readerStmts.close()
+	db.writerStmts.close()
 	return errors.Join(db.reader.Close(), db.writer.Close())
 }

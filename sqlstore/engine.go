@@ -40,6 +40,9 @@ type Engine interface {
 	// Reader runs reads outside any transaction. On SQLite it is the
 	// read-only pool; writes must go through InTx.
 	Reader() Querier
+	// Writer runs single write statements outside a transaction: one
+	// round trip instead of three (BEGIN, statement, COMMIT).
+	Writer() Querier
 	// InTx runs fn in a write transaction, committing if fn returns nil.
 	InTx(ctx context.Context, fn func(tx Querier) error) error
 	// IsUniqueViolation reports whether err is a unique-constraint failure.

@@ -134,10 +134,8 @@ func (s *Store) StartGeneration(ctx context.Context, id uuid.UUID) (g *velro.Gen
 
 // SaveProviderState implements velro.GenerationStore.
 func (s *Store) SaveProviderState(ctx context.Context, id uuid.UUID, state []byte) error {
-	return s.write(ctx, func(ctx context.Context, tx Querier) error {
-		_, err := tx.Exec(ctx, `UPDATE generations SET provider_ref = $2 WHERE id = $1`, id, string(state))
-		return err
-	})
+	_, err := s.exec(ctx, `UPDATE generations SET provider_ref = $2 WHERE id = $1`, id, string(state))
+	return err
 }
 
 // ProviderState implements velro.GenerationStore.

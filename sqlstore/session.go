@@ -2,6 +2,7 @@ package sqlstore
 
 import (
 	"context"
+	"errors"
 	"time"
 
 	"github.com/google/uuid"
@@ -12,11 +13,9 @@ var _ velro.SessionStore = (*Store)(nil)
 
 // CreateSession implements velro.SessionStore.
 func (s *Store) CreateSession(ctx context.Context, sess *velro.Session) error {
-	return s.write(ctx, func(ctx context.Context, tx Querier) error {
-		_, err := tx.Exec(ctx, `INSERT INTO sessions (id, user_id, counter, created_at, refreshed_at)
-			VALUES ($1, $2, 0, $3, $4)`, sess.ID, sess.UserID, sess.CreatedAt, sess.RefreshedAt)
-		return err
-	})
+	_, err := s.exec(ctx, `INSERT INTO sessions (id, user_id, counter, created_at, refreshed_at)
+		VALUES ($1, $2, 0, $3, $4)`, sess.ID, sess.UserID, sess.CreatedAt, sess.RefreshedAt)
+	return err
 }
 
 // FindSession implements velro.SessionStore.
@@ -36,20 +35,19 @@ func (s *Store) FindSession(ctx context.Context, id uuid.UUID) (sess *velro.Sess
 }
 
 // RotateSession implements velro.SessionStore.
-func (s *Store) RotateSession(ctx context.Context, id uuid.UUID, from int64, now time.Time) (rotated bool, err error) {
-	err = s.write(ctx, func(ctx context.Context, tx Querier) error {
-		n, err := tx.Exec(ctx, `UPDATE sessions SET counter = counter + 1, refreshed_at = $3
-			WHERE id = $1 AND counter = $2 AND revoked_at IS NULL`, id, from, now)
-		rotated = n == 1
-		return err
-	})
-	return rotated, err
+func (s *Store) RotateSession(ctx context.Context, id uuid.UUID, from int64, now time.Time) (userID uuid.UUID, rotated bool, err error) {
+	ctx, cancel := context.WithTimeout(ctx, s.timeout)
+	defer cancel()
+	err = s.engine.Writer().QueryRow(ctx, `UPDATE sessions SET counter = counter + 1, refreshed_at = $3
+		WHERE id = $1 AND counter = $2 AND revoked_at IS NULL RETURNING user_id`, id, from, now).Scan(&userID)
+	if errors.Is(err, ErrNoRows) {
+		return userID, false, nil
+	}
+	return userID, err == nil, s.mapError(ctx, err)
 }
 
 // RevokeSession implements velro.SessionStore.
 func (s *Store) RevokeSession(ctx context.Context, id uuid.UUID, now time.Time) error {
-	return s.write(ctx, func(ctx context.Context, tx Querier) error {
-		_, err := tx.Exec(ctx, `UPDATE sessions SET revoked_at = $2 WHERE id = $1 AND revoked_at IS NULL`, id, now)
-		return err
-	})
+	_, err := s.exec(ctx, `UPDATE sessions SET revoked_at = $2 WHERE id = $1 AND revoked_at IS NULL`, id, now)
+	return err
 }

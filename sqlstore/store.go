@@ -52,6 +52,14 @@ func (s *Store) write(ctx context.Context, fn func(ctx context.Context, tx Queri
 	return s.mapError(ctx, s.engine.InTx(ctx, func(tx Querier) error { return fn(ctx, tx) }))
 }
 
+// exec runs one write statement on its own, under the store's deadline.
+func (s *Store) exec(ctx context.Context, query string, args ...any) (int64, error) {
+	ctx, cancel := context.WithTimeout(ctx, s.timeout)
+	defer cancel()
+	n, err := s.engine.Writer().Exec(ctx, query, args...)
+	return n, s.mapError(ctx, err)
+}
+
 // mapError turns a timed-out or unreachable database into EUNAVAILABLE, so
 // clients see 503 instead of a hang or a 500. Application errors pass.
 func (s *Store) mapError(ctx context.Context, err error) error {

@@ -68,12 +68,12 @@ func testSessions(t *testing.T, open Opener) {
 	wantCode(t, err, velro.ENOTFOUND)
 
 	later := now.Add(time.Second)
-	ok, err := s.RotateSession(ctx(t), sess.ID, 0, later)
+	owner, ok, err := s.RotateSession(ctx(t), sess.ID, 0, later)
 	must(t, err)
-	if !ok {
-		t.Fatal("first rotation from 0 did not happen")
+	if !ok || owner != u.ID {
+		t.Fatalf("first rotation from 0: rotated=%v, user %v", ok, owner)
 	}
-	if ok, _ := s.RotateSession(ctx(t), sess.ID, 0, later); ok {
+	if _, ok, _ := s.RotateSession(ctx(t), sess.ID, 0, later); ok {
 		t.Fatal("a second rotation from the same counter happened")
 	}
 	got, _ = s.FindSession(ctx(t), sess.ID)
@@ -87,7 +87,10 @@ func testSessions(t *testing.T, open Opener) {
 	if !got.Revoked() || !got.RevokedAt.Equal(later) {
 		t.Fatalf("after revoke = %+v", got)
 	}
-	if ok, _ := s.RotateSession(ctx(t), sess.ID, 1, later); ok {
+	if _, ok, _ := s.RotateSession(ctx(t), sess.ID, 1, later); ok {
 		t.Fatal("a revoked session rotated")
+	}
+	if _, ok, err := s.RotateSession(ctx(t), uuid.New(), 0, later); ok || err != nil {
+		t.Fatalf("an unknown session: rotated=%v, %v", ok, err)
 	}
 }
