@@ -239,3 +239,22 @@ func TestNewEnemyAcrossInstances(t *testing.T) {
 	}
 	t.Logf("slowest propagation to the other instance: %v", worst)
 }
+
+// downBus is a bus whose connection to other instances is lost.
+type downBus struct{ bus.Local }
+
+func (*downBus) Connected() bool { return false }
+
+// TestBusDownSkipsL1: while revocations from other instances cannot
+// arrive, no decision is served from L1.
+func TestBusDownSkipsL1(t *testing.T) {
+	s := openStore(t)
+	in := newInstance(s, new(downBus), nil, false)
+	owner := storetest.NewUser(t, s, "owner@example.com")
+	p := storetest.NewProject(t, s, owner.ID, velro.VisibilityPrivate)
+	for range 3 {
+		if d := check(t, in, owner.ID, velro.KindProject, p.ID); d.Layer != authz.LayerL3 || !d.Allows(velro.ActionDeleteProject) {
+			t.Fatalf("with the bus down: %+v", d)
+		}
+	}
+}

@@ -369,3 +369,24 @@ func TestConcurrentSubmits(t *testing.T) {
 		ledger(t, c, "")
 	})
 }
+
+func TestAdminGrant(t *testing.T) {
+	c := startServer(t, env{"VELRO_ADMIN_EMAILS": "boss@example.com"}).client(t)
+	boss, ada := register(t, c, "boss@example.com"), register(t, c, "ada@example.com")
+	grant := map[string]any{"email": ada.Email, "amount": 250, "description": "Beta tester"}
+	c.with(ada.Access).do("POST", "/api/v1/admin/credits/grant", grant).wantError(t, 403, "forbidden")
+	e := c.with(boss.Access).do("POST", "/api/v1/admin/credits/grant", grant).want(t, 201).JSON(t)
+	if e["transaction_type"] != "grant" || e["amount"] != 250.0 || e["balance_after"] != 1250.0 {
+		t.Fatalf("grant %v", e)
+	}
+	c.with(boss.Access).do("POST", "/api/v1/admin/credits/grant", map[string]any{"email": ada.Email, "amount": 0}).wantError(t, 422, "invalid")
+	c.with(boss.Access).do("POST", "/api/v1/admin/credits/grant", map[string]any{"email": "nobody@example.com", "amount": 5}).wantError(t, 404, "not_found")
+	a := c.with(ada.Access)
+	if b := a.do("GET", "/api/v1/credits/balance", nil).JSON(t)["balance"]; b != 1250.0 {
+		t.Fatalf("balance %v after the grant (a stale cached balance?)", b)
+	}
+	if cs := a.do("GET", "/api/v1/credits/stats", nil).want(t, 200).JSON(t); cs["total_purchased"] != 250.0 || cs["period_days"] != 30.0 {
+		t.Fatalf("credit stats %v", cs)
+	}
+	ledger(t, a, "")
+}
