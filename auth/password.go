@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"runtime"
 	"strings"
-	"sync"
 	"time"
 	"unicode"
 	"unicode/utf8"
@@ -53,24 +52,6 @@ func NewHasher(params Argon2Params, concurrency int, maxWait time.Duration) *Has
 	h := &Hasher{params: params, sem: make(chan struct{}, concurrency), maxWait: maxWait}
 	h.dummy = h.encode(make([]byte, saltLen), h.derive([]byte("velro dummy password"), make([]byte, saltLen), params))
 	return h
-}
-
-// Warm runs a few hashes on every slot of the semaphore, so the memory
-// argon2id needs is mapped before the first logins: on VMs that hand freed
-// pages back to the host (Firecracker's page reporting), first touches of
-// fresh memory multiply the cost of a hash. Call it in the background.
-func (h *Hasher) Warm(ctx context.Context) {
-	var wg sync.WaitGroup
-	for range cap(h.sem) {
-		wg.Go(func() {
-			for range 4 {
-				if _, err := h.Hash(ctx, "warm-up"); err != nil {
-					return
-				}
-			}
-		})
-	}
-	wg.Wait()
 }
 
 // Hash returns the PHC string of password.

@@ -130,9 +130,6 @@ func NewService(ctx context.Context, store velro.Store, cfg Config) (*Service, e
 	return s, nil
 }
 
-// Hasher returns the password hasher.
-func (s *Service) Hasher() *Hasher { return s.hasher }
-
 // Tokens returns the access-token signer (for the JWKS endpoint).
 func (s *Service) Tokens() *Tokens { return s.tokens }
 

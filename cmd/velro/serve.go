@@ -54,7 +54,6 @@ func serve(ctx context.Context, cfg *config, stdout, stderr io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("start authentication: %w", err)
 	}
-	go authSvc.Hasher().Warm(ctx)
 
 	files, err := media.NewDir(filepath.Join(cfg.DataDir, "media"))
 	if err != nil {
