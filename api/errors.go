@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -26,6 +27,10 @@ type errorBody struct {
 
 func (e *errorBody) Error() string  { return e.Detail }
 func (e *errorBody) GetStatus() int { return e.status }
+
+// statusClientClosed is nginx's status for a request the client abandoned;
+// it appears only in access logs.
+const statusClientClosed = 499
 
 // statusOf maps application error codes to HTTP statuses.
 var statusOf = map[string]int{
@@ -67,7 +72,12 @@ func codeOf(status int) string {
 // not shown.
 func newError(r requestInfo, log *slog.Logger, err error) *errorBody {
 	var appErr *velro.Error
-	if !errors.As(err, &appErr) {
+	switch {
+	case errors.As(err, &appErr):
+	case errors.Is(err, context.Canceled):
+		// The client went away (nobody reads this answer): not a bug.
+		return &errorBody{Detail: "The request was cancelled.", Code: "client_closed_request", RequestID: r.id, status: statusClientClosed}
+	default:
 		log.Error("internal error", "request_id", r.id, "error", err)
 		appErr = &velro.Error{Code: velro.EINTERNAL, Message: "Internal error."}
 	}
