@@ -277,7 +277,10 @@ func TestAdminEmails(t *testing.T) {
 // Redis: a token verified on B (so B caches the session) is refused by B
 // soon after the logout on A.
 func TestLogoutReachesOtherInstances(t *testing.T) {
-	e := backends()[1].env(t)
+	forEachSharedBackend(t, testLogoutReachesOtherInstances)
+}
+
+func testLogoutReachesOtherInstances(t *testing.T, e env) {
 	a, b := startServer(t, e).client(t), startServer(t, e).client(t)
 	acct := register(t, a, "two@example.com")
 	b.with(acct.Access).do("GET", "/api/v1/auth/me", nil).want(t, 200) // warm B's caches

@@ -95,8 +95,7 @@ func openDeps(ctx context.Context, cfg *config, log *slog.Logger) (_ *deps, err 
 	d.store = sqlstore.New(d.engine, cfg.DBTimeout)
 
 	if cfg.redis == nil {
-		d.bus = new(bus.Local)
-		return d, nil
+		return d, d.openDatabaseBus(ctx, log)
 	}
 	if d.redis, err = redis.Open(ctx, cfg.redis, cfg.RedisPrefix); err != nil {
 		return nil, fmt.Errorf("REDIS_URL: %w", err)
@@ -109,6 +108,23 @@ func openDeps(ctx context.Context, cfg *config, log *slog.Logger) (_ *deps, err 
 	d.closer = append(d.closer, redisBus.Close)
 	d.bus = redisBus
 	return d, nil
+}
+
+// openDatabaseBus carries events between instances without Redis: over
+// LISTEN/NOTIFY on PostgreSQL; SQLite serves one instance, so in process.
+func (d *deps) openDatabaseBus(ctx context.Context, log *slog.Logger) error {
+	db, ok := d.engine.(*postgres.DB)
+	if !ok {
+		d.bus = new(bus.Local)
+		return nil
+	}
+	pgBus, err := postgres.NewBus(ctx, db, log)
+	if err != nil {
+		return fmt.Errorf("DATABASE_URL: listen for events: %w", err)
+	}
+	d.closer = append(d.closer, pgBus.Close)
+	d.bus = pgBus
+	return nil
 }
 
 func migrate(ctx context.Context, cfg *config, stdout interface{ Write([]byte) (int, error) }) error {

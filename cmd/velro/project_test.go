@@ -164,7 +164,10 @@ func TestAuthorizeEndpoint(t *testing.T) {
 // member's access, warm in server B's caches, is removed on server A; B
 // refuses within 500 ms.
 func TestRevocationAcrossServers(t *testing.T) {
-	e := backends()[1].env(t)
+	forEachSharedBackend(t, testRevocationAcrossServers)
+}
+
+func testRevocationAcrossServers(t *testing.T, e env) {
 	sa, sb := startServer(t, e), startServer(t, e)
 	a, b := sa.client(t), sb.client(t)
 	owner, member := register(t, a, "owner@example.com"), register(t, a, "member@example.com")

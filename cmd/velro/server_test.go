@@ -48,6 +48,14 @@ func backends() []backend {
 	}
 }
 
+// sharedBackends are the configurations in which several servers share
+// state: PostgreSQL with Redis, and PostgreSQL alone (events over
+// LISTEN/NOTIFY).
+func forEachSharedBackend(t *testing.T, fn func(t *testing.T, e env)) {
+	t.Run("postgres+redis", func(t *testing.T) { fn(t, backends()[1].env(t)) })
+	t.Run("postgres", func(t *testing.T) { fn(t, env{"DATABASE_URL": testenv.PostgresURL(t)}) })
+}
+
 func forEachBackend(t *testing.T, fn func(t *testing.T, e env)) {
 	for _, b := range backends() {
 		t.Run(b.name, func(t *testing.T) { fn(t, b.env(t)) })

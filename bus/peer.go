@@ -1,0 +1,82 @@
+package bus
+
+import (
+	"context"
+	"encoding/json"
+	"log/slog"
+	"sync/atomic"
+
+	"github.com/google/uuid"
+	"github.com/velro-ai/velro"
+)
+
+// Peer is the part of a cross-instance bus that does not depend on the
+// transport (Redis pub/sub, PostgreSQL LISTEN/NOTIFY): local delivery first,
+// an envelope naming the sending instance so it ignores its own messages,
+// and the connection state that tells caches whether to trust themselves.
+type Peer struct {
+	local  Local
+	origin uuid.UUID
+	up     atomic.Bool
+	log    *slog.Logger
+	send   func(ctx context.Context, payload []byte) error
+}
+
+// NewPeer returns a peer that sends encoded events with send. It starts
+// disconnected: call Reconnected once the transport listens.
+func NewPeer(log *slog.Logger, send func(ctx context.Context, payload []byte) error) *Peer {
+	return &Peer{origin: uuid.New(), log: log, send: send}
+}
+
+type envelope struct {
+	Origin uuid.UUID   `json:"origin"`
+	Event  velro.Event `json:"event"`
+}
+
+// Publish implements velro.Bus.
+func (p *Peer) Publish(ctx context.Context, ev velro.Event) error {
+	p.local.Deliver(ev)
+	payload, err := json.Marshal(envelope{Origin: p.origin, Event: ev})
+	if err != nil {
+		return err
+	}
+	if err := p.send(ctx, payload); err != nil {
+		p.log.WarnContext(ctx, "event bus: publish failed; other instances rely on their cache expiry", "error", err)
+		return err
+	}
+	return nil
+}
+
+// Subscribe implements velro.Bus.
+func (p *Peer) Subscribe(fn func(velro.Event)) { p.local.Subscribe(fn) }
+
+// Connected implements velro.Bus.
+func (p *Peer) Connected() bool { return p.up.Load() }
+
+// Received delivers a payload from the transport, unless this instance sent
+// it.
+func (p *Peer) Received(payload []byte) {
+	var env envelope
+	if err := json.Unmarshal(payload, &env); err != nil {
+		p.log.Warn("event bus: undecodable message", "error", err)
+		return
+	}
+	if env.Origin != p.origin {
+		p.local.Deliver(env.Event)
+	}
+}
+
+// Lost records that the transport stopped listening: until Reconnected,
+// caches of shared state are bypassed.
+func (p *Peer) Lost(err error) {
+	if p.up.Swap(false) {
+		p.log.Warn("event bus connection lost", "error", err)
+	}
+}
+
+// Reconnected records that the transport listens again. Events sent
+// meanwhile may have been missed, so every subscriber flushes first.
+func (p *Peer) Reconnected() {
+	p.local.Deliver(velro.Event{Flush: true})
+	p.up.Store(true)
+}
