@@ -110,4 +110,3 @@ func (b *Bus) Close() error {
 	<-b.done
 	return nil
 }
-
