@@ -51,15 +51,8 @@ func (p *Project) Validate() error {
 // blank, description at most 500, a known visibility, at most 10 tags of at
 // most 50 characters each.
 func (u *ProjectUpdate) Validate() error {
-	if u.Name != nil {
-		name := strings.TrimSpace(*u.Name)
-		if name == "" || utf8.RuneCountInString(name) > 100 {
-			return Invalid("name", "must be 1 to 100 characters and not blank")
-		}
-		*u.Name = name
-	}
-	if u.Description != nil && utf8.RuneCountInString(*u.Description) > 500 {
-		return Invalid("description", "must be at most 500 characters")
+	if err := validateNamed(u.Name, u.Description); err != nil {
+		return err
 	}
 	if u.Visibility != nil {
 		switch *u.Visibility {
@@ -81,11 +74,21 @@ func (u *ProjectUpdate) Validate() error {
 	return nil
 }
 
-// Narrows reports whether changing visibility from old to new can take
-// access away from someone.
-func Narrows(old, new string) bool {
-	rank := map[string]int{VisibilityPrivate: 0, VisibilityTeamOnly: 1, VisibilityPublic: 2}
-	return rank[new] < rank[old]
+// validateNamed checks and trims the name and description that projects
+// and teams share: name 1..100 characters and not blank, description at
+// most 500. Nil fields are not being set.
+func validateNamed(name, description *string) error {
+	if name != nil {
+		trimmed := strings.TrimSpace(*name)
+		if trimmed == "" || utf8.RuneCountInString(trimmed) > 100 {
+			return Invalid("name", "must be 1 to 100 characters and not blank")
+		}
+		*name = trimmed
+	}
+	if description != nil && utf8.RuneCountInString(*description) > 500 {
+		return Invalid("description", "must be at most 500 characters")
+	}
+	return nil
 }
 
 // ProjectFilter selects projects in a listing.

@@ -2,9 +2,7 @@ package velro
 
 import (
 	"context"
-	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/google/uuid"
 )
@@ -46,19 +44,7 @@ type TeamUpdate struct {
 
 // Validate checks and normalises: name 1..100 and not blank, description
 // at most 500.
-func (u *TeamUpdate) Validate() error {
-	if u.Name != nil {
-		name := strings.TrimSpace(*u.Name)
-		if name == "" || utf8.RuneCountInString(name) > 100 {
-			return Invalid("name", "must be 1 to 100 characters and not blank")
-		}
-		*u.Name = name
-	}
-	if u.Description != nil && utf8.RuneCountInString(*u.Description) > 500 {
-		return Invalid("description", "must be at most 500 characters")
-	}
-	return nil
-}
+func (u *TeamUpdate) Validate() error { return validateNamed(u.Name, u.Description) }
 
 // TeamStore keeps teams and memberships. Membership writes keep the
 // effective-access table of the team's projects in the same transaction

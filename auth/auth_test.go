@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/ed25519"
 	"crypto/rand"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -13,22 +12,11 @@ import (
 	"github.com/google/uuid"
 	"github.com/velro-ai/velro"
 	"github.com/velro-ai/velro/auth"
-	"github.com/velro-ai/velro/sqlite"
+	"github.com/velro-ai/velro/internal/testenv"
 	"github.com/velro-ai/velro/sqlstore"
 )
 
-func newStore(t testing.TB) *sqlstore.Store {
-	t.Helper()
-	db, err := sqlite.Open(t.Context(), filepath.Join(t.TempDir(), "velro.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	if err := db.Migrate(t.Context()); err != nil {
-		t.Fatal(err)
-	}
-	return sqlstore.New(db, 0)
-}
+func newStore(t testing.TB) *sqlstore.Store { return testenv.Store(t, testenv.SQLite(t), 0) }
 
 // signed returns a token with the given claims, header method and key.
 func signed(t *testing.T, method jwt.SigningMethod, key any, kid string, claims jwt.MapClaims) string {

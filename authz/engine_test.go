@@ -3,7 +3,6 @@ package authz_test
 import (
 	"context"
 	"log/slog"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -13,23 +12,11 @@ import (
 	"github.com/velro-ai/velro/bus"
 	"github.com/velro-ai/velro/internal/testenv"
 	"github.com/velro-ai/velro/redis"
-	"github.com/velro-ai/velro/sqlite"
 	"github.com/velro-ai/velro/sqlstore"
 	"github.com/velro-ai/velro/storetest"
 )
 
-func openStore(t testing.TB) *sqlstore.Store {
-	t.Helper()
-	db, err := sqlite.Open(t.Context(), filepath.Join(t.TempDir(), "velro.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	if err := db.Migrate(t.Context()); err != nil {
-		t.Fatal(err)
-	}
-	return sqlstore.New(db, 0)
-}
+func openStore(t testing.TB) *sqlstore.Store { return testenv.Store(t, testenv.SQLite(t), 0) }
 
 // instance is one server's authorization: its engine, its bus, and the
 // guarded store its handlers write through.

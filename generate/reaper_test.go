@@ -2,37 +2,18 @@ package generate_test
 
 import (
 	"log/slog"
-	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/velro-ai/velro"
 	"github.com/velro-ai/velro/bus"
 	"github.com/velro-ai/velro/generate"
-	"github.com/velro-ai/velro/queue"
-	"github.com/velro-ai/velro/sqlite"
-	"github.com/velro-ai/velro/sqlstore"
+	"github.com/velro-ai/velro/internal/testenv"
 	"github.com/velro-ai/velro/storetest"
 )
 
 func TestReaperFailsLostGenerationsOnce(t *testing.T) {
-	db, err := sqlite.Open(t.Context(), filepath.Join(t.TempDir(), "velro.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	if err := db.Migrate(t.Context()); err != nil {
-		t.Fatal(err)
-	}
-	if err := queue.MigrateSQLite(t.Context(), db); err != nil {
-		t.Fatal(err)
-	}
-	jobs, err := queue.NewSQLite(db, queue.Config{Runner: storetest.NopRunner{}, RescueAfter: time.Hour})
-	if err != nil {
-		t.Fatal(err)
-	}
-	s := sqlstore.New(db, 0)
-	s.UseJobs(jobs)
+	s := testenv.Store(t, testenv.SQLite(t), 0)
 	u := storetest.NewUser(t, s, "lost@example.com")
 	now := velro.Now()
 	g := &velro.Generation{ID: velro.NewID(), UserID: u.ID, ModelID: "local/image", Prompt: "p", Parameters: map[string]any{},

@@ -11,6 +11,7 @@ import (
 	"github.com/velro-ai/velro/postgres"
 )
 
+// openDB opens another pool on the database at url.
 func openDB(t *testing.T, url string) *postgres.DB {
 	cfg, err := postgres.ParseURL(url, 4)
 	if err != nil {

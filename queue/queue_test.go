@@ -2,7 +2,6 @@ package queue_test
 
 import (
 	"context"
-	"path/filepath"
 	"slices"
 	"sync"
 	"testing"
@@ -11,9 +10,6 @@ import (
 	"github.com/google/uuid"
 	"github.com/velro-ai/velro"
 	"github.com/velro-ai/velro/internal/testenv"
-	"github.com/velro-ai/velro/postgres"
-	"github.com/velro-ai/velro/queue"
-	"github.com/velro-ai/velro/sqlite"
 	"github.com/velro-ai/velro/sqlstore"
 	"github.com/velro-ai/velro/storetest"
 )
@@ -35,34 +31,13 @@ func (r *recorder) Run(_ context.Context, id uuid.UUID, _, _ int) error {
 
 func (r *recorder) Timeout() time.Duration { return time.Minute }
 
-type engine struct {
+// engines open each storage engine for the queue tests.
+var engines = []struct {
 	name string
-	open func(tb testing.TB, r queue.Runner) (*sqlstore.Store, queue.Queue)
-}
-
-var engines = []engine{
-	{"sqlite", func(tb testing.TB, r queue.Runner) (*sqlstore.Store, queue.Queue) {
-		db, err := sqlite.Open(tb.Context(), filepath.Join(tb.TempDir(), "velro.db"))
-		must(tb, err)
-		tb.Cleanup(func() { db.Close() })
-		must(tb, db.Migrate(tb.Context()))
-		must(tb, queue.MigrateSQLite(tb.Context(), db))
-		q, err := queue.NewSQLite(db, queue.Config{Runner: r, RescueAfter: time.Hour})
-		must(tb, err)
-		return sqlstore.New(db, 0), q
-	}},
-	{"postgres", func(tb testing.TB, r queue.Runner) (*sqlstore.Store, queue.Queue) {
-		cfg, err := postgres.ParseURL(testenv.PostgresURL(tb), 10)
-		must(tb, err)
-		db, err := postgres.Open(tb.Context(), cfg)
-		must(tb, err)
-		tb.Cleanup(func() { db.Close() })
-		must(tb, db.Migrate(tb.Context()))
-		must(tb, queue.MigratePostgres(tb.Context(), db))
-		q, err := queue.NewPostgres(db, queue.Config{Runner: r, RescueAfter: time.Hour})
-		must(tb, err)
-		return sqlstore.New(db, 0), q
-	}},
+	open func(testing.TB) sqlstore.Engine
+}{
+	{"sqlite", func(tb testing.TB) sqlstore.Engine { return testenv.SQLite(tb) }},
+	{"postgres", func(tb testing.TB) sqlstore.Engine { return testenv.Postgres(tb) }},
 }
 
 func must(tb testing.TB, err error) {
@@ -72,9 +47,11 @@ func must(tb testing.TB, err error) {
 	}
 }
 
-func start(tb testing.TB, e engine) (*sqlstore.Store, *recorder, *velro.User) {
+func start(tb testing.TB, open func(testing.TB) sqlstore.Engine) (*sqlstore.Store, *recorder, *velro.User) {
 	r := &recorder{started: map[uuid.UUID]time.Time{}, ch: make(chan uuid.UUID, 1024)}
-	s, q := e.open(tb, r)
+	db := open(tb)
+	q := testenv.Queue(tb, db, r)
+	s := sqlstore.New(db, 0)
 	s.UseJobs(q)
 	must(tb, q.Start(context.Background()))
 	tb.Cleanup(func() { q.Stop(context.Background()) })
@@ -97,7 +74,7 @@ func submit(tb testing.TB, s *sqlstore.Store, u *velro.User) uuid.UUID {
 func TestJobsRunOnce(t *testing.T) {
 	for _, e := range engines {
 		t.Run(e.name, func(t *testing.T) {
-			s, r, u := start(t, e)
+			s, r, u := start(t, e.open)
 			want := map[uuid.UUID]bool{}
 			for range 20 {
 				want[submit(t, s, u)] = true
@@ -122,7 +99,7 @@ func TestJobsRunOnce(t *testing.T) {
 func BenchmarkPickupLatency(b *testing.B) {
 	for _, e := range engines {
 		b.Run(e.name, func(b *testing.B) {
-			s, r, u := start(b, e)
+			s, r, u := start(b, e.open)
 			lat := make([]time.Duration, 0, b.N)
 			for b.Loop() {
 				committed := time.Now()

@@ -10,16 +10,6 @@ import (
 	"github.com/velro-ai/velro"
 )
 
-// NopRunner is a job runner that does nothing: stores under test enqueue
-// real jobs that nobody works.
-type NopRunner struct{}
-
-// Run does nothing.
-func (NopRunner) Run(context.Context, uuid.UUID, int, int) error { return nil }
-
-// Timeout is a minute.
-func (NopRunner) Timeout() time.Duration { return time.Minute }
-
 func pending(user uuid.UUID, project *uuid.UUID, cost int64) *velro.Generation {
 	now := velro.Now()
 	return &velro.Generation{ID: velro.NewID(), UserID: user, ProjectID: project, ModelID: "local/image", Prompt: "p",

@@ -12,8 +12,7 @@ import (
 )
 
 // Opener returns a fresh, migrated, empty store whose calls are bounded by
-// timeout, with a job queue that is not working (see NopRunner), closed when
-// the test ends.
+// timeout, with a job queue that nobody works, closed when the test ends.
 type Opener func(t testing.TB, timeout time.Duration) velro.Store
 
 // Run runs the whole suite.

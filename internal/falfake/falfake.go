@@ -145,20 +145,8 @@ func New(t testing.TB, cfg Config) *Server {
 // base URL (FAL_BASE_URL) should be set to.
 func (f *Server) URL() string { return f.api.URL }
 
-// CDNURL is the base URL of the second origin files are served from, or
-// "" unless [Config.CDN] is set.
-func (f *Server) CDNURL() string {
-	if f.cdn == nil {
-		return ""
-	}
-	return f.cdn.URL
-}
-
 // File is the content of the file every completed request yields.
 func (f *Server) File() []byte { return bytes.Clone(f.file) }
-
-// FileType is the file's true content type: "image/png" or "video/mp4".
-func (f *Server) FileType() string { return f.fileType }
 
 // Polled receives, without the stand-in ever blocking on it, after status
 // polls: at least once after any number of polls since the last receive.
@@ -192,12 +180,6 @@ func (f *Server) Cancels() []Call {
 	return f.Calls(http.MethodPut, "/queue/requests/")
 }
 
-// Polls is how many status polls request id has had.
-func (f *Server) Polls(id string) int {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return f.polls[id]
-}
 
 // Queued is the body of the last successful submit response (the queue
 // entry a client saves to resume), or nil before any.
