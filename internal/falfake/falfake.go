@@ -180,7 +180,6 @@ func (f *Server) Cancels() []Call {
 	return f.Calls(http.MethodPut, "/queue/requests/")
 }
 
-
 // Queued is the body of the last successful submit response (the queue
 // entry a client saves to resume), or nil before any.
 func (f *Server) Queued() []byte {
