@@ -2,6 +2,7 @@ package velro
 
 import (
 	"context"
+	"crypto/rand"
 	"time"
 
 	"github.com/google/uuid"
@@ -42,4 +43,14 @@ type SecretStore interface {
 	// Secret returns the named secret, storing generate()'s value first if
 	// there is none. Instances racing on a first start agree on one value.
 	Secret(ctx context.Context, name string, generate func() ([]byte, error)) ([]byte, error)
+}
+
+// RandomSecret generates n random bytes: the generate function of
+// SecretStore.Secret for keys.
+func RandomSecret(n int) func() ([]byte, error) {
+	return func() ([]byte, error) {
+		key := make([]byte, n)
+		_, err := rand.Read(key)
+		return key, err
+	}
 }

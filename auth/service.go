@@ -5,7 +5,6 @@ package auth
 
 import (
 	"context"
-	"crypto/rand"
 	"log/slog"
 	"net/mail"
 	"strings"
@@ -79,11 +78,7 @@ func NewService(ctx context.Context, store velro.Store, cfg Config) (*Service, e
 	if err != nil {
 		return nil, err
 	}
-	refreshKey, err := store.Secret(ctx, refreshKeySecret, func() ([]byte, error) {
-		key := make([]byte, 32)
-		rand.Read(key)
-		return key, nil
-	})
+	refreshKey, err := store.Secret(ctx, refreshKeySecret, velro.RandomSecret(32))
 	if err != nil {
 		return nil, err
 	}

@@ -3,7 +3,6 @@ package auth
 import (
 	"context"
 	"crypto/ed25519"
-	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
 	"errors"
@@ -55,11 +54,7 @@ type Tokens struct {
 
 // NewTokens loads (or creates) the signing key.
 func NewTokens(ctx context.Context, secrets velro.SecretStore) (*Tokens, error) {
-	seed, err := secrets.Secret(ctx, signingKeySecret, func() ([]byte, error) {
-		seed := make([]byte, ed25519.SeedSize)
-		rand.Read(seed)
-		return seed, nil
-	})
+	seed, err := secrets.Secret(ctx, signingKeySecret, velro.RandomSecret(ed25519.SeedSize))
 	if err != nil {
 		return nil, err
 	}

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"crypto/rand"
 	"errors"
 	"fmt"
 	"io"
@@ -59,7 +58,7 @@ func serve(ctx context.Context, cfg *config, stdout, stderr io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("media storage: %w", err)
 	}
-	mediaKey, err := d.store.Secret(ctx, "media_hmac_key", randomKey)
+	mediaKey, err := d.store.Secret(ctx, "media_hmac_key", velro.RandomSecret(32))
 	if err != nil {
 		return err
 	}
@@ -141,8 +140,3 @@ func serve(ctx context.Context, cfg *config, stdout, stderr io.Writer) error {
 // maxAttempts is how often a generation job runs before it fails.
 const maxAttempts = 3
 
-func randomKey() ([]byte, error) {
-	key := make([]byte, 32)
-	_, err := rand.Read(key)
-	return key, err
-}
