@@ -3,6 +3,7 @@ package bus
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"log/slog"
 	"sync/atomic"
 
@@ -33,9 +34,17 @@ type envelope struct {
 	Event  velro.Event `json:"event"`
 }
 
-// Publish implements velro.Bus.
+// errDisconnected is returned by Publish while the transport is down.
+var errDisconnected = errors.New("event bus: not connected")
+
+// Publish implements velro.Bus. While the transport is down it does not
+// try to send (and make the caller wait for a timeout): the others flush
+// their caches when they reconnect, and so does this instance.
 func (p *Peer) Publish(ctx context.Context, ev velro.Event) error {
 	p.local.Deliver(ev)
+	if !p.up.Load() {
+		return errDisconnected
+	}
 	payload, err := json.Marshal(envelope{Origin: p.origin, Event: ev})
 	if err != nil {
 		return err

@@ -26,8 +26,14 @@ func NewLimiter(client *Client, name string, limit int, period time.Duration) *L
 
 func (l *Limiter) key(key string) string { return l.client.Key("limit:" + l.name + ":" + key) }
 
+// callTimeout bounds each call: a login must not wait long on a Redis that
+// is down (the service then lets the attempt through).
+const callTimeout = 250 * time.Millisecond
+
 // Wait implements auth.Limiter.
 func (l *Limiter) Wait(ctx context.Context, key string) (time.Duration, error) {
+	ctx, cancel := context.WithTimeout(ctx, callTimeout)
+	defer cancel()
 	k := l.key(key)
 	pipe := l.client.rdb.Pipeline()
 	count := pipe.Get(ctx, k)
@@ -46,6 +52,8 @@ func (l *Limiter) Wait(ctx context.Context, key string) (time.Duration, error) {
 
 // Fail implements auth.Limiter. The window starts at the first failure.
 func (l *Limiter) Fail(ctx context.Context, key string) error {
+	ctx, cancel := context.WithTimeout(ctx, callTimeout)
+	defer cancel()
 	k := l.key(key)
 	pipe := l.client.rdb.TxPipeline()
 	pipe.Incr(ctx, k)
@@ -56,5 +64,7 @@ func (l *Limiter) Fail(ctx context.Context, key string) error {
 
 // Reset implements auth.Limiter.
 func (l *Limiter) Reset(ctx context.Context, key string) error {
+	ctx, cancel := context.WithTimeout(ctx, callTimeout)
+	defer cancel()
 	return l.client.rdb.Del(ctx, l.key(key)).Err()
 }

@@ -33,6 +33,7 @@ func ParseURL(redisURL string) (*goredis.Options, error) {
 	opts.WriteTimeout = time.Second
 	opts.PoolTimeout = time.Second
 	opts.MaxRetries = 1
+	opts.ContextTimeoutEnabled = true // callers' deadlines bound socket waits
 	return opts, nil
 }
 
