@@ -139,4 +139,3 @@ func serve(ctx context.Context, cfg *config, stdout, stderr io.Writer) error {
 
 // maxAttempts is how often a generation job runs before it fails.
 const maxAttempts = 3
-
