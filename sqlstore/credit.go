@@ -84,12 +84,12 @@ func (s *Store) CreditStats(ctx context.Context, userID uuid.UUID, since time.Ti
 			CAST(COALESCE(SUM(CASE WHEN transaction_type IN ('usage', 'refund') THEN amount ELSE 0 END), 0) AS BIGINT),
 			CAST(COALESCE(SUM(CASE WHEN transaction_type IN ('purchase', 'grant') THEN amount ELSE 0 END), 0) AS BIGINT),
 			count(*)
-			FROM credit_transactions WHERE user_id = $1 AND created_at >= $2`, userID, since).
+			FROM credit_transactions WHERE user_id = $1 AND created_at >= $2`, userID, at(since)).
 			Scan(&spent, &st.TotalPurchased, &st.TransactionCount); err != nil {
 			return err
 		}
 		st.TotalSpent = -spent
-		if err := q.QueryRow(ctx, `SELECT count(*) FROM generations WHERE user_id = $1 AND created_at >= $2`, userID, since).
+		if err := q.QueryRow(ctx, `SELECT count(*) FROM generations WHERE user_id = $1 AND created_at >= $2`, userID, at(since)).
 			Scan(&st.GenerationCount); err != nil {
 			return err
 		}

@@ -234,7 +234,7 @@ func (s *Store) ToggleFavorite(ctx context.Context, id uuid.UUID) (g *velro.Gene
 func (s *Store) StaleGenerations(ctx context.Context, before time.Time, limit int) (ids []uuid.UUID, err error) {
 	err = s.read(ctx, func(ctx context.Context, q Querier) error {
 		rows, err := q.Query(ctx, `SELECT id FROM generations WHERE status IN ('pending', 'processing') AND updated_at < $1
-			ORDER BY updated_at LIMIT $2`, before, limit)
+			ORDER BY updated_at LIMIT $2`, at(before), limit)
 		if err != nil {
 			return err
 		}

@@ -6,6 +6,11 @@ import (
 	"time"
 )
 
+// at normalises a time argument: UTC at microsecond precision, the form
+// stored timestamps have. SQLite compares timestamps as text, so a bound
+// in another zone would compare wrongly.
+func at(t time.Time) time.Time { return t.UTC().Truncate(time.Microsecond) }
+
 // utc scans a timestamp into *t in UTC, whatever zone the driver used.
 type utc struct{ t *time.Time }
 

@@ -14,7 +14,7 @@ var _ velro.SessionStore = (*Store)(nil)
 // CreateSession implements velro.SessionStore.
 func (s *Store) CreateSession(ctx context.Context, sess *velro.Session) error {
 	_, err := s.exec(ctx, `INSERT INTO sessions (id, user_id, counter, created_at, refreshed_at)
-		VALUES ($1, $2, 0, $3, $4)`, sess.ID, sess.UserID, sess.CreatedAt, sess.RefreshedAt)
+		VALUES ($1, $2, 0, $3, $4)`, sess.ID, sess.UserID, at(sess.CreatedAt), at(sess.RefreshedAt))
 	return err
 }
 
@@ -39,7 +39,7 @@ func (s *Store) RotateSession(ctx context.Context, id uuid.UUID, from int64, now
 	ctx, cancel := context.WithTimeout(ctx, s.timeout)
 	defer cancel()
 	err = s.engine.Writer().QueryRow(ctx, `UPDATE sessions SET counter = counter + 1, refreshed_at = $3
-		WHERE id = $1 AND counter = $2 AND revoked_at IS NULL RETURNING user_id`, id, from, now).Scan(&userID)
+		WHERE id = $1 AND counter = $2 AND revoked_at IS NULL RETURNING user_id`, id, from, at(now)).Scan(&userID)
 	if errors.Is(err, ErrNoRows) {
 		return userID, false, nil
 	}
@@ -48,6 +48,6 @@ func (s *Store) RotateSession(ctx context.Context, id uuid.UUID, from int64, now
 
 // RevokeSession implements velro.SessionStore.
 func (s *Store) RevokeSession(ctx context.Context, id uuid.UUID, now time.Time) error {
-	_, err := s.exec(ctx, `UPDATE sessions SET revoked_at = $2 WHERE id = $1 AND revoked_at IS NULL`, id, now)
+	_, err := s.exec(ctx, `UPDATE sessions SET revoked_at = $2 WHERE id = $1 AND revoked_at IS NULL`, id, at(now))
 	return err
 }

@@ -274,13 +274,21 @@ func testListsAndStats(t *testing.T, open Opener) {
 	_, err = s.GrantCredits(ctx(t), uuid.New(), 5, "")
 	wantCode(t, err, velro.ENOTFOUND)
 
-	cs, err := s.CreditStats(ctx(t), u.ID, time.Now().Add(-time.Hour))
+	// Bounds in another time zone mean the same instants.
+	tokyo, newYork := time.FixedZone("JST", 9*3600), time.FixedZone("EST", -5*3600)
+	cs, err := s.CreditStats(ctx(t), u.ID, time.Now().Add(-time.Hour).In(tokyo))
 	must(t, err)
 	if cs.CurrentBalance != 1425 || cs.TotalSpent != 75 || cs.TotalPurchased != 500 || cs.GenerationCount != 4 || cs.TransactionCount != 7 {
 		t.Fatalf("credit stats %+v", cs)
 	}
-	if later, _ := s.CreditStats(ctx(t), u.ID, time.Now().Add(time.Hour)); later.TransactionCount != 0 || later.CurrentBalance != 1425 {
+	if later, _ := s.CreditStats(ctx(t), u.ID, time.Now().Add(time.Hour).In(newYork)); later.TransactionCount != 0 || later.CurrentBalance != 1425 {
 		t.Fatalf("stats of an empty period %+v", later)
+	}
+	if stale, err := s.StaleGenerations(ctx(t), time.Now().Add(-time.Minute).In(tokyo), 10); err != nil || len(stale) != 0 {
+		t.Fatalf("generations changed a moment ago are stale: %v %v", stale, err)
+	}
+	if stale, err := s.StaleGenerations(ctx(t), time.Now().Add(time.Minute).In(newYork), 10); err != nil || len(stale) != 2 {
+		t.Fatalf("in-flight generations older than the bound: %v %v", stale, err)
 	}
 	balance(t, s, u.ID)
 }
