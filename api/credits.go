@@ -48,7 +48,7 @@ func handleBalance(store velro.Store) func(context.Context, *struct{}) (*balance
 // PageInput is API.md's pagination.
 type PageInput struct {
 	Limit  int `query:"limit" minimum:"1" maximum:"100" default:"50"`
-	Offset int `query:"offset" minimum:"0" default:"0"`
+	Offset int `query:"offset" minimum:"0" maximum:"1000000000" default:"0"`
 }
 
 func (p PageInput) page() velro.Page { return velro.Page{Limit: p.Limit, Offset: p.Offset} }

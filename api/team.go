@@ -46,7 +46,8 @@ func handleListTeams(store velro.Store) func(context.Context, *PageInput) (*team
 		}
 		out := &teamsOutput{}
 		out.Body.PageInfo = in.info(len(teams))
-		out.Body.Teams = teams[min(in.Offset, len(teams)):min(in.Offset+in.Limit, len(teams))]
+		lo := min(in.Offset, len(teams))
+		out.Body.Teams = teams[lo : lo+min(in.Limit, len(teams)-lo)]
 		return out, nil
 	}
 }

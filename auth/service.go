@@ -310,7 +310,8 @@ func (s *Service) revoke(ctx context.Context, sessionID uuid.UUID) error {
 	if err := s.store.RevokeSession(ctx, sessionID, velro.Now()); err != nil {
 		return err
 	}
-	if err := s.bus.Publish(ctx, velro.Event{Sessions: []uuid.UUID{sessionID}}); err != nil {
+	// Announce it even if the client went away: the revocation committed.
+	if err := s.bus.Publish(context.WithoutCancel(ctx), velro.Event{Sessions: []uuid.UUID{sessionID}}); err != nil {
 		// The local cache already refuses the session; other instances
 		// refuse it when their cached state expires.
 		s.log.WarnContext(ctx, "publishing session revocation failed", "error", err)
@@ -326,7 +327,12 @@ func (s *Service) Authenticate(ctx context.Context, accessToken string) (Princip
 	if err != nil {
 		return Principal{}, err
 	}
-	state, ok := s.sessions.Get(claims.SessionID)
+	// While revocations from other instances cannot arrive, ask the
+	// database every time.
+	state, ok := sessionState{}, false
+	if s.bus.Connected() {
+		state, ok = s.sessions.Get(claims.SessionID)
+	}
 	if !ok {
 		state, err = s.sessions.Fill(claims.SessionID, func() (sessionState, error) {
 			sess, err := s.store.FindSession(ctx, claims.SessionID)

@@ -15,7 +15,9 @@ package authz
 
 import (
 	"context"
+	"encoding/binary"
 	"log/slog"
+	"sync/atomic"
 	"time"
 
 	"github.com/google/uuid"
@@ -101,6 +103,9 @@ type Engine struct {
 	flight   singleflight.Group
 	log      *slog.Logger
 	stats    counters
+	// l2Unsafe: an invalidation could not reach L2, which may now hold a
+	// revoked grant; L2 is skipped until it is flushed.
+	l2Unsafe atomic.Bool
 }
 
 // New returns an engine subscribed to the bus's invalidations.
@@ -142,8 +147,10 @@ func (e *Engine) checkSlow(ctx context.Context, key Key) (Decision, error) {
 		return Decision{Entry: entry, Layer: LayerMiss}, err
 	}
 	e.stats.miss(LayerL1)
-	// A stampede of one check costs one lookup.
-	v, err, _ := e.flight.Do(flightKey(key), func() (any, error) {
+	// A stampede of one check costs one lookup. The key carries the
+	// invalidation epoch: a check made after a write never joins a load
+	// that began before it.
+	v, err, _ := e.flight.Do(flightKey(key, e.l1.Epoch()), func() (any, error) {
 		d, err := e.load(context.WithoutCancel(ctx), key)
 		return d, err
 	})
@@ -153,13 +160,14 @@ func (e *Engine) checkSlow(ctx context.Context, key Key) (Decision, error) {
 	return v.(Decision), nil
 }
 
-// flightKey is the singleflight name of a key: fixed-width binary, so
-// unambiguous.
-func flightKey(k Key) string {
-	var buf [33]byte
+// flightKey is the singleflight name of a key at an invalidation epoch:
+// fixed-width binary, so unambiguous.
+func flightKey(k Key, epoch uint64) string {
+	var buf [41]byte
 	copy(buf[:16], k.User[:])
 	buf[16] = byte(k.Kind)
-	copy(buf[17:], k.ID[:])
+	copy(buf[17:33], k.ID[:])
+	binary.BigEndian.PutUint64(buf[33:], epoch)
 	return string(buf[:])
 }
 
@@ -168,7 +176,7 @@ func (e *Engine) load(ctx context.Context, key Key) (Decision, error) {
 	trusted := e.bus.Connected()
 	epoch := e.l1.Epoch()
 	var version string
-	if e.l2 != nil && trusted {
+	if e.l2 != nil && trusted && !e.l2Unsafe.Load() {
 		entry, found, v, err := e.l2.Get(ctx, key)
 		switch {
 		case err != nil:
@@ -188,7 +196,7 @@ func (e *Engine) load(ctx context.Context, key Key) (Decision, error) {
 		return Decision{}, err
 	}
 	e.stats.hit(LayerL3)
-	if e.l2 != nil && trusted && version != "" {
+	if e.l2 != nil && trusted && version != "" && !e.l2Unsafe.Load() {
 		if err := e.l2.Put(ctx, key, entry, version); err != nil {
 			e.stats.l2Errors.Add(1)
 		}
@@ -229,16 +237,20 @@ func capital(s string) string { return string(s[0]-'a'+'A') + s[1:] }
 
 // Invalidate drops the decisions a write changed, everywhere: L2 first (so
 // no instance refills L1 from a stale L2), then L1 here and on every other
-// instance through the bus. It returns after the local L1 is clean.
+// instance through the bus. It returns after the local L1 is clean. It
+// runs to the end even if the request that wrote is gone: the write
+// committed.
 func (e *Engine) Invalidate(ctx context.Context, change velro.AccessChange) {
 	if len(change.Projects)+len(change.Teams)+len(change.Generations) == 0 {
 		return
 	}
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), invalidationTimeout)
+	defer cancel()
 	if e.l2 != nil {
 		scopes := append(append(append([]uuid.UUID{}, change.Projects...), change.Teams...), change.Generations...)
 		if err := e.l2.Invalidate(ctx, scopes); err != nil {
 			e.stats.l2Errors.Add(1)
-			e.log.ErrorContext(ctx, "authz L2 invalidation failed; entries expire by TTL", "error", err)
+			e.distrustL2(ctx, err)
 		}
 	}
 	ev := velro.Event{Projects: change.Projects, Teams: change.Teams, Generations: change.Generations}
@@ -247,9 +259,26 @@ func (e *Engine) Invalidate(ctx context.Context, change velro.AccessChange) {
 	}
 }
 
+// invalidationTimeout bounds the cache work of one write.
+const invalidationTimeout = 2 * time.Second
+
+// distrustL2 handles an L2 invalidation that failed: L2 may hold what the
+// write revoked. It is flushed; if even that fails, this instance stops
+// reading L2 until a flush succeeds (the next bus reconnection).
+func (e *Engine) distrustL2(ctx context.Context, cause error) {
+	if err := e.l2.Flush(ctx); err != nil {
+		e.l2Unsafe.Store(true)
+		e.log.ErrorContext(ctx, "authz L2 invalidation and flush failed; L2 unused until it can be flushed", "error", cause)
+		return
+	}
+	e.log.WarnContext(ctx, "authz L2 invalidation failed; L2 flushed", "error", cause)
+}
+
 // InvalidateAll drops every cached decision everywhere: for a write whose
 // outcome is unknown (it may have committed before an error).
 func (e *Engine) InvalidateAll(ctx context.Context) {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), invalidationTimeout)
+	defer cancel()
 	if err := e.bus.Publish(ctx, velro.Event{Flush: true}); err != nil {
 		e.log.ErrorContext(ctx, "publishing authz flush failed", "error", err)
 	}
@@ -264,7 +293,10 @@ func (e *Engine) apply(ev velro.Event) {
 		if e.l2 != nil {
 			ctx, cancel := context.WithTimeout(context.Background(), time.Second)
 			if err := e.l2.Flush(ctx); err != nil {
-				e.log.Error("authz L2 flush failed; its entries expire by TTL", "error", err)
+				e.l2Unsafe.Store(true)
+				e.log.Error("authz L2 flush failed; L2 unused until it can be flushed", "error", err)
+			} else {
+				e.l2Unsafe.Store(false)
 			}
 			cancel()
 		}

@@ -23,7 +23,7 @@ func FuzzKeysNeverCollide(f *testing.F) {
 		if a != b && got != ea {
 			t.Fatalf("%v and %v share an L1 entry", a, b)
 		}
-		if (flightKey(a) == flightKey(b)) != (a == b) {
+		if (flightKey(a, 7) == flightKey(b, 7)) != (a == b) || flightKey(a, 7) == flightKey(a, 8) {
 			t.Fatalf("%v and %v: singleflight names collide", a, b)
 		}
 	})

@@ -43,6 +43,15 @@ func (s *Store) apply(ev velro.Event) {
 	if len(ev.GenerationRows) > 0 {
 		s.generations.Invalidate(ev.GenerationRows...)
 	}
+	if len(ev.Projects) > 0 { // a deleted project leaves its generations without one
+		projects := make(map[uuid.UUID]bool, len(ev.Projects))
+		for _, id := range ev.Projects {
+			projects[id] = true
+		}
+		s.generations.InvalidateIf(func(_ uuid.UUID, g velro.Generation) bool {
+			return g.ProjectID != nil && projects[*g.ProjectID]
+		})
+	}
 }
 
 // cached reads k through c unless the bus is down.
@@ -92,12 +101,12 @@ func (s *Store) UpdateUser(ctx context.Context, id uuid.UUID, upd velro.UserUpda
 func (s *Store) changed(ctx context.Context, ids ...uuid.UUID) {
 	// Publish applies locally before it sends; a send failure leaves other
 	// instances to the TTL.
-	_ = s.bus.Publish(ctx, velro.Event{Users: ids})
+	_ = s.bus.Publish(context.WithoutCancel(ctx), velro.Event{Users: ids})
 }
 
 // generationChanged invalidates a generation here and everywhere.
 func (s *Store) generationChanged(ctx context.Context, id uuid.UUID) {
-	_ = s.bus.Publish(ctx, velro.Event{GenerationRows: []uuid.UUID{id}})
+	_ = s.bus.Publish(context.WithoutCancel(ctx), velro.Event{GenerationRows: []uuid.UUID{id}})
 }
 
 // The writes below move credits: the owner's cached balance goes.

@@ -84,18 +84,33 @@ func (w *Worker) Run(ctx context.Context, id uuid.UUID, attempt, maxAttempts int
 	}()
 
 	outputs, err := w.render(ctx, g)
+	if err == nil {
+		if err = w.store(ctx, id, outputs); err == nil {
+			return nil
+		}
+	}
 	switch {
 	case errors.Is(err, ErrCancelled) || errors.Is(context.Cause(ctx), ErrCancelled):
 		return nil // the cancel already refunded it
-	case err != nil && ctx.Err() != nil:
-		return err // shutting down: a later attempt resumes
-	case err != nil && (IsPermanent(err) || attempt >= maxAttempts):
+	case errors.Is(ctx.Err(), context.Canceled):
+		// Shutting down: the job runs again later, here or elsewhere, and
+		// resumes from the provider state. (Running out of time is a
+		// failure like any other.)
+		return fmt.Errorf("%w: %w", ErrInterrupted, err)
+	case IsPermanent(err) || attempt >= maxAttempts:
 		w.Log.WarnContext(ctx, "generation failed", "generation_id", id, "attempt", attempt, "error", err)
 		return w.fail(ctx, id, err)
-	case err != nil:
-		w.Log.InfoContext(ctx, "generation attempt failed; will retry", "generation_id", id, "attempt", attempt, "error", err)
-		return err
 	}
+	w.Log.InfoContext(ctx, "generation attempt failed; will retry", "generation_id", id, "attempt", attempt, "error", err)
+	return err
+}
+
+// ErrInterrupted marks an attempt cut short by shutdown, not by a failure:
+// the queue runs it again without counting it.
+var ErrInterrupted = errors.New("generation attempt interrupted")
+
+// store copies the outputs into media storage and completes the generation.
+func (w *Worker) store(ctx context.Context, id uuid.UUID, outputs []Output) error {
 	keys := make([]string, len(outputs))
 	for i, out := range outputs {
 		keys[i] = MediaKey(id, i, out.ContentType)
@@ -104,11 +119,8 @@ func (w *Worker) Run(ctx context.Context, id uuid.UUID, attempt, maxAttempts int
 		}
 	}
 	done, err := w.Store.CompleteGeneration(ctx, id, keys)
-	if err != nil {
-		return err
-	}
-	if !done { // cancelled or deleted while rendering: drop the outputs
-		return w.Media.DeletePrefix(context.WithoutCancel(ctx), MediaPrefix(id))
+	if err != nil || !done { // !done: cancelled or deleted while rendering
+		return errors.Join(err, w.Media.DeletePrefix(context.WithoutCancel(ctx), MediaPrefix(id)))
 	}
 	w.announce(ctx, id, velro.StatusCompleted)
 	return nil

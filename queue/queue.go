@@ -31,7 +31,9 @@ type GenerateArgs struct {
 func (GenerateArgs) Kind() string { return "generate" }
 
 // Runner does a generation's work. attempt counts from 1; on the last
-// attempt a transient failure must end the generation.
+// attempt a transient failure must end the generation. An error that wraps
+// Config.Interrupted (shutdown) runs the job again without using up an
+// attempt.
 type Runner interface {
 	Run(ctx context.Context, generationID uuid.UUID, attempt, maxAttempts int) error
 	// Timeout bounds one attempt.
@@ -47,6 +49,9 @@ type Config struct {
 	// RescueAfter: a job running longer is presumed lost with its worker
 	// (a crash) and run again. Must exceed Runner.Timeout().
 	RescueAfter time.Duration
+	// Interrupted is the error a Runner wraps when an attempt was cut short
+	// rather than failed.
+	Interrupted error
 	Log         *slog.Logger
 }
 
@@ -107,7 +112,7 @@ func newQueue[TTx any](driver riverdriver.Driver[TTx], unwrap func(sqlstore.Quer
 		cfg.Log = slog.New(slog.DiscardHandler)
 	}
 	workers := river.NewWorkers()
-	if err := river.AddWorkerSafely(workers, &worker{runner: cfg.Runner}); err != nil {
+	if err := river.AddWorkerSafely(workers, &worker{runner: cfg.Runner, interrupted: cfg.Interrupted}); err != nil {
 		return nil, err
 	}
 	client, err := river.NewClient(driver, &river.Config{
@@ -152,11 +157,16 @@ func (q *riverQueue[TTx]) Stop(ctx context.Context) error {
 // worker adapts a Runner to River.
 type worker struct {
 	river.WorkerDefaults[GenerateArgs]
-	runner Runner
+	runner      Runner
+	interrupted error
 }
 
 func (w *worker) Work(ctx context.Context, job *river.Job[GenerateArgs]) error {
-	return w.runner.Run(ctx, job.Args.GenerationID, job.Attempt, job.MaxAttempts)
+	err := w.runner.Run(ctx, job.Args.GenerationID, job.Attempt, job.MaxAttempts)
+	if errors.Is(err, w.interrupted) {
+		return river.JobSnooze(time.Second)
+	}
+	return err
 }
 
 // retryPolicy retries soon: a provider hiccup should not keep a user

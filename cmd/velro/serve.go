@@ -74,6 +74,7 @@ func serve(ctx context.Context, cfg *config, stdout, stderr io.Writer) error {
 		Workers:     cfg.Workers,
 		MaxAttempts: maxAttempts,
 		RescueAfter: cfg.JobRescueAfter,
+		Interrupted: generate.ErrInterrupted,
 		Log:         log,
 	})
 	if err != nil {
