@@ -1,0 +1,132 @@
+package generate_test
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/velro-ai/velro"
+	"github.com/velro-ai/velro/bus"
+	"github.com/velro-ai/velro/generate"
+	"github.com/velro-ai/velro/internal/testenv"
+	"github.com/velro-ai/velro/media"
+	"github.com/velro-ai/velro/storetest"
+)
+
+// failing is a provider that fails the way it is told to.
+type failing struct{ err error }
+
+func (f failing) Generate(ctx context.Context, _ generate.Request) ([]generate.Output, error) {
+	return nil, f.err
+}
+
+// brokenMedia is a media store whose disk is full.
+type brokenMedia struct{ velro.MediaStore }
+
+func (brokenMedia) Put(context.Context, string, []byte) error { return errors.New("no space left on device") }
+
+func setup(t *testing.T, provider generate.Provider, files velro.MediaStore) (*generate.Worker, velro.Store, *velro.User) {
+	s := testenv.Store(t, testenv.SQLite(t), 0)
+	b := new(bus.Local)
+	w := &generate.Worker{Store: s, Media: files, Providers: map[string]generate.Provider{velro.ProviderLocal: provider},
+		Bus: b, Notifier: generate.NewNotifier(b), Log: slog.New(slog.DiscardHandler), AttemptTimeout: time.Minute}
+	return w, s, storetest.NewUser(t, s, uuid.NewString()+"@example.com")
+}
+
+func submitted(t *testing.T, s velro.Store, u *velro.User) uuid.UUID {
+	now := velro.Now()
+	g := &velro.Generation{ID: velro.NewID(), UserID: u.ID, ModelID: "local/image", Prompt: "p", Parameters: map[string]any{},
+		Status: velro.StatusPending, Cost: 5, MediaType: "image", OutputURLs: []string{}, CreatedAt: now, UpdatedAt: now}
+	if _, err := s.SubmitGeneration(t.Context(), g, ""); err != nil {
+		t.Fatal(err)
+	}
+	return g.ID
+}
+
+func status(t *testing.T, s velro.Store, id uuid.UUID) string {
+	g, err := s.FindGeneration(t.Context(), id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return g.Status
+}
+
+func TestWorkerAttempts(t *testing.T) {
+	dir, err := media.NewDir(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	transient := failing{errors.New("provider hiccup")}
+
+	t.Run("transient failure retries, then fails on the last attempt", func(t *testing.T) {
+		w, s, u := setup(t, transient, dir)
+		id := submitted(t, s, u)
+		if err := w.Run(t.Context(), id, 1, 3); err == nil {
+			t.Fatal("a transient failure before the last attempt was not reported for a retry")
+		}
+		if st := status(t, s, id); st != velro.StatusProcessing {
+			t.Fatalf("after attempt 1: %s", st)
+		}
+		if err := w.Run(t.Context(), id, 3, 3); err != nil {
+			t.Fatalf("last attempt returned %v", err)
+		}
+		if st := status(t, s, id); st != velro.StatusFailed {
+			t.Fatalf("after the last attempt: %s", st)
+		}
+		if b, _ := s.FindUserByID(t.Context(), u.ID); b.CreditsBalance != velro.WelcomeCredits {
+			t.Fatalf("balance %d: not refunded", b.CreditsBalance)
+		}
+	})
+
+	t.Run("permanent failure fails at once", func(t *testing.T) {
+		w, s, u := setup(t, failing{generate.Permanent(errors.New("rejected"))}, dir)
+		id := submitted(t, s, u)
+		if err := w.Run(t.Context(), id, 1, 3); err != nil || status(t, s, id) != velro.StatusFailed {
+			t.Fatalf("permanent failure: %v, %s", err, status(t, s, id))
+		}
+	})
+
+	t.Run("storage failure on the last attempt refunds", func(t *testing.T) {
+		w, s, u := setup(t, &generate.Local{}, brokenMedia{dir})
+		id := submitted(t, s, u)
+		if err := w.Run(t.Context(), id, 3, 3); err != nil || status(t, s, id) != velro.StatusFailed {
+			t.Fatalf("full disk on the last attempt: %v, %s", err, status(t, s, id))
+		}
+		if b, _ := s.FindUserByID(t.Context(), u.ID); b.CreditsBalance != velro.WelcomeCredits {
+			t.Fatalf("balance %d: not refunded", b.CreditsBalance)
+		}
+	})
+
+	t.Run("shutdown interrupts without failing", func(t *testing.T) {
+		w, s, u := setup(t, &generate.Local{Delay: time.Minute}, dir)
+		id := submitted(t, s, u)
+		ctx, cancel := context.WithCancel(t.Context())
+		time.AfterFunc(50*time.Millisecond, cancel)
+		if err := w.Run(ctx, id, 3, 3); !errors.Is(err, generate.ErrInterrupted) {
+			t.Fatalf("shutdown on the last attempt returned %v", err)
+		}
+		if st := status(t, s, id); st != velro.StatusProcessing {
+			t.Fatalf("after shutdown: %s", st)
+		}
+	})
+
+	t.Run("success stores outputs", func(t *testing.T) {
+		w, s, u := setup(t, &generate.Local{}, dir)
+		id := submitted(t, s, u)
+		if err := w.Run(t.Context(), id, 1, 3); err != nil {
+			t.Fatal(err)
+		}
+		g, _ := s.FindGeneration(t.Context(), id)
+		if g.Status != velro.StatusCompleted || len(g.OutputURLs) != 1 {
+			t.Fatalf("completed %+v", g)
+		}
+		f, err := dir.Open(t.Context(), g.OutputURLs[0])
+		if err != nil {
+			t.Fatal(err)
+		}
+		f.Close()
+	})
+}
