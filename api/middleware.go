@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/netip"
 	"runtime/debug"
 	"strconv"
 	"strings"
@@ -48,10 +49,10 @@ func withCORS(origins []string, next http.Handler) http.Handler {
 
 // withBasics gives every request an id, security headers, an access-log
 // line, panic recovery and JSON bodies for the router's own errors.
-func withBasics(log *slog.Logger, next http.Handler) http.Handler {
+func withBasics(log *slog.Logger, proxies []netip.Prefix, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
-		info := requestInfo{id: requestID(r.Header.Get("X-Request-ID")), clientIP: clientIP(r)}
+		info := requestInfo{id: requestID(r.Header.Get("X-Request-ID")), clientIP: clientIP(r, proxies)}
 		h := w.Header()
 		h["X-Request-Id"] = []string{info.id}
 		for k, v := range securityHeaders {
@@ -119,12 +120,41 @@ var (
 	requestCounter  atomic.Uint64
 )
 
-// clientIP is the peer address. Velro does not trust X-Forwarded-For: a
-// client could forge it to dodge login throttling.
-func clientIP(r *http.Request) string {
+// clientIP is the address of the client, for login throttling and logs:
+// the peer, or, when the peer is a trusted proxy (a load balancer), the
+// nearest untrusted address in X-Forwarded-For. Addresses added by the
+// client itself (left of any trusted hop) are never believed: a client
+// could forge them to dodge throttling.
+func clientIP(r *http.Request, proxies []netip.Prefix) string {
 	host, _, err := net.SplitHostPort(r.RemoteAddr)
 	if err != nil {
-		return r.RemoteAddr
+		host = r.RemoteAddr
+	}
+	trusted := func(s string) bool {
+		addr, err := netip.ParseAddr(strings.TrimSpace(s))
+		if err != nil {
+			return false
+		}
+		for _, p := range proxies {
+			if p.Contains(addr.Unmap()) {
+				return true
+			}
+		}
+		return false
+	}
+	if len(proxies) == 0 || !trusted(host) {
+		return host
+	}
+	hops := strings.Split(strings.Join(r.Header.Values("X-Forwarded-For"), ","), ",")
+	for i := len(hops) - 1; i >= 0; i-- {
+		hop := strings.TrimSpace(hops[i])
+		if _, err := netip.ParseAddr(hop); err != nil {
+			break // garbage: stop at the last address a proxy vouched for
+		}
+		if !trusted(hop) {
+			return hop
+		}
+		host = hop
 	}
 	return host
 }

@@ -7,6 +7,7 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"sync"
 
 	"github.com/danielgtaylor/huma/v2"
@@ -43,6 +44,9 @@ type Config struct {
 	Signer      *media.Signer
 	// PublicURL is the origin of signed media URLs; empty: the request's.
 	PublicURL string
+	// TrustedProxies are the load balancers whose X-Forwarded-For is
+	// believed.
+	TrustedProxies []netip.Prefix
 }
 
 var installErrorsOnce sync.Once
@@ -53,7 +57,7 @@ func NewServer(cfg Config) http.Handler {
 	mux := http.NewServeMux()
 	api := humago.New(mux, humaConfig())
 	addRoutes(mux, api, cfg)
-	return withCORS(cfg.CORSOrigins, withBasics(cfg.Log, formAsJSON(mux)))
+	return withCORS(cfg.CORSOrigins, withBasics(cfg.Log, cfg.TrustedProxies, formAsJSON(mux)))
 }
 
 func humaConfig() huma.Config {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/netip"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -33,6 +34,7 @@ type config struct {
 	CORSOrigins     []string
 	LogLevel        slog.Level
 	ShutdownTimeout time.Duration
+	TrustedProxies  []netip.Prefix
 	AuthzCache      bool
 	AuthzL1Size     int
 	AuthzL1TTL      time.Duration
@@ -109,6 +111,16 @@ func parseConfig(name string, args []string, getenv func(string) string, stderr 
 	case "off":
 	default:
 		return nil, &configError{"VELRO_AUTHZ_CACHE", fmt.Sprintf("%q is not on or off", v), "set on (the default) or off"}
+	}
+	for _, p := range list(getenv("VELRO_TRUSTED_PROXIES")) {
+		prefix, err := netip.ParsePrefix(p)
+		if addr, aerr := netip.ParseAddr(p); err != nil && aerr == nil {
+			prefix, err = addr.Prefix(addr.BitLen())
+		}
+		if err != nil {
+			return nil, &configError{"VELRO_TRUSTED_PROXIES", fmt.Sprintf("%q is not an IP address or CIDR", p), "list addresses or networks like 10.0.0.0/8"}
+		}
+		c.TrustedProxies = append(c.TrustedProxies, prefix)
 	}
 	c.FALKey = env("FAL_KEY", "")
 	c.FALBaseURL = env("FAL_BASE_URL", "https://queue.fal.run")

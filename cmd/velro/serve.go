@@ -84,18 +84,19 @@ func serve(ctx context.Context, cfg *config, stdout, stderr io.Writer) error {
 	generations := &generate.Service{Store: store, Authz: engine, Media: files, Bus: d.bus, FALKey: cfg.FALKey != ""}
 
 	handler := api.NewServer(api.Config{
-		Log:          log,
-		Store:        store,
-		Auth:         authSvc,
-		Authz:        engine,
-		Dependencies: readiness,
-		CORSOrigins:  cfg.CORSOrigins,
-		Metrics:      promhttp.HandlerFor(metrics, promhttp.HandlerOpts{}),
-		Generations:  generations,
-		Notifier:     notifier,
-		Media:        files,
-		Signer:       signer,
-		PublicURL:    cfg.PublicURL,
+		Log:            log,
+		Store:          store,
+		Auth:           authSvc,
+		Authz:          engine,
+		Dependencies:   readiness,
+		CORSOrigins:    cfg.CORSOrigins,
+		Metrics:        promhttp.HandlerFor(metrics, promhttp.HandlerOpts{}),
+		Generations:    generations,
+		Notifier:       notifier,
+		Media:          files,
+		Signer:         signer,
+		PublicURL:      cfg.PublicURL,
+		TrustedProxies: cfg.TrustedProxies,
 	})
 	srv := &http.Server{
 		Handler:           handler,

@@ -1,0 +1,92 @@
+package main
+
+import (
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestBadConfiguration: the process refuses to start, with one line naming
+// the setting and what to do.
+func TestBadConfiguration(t *testing.T) {
+	readOnly := filepath.Join(t.TempDir(), "ro")
+	if err := os.Mkdir(readOnly, 0o500); err != nil {
+		t.Fatal(err)
+	}
+	notADir := filepath.Join(t.TempDir(), "file")
+	os.WriteFile(notADir, []byte("x"), 0o600)
+	cases := []struct {
+		env  env
+		args []string
+		want string
+	}{
+		{env{"DATABASE_URL": "mysql://x"}, nil, "DATABASE_URL is not a PostgreSQL URL"},
+		{env{"DATABASE_URL": "postgres://a b@%zz"}, nil, "DATABASE_URL cannot be parsed"},
+		{env{"REDIS_URL": "http://cache"}, nil, "REDIS_URL cannot be parsed"},
+		{env{"VELRO_DATA_DIR": notADir}, nil, "is not writable"},
+		{env{"VELRO_DB_TIMEOUT": "soon"}, nil, "VELRO_DB_TIMEOUT"},
+		{env{"VELRO_WORKERS": "-1"}, nil, "VELRO_WORKERS"},
+		{env{"VELRO_AUTHZ_CACHE": "maybe"}, nil, "VELRO_AUTHZ_CACHE"},
+		{env{"VELRO_TRUSTED_PROXIES": "10.0.0.0/99"}, nil, "VELRO_TRUSTED_PROXIES"},
+		{env{"FAL_BASE_URL": "queue.fal.run"}, nil, "FAL_BASE_URL"},
+		{env{"VELRO_PUBLIC_URL": "example.com"}, nil, "VELRO_PUBLIC_URL"},
+		{env{"VELRO_LOG_LEVEL": "loud"}, nil, "VELRO_LOG_LEVEL"},
+		{env{"VELRO_JOB_TIMEOUT": "1m", "VELRO_JOB_RESCUE_AFTER": "30s"}, nil, "VELRO_JOB_RESCUE_AFTER"},
+		{env{}, []string{"serve", "--no-such-flag"}, "flag provided but not defined"},
+		{env{}, []string{"launch"}, `unknown command "launch"`},
+	}
+	if os.Geteuid() != 0 { // root writes anywhere
+		cases = append(cases, struct {
+			env  env
+			args []string
+			want string
+		}{env{"VELRO_DATA_DIR": readOnly}, nil, "is not writable"})
+	}
+	for _, c := range cases {
+		e := env{"VELRO_DATA_DIR": t.TempDir(), "VELRO_ADDR": "127.0.0.1:0"}
+		for k, v := range c.env {
+			e[k] = v
+		}
+		args := append([]string{"velro"}, c.args...)
+		err := run(t.Context(), args, e.getenv, io.Discard, io.Discard)
+		if err == nil || !strings.Contains(err.Error(), c.want) || strings.Contains(err.Error(), "\n") {
+			t.Errorf("%v %v: error %q, want one line containing %q", c.env, c.args, err, c.want)
+		}
+	}
+}
+
+func TestConfigSources(t *testing.T) {
+	cfg, err := parseConfig("velro", nil, env{"PORT": "9123", "VELRO_DATA_DIR": t.TempDir(),
+		"VELRO_ADMIN_EMAILS": " a@x.com, b@x.com ,", "VELRO_DB_TIMEOUT": "750ms"}.getenv, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Addr != ":9123" || len(cfg.AdminEmails) != 2 || cfg.DBTimeout != 750*time.Millisecond || !cfg.AuthzCache {
+		t.Fatalf("config %+v", cfg)
+	}
+	// Flags win over the environment, which wins over PORT.
+	cfg, err = parseConfig("velro", []string{"--addr", "127.0.0.1:7000"}, env{"PORT": "9123", "VELRO_ADDR": ":8000",
+		"VELRO_DATA_DIR": t.TempDir()}.getenv, io.Discard)
+	if err != nil || cfg.Addr != "127.0.0.1:7000" {
+		t.Fatalf("flag precedence: %v %v", cfg, err)
+	}
+}
+
+func TestVersionAndMigrate(t *testing.T) {
+	var out strings.Builder
+	if err := run(t.Context(), []string{"velro", "version"}, env{}.getenv, &out, io.Discard); err != nil || !strings.HasPrefix(out.String(), "velro ") {
+		t.Fatalf("version: %q %v", out.String(), err)
+	}
+	out.Reset()
+	dir := t.TempDir()
+	if err := run(t.Context(), []string{"velro", "migrate", "--data-dir", dir}, env{}.getenv, &out, io.Discard); err != nil ||
+		!strings.Contains(out.String(), "up to date") {
+		t.Fatalf("migrate: %q %v", out.String(), err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "velro.db")); err != nil {
+		t.Fatal(err)
+	}
+}
