@@ -26,7 +26,9 @@ func (f failing) Generate(ctx context.Context, _ generate.Request) ([]generate.O
 // brokenMedia is a media store whose disk is full.
 type brokenMedia struct{ velro.MediaStore }
 
-func (brokenMedia) Put(context.Context, string, []byte) error { return errors.New("no space left on device") }
+func (brokenMedia) Put(context.Context, string, []byte) error {
+	return errors.New("no space left on device")
+}
 
 func setup(t *testing.T, provider generate.Provider, files velro.MediaStore) (*generate.Worker, velro.Store, *velro.User) {
 	s := testenv.Store(t, testenv.SQLite(t), 0)
