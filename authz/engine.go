@@ -317,6 +317,3 @@ func (e *Engine) apply(ev velro.Event) {
 
 // Stats returns the per-layer counters.
 func (e *Engine) Stats() Stats { return e.stats.snapshot() }
-
-// Cached reports whether caching is on.
-func (e *Engine) Cached() bool { return !e.disabled }

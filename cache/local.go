@@ -87,6 +87,3 @@ func (l *Local[K, V]) InvalidateAll() {
 	l.invalidations.Add(1)
 	l.c.InvalidateAll()
 }
-
-// Len is the approximate number of entries.
-func (l *Local[K, V]) Len() int { return l.c.EstimatedSize() }

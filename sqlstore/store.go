@@ -28,9 +28,6 @@ func New(engine Engine, timeout time.Duration) *Store {
 	return &Store{engine: engine, timeout: timeout}
 }
 
-// Engine returns the engine the store runs on.
-func (s *Store) Engine() Engine { return s.engine }
-
 // Ping checks that the database answers within the store's deadline.
 func (s *Store) Ping(ctx context.Context) error {
 	ctx, cancel := context.WithTimeout(ctx, s.timeout)
