@@ -295,3 +295,34 @@ func testLogoutReachesOtherInstances(t *testing.T, e env) {
 	}
 	t.Logf("logout reached the other instance in %v", time.Since(start))
 }
+
+// TestSecuredEndpointsRefuseStrangers walks the OpenAPI document: every
+// operation that declares the bearer requirement refuses a caller without
+// a token, and one with a revoked token, with 401.
+func TestSecuredEndpointsRefuseStrangers(t *testing.T) {
+	c := startServer(t, env{}).client(t)
+	a := register(t, c, "gone@example.com")
+	c.with(a.Access).do("POST", "/api/v1/auth/logout", nil).want(t, 200)
+	doc := c.do("GET", "/openapi.json", nil).want(t, 200).JSON(t)
+	secured := 0
+	for path, item := range doc["paths"].(map[string]any) {
+		for method, raw := range item.(map[string]any) {
+			op, ok := raw.(map[string]any)
+			if !ok || op["security"] == nil {
+				continue
+			}
+			secured++
+			concrete := strings.NewReplacer("{id}", "00000000-0000-0000-0000-000000000001",
+				"{team_id}", "00000000-0000-0000-0000-000000000002", "{user_id}", "00000000-0000-0000-0000-000000000003").Replace(path)
+			for _, who := range []*client{c, c.with(a.Access)} {
+				r := who.do(strings.ToUpper(method), concrete, map[string]any{})
+				if r.Status != 401 || r.Header.Get("WWW-Authenticate") == "" {
+					t.Errorf("%s %s without a valid token: %d %s", strings.ToUpper(method), path, r.Status, r.Body)
+				}
+			}
+		}
+	}
+	if secured < 30 {
+		t.Fatalf("only %d secured operations in the OpenAPI document", secured)
+	}
+}
