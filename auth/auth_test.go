@@ -2,9 +2,9 @@ package auth_test
 
 import (
 	"context"
-	"encoding/base64"
 	"crypto/ed25519"
 	"crypto/rand"
+	"encoding/base64"
 	"strings"
 	"testing"
 	"time"
