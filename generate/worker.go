@@ -119,8 +119,18 @@ func (w *Worker) store(ctx context.Context, id uuid.UUID, outputs []Output) erro
 		}
 	}
 	done, err := w.Store.CompleteGeneration(ctx, id, keys)
-	if err != nil || !done { // !done: cancelled or deleted while rendering
-		return errors.Join(err, w.Media.DeletePrefix(context.WithoutCancel(ctx), MediaPrefix(id)))
+	if err != nil {
+		return err
+	}
+	if !done {
+		// Cancelled or deleted while rendering: drop the outputs. Unless
+		// another run of the same job (the queue delivers at least once)
+		// completed it: they are its outputs too.
+		g, err := w.Store.FindGeneration(ctx, id)
+		if err == nil && g.Status == velro.StatusCompleted {
+			return nil
+		}
+		return w.Media.DeletePrefix(context.WithoutCancel(ctx), MediaPrefix(id))
 	}
 	w.announce(ctx, id, velro.StatusCompleted)
 	return nil

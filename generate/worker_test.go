@@ -132,3 +132,35 @@ func TestWorkerAttempts(t *testing.T) {
 		f.Close()
 	})
 }
+
+// TestWorkerRunsTwice: the queue may run a job twice at once; the
+// generation completes once, keeps its outputs and is not refunded.
+func TestWorkerRunsTwice(t *testing.T) {
+	dir, err := media.NewDir(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	w, s, u := setup(t, &generate.Local{Delay: 50 * time.Millisecond}, dir)
+	id := submitted(t, s, u)
+	errs := make(chan error, 2)
+	for range 2 {
+		go func() { errs <- w.Run(t.Context(), id, 1, 3) }()
+	}
+	for range 2 {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+	g, _ := s.FindGeneration(t.Context(), id)
+	if g.Status != velro.StatusCompleted || len(g.OutputURLs) != 1 {
+		t.Fatalf("after two runs: %+v", g)
+	}
+	f, err := dir.Open(t.Context(), g.OutputURLs[0])
+	if err != nil {
+		t.Fatalf("the outputs of a generation run twice are gone: %v", err)
+	}
+	f.Close()
+	if b, _ := s.FindUserByID(t.Context(), u.ID); b.CreditsBalance != velro.WelcomeCredits-5 {
+		t.Fatalf("balance %d", b.CreditsBalance)
+	}
+}

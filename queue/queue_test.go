@@ -70,8 +70,11 @@ func submit(tb testing.TB, s *sqlstore.Store, u *velro.User) uuid.UUID {
 	return g.ID
 }
 
-// TestJobsRunOnce: every committed generation's job runs, once.
-func TestJobsRunOnce(t *testing.T) {
+// TestJobsRun: every committed generation's job runs. River delivers at
+// least once (a job may rarely run again, as seen once under CI load); the
+// worker is built for that (see generate's TestWorkerRunsTwice), so repeats
+// are reported, not failed.
+func TestJobsRun(t *testing.T) {
 	for _, e := range engines {
 		t.Run(e.name, func(t *testing.T) {
 			s, r, u := start(t, e.open)
@@ -79,15 +82,19 @@ func TestJobsRunOnce(t *testing.T) {
 			for range 20 {
 				want[submit(t, s, u)] = true
 			}
-			for range want {
+			seen := map[uuid.UUID]bool{}
+			for len(seen) < len(want) {
 				select {
 				case id := <-r.ch:
 					if !want[id] {
-						t.Fatalf("unexpected or repeated job %v", id)
+						t.Fatalf("a job nobody submitted ran: %v", id)
 					}
-					delete(want, id)
+					if seen[id] {
+						t.Logf("job %v ran again", id)
+					}
+					seen[id] = true
 				case <-time.After(10 * time.Second):
-					t.Fatalf("%d jobs never ran", len(want))
+					t.Fatalf("%d jobs never ran", len(want)-len(seen))
 				}
 			}
 		})
