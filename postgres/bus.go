@@ -80,21 +80,25 @@ func (b *Bus) listen(ctx context.Context, first chan<- error) {
 func (b *Bus) listenOnce(ctx context.Context, first chan<- error) error {
 	conn, err := b.db.pool.Acquire(ctx)
 	if err == nil {
-		_, err = conn.Exec(ctx, "LISTEN "+busChannel)
-	}
-	if first != nil {
-		first <- err
+		if _, err = conn.Exec(ctx, "LISTEN "+busChannel); err != nil {
+			conn.Release()
+		}
 	}
 	if err != nil {
-		if conn != nil {
-			conn.Release()
+		if first != nil {
+			first <- err
 		}
 		return err
 	}
 	// The connection is in LISTEN mode: never hand it back to the pool.
 	listener := conn.Hijack()
 	defer listener.Close(context.Background())
+	// Connected before NewBus returns: a caller must never see a fresh bus
+	// as down (it would bypass its caches, or fail a readiness check).
 	b.Reconnected()
+	if first != nil {
+		first <- nil
+	}
 	for {
 		n, err := listener.WaitForNotification(ctx)
 		if err != nil {
