@@ -6,6 +6,7 @@ import (
 	"errors"
 	"log/slog"
 	"sync/atomic"
+	"time"
 
 	"github.com/google/uuid"
 	"github.com/velro-ai/velro"
@@ -19,6 +20,7 @@ type Peer struct {
 	local  Local
 	origin uuid.UUID
 	up     atomic.Bool
+	missed atomic.Bool // an event of ours never reached the others
 	log    *slog.Logger
 	send   func(ctx context.Context, payload []byte) error
 }
@@ -38,22 +40,32 @@ type envelope struct {
 var errDisconnected = errors.New("event bus: not connected")
 
 // Publish implements velro.Bus. While the transport is down it does not
-// try to send (and make the caller wait for a timeout): the others flush
-// their caches when they reconnect, and so does this instance.
+// try to send (and make the caller wait for a timeout); an event that could
+// not be sent becomes a flush sent with the next publish or reconnection.
 func (p *Peer) Publish(ctx context.Context, ev velro.Event) error {
 	p.local.Deliver(ev)
 	if !p.up.Load() {
+		p.missed.Store(true)
 		return errDisconnected
 	}
+	if p.missed.Swap(false) {
+		// An earlier event never left: a flush covers it and this one.
+		ev = velro.Event{Flush: true}
+	}
+	if err := p.sendEvent(ctx, ev); err != nil {
+		p.missed.Store(true)
+		p.log.WarnContext(ctx, "event bus: publish failed; the others are told to flush once it works again", "error", err)
+		return err
+	}
+	return nil
+}
+
+func (p *Peer) sendEvent(ctx context.Context, ev velro.Event) error {
 	payload, err := json.Marshal(envelope{Origin: p.origin, Event: ev})
 	if err != nil {
 		return err
 	}
-	if err := p.send(ctx, payload); err != nil {
-		p.log.WarnContext(ctx, "event bus: publish failed; other instances rely on their cache expiry", "error", err)
-		return err
-	}
-	return nil
+	return p.send(ctx, payload)
 }
 
 // Subscribe implements velro.Bus.
@@ -84,8 +96,23 @@ func (p *Peer) Lost(err error) {
 }
 
 // Reconnected records that the transport listens again. Events sent
-// meanwhile may have been missed, so every subscriber flushes first.
+// meanwhile may have been missed, so every subscriber flushes first. If
+// this instance failed to send an event (a revocation, say) while the
+// others stayed connected, they never noticed an outage: they are told to
+// flush, so what they cached stays stale no longer than the outage.
 func (p *Peer) Reconnected() {
 	p.local.Deliver(velro.Event{Flush: true})
 	p.up.Store(true)
+	if !p.missed.Swap(false) {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), flushTimeout)
+	defer cancel()
+	if err := p.sendEvent(ctx, velro.Event{Flush: true}); err != nil {
+		p.missed.Store(true)
+		p.log.Warn("event bus: could not tell the others to flush; the next publish tries again", "error", err)
+	}
 }
+
+// flushTimeout bounds the flush request sent after a reconnection.
+const flushTimeout = 2 * time.Second
