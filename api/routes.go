@@ -69,7 +69,7 @@ func addRoutes(mux *http.ServeMux, api huma.API, cfg Config) {
 	huma.Register(api, secured(op("DELETE", "/api/v1/generations/{id}", "Delete a generation and its media (delete)", "generations")), handleDeleteGeneration(cfg.Generations))
 	huma.Register(api, secured(op("POST", "/api/v1/generations/{id}/favorite", "Toggle favorite (edit)", "generations")), handleFavorite(cfg.Store, cfg.Authz))
 	huma.Register(api, secured(op("POST", "/api/v1/generations/{id}/cancel", "Cancel and refund a generation in flight (edit)", "generations")), handleCancel(cfg.Generations))
-	huma.Register(api, secured(op("GET", "/api/v1/generations/{id}/stream", "Server-sent events, one per status change (view)", "generations")), handleStream(cfg.Store, cfg.Authz, cfg.Notifier))
+	huma.Register(api, secured(op("GET", "/api/v1/generations/{id}/stream", "Server-sent events: one unnamed event per status change, ending after a terminal status; a \"deleted\" event ends it if the generation is deleted (view)", "generations")), handleStream(cfg.Store, cfg.Authz, cfg.Notifier))
 	huma.Register(api, secured(op("GET", "/api/v1/generations/{id}/media-urls", "Signed, expiring URLs of the outputs (download)", "generations")), handleMediaURLs(cfg.Store, cfg.Authz, cfg.Signer, cfg.PublicURL))
 	mux.Handle("GET /api/v1/generations/{id}/authorize", serveAuthorize(cfg.Auth, cfg.Authz, cfg.Log))
 	documentAuthorize(api)

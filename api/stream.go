@@ -56,14 +56,16 @@ func handleStream(store velro.Store, engine *authz.Engine, notifier *generate.No
 			hctx.SetHeader("Cache-Control", "no-cache")
 			hctx.SetHeader("X-Accel-Buffering", "no")
 			hctx.SetStatus(http.StatusOK)
-			send := func(g *velro.Generation, status string) bool {
-				data, _ := json.Marshal(StreamEvent{Status: status, GenerationID: g.ID.String(), OutputURLs: g.OutputURLs,
+			// Status changes are unnamed events, so a browser EventSource's
+			// onmessage sees them.
+			send := func(g *velro.Generation) bool {
+				data, _ := json.Marshal(StreamEvent{Status: g.Status, GenerationID: g.ID.String(), OutputURLs: g.OutputURLs,
 					ErrorMessage: g.ErrorMessage, UpdatedAt: g.UpdatedAt, CompletedAt: g.CompletedAt})
-				_, err := fmt.Fprintf(w, "event: status\ndata: %s\n\n", data)
+				_, err := fmt.Fprintf(w, "data: %s\n\n", data)
 				return err == nil && rc.Flush() == nil
 			}
 			last := g.Status
-			if !send(g, last) || velro.Terminal(last) {
+			if !send(g) || velro.Terminal(last) {
 				return
 			}
 			keepAlive, recheck := time.NewTicker(streamKeepAlive), time.NewTicker(streamRecheck)
@@ -83,14 +85,16 @@ func handleStream(store velro.Store, engine *authz.Engine, notifier *generate.No
 				}
 				cur, err := store.FindGeneration(r.Context(), id)
 				if velro.ErrorCode(err) == velro.ENOTFOUND {
-					send(g, "deleted")
+					// Not a status: a named event, then the end.
+					fmt.Fprintf(w, "event: deleted\ndata: {\"generation_id\":%q}\n\n", id)
+					rc.Flush()
 					return
 				} else if err != nil {
 					continue // the database hiccuped: try at the next change or recheck
 				}
 				if cur.Status != last {
-					last, g = cur.Status, cur
-					if !send(cur, last) || velro.Terminal(last) {
+					last = cur.Status
+					if !send(cur) || velro.Terminal(last) {
 						return
 					}
 				}

@@ -58,8 +58,22 @@ func ledger(t testing.TB, c *client, genID string) map[string]int {
 	return out
 }
 
+// sseEvent is one server-sent event: its name ("" for an unnamed one,
+// which a browser's EventSource hands to onmessage) and its JSON data.
+type sseEvent struct {
+	name string
+	data map[string]any
+}
+
 // stream reads a generation's server-sent events until the stream ends.
-func stream(t testing.TB, c *client, id string) []map[string]any {
+func stream(t testing.TB, c *client, id string) []sseEvent {
+	t.Helper()
+	return readEvents(openStream(t, c, id))
+}
+
+// openStream starts a generation's event stream: once it returns, the
+// server watches the generation.
+func openStream(t testing.TB, c *client, id string) *http.Response {
 	t.Helper()
 	req, _ := http.NewRequest("GET", c.base+"/api/v1/generations/"+id+"/stream", nil)
 	req.Header.Set("Authorization", "Bearer "+c.token)
@@ -67,23 +81,51 @@ func stream(t testing.TB, c *client, id string) []map[string]any {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer resp.Body.Close()
 	if resp.StatusCode != 200 || !strings.HasPrefix(resp.Header.Get("Content-Type"), "text/event-stream") {
 		raw, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
 		t.Fatalf("stream: %d %s %s", resp.StatusCode, resp.Header.Get("Content-Type"), raw)
 	}
-	var events []map[string]any
+	return resp
+}
+
+// readEvents reads events until the stream ends. It calls no t.Fatal, so
+// it may run in another goroutine; an undecodable event ends the list with
+// its raw text under "undecodable".
+func readEvents(resp *http.Response) []sseEvent {
+	defer resp.Body.Close()
+	var events []sseEvent
+	var name string
 	sc := bufio.NewScanner(resp.Body)
 	for sc.Scan() {
-		if data, ok := strings.CutPrefix(sc.Text(), "data: "); ok {
-			var ev map[string]any
-			if err := json.Unmarshal([]byte(data), &ev); err != nil {
-				t.Fatalf("bad event %q", data)
+		line := sc.Text()
+		if n, ok := strings.CutPrefix(line, "event: "); ok {
+			name = n
+		} else if data, ok := strings.CutPrefix(line, "data: "); ok {
+			ev := sseEvent{name: name}
+			if err := json.Unmarshal([]byte(data), &ev.data); err != nil {
+				return append(events, sseEvent{name: "undecodable", data: map[string]any{"raw": data}})
 			}
 			events = append(events, ev)
+		} else if line == "" {
+			name = ""
 		}
 	}
 	return events
+}
+
+// statuses returns the statuses of a stream's events, which must all be
+// unnamed status events of generation id.
+func statuses(t testing.TB, id string, events []sseEvent) []string {
+	t.Helper()
+	var out []string
+	for _, ev := range events {
+		if ev.name != "" || ev.data["generation_id"] != id {
+			t.Fatalf("not a status event of %s: %+v", id, ev)
+		}
+		out = append(out, ev.data["status"].(string))
+	}
+	return out
 }
 
 func TestGenerationLifecycle(t *testing.T) {
@@ -103,23 +145,16 @@ func TestGenerationLifecycle(t *testing.T) {
 			t.Fatalf("submitted %v", g)
 		}
 		// The stream reports each status change and ends at the terminal one.
-		events := stream(t, a, id)
-		var statuses []string
-		for _, ev := range events {
-			statuses = append(statuses, ev["status"].(string))
-			if ev["generation_id"] != id {
-				t.Fatalf("event for another generation: %v", ev)
-			}
-		}
-		if last := statuses[len(statuses)-1]; last != "completed" || len(statuses) < 2 {
-			t.Fatalf("stream statuses %v", statuses)
+		seen := statuses(t, id, stream(t, a, id))
+		if last := seen[len(seen)-1]; last != "completed" || len(seen) < 2 {
+			t.Fatalf("stream statuses %v", seen)
 		}
 		done := a.do("GET", "/api/v1/generations/"+id, nil).want(t, 200).JSON(t)
 		outputs := done["output_urls"].([]any)
 		if len(outputs) != 1 || !strings.HasPrefix(outputs[0].(string), "generations/"+id+"/") || done["completed_at"] == nil {
 			t.Fatalf("completed %v", done)
 		}
-		if again := stream(t, a, id); len(again) != 1 || again[0]["status"] != "completed" {
+		if again := statuses(t, id, stream(t, a, id)); len(again) != 1 || again[0] != "completed" {
 			t.Fatalf("stream of a finished generation %v", again)
 		}
 		if l := ledger(t, a, id); l["usage"] != 1 || l["refund"] != 0 {
@@ -331,6 +366,31 @@ func TestCancelRefundsOnce(t *testing.T) {
 	}
 	if l := ledger(t, a, id); l["usage"] != 1 || l["refund"] != 1 {
 		t.Fatalf("ledger %v", l)
+	}
+}
+
+// TestStreamEndsOnDelete: a stream watching a generation that is deleted
+// mid-render ends with a named "deleted" event (not a made-up status).
+func TestStreamEndsOnDelete(t *testing.T) {
+	c := startServer(t, env{"VELRO_LOCAL_RENDER_DELAY": "5s"}).client(t)
+	a := c.with(register(t, c, "ada@example.com").Access)
+	id := submit(t, a, map[string]any{"model_id": "local/image", "prompt": "slow"})["id"].(string)
+	waitStatus(t, a, id, "processing")
+	resp := openStream(t, a, id)
+	got := make(chan []sseEvent, 1)
+	go func() { got <- readEvents(resp) }()
+	a.do("DELETE", "/api/v1/generations/"+id, nil).want(t, 200)
+	select {
+	case events := <-got:
+		last := events[len(events)-1]
+		if last.name != "deleted" || last.data["generation_id"] != id {
+			t.Fatalf("stream ended with %+v", events)
+		}
+		if seen := statuses(t, id, events[:len(events)-1]); seen[0] != "processing" {
+			t.Fatalf("statuses before the deletion %v", seen)
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("the stream did not end after the generation was deleted")
 	}
 }
 
