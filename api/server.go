@@ -65,6 +65,7 @@ func humaConfig() huma.Config {
 	c.Info.Description = "Backend of the Velro AI creative platform. The contract is API.md."
 	c.AllowAdditionalPropertiesByDefault = true // API.md: unknown JSON fields are ignored
 	c.CreateHooks = nil                         // no $schema links in responses
+	c.Formats = map[string]huma.Format{"application/json": jsonFormat, "json": jsonFormat}
 	c.Components.SecuritySchemes = map[string]*huma.SecurityScheme{
 		"bearer": {Type: "http", Scheme: "bearer", BearerFormat: "JWT"},
 	}
