@@ -91,7 +91,7 @@ func serveAuthorize(svc *auth.Service, engine *authz.Engine, log *slog.Logger) h
 			fail(err)
 			return
 		}
-		out := AuthorizeResponse{Allowed: d.Allows(action), GenerationID: r.PathValue("id"), UserID: p.UserID.String(),
+		out := AuthorizeResponse{Allowed: d.Allows(action), GenerationID: id.String(), UserID: p.UserID.String(),
 			AccessLevel: d.Access.Role.String(), Permissions: permissionsOf[d.Access.Role],
 			Method: d.Access.Method.String(), Cache: d.Layer.String()}
 		status := http.StatusOK

@@ -41,11 +41,11 @@ func formAsJSON(next http.Handler) http.Handler {
 		}
 		body := map[string]any{}
 		for _, field := range []string{"model_id", "prompt", "negative_prompt", "project_id"} {
-			if v := r.FormValue(field); v != "" {
+			if v := r.PostFormValue(field); v != "" {
 				body[field] = v
 			}
 		}
-		if p := r.FormValue("parameters"); p != "" {
+		if p := r.PostFormValue("parameters"); p != "" {
 			var params map[string]any
 			if err := json.Unmarshal([]byte(p), &params); err != nil {
 				writeJSONError(w, &errorBody{Detail: "parameters: must be a JSON object", Code: velro.EINVALID, RequestID: info.id,

@@ -314,6 +314,14 @@ func TestIdempotencyAndForms(t *testing.T) {
 	if resp.StatusCode != 201 || g["prompt"] != "from a form" || g["parameters"].(map[string]any)["width"] != 128.0 {
 		t.Fatalf("multipart submit: %d %v", resp.StatusCode, g)
 	}
+	// Form fields come from the body only, never from the query string.
+	noPrompt := strings.Replace(form, "from a form", "", 1)
+	req, _ = http.NewRequest("POST", s.URL+"/api/v1/generations?prompt=from+the+query", strings.NewReader(noPrompt))
+	req.Header.Set("Content-Type", "multipart/form-data; boundary=X")
+	req.Header.Set("Authorization", "Bearer "+a.token)
+	if resp, _ := http.DefaultClient.Do(req); resp.StatusCode != 422 {
+		t.Fatalf("a prompt in the query of a form submit: %d", resp.StatusCode)
+	}
 	badForm := strings.Replace(form, "{\"width\": 128}", "not json", 1)
 	req, _ = http.NewRequest("POST", s.URL+"/api/v1/generations", strings.NewReader(badForm))
 	req.Header.Set("Content-Type", "multipart/form-data; boundary=X")

@@ -143,8 +143,9 @@ func TestAuthorizeEndpoint(t *testing.T) {
 	if again := a.do("GET", "/api/v1/generations/"+gen+"/authorize?action=delete", nil).want(t, 200).JSON(t); again["cache"] != "l1" {
 		t.Fatalf("second authorize answered by %v", again["cache"])
 	}
-	pub := b.do("GET", "/api/v1/generations/"+gen+"/authorize", nil).want(t, 200).JSON(t)
-	if pub["access_level"] != "viewer" || pub["method"] != "public_access" {
+	// An upper-case id is the same generation, answered in canonical form.
+	pub := b.do("GET", "/api/v1/generations/"+strings.ToUpper(gen)+"/authorize", nil).want(t, 200).JSON(t)
+	if pub["access_level"] != "viewer" || pub["method"] != "public_access" || pub["generation_id"] != gen {
 		t.Fatalf("public viewer %v", pub)
 	}
 	no := b.do("GET", "/api/v1/generations/"+gen+"/authorize?action=edit", nil).wantError(t, 403, "forbidden").JSON(t)
