@@ -114,6 +114,8 @@ var jsonContentType = []string{"application/json"}
 func documentAuthorize(api huma.API) {
 	schema := api.OpenAPI().Components.Schemas.Schema(reflect.TypeOf(AuthorizeResponse{}), true, "AuthorizeResponse")
 	content := map[string]*huma.MediaType{"application/json": {Schema: schema}}
+	errSchema := api.OpenAPI().Components.Schemas.Schema(reflect.TypeOf(errorBody{}), true, "Error")
+	errContent := map[string]*huma.MediaType{"application/json": {Schema: errSchema}}
 	o := secured(op("GET", "/api/v1/generations/{id}/authorize", "May the caller act on a generation?", "generations"))
 	o.Parameters = []*huma.Param{
 		{Name: "id", In: "path", Required: true, Schema: &huma.Schema{Type: "string", Format: "uuid"}},
@@ -123,8 +125,9 @@ func documentAuthorize(api huma.API) {
 	o.Responses = map[string]*huma.Response{
 		"200": {Description: "Allowed", Content: content},
 		"403": {Description: "Not allowed, or no such generation", Content: content},
-		"401": {Description: "Missing, invalid or revoked bearer token"},
-		"422": {Description: "Malformed id or unknown action"},
+		"401": {Description: "Missing, invalid or revoked bearer token", Content: errContent},
+		"422": {Description: "Malformed id or unknown action", Content: errContent},
+		"503": {Description: "The database is not answering", Content: errContent},
 	}
 	api.OpenAPI().AddOperation(&o)
 }

@@ -16,10 +16,10 @@ import (
 // errorBody is API.md's error body. It is also huma's error type, so
 // validation, body-size and routing failures speak the same shape.
 type errorBody struct {
-	Detail    string             `json:"detail"`
-	Code      string             `json:"error"`
-	RequestID string             `json:"request_id"`
-	Errors    []velro.FieldError `json:"errors,omitempty"`
+	Detail    string             `json:"detail" doc:"Human-readable message"`
+	Code      string             `json:"error" doc:"Machine-readable code, such as not_found or insufficient_credits"`
+	RequestID string             `json:"request_id" doc:"The X-Request-ID of the request"`
+	Errors    []velro.FieldError `json:"errors,omitempty" doc:"Per-field problems of a 422"`
 
 	status  int
 	headers http.Header
@@ -100,6 +100,11 @@ func newError(r requestInfo, log *slog.Logger, err error) *errorBody {
 // it as the 500 fallback; they carry their own code. It is called just
 // before huma writes the error, so it sets the error's headers too.
 func installHumaErrors(log *slog.Logger) {
+	// Huma derives the error schema of /openapi.json from what NewError
+	// returns; requests themselves go through NewErrorWithContext.
+	huma.NewError = func(status int, msg string, _ ...error) huma.StatusError {
+		return &errorBody{Detail: msg, Code: codeOf(status), status: status}
+	}
 	huma.NewErrorWithContext = func(ctx huma.Context, status int, msg string, errs ...error) huma.StatusError {
 		body := humaError(ctx, log, status, msg, errs)
 		for k, values := range body.headers {

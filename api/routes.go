@@ -14,16 +14,16 @@ func addRoutes(mux *http.ServeMux, api huma.API, cfg Config) {
 	// Health, docs, keys (public).
 	huma.Register(api, op("GET", "/health", "Liveness", "health"), handleHealth())
 	huma.Register(api, op("GET", "/api/v1/health", "Liveness", "health"), handleHealth())
-	huma.Register(api, op("GET", "/health/ready", "Readiness: the database answers", "health"), handleReady(cfg.Dependencies))
+	huma.Register(api, failing(op("GET", "/health/ready", "Readiness: the database answers", "health"), http.StatusServiceUnavailable), handleReady(cfg.Dependencies))
 	huma.Register(api, op("GET", "/.well-known/jwks.json", "Public keys that verify access tokens", "auth"), handleJWKS(cfg.Auth))
 	if cfg.Metrics != nil {
 		mux.Handle("GET /metrics", cfg.Metrics)
 	}
 
 	// Auth.
-	huma.Register(api, created(op("POST", "/api/v1/auth/register", "Create an account", "auth")), handleRegister(cfg.Auth))
-	huma.Register(api, op("POST", "/api/v1/auth/login", "Log in with email and password", "auth"), handleLogin(cfg.Auth))
-	huma.Register(api, op("POST", "/api/v1/auth/refresh", "Rotate a refresh token", "auth"), handleRefresh(cfg.Auth))
+	huma.Register(api, failing(created(op("POST", "/api/v1/auth/register", "Create an account", "auth")), http.StatusConflict, http.StatusServiceUnavailable), handleRegister(cfg.Auth))
+	huma.Register(api, failing(op("POST", "/api/v1/auth/login", "Log in with email and password", "auth"), http.StatusUnauthorized, http.StatusTooManyRequests, http.StatusServiceUnavailable), handleLogin(cfg.Auth))
+	huma.Register(api, failing(op("POST", "/api/v1/auth/refresh", "Rotate a refresh token", "auth"), http.StatusUnauthorized, http.StatusServiceUnavailable), handleRefresh(cfg.Auth))
 	huma.Register(api, secured(op("POST", "/api/v1/auth/logout", "End this session", "auth")), handleLogout(cfg.Auth))
 	huma.Register(api, secured(op("GET", "/api/v1/auth/me", "The caller's account", "auth")), handleMe(cfg.Store))
 
@@ -49,9 +49,9 @@ func addRoutes(mux *http.ServeMux, api huma.API, cfg Config) {
 	huma.Register(api, secured(op("GET", "/api/v1/teams/{id}", "A team (members only)", "teams")), handleGetTeam(cfg.Store, cfg.Authz))
 	huma.Register(api, secured(op("PUT", "/api/v1/teams/{id}", "Update a team (owner, admin)", "teams")), handleUpdateTeam(cfg.Store, cfg.Authz))
 	huma.Register(api, secured(op("DELETE", "/api/v1/teams/{id}", "Delete a team (owner)", "teams")), handleDeleteTeam(cfg.Store, cfg.Authz))
-	huma.Register(api, created(secured(op("POST", "/api/v1/teams/{id}/members", "Add a member by email", "teams"))), handleAddMember(cfg.Store, cfg.Authz))
+	huma.Register(api, failing(created(secured(op("POST", "/api/v1/teams/{id}/members", "Add a member by email", "teams"))), http.StatusConflict), handleAddMember(cfg.Store, cfg.Authz))
 	huma.Register(api, secured(op("PATCH", "/api/v1/teams/{id}/members/{user_id}", "Change a member's role", "teams")), handleSetMemberRole(cfg.Store, cfg.Authz))
-	huma.Register(api, secured(op("DELETE", "/api/v1/teams/{id}/members/{user_id}", "Remove a member, or leave", "teams")), handleRemoveMember(cfg.Store, cfg.Authz))
+	huma.Register(api, failing(secured(op("DELETE", "/api/v1/teams/{id}/members/{user_id}", "Remove a member, or leave (the owner cannot leave)", "teams")), http.StatusConflict), handleRemoveMember(cfg.Store, cfg.Authz))
 
 	// Models and credits.
 	huma.Register(api, op("GET", "/api/v1/models", "The model catalog", "models"), handleModels(cfg.Generations))
@@ -60,15 +60,14 @@ func addRoutes(mux *http.ServeMux, api huma.API, cfg Config) {
 	huma.Register(api, created(secured(op("POST", "/api/v1/admin/credits/grant", "Grant credits to an account (admins)", "credits"))), handleGrant(cfg.Store))
 
 	// Generations.
-	submit := created(secured(op("POST", "/api/v1/generations", "Submit a generation (JSON, or a form with the same fields)", "generations")))
-	submit.Errors = append(submit.Errors, http.StatusPaymentRequired, http.StatusServiceUnavailable)
-	huma.Register(api, submit, handleSubmit(cfg.Generations))
+	huma.Register(api, failing(created(secured(op("POST", "/api/v1/generations", "Submit a generation (JSON, or a form with the same fields)", "generations"))),
+		http.StatusPaymentRequired, http.StatusForbidden, http.StatusNotFound), handleSubmit(cfg.Generations))
 	huma.Register(api, secured(op("GET", "/api/v1/generations", "The caller's generations, or a readable project's", "generations")), handleListGenerations(cfg.Store, cfg.Authz))
 	huma.Register(api, secured(op("GET", "/api/v1/generations/stats", "The caller's generation counts", "generations")), handleGenerationStats(cfg.Store))
 	huma.Register(api, secured(op("GET", "/api/v1/generations/{id}", "A generation (view)", "generations")), handleGetGeneration(cfg.Store, cfg.Authz))
 	huma.Register(api, secured(op("DELETE", "/api/v1/generations/{id}", "Delete a generation and its media (delete)", "generations")), handleDeleteGeneration(cfg.Generations))
 	huma.Register(api, secured(op("POST", "/api/v1/generations/{id}/favorite", "Toggle favorite (edit)", "generations")), handleFavorite(cfg.Store, cfg.Authz))
-	huma.Register(api, secured(op("POST", "/api/v1/generations/{id}/cancel", "Cancel and refund a generation in flight (edit)", "generations")), handleCancel(cfg.Generations))
+	huma.Register(api, failing(secured(op("POST", "/api/v1/generations/{id}/cancel", "Cancel and refund a generation in flight (edit)", "generations")), http.StatusConflict), handleCancel(cfg.Generations))
 	huma.Register(api, secured(op("GET", "/api/v1/generations/{id}/stream", "Server-sent events: one unnamed event per status change, ending after a terminal status; a \"deleted\" event ends it if the generation is deleted (view)", "generations")), handleStream(cfg.Store, cfg.Authz, cfg.Notifier))
 	huma.Register(api, secured(op("GET", "/api/v1/generations/{id}/media-urls", "Signed, expiring URLs of the outputs (download)", "generations")), handleMediaURLs(cfg.Store, cfg.Authz, cfg.Signer, cfg.PublicURL))
 	mux.Handle("GET /api/v1/generations/{id}/authorize", serveAuthorize(cfg.Auth, cfg.Authz, cfg.Log))
@@ -91,10 +90,21 @@ func op(method, path, summary, tag string) huma.Operation {
 	}
 }
 
-// secured marks an operation as needing a bearer token.
+// secured marks an operation as needing a bearer token. One on a resource
+// ({id} in the path) answers 404 to who may not see it and 403 to who may
+// see but not do it. Any may find the database unavailable.
 func secured(o huma.Operation) huma.Operation {
 	o.Security = []map[string][]string{{"bearer": {}}}
-	o.Errors = append(o.Errors, http.StatusUnauthorized)
+	o.Errors = append(o.Errors, http.StatusUnauthorized, http.StatusServiceUnavailable)
+	if strings.Contains(o.Path, "{") {
+		o.Errors = append(o.Errors, http.StatusForbidden, http.StatusNotFound)
+	}
+	return o
+}
+
+// failing adds error statuses an operation answers beyond the usual ones.
+func failing(o huma.Operation, statuses ...int) huma.Operation {
+	o.Errors = append(o.Errors, statuses...)
 	return o
 }
 
