@@ -14,6 +14,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"strings"
 	"syscall"
 
@@ -21,6 +22,7 @@ import (
 )
 
 func main() {
+	tuneGC(os.Getenv)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	if err := run(ctx, os.Args, os.Getenv, os.Stdout, os.Stderr); err != nil {
@@ -39,6 +41,26 @@ commands:
 
 Run "velro serve -h" for the flags; README.md lists every environment variable.
 `
+
+// Garbage-collector defaults, each unless its variable is set. Each password
+// hash allocates 19 MiB, so at Go's GOGC=100 logins started a collection
+// every second hash, and a hash that starts one waits for the other core's
+// hash (in assembly, slow to preempt) to stop: login p99 at 2 concurrent was
+// 83-93 ms, and 37-55 ms at 400 (BENCHMARKS.md). The soft limit keeps the
+// larger heap this allows within what one instance is expected to use.
+const (
+	defaultGCPercent   = 400
+	defaultMemoryLimit = 400 << 20
+)
+
+func tuneGC(getenv func(string) string) {
+	if getenv("GOGC") == "" {
+		debug.SetGCPercent(defaultGCPercent)
+	}
+	if getenv("GOMEMLIMIT") == "" {
+		debug.SetMemoryLimit(defaultMemoryLimit)
+	}
+}
 
 // run is the whole program; tests call it to start a real server.
 func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
