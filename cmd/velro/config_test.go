@@ -2,8 +2,10 @@ package main
 
 import (
 	"io"
+	"math"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"strings"
 	"testing"
 	"time"
@@ -88,5 +90,28 @@ func TestVersionAndMigrate(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(dir, "velro.db")); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestTuneGC: velro's GC defaults apply only where the environment is
+// silent.
+func TestTuneGC(t *testing.T) {
+	percent, limit := debug.SetGCPercent(100), debug.SetMemoryLimit(math.MaxInt64)
+	t.Cleanup(func() { debug.SetGCPercent(percent); debug.SetMemoryLimit(limit) })
+
+	tuneGC(env{}.getenv)
+	if got := debug.SetGCPercent(100); got != defaultGCPercent {
+		t.Errorf("GC percent %d, want %d", got, defaultGCPercent)
+	}
+	if got := debug.SetMemoryLimit(math.MaxInt64); got != defaultMemoryLimit {
+		t.Errorf("memory limit %d, want %d", got, defaultMemoryLimit)
+	}
+
+	tuneGC(env{"GOGC": "100", "GOMEMLIMIT": "off"}.getenv)
+	if got := debug.SetGCPercent(100); got != 100 {
+		t.Errorf("GOGC=100 in the environment, GC percent %d", got)
+	}
+	if got := debug.SetMemoryLimit(-1); got != math.MaxInt64 {
+		t.Errorf("GOMEMLIMIT=off in the environment, limit %d", got)
 	}
 }
