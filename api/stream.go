@@ -56,13 +56,19 @@ func handleStream(store velro.Store, engine *authz.Engine, notifier *generate.No
 			hctx.SetHeader("Cache-Control", "no-cache")
 			hctx.SetHeader("X-Accel-Buffering", "no")
 			hctx.SetStatus(http.StatusOK)
-			// Status changes are unnamed events, so a browser EventSource's
-			// onmessage sees them.
-			send := func(g *velro.Generation) bool {
-				data, _ := json.Marshal(StreamEvent{Status: g.Status, GenerationID: g.ID.String(), OutputURLs: g.OutputURLs,
-					ErrorMessage: g.ErrorMessage, UpdatedAt: g.UpdatedAt, CompletedAt: g.CompletedAt})
+			// write sends one event; status changes are unnamed, so a
+			// browser EventSource's onmessage sees them.
+			write := func(name string, v any) bool {
+				data, _ := json.Marshal(v)
+				if name != "" {
+					fmt.Fprintf(w, "event: %s\n", name)
+				}
 				_, err := fmt.Fprintf(w, "data: %s\n\n", data)
 				return err == nil && rc.Flush() == nil
+			}
+			send := func(g *velro.Generation) bool {
+				return write("", StreamEvent{Status: g.Status, GenerationID: g.ID.String(), OutputURLs: g.OutputURLs,
+					ErrorMessage: g.ErrorMessage, UpdatedAt: g.UpdatedAt, CompletedAt: g.CompletedAt})
 			}
 			last := g.Status
 			if !send(g) || velro.Terminal(last) {
@@ -86,8 +92,7 @@ func handleStream(store velro.Store, engine *authz.Engine, notifier *generate.No
 				cur, err := store.FindGeneration(r.Context(), id)
 				if velro.ErrorCode(err) == velro.ENOTFOUND {
 					// Not a status: a named event, then the end.
-					fmt.Fprintf(w, "event: deleted\ndata: {\"generation_id\":%q}\n\n", id)
-					rc.Flush()
+					write("deleted", map[string]string{"generation_id": id.String()})
 					return
 				} else if err != nil {
 					continue // the database hiccuped: try at the next change or recheck

@@ -284,8 +284,7 @@ func TestGenerationErrors(t *testing.T) {
 }
 
 func TestIdempotencyAndForms(t *testing.T) {
-	s := startServer(t, env{})
-	c := s.client(t)
+	c := startServer(t, env{}).client(t)
 	a := c.with(register(t, c, "ada@example.com").Access)
 	body := map[string]any{"model_id": "local/image", "prompt": "same"}
 	first := a.do("POST", "/api/v1/generations", body, "Idempotency-Key", "abc-1").want(t, 201)
@@ -298,37 +297,24 @@ func TestIdempotencyAndForms(t *testing.T) {
 	}
 
 	// A multipart form with the same fields.
-	form := "--X\r\nContent-Disposition: form-data; name=\"model_id\"\r\n\r\nlocal/image\r\n" +
-		"--X\r\nContent-Disposition: form-data; name=\"prompt\"\r\n\r\nfrom a form\r\n" +
-		"--X\r\nContent-Disposition: form-data; name=\"parameters\"\r\n\r\n{\"width\": 128}\r\n--X--\r\n"
-	req, _ := http.NewRequest("POST", s.URL+"/api/v1/generations", strings.NewReader(form))
-	req.Header.Set("Content-Type", "multipart/form-data; boundary=X")
-	req.Header.Set("Authorization", "Bearer "+a.token)
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var g map[string]any
-	json.NewDecoder(resp.Body).Decode(&g)
-	resp.Body.Close()
-	if resp.StatusCode != 201 || g["prompt"] != "from a form" || g["parameters"].(map[string]any)["width"] != 128.0 {
-		t.Fatalf("multipart submit: %d %v", resp.StatusCode, g)
+	g := formSubmit(a, "", "model_id", "local/image", "prompt", "from a form", "parameters", `{"width": 128}`).want(t, 201).JSON(t)
+	if g["prompt"] != "from a form" || g["parameters"].(map[string]any)["width"] != 128.0 {
+		t.Fatalf("multipart submit: %v", g)
 	}
 	// Form fields come from the body only, never from the query string.
-	noPrompt := strings.Replace(form, "from a form", "", 1)
-	req, _ = http.NewRequest("POST", s.URL+"/api/v1/generations?prompt=from+the+query", strings.NewReader(noPrompt))
-	req.Header.Set("Content-Type", "multipart/form-data; boundary=X")
-	req.Header.Set("Authorization", "Bearer "+a.token)
-	if resp, _ := http.DefaultClient.Do(req); resp.StatusCode != 422 {
-		t.Fatalf("a prompt in the query of a form submit: %d", resp.StatusCode)
+	formSubmit(a, "?prompt=from+the+query", "model_id", "local/image").want(t, 422)
+	formSubmit(a, "", "model_id", "local/image", "prompt", "p", "parameters", "not json").want(t, 422)
+}
+
+// formSubmit posts fields (name, value, ...) to the submit endpoint as a
+// multipart form; query is appended to the path.
+func formSubmit(c *client, query string, fields ...string) *response {
+	var b strings.Builder
+	for i := 0; i+1 < len(fields); i += 2 {
+		fmt.Fprintf(&b, "--X\r\nContent-Disposition: form-data; name=%q\r\n\r\n%s\r\n", fields[i], fields[i+1])
 	}
-	badForm := strings.Replace(form, "{\"width\": 128}", "not json", 1)
-	req, _ = http.NewRequest("POST", s.URL+"/api/v1/generations", strings.NewReader(badForm))
-	req.Header.Set("Content-Type", "multipart/form-data; boundary=X")
-	req.Header.Set("Authorization", "Bearer "+a.token)
-	if resp, _ := http.DefaultClient.Do(req); resp.StatusCode != 422 {
-		t.Fatalf("bad parameters in a form: %d", resp.StatusCode)
-	}
+	b.WriteString("--X--\r\n")
+	return c.do("POST", "/api/v1/generations"+query, b.String(), "Content-Type", "multipart/form-data; boundary=X")
 }
 
 func TestModels(t *testing.T) {

@@ -46,7 +46,7 @@ Run "velro serve -h" for the flags; README.md lists every environment variable.
 // hash allocates 19 MiB, so at Go's GOGC=100 logins started a collection
 // every second hash, and a hash that starts one waits for the other core's
 // hash (in assembly, slow to preempt) to stop: login p99 at 2 concurrent was
-// 83-93 ms, and 37-55 ms at 400 (BENCHMARKS.md). The soft limit keeps the
+// 83-98 ms, and 35-47 ms with these defaults (BENCHMARKS.md). The soft limit keeps the
 // larger heap this allows within what one instance is expected to use.
 const (
 	defaultGCPercent   = 400
