@@ -1,6 +1,7 @@
 package generate
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -114,7 +115,7 @@ func (w *Worker) store(ctx context.Context, id uuid.UUID, outputs []Output) erro
 	keys := make([]string, len(outputs))
 	for i, out := range outputs {
 		keys[i] = MediaKey(id, i, out.ContentType)
-		if err := w.Media.Put(ctx, keys[i], out.Data); err != nil {
+		if err := w.Media.Put(ctx, keys[i], bytes.NewReader(out.Data), out.ContentType); err != nil {
 			return err
 		}
 	}

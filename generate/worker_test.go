@@ -3,6 +3,7 @@ package generate_test
 import (
 	"context"
 	"errors"
+	"io"
 	"log/slog"
 	"testing"
 	"time"
@@ -26,7 +27,7 @@ func (f failing) Generate(ctx context.Context, _ generate.Request) ([]generate.O
 // brokenMedia is a media store whose disk is full.
 type brokenMedia struct{ velro.MediaStore }
 
-func (brokenMedia) Put(context.Context, string, []byte) error {
+func (brokenMedia) Put(context.Context, string, io.Reader, string) error {
 	return errors.New("no space left on device")
 }
 

@@ -6,6 +6,7 @@ package media
 import (
 	"context"
 	"errors"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -38,7 +39,7 @@ func (d *Dir) path(key string) (string, error) {
 }
 
 // Put implements velro.MediaStore. The file appears whole or not at all.
-func (d *Dir) Put(_ context.Context, key string, data []byte) error {
+func (d *Dir) Put(ctx context.Context, key string, r io.Reader, _ string) error {
 	p, err := d.path(key)
 	if err != nil {
 		return err
@@ -50,7 +51,7 @@ func (d *Dir) Put(_ context.Context, key string, data []byte) error {
 	if err != nil {
 		return err
 	}
-	_, err = tmp.Write(data)
+	_, err = io.Copy(tmp, ctxReader{ctx, r})
 	if err = errors.Join(err, tmp.Close()); err == nil {
 		err = os.Rename(tmp.Name(), p)
 	}
@@ -58,6 +59,19 @@ func (d *Dir) Put(_ context.Context, key string, data []byte) error {
 		os.Remove(tmp.Name())
 	}
 	return err
+}
+
+// ctxReader stops a copy once ctx ends (a cancelled job, a client gone).
+type ctxReader struct {
+	ctx context.Context
+	r   io.Reader
+}
+
+func (c ctxReader) Read(p []byte) (int, error) {
+	if err := c.ctx.Err(); err != nil {
+		return 0, err
+	}
+	return c.r.Read(p)
 }
 
 type file struct {

@@ -45,7 +45,7 @@ func TestDir(t *testing.T) {
 		t.Fatal(err)
 	}
 	ctx := t.Context()
-	if err := d.Put(ctx, "generations/g1/0.png", []byte("png bytes")); err != nil {
+	if err := d.Put(ctx, "generations/g1/0.png", strings.NewReader("png bytes"), "image/png"); err != nil {
 		t.Fatal(err)
 	}
 	f, err := d.Open(ctx, "generations/g1/0.png")
@@ -58,7 +58,7 @@ func TestDir(t *testing.T) {
 		t.Fatalf("read back %q", data)
 	}
 	for _, bad := range []string{"../escape.png", "/etc/passwd", "generations/../../x", "Generations/A.png", "a b", ""} {
-		if err := d.Put(ctx, bad, []byte("x")); err == nil {
+		if err := d.Put(ctx, bad, strings.NewReader("x"), ""); err == nil {
 			t.Errorf("key %q accepted", bad)
 		}
 	}
