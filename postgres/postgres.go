@@ -88,6 +88,16 @@ func (db *DB) InTx(ctx context.Context, fn func(tx sqlstore.Querier) error) erro
 	return pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error { return fn(querier{tx}) })
 }
 
+// Lock implements sqlstore.Engine with a transaction-level advisory lock.
+func (db *DB) Lock(ctx context.Context, tx sqlstore.Querier, l sqlstore.Lock) error {
+	query := `SELECT pg_advisory_xact_lock($1)`
+	if l.Shared {
+		query = `SELECT pg_advisory_xact_lock_shared($1)`
+	}
+	_, err := tx.Exec(ctx, query, l.Key)
+	return err
+}
+
 // Ping implements sqlstore.Engine.
 func (db *DB) Ping(ctx context.Context) error { return db.pool.Ping(ctx) }
 

@@ -120,6 +120,11 @@ func (db *DB) InTx(ctx context.Context, fn func(tx sqlstore.Querier) error) erro
 	return tx.Commit()
 }
 
+// Lock implements sqlstore.Engine. There is nothing to take: write
+// transactions begin IMMEDIATE on the single writer connection, so they
+// already run one at a time.
+func (db *DB) Lock(context.Context, sqlstore.Querier, sqlstore.Lock) error { return nil }
+
 // Ping implements sqlstore.Engine.
 func (db *DB) Ping(ctx context.Context) error {
 	return db.reader.QueryRowContext(ctx, `SELECT 1`).Scan(new(int))

@@ -58,7 +58,8 @@ var (
 
 // refreshProjectAccess rewrites the effective-access rows of the projects
 // from the base tables. Every write that changes shares, memberships,
-// visibility or ownership calls it in its own transaction.
+// visibility or ownership calls it in its own transaction, holding the
+// projects' access locks (lock.go).
 func refreshProjectAccess(ctx context.Context, tx Querier, projects ...uuid.UUID) error {
 	for _, id := range projects {
 		if _, err := tx.Exec(ctx, `DELETE FROM project_access WHERE project_id = $1`, id); err != nil {

@@ -45,6 +45,8 @@ type Engine interface {
 	Writer() Querier
 	// InTx runs fn in a write transaction, committing if fn returns nil.
 	InTx(ctx context.Context, fn func(tx Querier) error) error
+	// Lock takes an access lock (see lock.go) in tx until it ends.
+	Lock(ctx context.Context, tx Querier, l Lock) error
 	// IsUniqueViolation reports whether err is a unique-constraint failure.
 	IsUniqueViolation(err error) bool
 	// IsUnavailable reports whether err means the database cannot answer

@@ -98,6 +98,11 @@ func (s *Store) UpdateProject(ctx context.Context, id uuid.UUID, upd velro.Proje
 		meta = &m
 	}
 	err = s.write(ctx, func(ctx context.Context, tx Querier) error {
+		if upd.Visibility != nil {
+			if err := s.lockAccess(ctx, tx, nil, false, []uuid.UUID{id}); err != nil {
+				return err
+			}
+		}
 		n, err := tx.Exec(ctx, `UPDATE projects SET
 			name = COALESCE($2, name),
 			description = COALESCE($3, description),
@@ -126,6 +131,9 @@ func (s *Store) UpdateProject(ctx context.Context, id uuid.UUID, upd velro.Proje
 // DeleteProject implements velro.ProjectStore.
 func (s *Store) DeleteProject(ctx context.Context, id uuid.UUID) (change velro.AccessChange, err error) {
 	err = s.write(ctx, func(ctx context.Context, tx Querier) error {
+		if err := s.lockAccess(ctx, tx, nil, false, []uuid.UUID{id}); err != nil {
+			return err
+		}
 		n, err := tx.Exec(ctx, `DELETE FROM projects WHERE id = $1`, id)
 		if err == nil && n == 0 {
 			return velro.Errorf(velro.ENOTFOUND, "Project not found.")
@@ -142,6 +150,9 @@ func (s *Store) DeleteProject(ctx context.Context, id uuid.UUID) (change velro.A
 func (s *Store) ShareProject(ctx context.Context, share *velro.ProjectShare) (change velro.AccessChange, err error) {
 	share.CreatedAt = velro.Now()
 	err = s.write(ctx, func(ctx context.Context, tx Querier) error {
+		if err := s.lockAccess(ctx, tx, []uuid.UUID{share.TeamID}, true, []uuid.UUID{share.ProjectID}); err != nil {
+			return err
+		}
 		if err := exists(ctx, tx, `SELECT 1 FROM projects WHERE id = $1`, share.ProjectID, "Project"); err != nil {
 			return err
 		}
@@ -165,6 +176,9 @@ func (s *Store) ShareProject(ctx context.Context, share *velro.ProjectShare) (ch
 // UnshareProject implements velro.ProjectStore.
 func (s *Store) UnshareProject(ctx context.Context, projectID, teamID uuid.UUID) (change velro.AccessChange, err error) {
 	err = s.write(ctx, func(ctx context.Context, tx Querier) error {
+		if err := s.lockAccess(ctx, tx, []uuid.UUID{teamID}, true, []uuid.UUID{projectID}); err != nil {
+			return err
+		}
 		n, err := tx.Exec(ctx, `DELETE FROM project_teams WHERE project_id = $1 AND team_id = $2`, projectID, teamID)
 		if err != nil {
 			return err

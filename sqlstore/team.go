@@ -118,14 +118,15 @@ func teamProjects(ctx context.Context, tx Querier, teamID uuid.UUID) ([]uuid.UUI
 }
 
 // changeMembership runs a membership write, then rewrites the effective
-// access of every project shared with the team.
+// access of every project shared with the team, under the team's and those
+// projects' access locks.
 func (s *Store) changeMembership(ctx context.Context, teamID uuid.UUID, write func(ctx context.Context, tx Querier) error) (change velro.AccessChange, err error) {
 	err = s.write(ctx, func(ctx context.Context, tx Querier) error {
-		if err := write(ctx, tx); err != nil {
+		projects, err := s.lockTeamAndProjects(ctx, tx, teamID)
+		if err != nil {
 			return err
 		}
-		projects, err := teamProjects(ctx, tx, teamID)
-		if err != nil {
+		if err := write(ctx, tx); err != nil {
 			return err
 		}
 		change = velro.AccessChange{Projects: projects, Teams: []uuid.UUID{teamID}}
@@ -134,11 +135,25 @@ func (s *Store) changeMembership(ctx context.Context, teamID uuid.UUID, write fu
 	return change, err
 }
 
+// lockTeamAndProjects takes the team's access lock, exclusively, and then
+// those of the projects shared with it, which it returns: with the team
+// locked no share can add or remove one meanwhile.
+func (s *Store) lockTeamAndProjects(ctx context.Context, tx Querier, teamID uuid.UUID) ([]uuid.UUID, error) {
+	if err := s.lockAccess(ctx, tx, []uuid.UUID{teamID}, false, nil); err != nil {
+		return nil, err
+	}
+	projects, err := teamProjects(ctx, tx, teamID)
+	if err != nil {
+		return nil, err
+	}
+	return projects, s.lockAccess(ctx, tx, nil, false, projects)
+}
+
 // DeleteTeam implements velro.TeamStore.
 func (s *Store) DeleteTeam(ctx context.Context, id uuid.UUID) (change velro.AccessChange, err error) {
 	err = s.write(ctx, func(ctx context.Context, tx Querier) error {
 		// The shares go with the team: note their projects first.
-		projects, err := teamProjects(ctx, tx, id)
+		projects, err := s.lockTeamAndProjects(ctx, tx, id)
 		if err != nil {
 			return err
 		}

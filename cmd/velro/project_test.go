@@ -2,6 +2,7 @@ package main
 
 import (
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -189,4 +190,48 @@ func testRevocationAcrossServers(t *testing.T, e env) {
 		time.Sleep(time.Millisecond)
 	}
 	t.Logf("revocation reached the other server in %v", time.Since(start))
+}
+
+// TestConcurrentRemovalsRevoke: a viewer of a team-only project through two
+// teams is removed from both at the same instant. Each removal rewrote the
+// project's effective access from a snapshot that still had the other
+// membership, so the viewer kept access for good (and with a third member
+// left, one removal answered 500). Every trial must end with the viewer
+// refused and both removals answered 200.
+func TestConcurrentRemovalsRevoke(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, e env) {
+		s := startServer(t, e)
+		c := s.client(t)
+		owner, viewer, stays := register(t, c, "owner@example.com"), register(t, c, "viewer@example.com"), register(t, c, "stays@example.com")
+		o, v := c.with(owner.Access), c.with(viewer.Access)
+		for trial := range 10 {
+			project := o.do("POST", "/api/v1/projects", map[string]any{"name": "P", "visibility": "team-only"}).want(t, 201).Str(t, "id")
+			var teams [2]string
+			for i := range teams {
+				teams[i] = o.do("POST", "/api/v1/teams", map[string]any{"name": "T"}).want(t, 201).Str(t, "id")
+				for _, m := range []account{viewer, stays} {
+					o.do("POST", "/api/v1/teams/"+teams[i]+"/members", map[string]any{"email": m.Email, "role": "viewer"}).want(t, 201)
+				}
+				o.do("POST", "/api/v1/projects/"+project+"/teams", map[string]any{"team_id": teams[i], "access_level": "write"}).want(t, 201)
+			}
+			v.do("GET", "/api/v1/projects/"+project, nil).want(t, 200)
+
+			var wg sync.WaitGroup
+			start := make(chan struct{})
+			statuses := make([]int, len(teams))
+			for i, team := range teams {
+				wg.Go(func() {
+					<-start
+					statuses[i] = o.do("DELETE", "/api/v1/teams/"+team+"/members/"+viewer.ID, nil).Status
+				})
+			}
+			close(start)
+			wg.Wait()
+			if statuses[0] != 200 || statuses[1] != 200 {
+				t.Fatalf("trial %d: removals answered %v", trial, statuses)
+			}
+			v.do("GET", "/api/v1/projects/"+project, nil).wantError(t, 404, "not_found")
+			v.do("PUT", "/api/v1/projects/"+project, map[string]any{"name": "Still mine"}).wantError(t, 404, "not_found")
+		}
+	})
 }
