@@ -1,10 +1,13 @@
 package main
 
 import (
+	"flag"
 	"io"
 	"math"
 	"os"
 	"path/filepath"
+	"reflect"
+	"regexp"
 	"runtime/debug"
 	"strings"
 	"testing"
@@ -113,5 +116,100 @@ func TestTuneGC(t *testing.T) {
 	}
 	if got := debug.SetMemoryLimit(-1); got != math.MaxInt64 {
 		t.Errorf("GOMEMLIMIT=off in the environment, limit %d", got)
+	}
+}
+
+var update = flag.Bool("update", false, "rewrite README.md's configuration table from the settings")
+
+// TestREADMESettings: the README's configuration table is the settings
+// table, generated.
+func TestREADMESettings(t *testing.T) {
+	const path = "../../README.md"
+	readme, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	re := regexp.MustCompile(`(?s)(<!-- settings:[^\n]*-->\n).*?(<!-- /settings -->)`)
+	if !re.Match(readme) {
+		t.Fatal("README.md has no settings markers")
+	}
+	want := re.ReplaceAll(readme, []byte("${1}"+strings.ReplaceAll(settingsMarkdown(), "$", "$$")+"${2}"))
+	if *update {
+		if err := os.WriteFile(path, want, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	if string(want) != string(readme) {
+		t.Fatal("README.md's configuration table differs from cmd/velro/settings.go; run go test ./cmd/velro -run TestREADMESettings -update")
+	}
+}
+
+// TestSettingsHelp: -h lists every flag with its variable, and each
+// setting has a flag and a unique variable.
+func TestSettingsHelp(t *testing.T) {
+	var out strings.Builder
+	if err := run(t.Context(), []string{"velro", "serve", "-h"}, env{}.getenv, io.Discard, &out); err != nil {
+		t.Fatal(err)
+	}
+	seen := map[string]bool{}
+	for _, s := range settings {
+		if seen[s.Env] {
+			t.Errorf("%s listed twice", s.Env)
+		}
+		seen[s.Env] = true
+		if s.Flag != "" && !strings.Contains(out.String(), "--"+s.Flag+" ("+s.Env) {
+			t.Errorf("-h does not list --%s with %s", s.Flag, s.Env)
+		}
+		if s.Flag == "" && s.set != nil {
+			t.Errorf("%s has no flag", s.Env)
+		}
+	}
+	for _, args := range [][]string{{"--help"}, {"help"}, {"-h"}} {
+		out.Reset()
+		if err := run(t.Context(), append([]string{"velro"}, args...), env{}.getenv, &out, io.Discard); err != nil || !strings.Contains(out.String(), "migrate") {
+			t.Errorf("velro %v: %q %v", args, out.String(), err)
+		}
+	}
+	out.Reset()
+	if err := run(t.Context(), []string{"velro", "--version"}, env{}.getenv, &out, io.Discard); err != nil || !strings.HasPrefix(out.String(), "velro ") {
+		t.Errorf("velro --version: %q %v", out.String(), err)
+	}
+}
+
+// TestEverySettingIsAFlag: each setting read from the environment is read
+// from its flag as well, and the flag wins.
+func TestEverySettingIsAFlag(t *testing.T) {
+	values := map[string]string{"VELRO_ADDR": ":1", "VELRO_DATA_DIR": "/tmp/x", "DATABASE_URL": "postgres://h/db", "VELRO_DB_MAX_CONNS": "7",
+		"VELRO_DB_TIMEOUT": "3s", "REDIS_URL": "redis://h:1/0", "VELRO_REDIS_PREFIX": "p:", "VELRO_ADMIN_EMAILS": "a@b.co",
+		"VELRO_CORS_ORIGINS": "https://a.example", "VELRO_TRUSTED_PROXIES": "10.0.0.1", "VELRO_PUBLIC_URL": "https://p.example",
+		"FAL_KEY": "k", "FAL_BASE_URL": "https://f.example", "VELRO_FAL_TIMEOUT": "1m", "VELRO_LOCAL_RENDER_DELAY": "1s",
+		"VELRO_WORKERS": "2", "VELRO_JOB_TIMEOUT": "2m", "VELRO_JOB_RESCUE_AFTER": "9m", "VELRO_AUTHZ_CACHE": "off",
+		"VELRO_AUTHZ_L1_SIZE": "5", "VELRO_AUTHZ_L1_TTL": "2s", "VELRO_AUTHZ_L2_TTL": "3s", "VELRO_LOG_LEVEL": "warn", "VELRO_SHUTDOWN_TIMEOUT": "4s"}
+	var args []string
+	for _, s := range settings {
+		if s.set == nil {
+			continue
+		}
+		v, ok := values[s.Env]
+		if !ok {
+			t.Fatalf("no test value for %s", s.Env)
+		}
+		args = append(args, "--"+s.Flag, v)
+	}
+	fromFlags, err := parseConfig("velro", args, env{}.getenv, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fromEnv, err := parseConfig("velro", nil, env(values).getenv, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fromFlags.postgres, fromEnv.postgres, fromFlags.redis, fromEnv.redis = nil, nil, nil, nil
+	if !reflect.DeepEqual(fromFlags, fromEnv) {
+		t.Fatalf("flags %+v\nenv   %+v", fromFlags, fromEnv)
+	}
+	if fromEnv.Workers != 2 || fromEnv.DBMaxConns != 7 || fromEnv.AuthzCache || fromEnv.JobRescueAfter != 9*time.Minute {
+		t.Fatalf("values not applied: %+v", fromEnv)
 	}
 }

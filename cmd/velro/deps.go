@@ -128,6 +128,9 @@ func (d *deps) openDatabaseBus(ctx context.Context, log *slog.Logger) error {
 }
 
 func migrate(ctx context.Context, cfg *config, stdout interface{ Write([]byte) (int, error) }) error {
+	if err := cfg.prepareDataDir(); err != nil {
+		return err
+	}
 	e, err := openEngine(ctx, cfg)
 	if err != nil {
 		return err

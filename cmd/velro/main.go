@@ -31,6 +31,9 @@ func main() {
 	}
 }
 
+// topLevelFlags are the flags of velro itself rather than of serve.
+var topLevelFlags = map[string]bool{"-h": true, "-help": true, "--help": true, "-version": true, "--version": true}
+
 const usage = `usage: velro [command] [flags]
 
 commands:
@@ -39,7 +42,8 @@ commands:
   version   print the version
   bench     helpers of the load tool (scripts/bench.sh)
 
-Run "velro serve -h" for the flags; README.md lists every environment variable.
+Run "velro serve -h" for the settings: each is a flag and an environment
+variable (README.md, "Configuration").
 `
 
 // Garbage-collector defaults, each unless its variable is set. Each password
@@ -65,8 +69,14 @@ func tuneGC(getenv func(string) string) {
 // run is the whole program; tests call it to start a real server.
 func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	cmd, rest := "serve", args[1:]
-	if len(rest) > 0 && !strings.HasPrefix(rest[0], "-") {
+	if len(rest) > 0 && (!strings.HasPrefix(rest[0], "-") || topLevelFlags[rest[0]]) {
 		cmd, rest = rest[0], rest[1:]
+	}
+	switch cmd {
+	case "-h", "-help", "--help":
+		cmd = "help"
+	case "-version", "--version":
+		cmd = "version"
 	}
 	switch cmd {
 	case "version":

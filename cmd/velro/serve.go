@@ -30,6 +30,9 @@ import (
 // and returns nil.
 func serve(ctx context.Context, cfg *config, stdout, stderr io.Writer) error {
 	log := slog.New(slog.NewJSONHandler(stderr, &slog.HandlerOptions{Level: cfg.LogLevel}))
+	if err := cfg.prepareDataDir(); err != nil {
+		return err
+	}
 	d, err := openDeps(ctx, cfg, log)
 	if err != nil {
 		return err

@@ -1,0 +1,269 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"net/netip"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/velro-ai/velro/postgres"
+	"github.com/velro-ai/velro/redis"
+)
+
+// setting is one configuration knob. The table below is the only list of
+// them: parsing, `velro serve -h` and the README's configuration table
+// (checked by a test) all come from it.
+type setting struct {
+	Flag    string   // without dashes; "" for variables read by the Go runtime
+	Env     string   // its environment variable
+	Aliases []string // further variables, tried in order when Env is unset
+	Default string   // the value when neither is given
+	Shown   string   // the default as documented, when it is derived
+	Usage   string
+	Fix     string // what to do about a value set refuses
+	// set applies a value (Default when unset) to the config; nil for the
+	// runtime's variables.
+	set func(c *config, v string) error
+	// alias turns an alias's value into the setting's (PORT=9000 -> :9000).
+	alias func(v string) string
+}
+
+// settings lists every setting, in the order of the docs.
+var settings = []setting{
+	{Flag: "addr", Env: "VELRO_ADDR", Aliases: []string{"PORT"}, Default: ":8080",
+		Usage: "listen address; `PORT=9000` means `:9000`", Fix: "set a host:port like :8080",
+		set: func(c *config, v string) error { c.Addr = v; return nil }, alias: func(v string) string { return ":" + v }},
+	{Flag: "data-dir", Env: "VELRO_DATA_DIR", Default: "./velro-data",
+		Usage: "SQLite database, media files and keys; created at start-up, must be writable", Fix: "name a writable directory",
+		set: func(c *config, v string) error { c.DataDir = v; return nil }},
+	{Flag: "database-url", Env: "DATABASE_URL", Shown: "(SQLite)",
+		Usage: "`postgres://user:pass@host:5432/db` switches storage to PostgreSQL",
+		set:   setDatabaseURL},
+	{Flag: "db-max-conns", Env: "VELRO_DB_MAX_CONNS", Default: "0", Shown: "pgx default (max(4, CPUs))",
+		Usage: "PostgreSQL pool size", Fix: "set a number like 20, or 0 for the default",
+		set: intSetting(0, func(c *config, n int) { c.DBMaxConns = n })},
+	{Flag: "db-timeout", Env: "VELRO_DB_TIMEOUT", Default: "2s",
+		Usage: "deadline of every database call; past it the request gets `503 unavailable`", Fix: durationFix,
+		set: durationSetting(func(c *config, d time.Duration) { c.DBTimeout = d })},
+	{Flag: "redis-url", Env: "REDIS_URL", Shown: "(none)",
+		Usage: "Redis 7+: shared L2 authorization cache, event bus, shared login throttling",
+		set:   setRedisURL},
+	{Flag: "redis-prefix", Env: "VELRO_REDIS_PREFIX", Default: redis.DefaultPrefix,
+		Usage: "prefix of every Redis key and channel",
+		set:   func(c *config, v string) error { c.RedisPrefix = v; return nil }},
+	{Flag: "admin-emails", Env: "VELRO_ADMIN_EMAILS", Shown: "(none)",
+		Usage: "comma-separated emails that get role `admin`",
+		set:   func(c *config, v string) error { c.AdminEmails = list(v); return nil }},
+	{Flag: "cors-origins", Env: "VELRO_CORS_ORIGINS", Shown: "(none)",
+		Usage: "comma-separated browser origins allowed by CORS",
+		set:   func(c *config, v string) error { c.CORSOrigins = list(v); return nil }},
+	{Flag: "trusted-proxies", Env: "VELRO_TRUSTED_PROXIES", Shown: "(none)",
+		Usage: "comma-separated load-balancer addresses or CIDRs whose `X-Forwarded-For` names the client (login throttling, logs); without it the peer address is the client",
+		Fix:   "list addresses or networks like 10.0.0.0/8", set: setTrustedProxies},
+	{Flag: "public-url", Env: "VELRO_PUBLIC_URL", Shown: "(the request's host)",
+		Usage: "origin of signed media URLs, e.g. `https://api.velro.example`", Fix: "set the origin clients reach, like https://api.velro.example",
+		set: func(c *config, v string) error { c.PublicURL = v; return optionalHTTPURL(v) }},
+	{Flag: "fal-key", Env: "FAL_KEY", Shown: "(none)",
+		Usage: "enables the FAL models; without it they are listed inactive and refused with 503 (prefer the environment: flags show in ps)",
+		set:   func(c *config, v string) error { c.FALKey = v; return nil }},
+	{Flag: "fal-base-url", Env: "FAL_BASE_URL", Default: "https://queue.fal.run",
+		Usage: "FAL queue API base URL", Fix: "set it like https://queue.fal.run",
+		set: func(c *config, v string) error { c.FALBaseURL = v; return httpURL(v) }},
+	{Flag: "fal-timeout", Env: "VELRO_FAL_TIMEOUT", Default: "10m",
+		Usage: "longest wait for one FAL generation", Fix: durationFix,
+		set: durationSetting(func(c *config, d time.Duration) { c.FALTimeout = d })},
+	{Flag: "render-delay", Env: "VELRO_LOCAL_RENDER_DELAY", Default: "0",
+		Usage: "makes the built-in renderer take this long, like a real provider", Fix: durationFix,
+		set: durationSetting(func(c *config, d time.Duration) { c.RenderDelay = d })},
+	{Flag: "workers", Env: "VELRO_WORKERS", Default: "4",
+		Usage: "generation jobs run at once per instance", Fix: "set a number of at least 1, like 4",
+		set: intSetting(1, func(c *config, n int) { c.Workers = n })},
+	{Flag: "job-timeout", Env: "VELRO_JOB_TIMEOUT", Shown: "FAL timeout + render delay + 1m",
+		Usage: "limit of one job attempt", Fix: durationFix,
+		set: durationSetting(func(c *config, d time.Duration) { c.JobTimeout = d })},
+	{Flag: "job-rescue-after", Env: "VELRO_JOB_RESCUE_AFTER", Shown: "job timeout + 5m",
+		Usage: "a job running longer is presumed lost with its instance and run again; must exceed the job timeout", Fix: durationFix,
+		set: durationSetting(func(c *config, d time.Duration) { c.JobRescueAfter = d })},
+	{Flag: "authz-cache", Env: "VELRO_AUTHZ_CACHE", Default: "on",
+		Usage: "`off` makes every authorization check read the base tables (debugging)", Fix: "set on (the default) or off",
+		set: func(c *config, v string) error {
+			c.AuthzCache = v == "on"
+			if v != "on" && v != "off" {
+				return errors.New("is not on or off")
+			}
+			return nil
+		}},
+	{Flag: "authz-l1-size", Env: "VELRO_AUTHZ_L1_SIZE", Default: "100000",
+		Usage: "in-process authorization cache entries", Fix: "set a number like 100000",
+		set: intSetting(1, func(c *config, n int) { c.AuthzL1Size = n })},
+	{Flag: "authz-l1-ttl", Env: "VELRO_AUTHZ_L1_TTL", Default: "1m",
+		Usage: "in-process authorization cache lifetime", Fix: durationFix,
+		set: durationSetting(func(c *config, d time.Duration) { c.AuthzL1TTL = d })},
+	{Flag: "authz-l2-ttl", Env: "VELRO_AUTHZ_L2_TTL", Default: "5m",
+		Usage: "Redis authorization cache lifetime", Fix: durationFix,
+		set: durationSetting(func(c *config, d time.Duration) { c.AuthzL2TTL = d })},
+	{Flag: "log-level", Env: "VELRO_LOG_LEVEL", Default: "info",
+		Usage: "`debug`, `info` (one JSON access-log line per request), `warn`, `error`", Fix: "use debug, info, warn or error",
+		set: func(c *config, v string) error {
+			if err := c.LogLevel.UnmarshalText([]byte(v)); err != nil {
+				return errors.New("is not a level")
+			}
+			return nil
+		}},
+	{Flag: "shutdown-timeout", Env: "VELRO_SHUTDOWN_TIMEOUT", Default: "20s",
+		Usage: "how long SIGTERM waits for in-flight requests and jobs", Fix: durationFix,
+		set: durationSetting(func(c *config, d time.Duration) { c.ShutdownTimeout = d })},
+	{Env: "GOGC", Default: "400", Shown: "`400` (Go's is 100)",
+		Usage: "Go's GC target; velro raises it because each password hash allocates 19 MiB and frequent collections doubled login p99 (BENCHMARKS.md)"},
+	{Env: "GOMEMLIMIT", Default: "400MiB", Shown: "`400MiB`",
+		Usage: "Go's soft memory limit, bounding the larger heap `GOGC=400` allows; `off` removes it"},
+}
+
+const durationFix = "use a Go duration like 2s or 500ms"
+
+// intSetting parses a whole number of at least least.
+func intSetting(least int, apply func(*config, int)) func(*config, string) error {
+	return func(c *config, v string) error {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < least {
+			return fmt.Errorf("is not a whole number of at least %d", least)
+		}
+		apply(c, n)
+		return nil
+	}
+}
+
+// durationSetting parses a non-negative Go duration; "" is zero (derived).
+func durationSetting(apply func(*config, time.Duration)) func(*config, string) error {
+	return func(c *config, v string) error {
+		if v == "" {
+			return nil
+		}
+		d, err := time.ParseDuration(v)
+		if err != nil || d < 0 {
+			return errors.New("is not a duration")
+		}
+		apply(c, d)
+		return nil
+	}
+}
+
+func httpURL(v string) error {
+	if u, err := url.Parse(v); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return errors.New("is not an http(s) URL")
+	}
+	return nil
+}
+
+func optionalHTTPURL(v string) error {
+	if v == "" {
+		return nil
+	}
+	return httpURL(v)
+}
+
+func setDatabaseURL(c *config, v string) error {
+	c.DatabaseURL = v
+	if v == "" {
+		return nil
+	}
+	if !strings.HasPrefix(v, "postgres://") && !strings.HasPrefix(v, "postgresql://") {
+		return &configError{"DATABASE_URL", "is not a PostgreSQL URL", "set it like postgres://user:password@host:5432/velro, or unset it to use SQLite"}
+	}
+	return nil
+}
+
+func setRedisURL(c *config, v string) (err error) {
+	c.RedisURL = v
+	if v == "" {
+		return nil
+	}
+	if c.redis, err = redis.ParseURL(v); err != nil {
+		return &configError{"REDIS_URL", "cannot be parsed (" + err.Error() + ")", "set it like redis://host:6379/0, or unset it"}
+	}
+	return nil
+}
+
+func setTrustedProxies(c *config, v string) error {
+	for _, p := range list(v) {
+		prefix, err := netip.ParsePrefix(p)
+		if addr, aerr := netip.ParseAddr(p); err != nil && aerr == nil {
+			prefix, err = addr.Prefix(addr.BitLen())
+		}
+		if err != nil {
+			return &configError{"VELRO_TRUSTED_PROXIES", fmt.Sprintf("%q is not an IP address or CIDR", p), "list addresses or networks like 10.0.0.0/8"}
+		}
+		c.TrustedProxies = append(c.TrustedProxies, prefix)
+	}
+	return nil
+}
+
+// parsePostgres parses DATABASE_URL with the pool size, once both are known.
+func (c *config) parsePostgres() (err error) {
+	if c.DatabaseURL == "" {
+		return nil
+	}
+	if c.postgres, err = postgres.ParseURL(c.DatabaseURL, int32(c.DBMaxConns)); err != nil {
+		return &configError{"DATABASE_URL", "cannot be parsed (" + err.Error() + ")", "set it like postgres://user:password@host:5432/velro"}
+	}
+	return nil
+}
+
+func list(v string) []string {
+	var out []string
+	for _, s := range strings.Split(v, ",") {
+		if s = strings.TrimSpace(s); s != "" {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// shownDefault is the default as the docs write it.
+func (s setting) shownDefault() string {
+	switch {
+	case s.Shown != "":
+		return s.Shown
+	case s.Default == "":
+		return "(none)"
+	}
+	return "`" + s.Default + "`"
+}
+
+// settingsHelp is the -h text of a command that reads the settings.
+func settingsHelp(name string) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "usage: %s [flags]\n\nEvery flag can also be set by its environment variable; a flag wins.\n\n", name)
+	for _, s := range settings {
+		if s.Flag == "" {
+			continue
+		}
+		env := s.Env
+		for _, a := range s.Aliases {
+			env += " or " + a
+		}
+		fmt.Fprintf(&b, "  --%s (%s, default %s)\n      %s\n", s.Flag, env, strings.ReplaceAll(s.shownDefault(), "`", ""), strings.ReplaceAll(s.Usage, "`", ""))
+	}
+	return b.String()
+}
+
+// settingsMarkdown is the README's configuration table.
+func settingsMarkdown() string {
+	var b strings.Builder
+	b.WriteString("| flag | environment | default | meaning |\n|---|---|---|---|\n")
+	for _, s := range settings {
+		flagCol := ""
+		if s.Flag != "" {
+			flagCol = "`--" + s.Flag + "`"
+		}
+		env := "`" + s.Env + "`"
+		for _, a := range s.Aliases {
+			env += " (or `" + a + "`)"
+		}
+		fmt.Fprintf(&b, "| %s | %s | %s | %s |\n", flagCol, env, s.shownDefault(), s.Usage)
+	}
+	return b.String()
+}
