@@ -38,12 +38,12 @@ type AccessFacts struct {
 	ProjectID uuid.UUID
 	// ProjectOwner: the caller owns the project.
 	ProjectOwner bool
-	Visibility   string
+	Visibility   Visibility
 	// TeamRole is the caller's best team-derived role on the project, or
 	// for a team the caller's role in it.
 	TeamRole Role
-	// MemberRole is the caller's team role name (teams only).
-	MemberRole string
+	// MemberRole is the caller's team role (teams only).
+	MemberRole TeamRole
 }
 
 // Scope is what invalidates a cached decision on a resource: the project

@@ -67,55 +67,6 @@ var GenerationActions = []struct {
 	{"share", ActionShare},
 }
 
-// Visibility of a project.
-const (
-	VisibilityPrivate  = "private"
-	VisibilityTeamOnly = "team-only"
-	VisibilityPublic   = "public"
-)
-
-// Team member roles.
-const (
-	TeamOwner  = "owner"
-	TeamAdmin  = "admin"
-	TeamEditor = "editor"
-	TeamViewer = "viewer"
-)
-
-// Share access levels of a project shared with a team.
-const (
-	ShareRead  = "read"
-	ShareWrite = "write"
-	ShareAdmin = "admin"
-)
-
-// TeamRole is the role a team role stands for; a team owner counts as
-// admin on the projects shared with the team, and as owner of the team.
-func TeamRole(teamRole string) Role {
-	switch teamRole {
-	case TeamViewer:
-		return RoleViewer
-	case TeamEditor:
-		return RoleEditor
-	case TeamAdmin, TeamOwner:
-		return RoleAdmin
-	}
-	return RoleNone
-}
-
-// ShareRole is the role a share's access level grants at most.
-func ShareRole(level string) Role {
-	switch level {
-	case ShareRead:
-		return RoleViewer
-	case ShareWrite:
-		return RoleEditor
-	case ShareAdmin:
-		return RoleAdmin
-	}
-	return RoleNone
-}
-
 // Method says where an access comes from.
 type Method uint8
 
@@ -146,7 +97,7 @@ type Access struct {
 // the lower of the member's team role and the share's level (the best over
 // all such teams); a public project makes everyone at least viewer; private
 // projects ignore shares. teamRole is the best such team-derived role.
-func ProjectAccess(isOwner bool, visibility string, teamRole Role) Access {
+func ProjectAccess(isOwner bool, visibility Visibility, teamRole Role) Access {
 	if isOwner {
 		return Access{RoleOwner, MethodOwnership}
 	}
@@ -161,8 +112,8 @@ func ProjectAccess(isOwner bool, visibility string, teamRole Role) Access {
 }
 
 // SharedRole is the role one membership grants through one share.
-func SharedRole(teamRole, shareLevel string) Role {
-	return min(TeamRole(teamRole), ShareRole(shareLevel))
+func SharedRole(teamRole TeamRole, shareLevel ShareLevel) Role {
+	return min(teamRole.ProjectRole(), shareLevel.Role())
 }
 
 // GenerationAccess is the access to a generation: its owner is owner,
@@ -175,14 +126,14 @@ func GenerationAccess(isOwner bool, project Access) Access {
 }
 
 // TeamAccess is a team member's role on the team itself.
-func TeamAccess(teamRole string) Access {
+func TeamAccess(teamRole TeamRole) Access {
 	switch teamRole {
 	case TeamOwner:
 		return Access{RoleOwner, MethodOwnership}
 	case "":
 		return Access{}
 	}
-	return Access{TeamRole(teamRole), MethodTeam}
+	return Access{teamRole.ProjectRole(), MethodTeam}
 }
 
 // CanManageMember reports whether a member with role actor may give a
@@ -190,7 +141,7 @@ func TeamAccess(teamRole string) Access {
 // manages anyone; an admin manages editors and viewers only and cannot make
 // admins; nobody demotes, removes or creates an owner. New members have
 // target "".
-func CanManageMember(actor, target, to string) bool {
+func CanManageMember(actor, target, to TeamRole) bool {
 	if target == TeamOwner || to == TeamOwner {
 		return false
 	}
@@ -198,7 +149,7 @@ func CanManageMember(actor, target, to string) bool {
 	case TeamOwner:
 		return true
 	case TeamAdmin:
-		lesser := func(r string) bool { return r == "" || r == TeamEditor || r == TeamViewer }
+		lesser := func(r TeamRole) bool { return r == "" || r == TeamEditor || r == TeamViewer }
 		return lesser(target) && lesser(to) && !(target == "" && to == "")
 	}
 	return false

@@ -35,10 +35,10 @@ func TestPermissionTable(t *testing.T) {
 // TestProjectAccess covers every visibility x team role x share level, for
 // members, owners and strangers.
 func TestProjectAccess(t *testing.T) {
-	shareRole := map[string]velro.Role{velro.ShareRead: velro.RoleViewer, velro.ShareWrite: velro.RoleEditor, velro.ShareAdmin: velro.RoleAdmin}
-	teamRole := map[string]velro.Role{velro.TeamViewer: velro.RoleViewer, velro.TeamEditor: velro.RoleEditor,
+	shareRole := map[velro.ShareLevel]velro.Role{velro.ShareRead: velro.RoleViewer, velro.ShareWrite: velro.RoleEditor, velro.ShareAdmin: velro.RoleAdmin}
+	teamRole := map[velro.TeamRole]velro.Role{velro.TeamViewer: velro.RoleViewer, velro.TeamEditor: velro.RoleEditor,
 		velro.TeamAdmin: velro.RoleAdmin, velro.TeamOwner: velro.RoleAdmin}
-	for _, vis := range []string{velro.VisibilityPrivate, velro.VisibilityTeamOnly, velro.VisibilityPublic} {
+	for _, vis := range []velro.Visibility{velro.VisibilityPrivate, velro.VisibilityTeamOnly, velro.VisibilityPublic} {
 		owner := velro.ProjectAccess(true, vis, velro.RoleNone)
 		if owner != (velro.Access{Role: velro.RoleOwner, Method: velro.MethodOwnership}) {
 			t.Errorf("%s: owner gets %v", vis, owner)
@@ -86,7 +86,7 @@ func TestCanManageMember(t *testing.T) {
 	const none = ""
 	o, a, e, v := velro.TeamOwner, velro.TeamAdmin, velro.TeamEditor, velro.TeamViewer
 	cases := []struct {
-		actor, target, to string
+		actor, target, to velro.TeamRole
 		ok                bool
 	}{
 		// The owner manages anyone but an owner.

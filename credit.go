@@ -7,27 +7,30 @@ import (
 	"github.com/google/uuid"
 )
 
+// TransactionType says why credits moved.
+type TransactionType string
+
 // Credit transaction types.
 const (
-	CreditBonus    = "bonus"
-	CreditUsage    = "usage"
-	CreditRefund   = "refund"
-	CreditPurchase = "purchase"
-	CreditGrant    = "grant"
+	CreditBonus    TransactionType = "bonus"
+	CreditUsage    TransactionType = "usage"
+	CreditRefund   TransactionType = "refund"
+	CreditPurchase TransactionType = "purchase"
+	CreditGrant    TransactionType = "grant"
 )
 
 // CreditTransaction is one ledger entry. Amounts are signed; the amounts of
 // all of a user's entries sum to the user's balance, and BalanceAfter is the
 // balance right after this entry.
 type CreditTransaction struct {
-	ID           uuid.UUID  `json:"id"`
-	UserID       uuid.UUID  `json:"-"`
-	Type         string     `json:"transaction_type" enum:"bonus,usage,refund,purchase,grant"`
-	Amount       int64      `json:"amount"`
-	BalanceAfter int64      `json:"balance_after"`
-	Description  string     `json:"description"`
-	GenerationID *uuid.UUID `json:"generation_id,omitempty"`
-	CreatedAt    time.Time  `json:"created_at"`
+	ID           uuid.UUID       `json:"id"`
+	UserID       uuid.UUID       `json:"-"`
+	Type         TransactionType `json:"transaction_type" enum:"bonus,usage,refund,purchase,grant"`
+	Amount       int64           `json:"amount"`
+	BalanceAfter int64           `json:"balance_after"`
+	Description  string          `json:"description"`
+	GenerationID *uuid.UUID      `json:"generation_id,omitempty"`
+	CreatedAt    time.Time       `json:"created_at"`
 }
 
 // CreditStore reads the ledger. Entries are only ever written by the store

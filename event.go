@@ -30,10 +30,11 @@ type Event struct {
 	Flush bool `json:"flush,omitempty"`
 }
 
-// StatusChange is a generation's new status ("deleted" when it is gone).
+// StatusChange is a generation's new status (StatusDeleted when it is
+// gone).
 type StatusChange struct {
 	ID     uuid.UUID `json:"id"`
-	Status string    `json:"status"`
+	Status Status    `json:"status"`
 }
 
 // Bus carries Events between instances.

@@ -7,19 +7,34 @@ import (
 	"github.com/google/uuid"
 )
 
+// Status is where a generation is in its life.
+type Status string
+
 // Generation statuses.
 const (
-	StatusPending    = "pending"
-	StatusProcessing = "processing"
-	StatusCompleted  = "completed"
-	StatusFailed     = "failed"
-	StatusCancelled  = "cancelled"
+	StatusPending    Status = "pending"
+	StatusProcessing Status = "processing"
+	StatusCompleted  Status = "completed"
+	StatusFailed     Status = "failed"
+	StatusCancelled  Status = "cancelled"
+	// StatusDeleted is never stored: it is announced (StatusChange) when a
+	// generation is deleted, so streams and workers watching it stop.
+	StatusDeleted Status = "deleted"
 )
 
 // Terminal reports whether a generation in status s will not change again.
-func Terminal(s string) bool {
-	return s == StatusCompleted || s == StatusFailed || s == StatusCancelled
+func (s Status) Terminal() bool {
+	return s == StatusCompleted || s == StatusFailed || s == StatusCancelled || s == StatusDeleted
 }
+
+// MediaType is what a model makes and a generation holds.
+type MediaType string
+
+// Media types.
+const (
+	MediaImage MediaType = "image"
+	MediaVideo MediaType = "video"
+)
 
 // Generation is one AI image or video made for a user, optionally in a
 // project.
@@ -31,9 +46,9 @@ type Generation struct {
 	Prompt         string         `json:"prompt"`
 	NegativePrompt string         `json:"negative_prompt"`
 	Parameters     map[string]any `json:"parameters"`
-	Status         string         `json:"status" enum:"pending,processing,completed,failed,cancelled"`
+	Status         Status         `json:"status" enum:"pending,processing,completed,failed,cancelled"`
 	Cost           int64          `json:"cost"`
-	MediaType      string         `json:"media_type" enum:"image,video"`
+	MediaType      MediaType      `json:"media_type" enum:"image,video"`
 	OutputURLs     []string       `json:"output_urls"`
 	IsFavorite     bool           `json:"is_favorite"`
 	ErrorMessage   *string        `json:"error_message"`

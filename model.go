@@ -10,7 +10,7 @@ import (
 type Model struct {
 	ID            string               `json:"id"`
 	Name          string               `json:"name"`
-	Type          string               `json:"type" enum:"image,video"`
+	Type          MediaType            `json:"type" enum:"image,video"`
 	CreditsCost   int64                `json:"credits_cost"`
 	Provider      string               `json:"provider" enum:"fal,local"`
 	Description   string               `json:"description"`

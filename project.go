@@ -9,13 +9,48 @@ import (
 	"github.com/google/uuid"
 )
 
+// Visibility says who may see a project besides its owner.
+type Visibility string
+
+// Visibilities of a project: private projects ignore team shares,
+// team-only and public ones honour them, and public ones are readable by
+// every signed-in user.
+const (
+	VisibilityPrivate  Visibility = "private"
+	VisibilityTeamOnly Visibility = "team-only"
+	VisibilityPublic   Visibility = "public"
+)
+
+// ShareLevel is the most a project shared with a team grants its members.
+type ShareLevel string
+
+// Share access levels.
+const (
+	ShareRead  ShareLevel = "read"
+	ShareWrite ShareLevel = "write"
+	ShareAdmin ShareLevel = "admin"
+)
+
+// Role is the role a share level grants at most.
+func (l ShareLevel) Role() Role {
+	switch l {
+	case ShareRead:
+		return RoleViewer
+	case ShareWrite:
+		return RoleEditor
+	case ShareAdmin:
+		return RoleAdmin
+	}
+	return RoleNone
+}
+
 // Project groups generations; it is shared with teams and has a visibility.
 type Project struct {
 	ID              uuid.UUID      `json:"id"`
 	UserID          uuid.UUID      `json:"user_id"`
 	Name            string         `json:"name"`
 	Description     string         `json:"description"`
-	Visibility      string         `json:"visibility" enum:"private,team-only,public"`
+	Visibility      Visibility     `json:"visibility" enum:"private,team-only,public"`
 	Tags            []string       `json:"tags"`
 	Metadata        map[string]any `json:"metadata"`
 	GenerationCount int            `json:"generation_count"`
@@ -27,7 +62,7 @@ type Project struct {
 type ProjectUpdate struct {
 	Name        *string
 	Description *string
-	Visibility  *string
+	Visibility  *Visibility
 	Tags        *[]string
 	Metadata    map[string]any
 }
@@ -93,16 +128,16 @@ func validateNamed(name, description *string) error {
 
 // ProjectFilter selects projects in a listing.
 type ProjectFilter struct {
-	Visibility string // "" for any
+	Visibility Visibility // "" for any
 	Page
 }
 
 // ProjectShare is a project's share with a team.
 type ProjectShare struct {
-	ProjectID   uuid.UUID `json:"project_id"`
-	TeamID      uuid.UUID `json:"team_id"`
-	AccessLevel string    `json:"access_level" enum:"read,write,admin"`
-	CreatedAt   time.Time `json:"created_at"`
+	ProjectID   uuid.UUID  `json:"project_id"`
+	TeamID      uuid.UUID  `json:"team_id"`
+	AccessLevel ShareLevel `json:"access_level" enum:"read,write,admin"`
+	CreatedAt   time.Time  `json:"created_at"`
 }
 
 // AccessChange names what a write changed access to, for cache

@@ -7,6 +7,31 @@ import (
 	"github.com/google/uuid"
 )
 
+// TeamRole is a member's role in a team.
+type TeamRole string
+
+// Team member roles.
+const (
+	TeamOwner  TeamRole = "owner"
+	TeamAdmin  TeamRole = "admin"
+	TeamEditor TeamRole = "editor"
+	TeamViewer TeamRole = "viewer"
+)
+
+// ProjectRole is the most a member with this team role gets on a project
+// shared with the team: a team owner counts as admin there.
+func (r TeamRole) ProjectRole() Role {
+	switch r {
+	case TeamViewer:
+		return RoleViewer
+	case TeamEditor:
+		return RoleEditor
+	case TeamAdmin, TeamOwner:
+		return RoleAdmin
+	}
+	return RoleNone
+}
+
 // Team is a group of users that projects are shared with.
 type Team struct {
 	ID          uuid.UUID    `json:"id"`
@@ -23,11 +48,11 @@ type TeamMember struct {
 	UserID   uuid.UUID `json:"user_id"`
 	Email    string    `json:"email"`
 	FullName string    `json:"full_name"`
-	Role     string    `json:"role" enum:"owner,admin,editor,viewer"`
+	Role     TeamRole  `json:"role" enum:"owner,admin,editor,viewer"`
 }
 
 // Role returns the team role of userID ("" if not a member).
-func (t *Team) Role(userID uuid.UUID) string {
+func (t *Team) Role(userID uuid.UUID) TeamRole {
 	for _, m := range t.Members {
 		if m.UserID == userID {
 			return m.Role
@@ -61,9 +86,9 @@ type TeamStore interface {
 	// DeleteTeam deletes the team, its memberships and its shares.
 	DeleteTeam(ctx context.Context, id uuid.UUID) (AccessChange, error)
 	// AddTeamMember adds a member; ECONFLICT if already one.
-	AddTeamMember(ctx context.Context, teamID, userID uuid.UUID, role string) (AccessChange, error)
+	AddTeamMember(ctx context.Context, teamID, userID uuid.UUID, role TeamRole) (AccessChange, error)
 	// SetTeamMemberRole changes a member's role; ENOTFOUND if not a member.
-	SetTeamMemberRole(ctx context.Context, teamID, userID uuid.UUID, role string) (AccessChange, error)
+	SetTeamMemberRole(ctx context.Context, teamID, userID uuid.UUID, role TeamRole) (AccessChange, error)
 	// RemoveTeamMember removes a member; ENOTFOUND if not a member.
 	RemoveTeamMember(ctx context.Context, teamID, userID uuid.UUID) (AccessChange, error)
 }

@@ -7,22 +7,25 @@ import (
 	"github.com/google/uuid"
 )
 
+// AccountRole is what an account may do on the platform as a whole.
+type AccountRole string
+
 // Account roles (User.Role).
 const (
-	UserRole  = "user"
-	AdminRole = "admin"
+	UserRole  AccountRole = "user"
+	AdminRole AccountRole = "admin"
 )
 
 // User is an account. Email is stored lower-cased; it is unique.
 type User struct {
-	ID             uuid.UUID `json:"id"`
-	Email          string    `json:"email"`
-	FullName       string    `json:"full_name"`
-	AvatarURL      string    `json:"avatar_url"`
-	Role           string    `json:"role" enum:"user,admin"`
-	CreditsBalance int64     `json:"credits_balance"`
-	CreatedAt      time.Time `json:"created_at"`
-	UpdatedAt      time.Time `json:"updated_at"`
+	ID             uuid.UUID   `json:"id"`
+	Email          string      `json:"email"`
+	FullName       string      `json:"full_name"`
+	AvatarURL      string      `json:"avatar_url"`
+	Role           AccountRole `json:"role" enum:"user,admin"`
+	CreditsBalance int64       `json:"credits_balance"`
+	CreatedAt      time.Time   `json:"created_at"`
+	UpdatedAt      time.Time   `json:"updated_at"`
 
 	// PasswordHash is an argon2id PHC string; it never leaves the server.
 	PasswordHash string `json:"-"`
@@ -32,7 +35,7 @@ type User struct {
 type UserUpdate struct {
 	FullName  *string
 	AvatarURL *string
-	Role      *string
+	Role      *AccountRole
 }
 
 // UserStore keeps accounts.

@@ -159,7 +159,7 @@ type modelsOutput struct {
 }
 
 type modelsInput struct {
-	ModelType string `query:"model_type" enum:"image,video"`
+	ModelType velro.MediaType `query:"model_type" enum:"image,video"`
 }
 
 func handleModels(gen *generate.Service) func(context.Context, *modelsInput) (*modelsOutput, error) {
@@ -179,7 +179,7 @@ func handleModels(gen *generate.Service) func(context.Context, *modelsInput) (*m
 type SupportedModel struct {
 	ModelID     string                     `json:"model_id"`
 	Name        string                     `json:"name"`
-	Type        string                     `json:"type"`
+	Type        velro.MediaType            `json:"type"`
 	Credits     int64                      `json:"credits"`
 	Provider    string                     `json:"provider"`
 	IsActive    bool                       `json:"is_active"`

@@ -10,11 +10,11 @@ import (
 type projectOutput struct{ Body *velro.Project }
 
 type projectBody struct {
-	Name        string         `json:"name" minLength:"1" maxLength:"100"`
-	Description string         `json:"description,omitempty" maxLength:"500"`
-	Visibility  string         `json:"visibility,omitempty" enum:"private,team-only,public" default:"private"`
-	Tags        []string       `json:"tags,omitempty" maxItems:"10"`
-	Metadata    map[string]any `json:"metadata,omitempty"`
+	Name        string           `json:"name" minLength:"1" maxLength:"100"`
+	Description string           `json:"description,omitempty" maxLength:"500"`
+	Visibility  velro.Visibility `json:"visibility,omitempty" enum:"private,team-only,public" default:"private"`
+	Tags        []string         `json:"tags,omitempty" maxItems:"10"`
+	Metadata    map[string]any   `json:"metadata,omitempty"`
 }
 
 type createProjectInput struct{ Body projectBody }
@@ -38,7 +38,7 @@ func handleCreateProject(store velro.Store) func(context.Context, *createProject
 
 type listProjectsInput struct {
 	PageInput
-	Visibility string `query:"visibility" enum:"private,team-only,public"`
+	Visibility velro.Visibility `query:"visibility" enum:"private,team-only,public"`
 }
 
 type projectsOutput struct {
@@ -77,11 +77,11 @@ func handleGetProject(store velro.Store, engine *authz.Engine) func(context.Cont
 type updateProjectInput struct {
 	IDPath
 	Body struct {
-		Name        *string        `json:"name,omitempty" minLength:"1" maxLength:"100"`
-		Description *string        `json:"description,omitempty" maxLength:"500"`
-		Visibility  *string        `json:"visibility,omitempty" enum:"private,team-only,public"`
-		Tags        *[]string      `json:"tags,omitempty" maxItems:"10"`
-		Metadata    map[string]any `json:"metadata,omitempty"`
+		Name        *string           `json:"name,omitempty" minLength:"1" maxLength:"100"`
+		Description *string           `json:"description,omitempty" maxLength:"500"`
+		Visibility  *velro.Visibility `json:"visibility,omitempty" enum:"private,team-only,public"`
+		Tags        *[]string         `json:"tags,omitempty" maxItems:"10"`
+		Metadata    map[string]any    `json:"metadata,omitempty"`
 	}
 }
 
@@ -126,8 +126,8 @@ func handleDeleteProject(store velro.Store, engine *authz.Engine) func(context.C
 type shareInput struct {
 	IDPath
 	Body struct {
-		TeamID      string `json:"team_id" format:"uuid"`
-		AccessLevel string `json:"access_level" enum:"read,write,admin"`
+		TeamID      string           `json:"team_id" format:"uuid"`
+		AccessLevel velro.ShareLevel `json:"access_level" enum:"read,write,admin"`
 	}
 }
 

@@ -16,12 +16,12 @@ import (
 
 // StreamEvent is the data of one server-sent event.
 type StreamEvent struct {
-	Status       string     `json:"status"`
-	GenerationID string     `json:"generation_id"`
-	OutputURLs   []string   `json:"output_urls,omitempty"`
-	ErrorMessage *string    `json:"error_message,omitempty"`
-	UpdatedAt    time.Time  `json:"updated_at"`
-	CompletedAt  *time.Time `json:"completed_at,omitempty"`
+	Status       velro.Status `json:"status"`
+	GenerationID string       `json:"generation_id"`
+	OutputURLs   []string     `json:"output_urls,omitempty"`
+	ErrorMessage *string      `json:"error_message,omitempty"`
+	UpdatedAt    time.Time    `json:"updated_at"`
+	CompletedAt  *time.Time   `json:"completed_at,omitempty"`
 }
 
 // Timing of streams: a comment line keeps proxies from closing an idle
@@ -71,7 +71,7 @@ func handleStream(store velro.Store, engine *authz.Engine, notifier *generate.No
 					ErrorMessage: g.ErrorMessage, UpdatedAt: g.UpdatedAt, CompletedAt: g.CompletedAt})
 			}
 			last := g.Status
-			if !send(g) || velro.Terminal(last) {
+			if !send(g) || last.Terminal() {
 				return
 			}
 			keepAlive, recheck := time.NewTicker(streamKeepAlive), time.NewTicker(streamRecheck)
@@ -99,7 +99,7 @@ func handleStream(store velro.Store, engine *authz.Engine, notifier *generate.No
 				}
 				if cur.Status != last {
 					last = cur.Status
-					if !send(cur) || velro.Terminal(last) {
+					if !send(cur) || last.Terminal() {
 						return
 					}
 				}

@@ -113,8 +113,8 @@ func handleDeleteTeam(store velro.Store, engine *authz.Engine) func(context.Cont
 type addMemberInput struct {
 	IDPath
 	Body struct {
-		Email string `json:"email" maxLength:"254"`
-		Role  string `json:"role" enum:"admin,editor,viewer"`
+		Email string         `json:"email" maxLength:"254"`
+		Role  velro.TeamRole `json:"role" enum:"admin,editor,viewer"`
 	}
 }
 
@@ -157,7 +157,7 @@ type MemberPath struct {
 
 // member resolves the member a request is about: the team (visible to the
 // caller), the caller's role and the member's.
-func member(ctx context.Context, store velro.Store, engine *authz.Engine, in MemberPath) (t *velro.Team, target uuid.UUID, actorRole, targetRole string, err error) {
+func member(ctx context.Context, store velro.Store, engine *authz.Engine, in MemberPath) (t *velro.Team, target uuid.UUID, actorRole, targetRole velro.TeamRole, err error) {
 	if t, err = requireTeam(ctx, store, engine, in.ID, velro.ActionView); err != nil {
 		return
 	}
@@ -174,7 +174,7 @@ func member(ctx context.Context, store velro.Store, engine *authz.Engine, in Mem
 type setRoleInput struct {
 	MemberPath
 	Body struct {
-		Role string `json:"role" enum:"admin,editor,viewer"`
+		Role velro.TeamRole `json:"role" enum:"admin,editor,viewer"`
 	}
 }
 

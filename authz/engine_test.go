@@ -80,11 +80,11 @@ func must(t testing.TB, err error) {
 
 // sharedWorld: owner's team-only project shared with a team at admin level,
 // member in the team with role, a generation of the owner's in it.
-func sharedWorld(t *testing.T, s velro.Store, role string) (owner, member *velro.User, p *velro.Project, team *velro.Team, g *velro.Generation) {
+func sharedWorld(t *testing.T, s velro.Store, role velro.TeamRole) (owner, member *velro.User, p *velro.Project, team *velro.Team, g *velro.Generation) {
 	owner = storetest.NewUser(t, s, "owner-"+uuid.NewString()+"@example.com")
 	member = storetest.NewUser(t, s, "member-"+uuid.NewString()+"@example.com")
 	p = storetest.NewProject(t, s, owner.ID, velro.VisibilityTeamOnly)
-	team = storetest.NewTeam(t, s, owner.ID, map[uuid.UUID]string{member.ID: role})
+	team = storetest.NewTeam(t, s, owner.ID, map[uuid.UUID]velro.TeamRole{member.ID: role})
 	_, err := s.ShareProject(context.Background(), &velro.ProjectShare{ProjectID: p.ID, TeamID: team.ID, AccessLevel: velro.ShareAdmin})
 	must(t, err)
 	g = storetest.NewGeneration(t, s, owner.ID, &p.ID)

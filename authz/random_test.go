@@ -16,10 +16,10 @@ import (
 // expected answer comes from the rules of the root package applied to it.
 type model struct {
 	owner      map[uuid.UUID]uuid.UUID // project -> owner
-	visibility map[uuid.UUID]string
-	shares     map[[2]uuid.UUID]string // project, team -> level
-	members    map[[2]uuid.UUID]string // team, user -> role
-	genProject map[uuid.UUID]uuid.UUID // generation -> project
+	visibility map[uuid.UUID]velro.Visibility
+	shares     map[[2]uuid.UUID]velro.ShareLevel // project, team -> level
+	members    map[[2]uuid.UUID]velro.TeamRole   // team, user -> role
+	genProject map[uuid.UUID]uuid.UUID           // generation -> project
 	genOwner   map[uuid.UUID]uuid.UUID
 }
 
@@ -66,8 +66,8 @@ func TestCachesChangeNothing(t *testing.T) {
 	for range 5 {
 		users = append(users, storetest.NewUser(t, s, uuid.NewString()+"@example.com").ID)
 	}
-	m := &model{owner: map[uuid.UUID]uuid.UUID{}, visibility: map[uuid.UUID]string{}, shares: map[[2]uuid.UUID]string{},
-		members: map[[2]uuid.UUID]string{}, genProject: map[uuid.UUID]uuid.UUID{}, genOwner: map[uuid.UUID]uuid.UUID{}}
+	m := &model{owner: map[uuid.UUID]uuid.UUID{}, visibility: map[uuid.UUID]velro.Visibility{}, shares: map[[2]uuid.UUID]velro.ShareLevel{},
+		members: map[[2]uuid.UUID]velro.TeamRole{}, genProject: map[uuid.UUID]uuid.UUID{}, genOwner: map[uuid.UUID]uuid.UUID{}}
 	var projects, teams, gens []uuid.UUID
 	for i := range 3 {
 		owner := users[i]
@@ -84,9 +84,9 @@ func TestCachesChangeNothing(t *testing.T) {
 		}
 	}
 	pick := func(ids []uuid.UUID) uuid.UUID { return ids[rng.IntN(len(ids))] }
-	levels := []string{velro.ShareRead, velro.ShareWrite, velro.ShareAdmin}
-	roles := []string{velro.TeamViewer, velro.TeamEditor, velro.TeamAdmin}
-	visibilities := []string{velro.VisibilityPrivate, velro.VisibilityTeamOnly, velro.VisibilityPublic}
+	levels := []velro.ShareLevel{velro.ShareRead, velro.ShareWrite, velro.ShareAdmin}
+	roles := []velro.TeamRole{velro.TeamViewer, velro.TeamEditor, velro.TeamAdmin}
+	visibilities := []velro.Visibility{velro.VisibilityPrivate, velro.VisibilityTeamOnly, velro.VisibilityPublic}
 
 	checks := 0
 	for step := range 600 {

@@ -65,12 +65,12 @@ func (s *Store) DeleteTeam(ctx context.Context, id uuid.UUID) (velro.AccessChang
 }
 
 // AddTeamMember implements velro.TeamStore.
-func (s *Store) AddTeamMember(ctx context.Context, teamID, userID uuid.UUID, role string) (velro.AccessChange, error) {
+func (s *Store) AddTeamMember(ctx context.Context, teamID, userID uuid.UUID, role velro.TeamRole) (velro.AccessChange, error) {
 	return s.after(ctx)(s.Store.AddTeamMember(ctx, teamID, userID, role))
 }
 
 // SetTeamMemberRole implements velro.TeamStore.
-func (s *Store) SetTeamMemberRole(ctx context.Context, teamID, userID uuid.UUID, role string) (velro.AccessChange, error) {
+func (s *Store) SetTeamMemberRole(ctx context.Context, teamID, userID uuid.UUID, role velro.TeamRole) (velro.AccessChange, error) {
 	return s.after(ctx)(s.Store.SetTeamMemberRole(ctx, teamID, userID, role))
 }
 

@@ -12,12 +12,12 @@ import (
 // it instead of polling the database.
 type Notifier struct {
 	mu      sync.Mutex
-	waiters map[uuid.UUID]map[chan string]struct{}
+	waiters map[uuid.UUID]map[chan velro.Status]struct{}
 }
 
 // NewNotifier subscribes to the bus.
 func NewNotifier(bus velro.Bus) *Notifier {
-	n := &Notifier{waiters: map[uuid.UUID]map[chan string]struct{}{}}
+	n := &Notifier{waiters: map[uuid.UUID]map[chan velro.Status]struct{}{}}
 	bus.Subscribe(n.apply)
 	return n
 }
@@ -28,7 +28,7 @@ func (n *Notifier) apply(ev velro.Event) {
 	}
 	n.mu.Lock()
 	defer n.mu.Unlock()
-	send := func(ch chan string, status string) {
+	send := func(ch chan velro.Status, status velro.Status) {
 		select {
 		case ch <- status:
 		default: // a slow waiter reads the latest state itself
@@ -51,12 +51,12 @@ func (n *Notifier) apply(ev velro.Event) {
 // Watch returns a channel that receives the generation's new statuses
 // ("" means: something may have changed, look it up), and a function to
 // stop watching.
-func (n *Notifier) Watch(id uuid.UUID) (<-chan string, func()) {
-	ch := make(chan string, 8)
+func (n *Notifier) Watch(id uuid.UUID) (<-chan velro.Status, func()) {
+	ch := make(chan velro.Status, 8)
 	n.mu.Lock()
 	defer n.mu.Unlock()
 	if n.waiters[id] == nil {
-		n.waiters[id] = map[chan string]struct{}{}
+		n.waiters[id] = map[chan velro.Status]struct{}{}
 	}
 	n.waiters[id][ch] = struct{}{}
 	return ch, func() {

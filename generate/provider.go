@@ -9,13 +9,14 @@ import (
 	"errors"
 
 	"github.com/google/uuid"
+	"github.com/velro-ai/velro"
 )
 
 // Request is what a provider is asked to make.
 type Request struct {
 	GenerationID   uuid.UUID
 	ModelID        string
-	MediaType      string // "image" or "video"
+	MediaType      velro.MediaType
 	Prompt         string
 	NegativePrompt string
 	// Parameters are already validated and coerced for the model.

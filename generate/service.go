@@ -107,10 +107,10 @@ func (s *Service) Delete(ctx context.Context, user, id uuid.UUID) error {
 	if _, err := s.Store.DeleteGeneration(ctx, id); err != nil {
 		return err
 	}
-	s.announce(ctx, id, "deleted")
+	s.announce(ctx, id, velro.StatusDeleted)
 	return s.Media.DeletePrefix(ctx, MediaPrefix(id))
 }
 
-func (s *Service) announce(ctx context.Context, id uuid.UUID, status string) {
+func (s *Service) announce(ctx context.Context, id uuid.UUID, status velro.Status) {
 	_ = s.Bus.Publish(ctx, velro.Event{Statuses: []velro.StatusChange{{ID: id, Status: status}}})
 }

@@ -65,7 +65,7 @@ func (w *Worker) Run(ctx context.Context, id uuid.UUID, attempt, maxAttempts int
 	} else if err != nil {
 		return err
 	}
-	if velro.Terminal(g.Status) {
+	if g.Status.Terminal() {
 		return nil // cancelled (and refunded) before it ran
 	}
 	w.announce(ctx, id, velro.StatusProcessing)
@@ -77,7 +77,7 @@ func (w *Worker) Run(ctx context.Context, id uuid.UUID, attempt, maxAttempts int
 	defer stop()
 	go func() {
 		for status := range changes {
-			if status == velro.StatusCancelled || status == "deleted" {
+			if status == velro.StatusCancelled || status == velro.StatusDeleted {
 				cancel(ErrCancelled)
 				return
 			}
@@ -175,7 +175,7 @@ func (w *Worker) fail(ctx context.Context, id uuid.UUID, cause error) error {
 	return nil
 }
 
-func (w *Worker) announce(ctx context.Context, id uuid.UUID, status string) {
+func (w *Worker) announce(ctx context.Context, id uuid.UUID, status velro.Status) {
 	if err := w.Bus.Publish(ctx, velro.Event{Statuses: []velro.StatusChange{{ID: id, Status: status}}}); err != nil {
 		w.Log.WarnContext(ctx, "publishing a status change failed", "generation_id", id, "error", err)
 	}

@@ -49,7 +49,7 @@ func submitted(t *testing.T, s velro.Store, u *velro.User) uuid.UUID {
 	return g.ID
 }
 
-func status(t *testing.T, s velro.Store, id uuid.UUID) string {
+func status(t *testing.T, s velro.Store, id uuid.UUID) velro.Status {
 	g, err := s.FindGeneration(t.Context(), id)
 	if err != nil {
 		t.Fatal(err)

@@ -102,12 +102,12 @@ func accessFacts(ctx context.Context, q Querier, user uuid.UUID, kind velro.Kind
 		f.ProjectID = project.UUID
 		f.ProjectOwner = projectOwner.Valid && projectOwner.UUID == user
 		if visibility != nil {
-			f.Visibility = *visibility
+			f.Visibility = velro.Visibility(*visibility)
 		}
 	case velro.KindTeam:
 		err = row.Scan(&owner, &f.MemberRole)
 		f.Owner = owner == user
-		rank = int(velro.TeamRole(f.MemberRole))
+		rank = int(f.MemberRole.ProjectRole())
 	}
 	if errors.Is(err, ErrNoRows) {
 		return velro.AccessFacts{}, nil

@@ -17,7 +17,7 @@ const creditColumns = `id, user_id, transaction_type, amount, balance_after, des
 // signed amount with a conditional update that never lets it go below zero,
 // and writes the ledger entry in the same transaction. EPAYMENT when the
 // balance does not cover a negative amount.
-func addCredits(ctx context.Context, tx Querier, userID uuid.UUID, kind string, amount int64,
+func addCredits(ctx context.Context, tx Querier, userID uuid.UUID, kind velro.TransactionType, amount int64,
 	description string, generationID *uuid.UUID, now time.Time) (*velro.CreditTransaction, error) {
 	entry := &velro.CreditTransaction{ID: velro.NewID(), UserID: userID, Type: kind, Amount: amount,
 		Description: description, GenerationID: generationID, CreatedAt: now}

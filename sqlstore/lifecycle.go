@@ -171,7 +171,7 @@ func (s *Store) CompleteGeneration(ctx context.Context, id uuid.UUID, outputs []
 
 // endGeneration moves a pending or processing generation to status and
 // refunds its cost, in tx; false if it had already ended (nothing done).
-func endGeneration(ctx context.Context, tx Querier, id uuid.UUID, status string, message *string) (bool, error) {
+func endGeneration(ctx context.Context, tx Querier, id uuid.UUID, status velro.Status, message *string) (bool, error) {
 	now := velro.Now()
 	var userID uuid.UUID
 	var cost int64
@@ -189,7 +189,7 @@ func endGeneration(ctx context.Context, tx Querier, id uuid.UUID, status string,
 	}
 	// The partial unique index on refund entries makes a second refund of
 	// one generation impossible, whatever the code above does.
-	_, err = addCredits(ctx, tx, userID, velro.CreditRefund, cost, "Refund: generation "+status+" ("+model+")", &id, now)
+	_, err = addCredits(ctx, tx, userID, velro.CreditRefund, cost, "Refund: generation "+string(status)+" ("+model+")", &id, now)
 	return true, err
 }
 

@@ -170,7 +170,7 @@ func (s *Store) DeleteTeam(ctx context.Context, id uuid.UUID) (change velro.Acce
 }
 
 // AddTeamMember implements velro.TeamStore.
-func (s *Store) AddTeamMember(ctx context.Context, teamID, userID uuid.UUID, role string) (velro.AccessChange, error) {
+func (s *Store) AddTeamMember(ctx context.Context, teamID, userID uuid.UUID, role velro.TeamRole) (velro.AccessChange, error) {
 	return s.changeMembership(ctx, teamID, func(ctx context.Context, tx Querier) error {
 		if err := exists(ctx, tx, `SELECT 1 FROM teams WHERE id = $1`, teamID, "Team"); err != nil {
 			return err
@@ -185,7 +185,7 @@ func (s *Store) AddTeamMember(ctx context.Context, teamID, userID uuid.UUID, rol
 }
 
 // SetTeamMemberRole implements velro.TeamStore.
-func (s *Store) SetTeamMemberRole(ctx context.Context, teamID, userID uuid.UUID, role string) (velro.AccessChange, error) {
+func (s *Store) SetTeamMemberRole(ctx context.Context, teamID, userID uuid.UUID, role velro.TeamRole) (velro.AccessChange, error) {
 	return s.changeMembership(ctx, teamID, func(ctx context.Context, tx Querier) error {
 		return affectedOne(tx.Exec(ctx, `UPDATE team_members SET role = $3 WHERE team_id = $1 AND user_id = $2`, teamID, userID, role))
 	})

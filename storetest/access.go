@@ -26,16 +26,16 @@ func wantAccess(t testing.TB, s velro.Store, user uuid.UUID, kind velro.Kind, id
 func testAccessRules(t *testing.T, open Opener) {
 	s := open(t, 0)
 	owner, member := NewUser(t, s, "owner@example.com"), NewUser(t, s, "member@example.com")
-	for _, vis := range []string{velro.VisibilityPrivate, velro.VisibilityTeamOnly, velro.VisibilityPublic} {
-		for _, role := range []string{velro.TeamOwner, velro.TeamAdmin, velro.TeamEditor, velro.TeamViewer} {
-			for _, level := range []string{velro.ShareRead, velro.ShareWrite, velro.ShareAdmin} {
+	for _, vis := range []velro.Visibility{velro.VisibilityPrivate, velro.VisibilityTeamOnly, velro.VisibilityPublic} {
+		for _, role := range []velro.TeamRole{velro.TeamOwner, velro.TeamAdmin, velro.TeamEditor, velro.TeamViewer} {
+			for _, level := range []velro.ShareLevel{velro.ShareRead, velro.ShareWrite, velro.ShareAdmin} {
 				what := fmt.Sprintf("%s project, team %s, share %s", vis, role, level)
 				p := NewProject(t, s, owner.ID, vis)
 				var team *velro.Team
 				if role == velro.TeamOwner {
 					team = NewTeam(t, s, member.ID, nil)
 				} else {
-					team = NewTeam(t, s, owner.ID, map[uuid.UUID]string{member.ID: role})
+					team = NewTeam(t, s, owner.ID, map[uuid.UUID]velro.TeamRole{member.ID: role})
 				}
 				_, err := s.ShareProject(ctx(t), &velro.ProjectShare{ProjectID: p.ID, TeamID: team.ID, AccessLevel: level})
 				must(t, err)
@@ -62,9 +62,9 @@ func testAccessTable(t *testing.T, open Opener) {
 	p := NewProject(t, s, owner.ID, velro.VisibilityTeamOnly)
 	g := NewGeneration(t, s, owner.ID, &p.ID)
 	loose := NewGeneration(t, s, owner.ID, nil)
-	viewers := NewTeam(t, s, owner.ID, map[uuid.UUID]string{m.ID: velro.TeamViewer})
-	editors := NewTeam(t, s, owner.ID, map[uuid.UUID]string{m.ID: velro.TeamAdmin})
-	share := func(team *velro.Team, level string) {
+	viewers := NewTeam(t, s, owner.ID, map[uuid.UUID]velro.TeamRole{m.ID: velro.TeamViewer})
+	editors := NewTeam(t, s, owner.ID, map[uuid.UUID]velro.TeamRole{m.ID: velro.TeamAdmin})
+	share := func(team *velro.Team, level velro.ShareLevel) {
 		_, err := s.ShareProject(ctx(t), &velro.ProjectShare{ProjectID: p.ID, TeamID: team.ID, AccessLevel: level})
 		must(t, err)
 	}

@@ -26,7 +26,7 @@ func balance(t testing.TB, s velro.Store, u uuid.UUID) int64 {
 }
 
 // entries counts the user's ledger entries of a kind for a generation.
-func entries(t testing.TB, s velro.Store, u, gen uuid.UUID, kind string) int {
+func entries(t testing.TB, s velro.Store, u, gen uuid.UUID, kind velro.TransactionType) int {
 	t.Helper()
 	list, _, err := s.ListCreditTransactions(ctx(t), u, velro.Page{Limit: 100})
 	must(t, err)
@@ -79,7 +79,7 @@ func testSubmit(t *testing.T, open Opener) {
 	// The project permission is checked in the charging transaction.
 	owner := NewUser(t, s, "owner@example.com")
 	p := NewProject(t, s, owner.ID, velro.VisibilityTeamOnly)
-	team := NewTeam(t, s, owner.ID, map[uuid.UUID]string{u.ID: velro.TeamViewer})
+	team := NewTeam(t, s, owner.ID, map[uuid.UUID]velro.TeamRole{u.ID: velro.TeamViewer})
 	_, err = s.ShareProject(ctx(t), &velro.ProjectShare{ProjectID: p.ID, TeamID: team.ID, AccessLevel: velro.ShareAdmin})
 	must(t, err)
 	_, err = s.SubmitGeneration(ctx(t), pending(u.ID, &p.ID, 10), "")

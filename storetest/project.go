@@ -8,16 +8,16 @@ import (
 )
 
 // NewProject creates a project of owner with the given visibility.
-func NewProject(t testing.TB, s velro.Store, owner uuid.UUID, visibility string) *velro.Project {
+func NewProject(t testing.TB, s velro.Store, owner uuid.UUID, visibility velro.Visibility) *velro.Project {
 	t.Helper()
-	p := &velro.Project{ID: velro.NewID(), UserID: owner, Name: "Project " + visibility, Visibility: visibility}
+	p := &velro.Project{ID: velro.NewID(), UserID: owner, Name: "Project " + string(visibility), Visibility: visibility}
 	must(t, p.Validate())
 	must(t, s.CreateProject(ctx(t), p))
 	return p
 }
 
 // NewTeam creates a team of owner with the given members and roles.
-func NewTeam(t testing.TB, s velro.Store, owner uuid.UUID, members map[uuid.UUID]string) *velro.Team {
+func NewTeam(t testing.TB, s velro.Store, owner uuid.UUID, members map[uuid.UUID]velro.TeamRole) *velro.Team {
 	t.Helper()
 	team := &velro.Team{ID: velro.NewID(), Name: "Team", OwnerID: owner}
 	must(t, s.CreateTeam(ctx(t), team))
@@ -28,7 +28,7 @@ func NewTeam(t testing.TB, s velro.Store, owner uuid.UUID, members map[uuid.UUID
 	return team
 }
 
-func listIDs(t testing.TB, s velro.Store, user uuid.UUID, visibility string) map[uuid.UUID]bool {
+func listIDs(t testing.TB, s velro.Store, user uuid.UUID, visibility velro.Visibility) map[uuid.UUID]bool {
 	t.Helper()
 	list, total, err := s.ListReadableProjects(ctx(t), user, velro.ProjectFilter{Visibility: visibility, Page: velro.Page{Limit: 100}})
 	must(t, err)
@@ -78,7 +78,7 @@ func testProjects(t *testing.T, open Opener) {
 	// Readability: own, public, shared through a team unless private.
 	public := NewProject(t, s, stranger.ID, velro.VisibilityPublic)
 	strangersPrivate := NewProject(t, s, stranger.ID, velro.VisibilityPrivate)
-	team := NewTeam(t, s, owner.ID, map[uuid.UUID]string{member.ID: velro.TeamViewer})
+	team := NewTeam(t, s, owner.ID, map[uuid.UUID]velro.TeamRole{member.ID: velro.TeamViewer})
 	_, err = s.ShareProject(ctx(t), &velro.ProjectShare{ProjectID: p.ID, TeamID: team.ID, AccessLevel: velro.ShareRead})
 	must(t, err)
 

@@ -76,9 +76,9 @@ func (w *raceWorld) pickTeam(rng *rand.Rand) (int, uuid.UUID) {
 }
 
 var (
-	raceLevels       = []string{velro.ShareRead, velro.ShareWrite, velro.ShareAdmin}
-	raceRoles        = []string{velro.TeamViewer, velro.TeamEditor, velro.TeamAdmin}
-	raceVisibilities = []string{velro.VisibilityPrivate, velro.VisibilityTeamOnly, velro.VisibilityPublic}
+	raceLevels       = []velro.ShareLevel{velro.ShareRead, velro.ShareWrite, velro.ShareAdmin}
+	raceRoles        = []velro.TeamRole{velro.TeamViewer, velro.TeamEditor, velro.TeamAdmin}
+	raceVisibilities = []velro.Visibility{velro.VisibilityPrivate, velro.VisibilityTeamOnly, velro.VisibilityPublic}
 )
 
 // randomWrite makes one write; it returns an error only for a failure no

@@ -12,7 +12,7 @@ import (
 // caller is one column of the endpoint matrix.
 type caller struct {
 	name     string
-	teamRole string // role in the fixture's team; "" for strangers
+	teamRole velro.TeamRole // role in the fixture's team; "" for strangers
 	anon     bool
 }
 
@@ -67,7 +67,7 @@ func byRole(action velro.Action, ok int) func(caller) int {
 
 // teamRule is a team endpoint: members see the team; what they may do is
 // decided by fn.
-func teamRule(ok int, fn func(actor string) bool) func(caller) int {
+func teamRule(ok int, fn func(actor velro.TeamRole) bool) func(caller) int {
 	return func(c caller) int { return expect(c, c.teamRole != "", c.teamRole != "" && fn(c.teamRole), ok) }
 }
 
@@ -113,27 +113,27 @@ var matrix = []endpoint{
 	{"GET", "/api/v1/generations/{generation}/authorize?action=edit", nil, authorizeRule(velro.ActionEdit)},
 	{"GET", "/api/v1/generations/{generation}/authorize?action=delete", nil, authorizeRule(velro.ActionDeleteGeneration)},
 	{"GET", "/api/v1/generations/{generation}/authorize?action=share", nil, authorizeRule(velro.ActionShare)},
-	{"GET", "/api/v1/teams/{team}", nil, teamRule(200, func(string) bool { return true })},
+	{"GET", "/api/v1/teams/{team}", nil, teamRule(200, func(velro.TeamRole) bool { return true })},
 	{"PUT", "/api/v1/teams/{team}", func(*fixture) any { return map[string]any{"name": "Renamed"} },
-		teamRule(200, func(a string) bool { return velro.TeamAccess(a).Role.Can(velro.ActionManageTeam) })},
-	{"DELETE", "/api/v1/teams/{team}", nil, teamRule(200, func(a string) bool { return velro.TeamAccess(a).Role.Can(velro.ActionDeleteTeam) })},
+		teamRule(200, func(a velro.TeamRole) bool { return velro.TeamAccess(a).Role.Can(velro.ActionManageTeam) })},
+	{"DELETE", "/api/v1/teams/{team}", nil, teamRule(200, func(a velro.TeamRole) bool { return velro.TeamAccess(a).Role.Can(velro.ActionDeleteTeam) })},
 	{"POST", "/api/v1/teams/{team}/members", func(f *fixture) any { return map[string]any{"email": f.newcomer.Email, "role": "viewer"} },
-		teamRule(201, func(a string) bool { return velro.CanManageMember(a, "", velro.TeamViewer) })},
+		teamRule(201, func(a velro.TeamRole) bool { return velro.CanManageMember(a, "", velro.TeamViewer) })},
 	{"POST", "/api/v1/teams/{team}/members", func(f *fixture) any { return map[string]any{"email": f.newcomer.Email, "role": "admin"} },
-		teamRule(201, func(a string) bool { return velro.CanManageMember(a, "", velro.TeamAdmin) })},
+		teamRule(201, func(a velro.TeamRole) bool { return velro.CanManageMember(a, "", velro.TeamAdmin) })},
 	{"PATCH", "/api/v1/teams/{team}/members/{viewer}", func(*fixture) any { return map[string]any{"role": "editor"} },
-		teamRule(200, func(a string) bool { return velro.CanManageMember(a, velro.TeamViewer, velro.TeamEditor) })},
+		teamRule(200, func(a velro.TeamRole) bool { return velro.CanManageMember(a, velro.TeamViewer, velro.TeamEditor) })},
 	{"PATCH", "/api/v1/teams/{team}/members/{admin}", func(*fixture) any { return map[string]any{"role": "viewer"} },
-		teamRule(200, func(a string) bool { return velro.CanManageMember(a, velro.TeamAdmin, velro.TeamViewer) })},
+		teamRule(200, func(a velro.TeamRole) bool { return velro.CanManageMember(a, velro.TeamAdmin, velro.TeamViewer) })},
 	{"DELETE", "/api/v1/teams/{team}/members/{editor}", nil,
-		teamRule(200, func(a string) bool { return a == velro.TeamEditor || velro.CanManageMember(a, velro.TeamEditor, "") })},
+		teamRule(200, func(a velro.TeamRole) bool { return a == velro.TeamEditor || velro.CanManageMember(a, velro.TeamEditor, "") })},
 	// Nobody removes the owner; the owner leaving is a conflict, not a
 	// permission matter.
 	{"DELETE", "/api/v1/teams/{team}/members/{owner}", nil, func(c caller) int {
 		if c.teamRole == velro.TeamOwner {
 			return http.StatusConflict
 		}
-		return teamRule(200, func(a string) bool { return velro.CanManageMember(a, velro.TeamOwner, "") })(c)
+		return teamRule(200, func(a velro.TeamRole) bool { return velro.CanManageMember(a, velro.TeamOwner, "") })(c)
 	}},
 }
 
