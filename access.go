@@ -2,6 +2,7 @@ package velro
 
 import (
 	"context"
+	"strings"
 
 	"github.com/google/uuid"
 )
@@ -14,6 +15,12 @@ const (
 	KindGeneration
 	KindTeam
 )
+
+// Title is the kind's name with a capital, for messages.
+func (k Kind) Title() string {
+	name := k.String()
+	return strings.ToUpper(name[:1]) + name[1:]
+}
 
 func (k Kind) String() string {
 	switch k {
@@ -79,8 +86,11 @@ func (f AccessFacts) Access(kind Kind) Access {
 
 // AccessStore reads AccessFacts.
 type AccessStore interface {
-	// AccessFacts reads the facts from the effective-access table (one
-	// indexed lookup), or, with fromBase, computes them from the base
-	// tables (memberships and shares) the table is derived from.
-	AccessFacts(ctx context.Context, user uuid.UUID, kind Kind, id uuid.UUID, fromBase bool) (AccessFacts, error)
+	// AccessFacts reads the facts from the effective-access table: one
+	// indexed lookup.
+	AccessFacts(ctx context.Context, user uuid.UUID, kind Kind, id uuid.UUID) (AccessFacts, error)
+	// BaseAccessFacts computes the facts from the base tables (memberships
+	// and shares) the effective-access table is derived from: what checks
+	// read with caching off, and what the table is verified against.
+	BaseAccessFacts(ctx context.Context, user uuid.UUID, kind Kind, id uuid.UUID) (AccessFacts, error)
 }

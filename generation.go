@@ -82,12 +82,12 @@ type GenerationStats struct {
 type GenerationStore interface {
 	// CreateGeneration inserts g as it is, charging nothing.
 	CreateGeneration(ctx context.Context, g *Generation) error
-	// SubmitGeneration, in one transaction: checks that the user may still
-	// edit g's project (if any), takes g.Cost from the balance ("usage"
+	// SubmitGeneration, in one transaction: re-checks the rule (the user
+	// may still add to g's project), takes g.Cost from the balance ("usage"
 	// entry; EPAYMENT when short), inserts g and enqueues its job. With an
 	// idempotency key the user used before, it returns that generation
 	// instead and charges nothing.
-	SubmitGeneration(ctx context.Context, g *Generation, idempotencyKey string) (existing *Generation, err error)
+	SubmitGeneration(ctx context.Context, g *Generation, idempotencyKey string, check Check) (existing *Generation, err error)
 	// FindGeneration returns ENOTFOUND when absent.
 	FindGeneration(ctx context.Context, id uuid.UUID) (*Generation, error)
 	// ListGenerations returns a page, newest first, and the total.
@@ -109,12 +109,12 @@ type GenerationStore interface {
 	FailGeneration(ctx context.Context, id uuid.UUID, message string) (bool, error)
 	// CancelGeneration cancels a pending or processing generation and
 	// refunds it; ECONFLICT once it has ended.
-	CancelGeneration(ctx context.Context, id uuid.UUID) (*Generation, error)
+	CancelGeneration(ctx context.Context, id uuid.UUID, check Check) (*Generation, error)
 	// ToggleFavorite flips is_favorite.
-	ToggleFavorite(ctx context.Context, id uuid.UUID) (*Generation, error)
+	ToggleFavorite(ctx context.Context, id uuid.UUID, check Check) (*Generation, error)
 	// DeleteGeneration deletes the row, refunding it if it had not ended;
 	// ENOTFOUND when absent.
-	DeleteGeneration(ctx context.Context, id uuid.UUID) (AccessChange, error)
+	DeleteGeneration(ctx context.Context, id uuid.UUID, check Check) (AccessChange, error)
 	// StaleGenerations lists up to limit generations still pending or
 	// processing that have not changed since before.
 	StaleGenerations(ctx context.Context, before time.Time, limit int) ([]uuid.UUID, error)

@@ -150,7 +150,8 @@ type AccessChange struct {
 
 // ProjectStore keeps projects and their shares. Writes that change who may
 // access what keep the effective-access table in the same transaction and
-// report the change.
+// report the change. Writes made for a user re-check their rule (a Check)
+// inside the transaction.
 type ProjectStore interface {
 	// CreateProject inserts p (validated) and fills its timestamps.
 	CreateProject(ctx context.Context, p *Project) error
@@ -160,13 +161,13 @@ type ProjectStore interface {
 	// read: own, shared through teams (unless private) and public.
 	ListReadableProjects(ctx context.Context, userID uuid.UUID, f ProjectFilter) ([]*Project, int, error)
 	// UpdateProject applies a validated update; ENOTFOUND when absent.
-	UpdateProject(ctx context.Context, id uuid.UUID, upd ProjectUpdate) (*Project, AccessChange, error)
+	UpdateProject(ctx context.Context, id uuid.UUID, upd ProjectUpdate, check Check) (*Project, AccessChange, error)
 	// DeleteProject deletes the project and its shares; its generations
 	// stay with their owners, outside any project. ENOTFOUND when absent.
-	DeleteProject(ctx context.Context, id uuid.UUID) (AccessChange, error)
+	DeleteProject(ctx context.Context, id uuid.UUID, check Check) (AccessChange, error)
 	// ShareProject shares the project with a team at a level, or changes
 	// the level of an existing share. ENOTFOUND if either is absent.
-	ShareProject(ctx context.Context, s *ProjectShare) (AccessChange, error)
+	ShareProject(ctx context.Context, s *ProjectShare, check Check) (AccessChange, error)
 	// UnshareProject removes a share; ENOTFOUND if there is none.
-	UnshareProject(ctx context.Context, projectID, teamID uuid.UUID) (AccessChange, error)
+	UnshareProject(ctx context.Context, projectID, teamID uuid.UUID, check Check) (AccessChange, error)
 }

@@ -32,6 +32,22 @@ func (r TeamRole) ProjectRole() Role {
 	return RoleNone
 }
 
+// MemberRole is the team role behind a user's access to a team (see
+// TeamAccess); "" for no access.
+func MemberRole(a Access) TeamRole {
+	switch a.Role {
+	case RoleOwner:
+		return TeamOwner
+	case RoleAdmin:
+		return TeamAdmin
+	case RoleEditor:
+		return TeamEditor
+	case RoleViewer:
+		return TeamViewer
+	}
+	return ""
+}
+
 // Team is a group of users that projects are shared with.
 type Team struct {
 	ID          uuid.UUID    `json:"id"`
@@ -73,7 +89,8 @@ func (u *TeamUpdate) Validate() error { return validateNamed(u.Name, u.Descripti
 
 // TeamStore keeps teams and memberships. Membership writes keep the
 // effective-access table of the team's projects in the same transaction
-// and report the change.
+// and report the change. Writes made for a user re-check their rule (a
+// Check) inside the transaction.
 type TeamStore interface {
 	// CreateTeam inserts t with its owner as the only member (role owner).
 	CreateTeam(ctx context.Context, t *Team) error
@@ -82,13 +99,13 @@ type TeamStore interface {
 	// ListTeams returns the teams userID is a member of, newest first.
 	ListTeams(ctx context.Context, userID uuid.UUID) ([]*Team, error)
 	// UpdateTeam applies a validated update; ENOTFOUND when absent.
-	UpdateTeam(ctx context.Context, id uuid.UUID, upd TeamUpdate) (*Team, error)
+	UpdateTeam(ctx context.Context, id uuid.UUID, upd TeamUpdate, check Check) (*Team, error)
 	// DeleteTeam deletes the team, its memberships and its shares.
-	DeleteTeam(ctx context.Context, id uuid.UUID) (AccessChange, error)
+	DeleteTeam(ctx context.Context, id uuid.UUID, check Check) (AccessChange, error)
 	// AddTeamMember adds a member; ECONFLICT if already one.
-	AddTeamMember(ctx context.Context, teamID, userID uuid.UUID, role TeamRole) (AccessChange, error)
+	AddTeamMember(ctx context.Context, teamID, userID uuid.UUID, role TeamRole, check Check) (AccessChange, error)
 	// SetTeamMemberRole changes a member's role; ENOTFOUND if not a member.
-	SetTeamMemberRole(ctx context.Context, teamID, userID uuid.UUID, role TeamRole) (AccessChange, error)
+	SetTeamMemberRole(ctx context.Context, teamID, userID uuid.UUID, role TeamRole, check Check) (AccessChange, error)
 	// RemoveTeamMember removes a member; ENOTFOUND if not a member.
-	RemoveTeamMember(ctx context.Context, teamID, userID uuid.UUID) (AccessChange, error)
+	RemoveTeamMember(ctx context.Context, teamID, userID uuid.UUID, check Check) (AccessChange, error)
 }

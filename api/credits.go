@@ -2,9 +2,9 @@ package api
 
 import (
 	"context"
-	"time"
 
 	"github.com/velro-ai/velro"
+	"github.com/velro-ai/velro/service"
 )
 
 type userCreditsOutput struct {
@@ -15,9 +15,9 @@ type userCreditsOutput struct {
 	}
 }
 
-func handleUserCredits(store velro.Store) func(context.Context, *struct{}) (*userCreditsOutput, error) {
+func handleUserCredits(accounts *service.Accounts) func(context.Context, *struct{}) (*userCreditsOutput, error) {
 	return func(ctx context.Context, _ *struct{}) (*userCreditsOutput, error) {
-		u, err := store.FindUserByID(ctx, principal(ctx).UserID)
+		u, err := accounts.Profile(ctx, principal(ctx).UserID)
 		if err != nil {
 			return nil, err
 		}
@@ -33,9 +33,9 @@ type balanceOutput struct {
 	}
 }
 
-func handleBalance(store velro.Store) func(context.Context, *struct{}) (*balanceOutput, error) {
+func handleBalance(accounts *service.Accounts) func(context.Context, *struct{}) (*balanceOutput, error) {
 	return func(ctx context.Context, _ *struct{}) (*balanceOutput, error) {
-		u, err := store.FindUserByID(ctx, principal(ctx).UserID)
+		u, err := accounts.Profile(ctx, principal(ctx).UserID)
 		if err != nil {
 			return nil, err
 		}
@@ -71,9 +71,9 @@ type transactionsOutput struct {
 	}
 }
 
-func handleTransactions(store velro.Store) func(context.Context, *PageInput) (*transactionsOutput, error) {
+func handleTransactions(accounts *service.Accounts) func(context.Context, *PageInput) (*transactionsOutput, error) {
 	return func(ctx context.Context, in *PageInput) (*transactionsOutput, error) {
-		list, total, err := store.ListCreditTransactions(ctx, principal(ctx).UserID, in.page())
+		list, total, err := accounts.Transactions(ctx, principal(ctx).UserID, in.page())
 		if err != nil {
 			return nil, err
 		}
@@ -89,13 +89,12 @@ type creditStatsInput struct {
 
 type creditStatsOutput struct{ Body velro.CreditStats }
 
-func handleCreditStats(store velro.Store) func(context.Context, *creditStatsInput) (*creditStatsOutput, error) {
+func handleCreditStats(accounts *service.Accounts) func(context.Context, *creditStatsInput) (*creditStatsOutput, error) {
 	return func(ctx context.Context, in *creditStatsInput) (*creditStatsOutput, error) {
-		st, err := store.CreditStats(ctx, principal(ctx).UserID, time.Now().AddDate(0, 0, -in.Days))
+		st, err := accounts.CreditStats(ctx, principal(ctx).UserID, in.Days)
 		if err != nil {
 			return nil, err
 		}
-		st.PeriodDays = in.Days
 		return &creditStatsOutput{Body: st}, nil
 	}
 }
@@ -111,24 +110,9 @@ type grantInput struct {
 type grantOutput struct{ Body *velro.CreditTransaction }
 
 // handleGrant lets an admin give credits to an account.
-func handleGrant(store velro.Store) func(context.Context, *grantInput) (*grantOutput, error) {
+func handleGrant(accounts *service.Accounts) func(context.Context, *grantInput) (*grantOutput, error) {
 	return func(ctx context.Context, in *grantInput) (*grantOutput, error) {
-		caller, err := store.FindUserByID(ctx, principal(ctx).UserID)
-		if err != nil {
-			return nil, err
-		}
-		if caller.Role != velro.AdminRole {
-			return nil, velro.Errorf(velro.EFORBIDDEN, "Only admins grant credits.")
-		}
-		u, err := store.FindUserByEmail(ctx, in.Body.Email)
-		if err != nil {
-			return nil, err
-		}
-		desc := in.Body.Description
-		if desc == "" {
-			desc = "Granted by " + caller.Email
-		}
-		entry, err := store.GrantCredits(ctx, u.ID, in.Body.Amount, desc)
+		entry, err := accounts.GrantCredits(ctx, principal(ctx).UserID, in.Body.Email, in.Body.Amount, in.Body.Description)
 		if err != nil {
 			return nil, err
 		}

@@ -3,8 +3,9 @@ package api
 import (
 	"context"
 
+	"github.com/google/uuid"
+
 	"github.com/velro-ai/velro"
-	"github.com/velro-ai/velro/authz"
 	"github.com/velro-ai/velro/generate"
 )
 
@@ -59,17 +60,17 @@ type generationsOutput struct {
 	}
 }
 
-func handleListGenerations(store velro.Store, engine *authz.Engine) func(context.Context, *listGenerationsInput) (*generationsOutput, error) {
+func handleListGenerations(gen *generate.Service) func(context.Context, *listGenerationsInput) (*generationsOutput, error) {
 	return func(ctx context.Context, in *listGenerationsInput) (*generationsOutput, error) {
-		f := velro.GenerationFilter{UserID: principal(ctx).UserID, Page: in.page()}
+		var project *uuid.UUID
 		if in.ProjectID != "" {
-			_, id, err := require(ctx, engine, velro.KindProject, in.ProjectID, velro.ActionView)
+			id, err := parseID("project_id", in.ProjectID)
 			if err != nil {
 				return nil, err
 			}
-			f.ProjectID = &id
+			project = &id
 		}
-		list, total, err := store.ListGenerations(ctx, f)
+		list, total, err := gen.List(ctx, principal(ctx).UserID, project, in.page())
 		if err != nil {
 			return nil, err
 		}
@@ -81,9 +82,9 @@ func handleListGenerations(store velro.Store, engine *authz.Engine) func(context
 
 type generationStatsOutput struct{ Body velro.GenerationStats }
 
-func handleGenerationStats(store velro.Store) func(context.Context, *struct{}) (*generationStatsOutput, error) {
+func handleGenerationStats(gen *generate.Service) func(context.Context, *struct{}) (*generationStatsOutput, error) {
 	return func(ctx context.Context, _ *struct{}) (*generationStatsOutput, error) {
-		st, err := store.GenerationStats(ctx, principal(ctx).UserID)
+		st, err := gen.Stats(ctx, principal(ctx).UserID)
 		if err != nil {
 			return nil, err
 		}
@@ -91,18 +92,15 @@ func handleGenerationStats(store velro.Store) func(context.Context, *struct{}) (
 	}
 }
 
-// generation checks the caller may act on a generation and reads it.
-func generation(ctx context.Context, store velro.Store, engine *authz.Engine, rawID string, action velro.Action) (*velro.Generation, error) {
-	_, id, err := require(ctx, engine, velro.KindGeneration, rawID, action)
-	if err != nil {
-		return nil, err
-	}
-	return store.FindGeneration(ctx, id)
-}
-
-func handleGetGeneration(store velro.Store, engine *authz.Engine) func(context.Context, *IDPath) (*generationOutput, error) {
+// generationAction is a generation endpoint that acts on one generation
+// and answers it: get, favorite, cancel.
+func generationAction(act func(ctx context.Context, actor, id uuid.UUID) (*velro.Generation, error)) func(context.Context, *IDPath) (*generationOutput, error) {
 	return func(ctx context.Context, in *IDPath) (*generationOutput, error) {
-		g, err := generation(ctx, store, engine, in.ID, velro.ActionView)
+		id, err := in.id()
+		if err != nil {
+			return nil, err
+		}
+		g, err := act(ctx, principal(ctx).UserID, id)
 		if err != nil {
 			return nil, err
 		}
@@ -112,7 +110,7 @@ func handleGetGeneration(store velro.Store, engine *authz.Engine) func(context.C
 
 func handleDeleteGeneration(gen *generate.Service) func(context.Context, *IDPath) (*messageOutput, error) {
 	return func(ctx context.Context, in *IDPath) (*messageOutput, error) {
-		id, err := parseID("id", in.ID)
+		id, err := in.id()
 		if err != nil {
 			return nil, err
 		}
@@ -120,34 +118,6 @@ func handleDeleteGeneration(gen *generate.Service) func(context.Context, *IDPath
 			return nil, err
 		}
 		return message("Generation deleted successfully"), nil
-	}
-}
-
-func handleFavorite(store velro.Store, engine *authz.Engine) func(context.Context, *IDPath) (*generationOutput, error) {
-	return func(ctx context.Context, in *IDPath) (*generationOutput, error) {
-		_, id, err := require(ctx, engine, velro.KindGeneration, in.ID, velro.ActionEdit)
-		if err != nil {
-			return nil, err
-		}
-		g, err := store.ToggleFavorite(ctx, id)
-		if err != nil {
-			return nil, err
-		}
-		return &generationOutput{Body: g}, nil
-	}
-}
-
-func handleCancel(gen *generate.Service) func(context.Context, *IDPath) (*generationOutput, error) {
-	return func(ctx context.Context, in *IDPath) (*generationOutput, error) {
-		id, err := parseID("id", in.ID)
-		if err != nil {
-			return nil, err
-		}
-		g, err := gen.Cancel(ctx, principal(ctx).UserID, id)
-		if err != nil {
-			return nil, err
-		}
-		return &generationOutput{Body: g}, nil
 	}
 }
 

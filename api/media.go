@@ -9,7 +9,7 @@ import (
 
 	"github.com/danielgtaylor/huma/v2"
 	"github.com/velro-ai/velro"
-	"github.com/velro-ai/velro/authz"
+	"github.com/velro-ai/velro/generate"
 	"github.com/velro-ai/velro/media"
 )
 
@@ -44,9 +44,13 @@ type mediaURLsOutput struct {
 
 // handleMediaURLs signs URLs for a generation's outputs (download
 // permission). publicURL, when set, is the origin the URLs use.
-func handleMediaURLs(store velro.Store, engine *authz.Engine, signer *media.Signer, publicURL string) func(context.Context, *mediaURLsInput) (*mediaURLsOutput, error) {
+func handleMediaURLs(gen *generate.Service, signer *media.Signer, publicURL string) func(context.Context, *mediaURLsInput) (*mediaURLsOutput, error) {
 	return func(ctx context.Context, in *mediaURLsInput) (*mediaURLsOutput, error) {
-		g, err := generation(ctx, store, engine, in.ID, velro.ActionDownload)
+		id, err := in.id()
+		if err != nil {
+			return nil, err
+		}
+		g, err := gen.ForDownload(ctx, principal(ctx).UserID, id)
 		if err != nil {
 			return nil, err
 		}

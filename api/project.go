@@ -4,7 +4,7 @@ import (
 	"context"
 
 	"github.com/velro-ai/velro"
-	"github.com/velro-ai/velro/authz"
+	"github.com/velro-ai/velro/service"
 )
 
 type projectOutput struct{ Body *velro.Project }
@@ -19,17 +19,11 @@ type projectBody struct {
 
 type createProjectInput struct{ Body projectBody }
 
-func handleCreateProject(store velro.Store) func(context.Context, *createProjectInput) (*projectOutput, error) {
+func handleCreateProject(projects *service.Projects) func(context.Context, *createProjectInput) (*projectOutput, error) {
 	return func(ctx context.Context, in *createProjectInput) (*projectOutput, error) {
-		p := &velro.Project{ID: velro.NewID(), UserID: principal(ctx).UserID, Name: in.Body.Name, Description: in.Body.Description,
-			Visibility: in.Body.Visibility, Tags: in.Body.Tags, Metadata: in.Body.Metadata}
-		if p.Visibility == "" {
-			p.Visibility = velro.VisibilityPrivate
-		}
-		if err := p.Validate(); err != nil {
-			return nil, err
-		}
-		if err := store.CreateProject(ctx, p); err != nil {
+		p := &velro.Project{Name: in.Body.Name, Description: in.Body.Description, Visibility: in.Body.Visibility,
+			Tags: in.Body.Tags, Metadata: in.Body.Metadata}
+		if err := projects.Create(ctx, principal(ctx).UserID, p); err != nil {
 			return nil, err
 		}
 		return &projectOutput{Body: p}, nil
@@ -48,9 +42,9 @@ type projectsOutput struct {
 	}
 }
 
-func handleListProjects(store velro.Store) func(context.Context, *listProjectsInput) (*projectsOutput, error) {
+func handleListProjects(projects *service.Projects) func(context.Context, *listProjectsInput) (*projectsOutput, error) {
 	return func(ctx context.Context, in *listProjectsInput) (*projectsOutput, error) {
-		list, total, err := store.ListReadableProjects(ctx, principal(ctx).UserID, velro.ProjectFilter{Visibility: in.Visibility, Page: in.page()})
+		list, total, err := projects.List(ctx, principal(ctx).UserID, velro.ProjectFilter{Visibility: in.Visibility, Page: in.page()})
 		if err != nil {
 			return nil, err
 		}
@@ -60,13 +54,13 @@ func handleListProjects(store velro.Store) func(context.Context, *listProjectsIn
 	}
 }
 
-func handleGetProject(store velro.Store, engine *authz.Engine) func(context.Context, *IDPath) (*projectOutput, error) {
+func handleGetProject(projects *service.Projects) func(context.Context, *IDPath) (*projectOutput, error) {
 	return func(ctx context.Context, in *IDPath) (*projectOutput, error) {
-		_, id, err := require(ctx, engine, velro.KindProject, in.ID, velro.ActionView)
+		id, err := in.id()
 		if err != nil {
 			return nil, err
 		}
-		p, err := store.FindProject(ctx, id)
+		p, err := projects.Get(ctx, principal(ctx).UserID, id)
 		if err != nil {
 			return nil, err
 		}
@@ -85,24 +79,14 @@ type updateProjectInput struct {
 	}
 }
 
-// handleUpdateProject applies a partial update: editors change content,
-// changing the visibility takes the share permission (admin).
-func handleUpdateProject(store velro.Store, engine *authz.Engine) func(context.Context, *updateProjectInput) (*projectOutput, error) {
+func handleUpdateProject(projects *service.Projects) func(context.Context, *updateProjectInput) (*projectOutput, error) {
 	return func(ctx context.Context, in *updateProjectInput) (*projectOutput, error) {
-		action := velro.ActionEdit
-		if in.Body.Visibility != nil {
-			action = velro.ActionShare
-		}
-		_, id, err := require(ctx, engine, velro.KindProject, in.ID, action)
+		id, err := in.id()
 		if err != nil {
 			return nil, err
 		}
-		upd := velro.ProjectUpdate{Name: in.Body.Name, Description: in.Body.Description, Visibility: in.Body.Visibility,
-			Tags: in.Body.Tags, Metadata: in.Body.Metadata}
-		if err := upd.Validate(); err != nil {
-			return nil, err
-		}
-		p, _, err := store.UpdateProject(ctx, id, upd)
+		p, err := projects.Update(ctx, principal(ctx).UserID, id, velro.ProjectUpdate{Name: in.Body.Name, Description: in.Body.Description,
+			Visibility: in.Body.Visibility, Tags: in.Body.Tags, Metadata: in.Body.Metadata})
 		if err != nil {
 			return nil, err
 		}
@@ -110,13 +94,13 @@ func handleUpdateProject(store velro.Store, engine *authz.Engine) func(context.C
 	}
 }
 
-func handleDeleteProject(store velro.Store, engine *authz.Engine) func(context.Context, *IDPath) (*messageOutput, error) {
+func handleDeleteProject(projects *service.Projects) func(context.Context, *IDPath) (*messageOutput, error) {
 	return func(ctx context.Context, in *IDPath) (*messageOutput, error) {
-		_, id, err := require(ctx, engine, velro.KindProject, in.ID, velro.ActionDeleteProject)
+		id, err := in.id()
 		if err != nil {
 			return nil, err
 		}
-		if _, err := store.DeleteProject(ctx, id); err != nil {
+		if err := projects.Delete(ctx, principal(ctx).UserID, id); err != nil {
 			return nil, err
 		}
 		return message("Project deleted successfully"), nil
@@ -133,10 +117,9 @@ type shareInput struct {
 
 type shareOutput struct{ Body *velro.ProjectShare }
 
-// handleShareProject shares a project with a team the caller belongs to.
-func handleShareProject(store velro.Store, engine *authz.Engine) func(context.Context, *shareInput) (*shareOutput, error) {
+func handleShareProject(projects *service.Projects) func(context.Context, *shareInput) (*shareOutput, error) {
 	return func(ctx context.Context, in *shareInput) (*shareOutput, error) {
-		_, id, err := require(ctx, engine, velro.KindProject, in.ID, velro.ActionShare)
+		id, err := in.id()
 		if err != nil {
 			return nil, err
 		}
@@ -144,11 +127,8 @@ func handleShareProject(store velro.Store, engine *authz.Engine) func(context.Co
 		if err != nil {
 			return nil, err
 		}
-		if _, err := engine.Require(ctx, principal(ctx).UserID, velro.ActionView, velro.KindTeam, teamID); err != nil {
-			return nil, err
-		}
 		share := &velro.ProjectShare{ProjectID: id, TeamID: teamID, AccessLevel: in.Body.AccessLevel}
-		if _, err := store.ShareProject(ctx, share); err != nil {
+		if err := projects.Share(ctx, principal(ctx).UserID, share); err != nil {
 			return nil, err
 		}
 		return &shareOutput{Body: share}, nil
@@ -160,9 +140,9 @@ type unshareInput struct {
 	TeamID string `path:"team_id" format:"uuid"`
 }
 
-func handleUnshareProject(store velro.Store, engine *authz.Engine) func(context.Context, *unshareInput) (*messageOutput, error) {
+func handleUnshareProject(projects *service.Projects) func(context.Context, *unshareInput) (*messageOutput, error) {
 	return func(ctx context.Context, in *unshareInput) (*messageOutput, error) {
-		_, id, err := require(ctx, engine, velro.KindProject, in.ID, velro.ActionShare)
+		id, err := in.id()
 		if err != nil {
 			return nil, err
 		}
@@ -170,7 +150,7 @@ func handleUnshareProject(store velro.Store, engine *authz.Engine) func(context.
 		if err != nil {
 			return nil, err
 		}
-		if _, err := store.UnshareProject(ctx, id, teamID); err != nil {
+		if err := projects.Unshare(ctx, principal(ctx).UserID, id, teamID); err != nil {
 			return nil, err
 		}
 		return message("Project unshared from team"), nil

@@ -17,6 +17,7 @@ import (
 	"github.com/velro-ai/velro/authz"
 	"github.com/velro-ai/velro/generate"
 	"github.com/velro-ai/velro/media"
+	"github.com/velro-ai/velro/service"
 )
 
 // Dependency is something /health/ready checks. A required one that fails
@@ -27,12 +28,16 @@ type Dependency struct {
 	Ping     func(ctx context.Context) error
 }
 
-// Config holds the server's dependencies. Store must be the authz engine's
-// guarded store, so writes that change access invalidate its caches.
+// Config holds the server's dependencies: the use cases the handlers call,
+// and the few parts they use directly.
 type Config struct {
-	Log          *slog.Logger
-	Store        velro.Store
-	Auth         *auth.Service
+	Log      *slog.Logger
+	Auth     *auth.Service
+	Accounts *service.Accounts
+	Projects *service.Projects
+	Teams    *service.Teams
+	// Authz answers GET /generations/{id}/authorize, which reports the
+	// cache layer that decided.
 	Authz        *authz.Engine
 	Dependencies []Dependency
 	CORSOrigins  []string

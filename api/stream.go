@@ -3,6 +3,7 @@ package api
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"time"
@@ -10,7 +11,6 @@ import (
 	"github.com/danielgtaylor/huma/v2"
 	"github.com/danielgtaylor/huma/v2/adapters/humago"
 	"github.com/velro-ai/velro"
-	"github.com/velro-ai/velro/authz"
 	"github.com/velro-ai/velro/generate"
 )
 
@@ -34,15 +34,18 @@ const (
 
 // handleStream streams a generation's status changes as server-sent
 // events: the current status first, then one event per change, driven by
-// status-change notifications; it ends after a terminal status.
-func handleStream(store velro.Store, engine *authz.Engine, notifier *generate.Notifier) func(context.Context, *IDPath) (*huma.StreamResponse, error) {
+// status-change notifications; it ends after a terminal status, with a
+// named "deleted" event when the generation is deleted, and with a named
+// "revoked" event as soon as the caller may no longer view it.
+func handleStream(gen *generate.Service, notifier *generate.Notifier) func(context.Context, *IDPath) (*huma.StreamResponse, error) {
 	return func(ctx context.Context, in *IDPath) (*huma.StreamResponse, error) {
-		_, id, err := require(ctx, engine, velro.KindGeneration, in.ID, velro.ActionView)
+		id, err := in.id()
 		if err != nil {
 			return nil, err
 		}
+		actor := principal(ctx).UserID
 		changes, stop := notifier.Watch(id) // before the first read: no change slips between
-		g, err := store.FindGeneration(ctx, id)
+		g, err := gen.Get(ctx, actor, id)
 		if err != nil {
 			stop()
 			return nil, err
@@ -89,12 +92,16 @@ func handleStream(store velro.Store, engine *authz.Engine, notifier *generate.No
 				case <-changes:
 				case <-recheck.C:
 				}
-				cur, err := store.FindGeneration(r.Context(), id)
-				if velro.ErrorCode(err) == velro.ENOTFOUND {
+				cur, err := gen.Follow(r.Context(), actor, id)
+				switch {
+				case errors.Is(err, generate.ErrGone):
 					// Not a status: a named event, then the end.
 					write("deleted", map[string]string{"generation_id": id.String()})
 					return
-				} else if err != nil {
+				case errors.Is(err, generate.ErrRevoked):
+					write("revoked", map[string]string{"generation_id": id.String()})
+					return
+				case err != nil:
 					continue // the database hiccuped: try at the next change or recheck
 				}
 				if cur.Status != last {

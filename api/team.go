@@ -3,9 +3,8 @@ package api
 import (
 	"context"
 
-	"github.com/google/uuid"
 	"github.com/velro-ai/velro"
-	"github.com/velro-ai/velro/authz"
+	"github.com/velro-ai/velro/service"
 )
 
 type teamOutput struct{ Body *velro.Team }
@@ -17,14 +16,10 @@ type createTeamInput struct {
 	}
 }
 
-func handleCreateTeam(store velro.Store) func(context.Context, *createTeamInput) (*teamOutput, error) {
+func handleCreateTeam(teams *service.Teams) func(context.Context, *createTeamInput) (*teamOutput, error) {
 	return func(ctx context.Context, in *createTeamInput) (*teamOutput, error) {
-		upd := velro.TeamUpdate{Name: &in.Body.Name, Description: &in.Body.Description}
-		if err := upd.Validate(); err != nil {
-			return nil, err
-		}
-		t := &velro.Team{ID: velro.NewID(), Name: in.Body.Name, Description: in.Body.Description, OwnerID: principal(ctx).UserID}
-		if err := store.CreateTeam(ctx, t); err != nil {
+		t, err := teams.Create(ctx, principal(ctx).UserID, in.Body.Name, in.Body.Description)
+		if err != nil {
 			return nil, err
 		}
 		return &teamOutput{Body: t}, nil
@@ -38,32 +33,25 @@ type teamsOutput struct {
 	}
 }
 
-func handleListTeams(store velro.Store) func(context.Context, *PageInput) (*teamsOutput, error) {
+func handleListTeams(teams *service.Teams) func(context.Context, *PageInput) (*teamsOutput, error) {
 	return func(ctx context.Context, in *PageInput) (*teamsOutput, error) {
-		teams, err := store.ListTeams(ctx, principal(ctx).UserID)
+		list, total, err := teams.List(ctx, principal(ctx).UserID, in.page())
 		if err != nil {
 			return nil, err
 		}
 		out := &teamsOutput{}
-		out.Body.PageInfo = in.info(len(teams))
-		lo := min(in.Offset, len(teams))
-		out.Body.Teams = teams[lo : lo+min(in.Limit, len(teams)-lo)]
+		out.Body.Teams, out.Body.PageInfo = list, in.info(total)
 		return out, nil
 	}
 }
 
-// requireTeam checks the caller may act on the team and returns the team.
-func requireTeam(ctx context.Context, store velro.Store, engine *authz.Engine, rawID string, action velro.Action) (*velro.Team, error) {
-	_, id, err := require(ctx, engine, velro.KindTeam, rawID, action)
-	if err != nil {
-		return nil, err
-	}
-	return store.FindTeam(ctx, id)
-}
-
-func handleGetTeam(store velro.Store, engine *authz.Engine) func(context.Context, *IDPath) (*teamOutput, error) {
+func handleGetTeam(teams *service.Teams) func(context.Context, *IDPath) (*teamOutput, error) {
 	return func(ctx context.Context, in *IDPath) (*teamOutput, error) {
-		t, err := requireTeam(ctx, store, engine, in.ID, velro.ActionView)
+		id, err := in.id()
+		if err != nil {
+			return nil, err
+		}
+		t, err := teams.Get(ctx, principal(ctx).UserID, id)
 		if err != nil {
 			return nil, err
 		}
@@ -79,17 +67,13 @@ type updateTeamInput struct {
 	}
 }
 
-func handleUpdateTeam(store velro.Store, engine *authz.Engine) func(context.Context, *updateTeamInput) (*teamOutput, error) {
+func handleUpdateTeam(teams *service.Teams) func(context.Context, *updateTeamInput) (*teamOutput, error) {
 	return func(ctx context.Context, in *updateTeamInput) (*teamOutput, error) {
-		_, id, err := require(ctx, engine, velro.KindTeam, in.ID, velro.ActionManageTeam)
+		id, err := in.id()
 		if err != nil {
 			return nil, err
 		}
-		upd := velro.TeamUpdate{Name: in.Body.Name, Description: in.Body.Description}
-		if err := upd.Validate(); err != nil {
-			return nil, err
-		}
-		t, err := store.UpdateTeam(ctx, id, upd)
+		t, err := teams.Update(ctx, principal(ctx).UserID, id, velro.TeamUpdate{Name: in.Body.Name, Description: in.Body.Description})
 		if err != nil {
 			return nil, err
 		}
@@ -97,13 +81,13 @@ func handleUpdateTeam(store velro.Store, engine *authz.Engine) func(context.Cont
 	}
 }
 
-func handleDeleteTeam(store velro.Store, engine *authz.Engine) func(context.Context, *IDPath) (*messageOutput, error) {
+func handleDeleteTeam(teams *service.Teams) func(context.Context, *IDPath) (*messageOutput, error) {
 	return func(ctx context.Context, in *IDPath) (*messageOutput, error) {
-		_, id, err := require(ctx, engine, velro.KindTeam, in.ID, velro.ActionDeleteTeam)
+		id, err := in.id()
 		if err != nil {
 			return nil, err
 		}
-		if _, err := store.DeleteTeam(ctx, id); err != nil {
+		if err := teams.Delete(ctx, principal(ctx).UserID, id); err != nil {
 			return nil, err
 		}
 		return message("Team deleted successfully"), nil
@@ -118,57 +102,24 @@ type addMemberInput struct {
 	}
 }
 
-// handleAddMember adds a member by email: the owner adds anyone, an admin
-// editors and viewers.
-func handleAddMember(store velro.Store, engine *authz.Engine) func(context.Context, *addMemberInput) (*teamOutput, error) {
+func handleAddMember(teams *service.Teams) func(context.Context, *addMemberInput) (*teamOutput, error) {
 	return func(ctx context.Context, in *addMemberInput) (*teamOutput, error) {
-		t, err := requireTeam(ctx, store, engine, in.ID, velro.ActionView)
+		id, err := in.id()
 		if err != nil {
 			return nil, err
 		}
-		if !velro.CanManageMember(t.Role(principal(ctx).UserID), "", in.Body.Role) {
-			return nil, velro.Errorf(velro.EFORBIDDEN, "Your role on this team does not allow adding a member as %s.", in.Body.Role)
-		}
-		u, err := store.FindUserByEmail(ctx, in.Body.Email)
-		if velro.ErrorCode(err) == velro.ENOTFOUND {
-			return nil, velro.Errorf(velro.ENOTFOUND, "No account has this email.")
-		} else if err != nil {
+		t, err := teams.AddMember(ctx, principal(ctx).UserID, id, in.Body.Email, in.Body.Role)
+		if err != nil {
 			return nil, err
 		}
-		if _, err := store.AddTeamMember(ctx, t.ID, u.ID, in.Body.Role); err != nil {
-			return nil, err
-		}
-		return findTeam(ctx, store, t.ID)
+		return &teamOutput{Body: t}, nil
 	}
 }
 
-func findTeam(ctx context.Context, store velro.Store, id uuid.UUID) (*teamOutput, error) {
-	t, err := store.FindTeam(ctx, id)
-	if err != nil {
-		return nil, err
-	}
-	return &teamOutput{Body: t}, nil
-}
-
+// MemberPath names a team member.
 type MemberPath struct {
 	IDPath
 	UserID string `path:"user_id" format:"uuid"`
-}
-
-// member resolves the member a request is about: the team (visible to the
-// caller), the caller's role and the member's.
-func member(ctx context.Context, store velro.Store, engine *authz.Engine, in MemberPath) (t *velro.Team, target uuid.UUID, actorRole, targetRole velro.TeamRole, err error) {
-	if t, err = requireTeam(ctx, store, engine, in.ID, velro.ActionView); err != nil {
-		return
-	}
-	if target, err = parseID("user_id", in.UserID); err != nil {
-		return
-	}
-	actorRole, targetRole = t.Role(principal(ctx).UserID), t.Role(target)
-	if targetRole == "" {
-		err = velro.Errorf(velro.ENOTFOUND, "The user is not a member of this team.")
-	}
-	return
 }
 
 type setRoleInput struct {
@@ -178,41 +129,38 @@ type setRoleInput struct {
 	}
 }
 
-func handleSetMemberRole(store velro.Store, engine *authz.Engine) func(context.Context, *setRoleInput) (*teamOutput, error) {
+func handleSetMemberRole(teams *service.Teams) func(context.Context, *setRoleInput) (*teamOutput, error) {
 	return func(ctx context.Context, in *setRoleInput) (*teamOutput, error) {
-		t, target, actorRole, targetRole, err := member(ctx, store, engine, in.MemberPath)
+		id, err := in.id()
 		if err != nil {
 			return nil, err
 		}
-		if !velro.CanManageMember(actorRole, targetRole, in.Body.Role) {
-			return nil, velro.Errorf(velro.EFORBIDDEN, "Your role on this team does not allow changing this member's role.")
-		}
-		if _, err := store.SetTeamMemberRole(ctx, t.ID, target, in.Body.Role); err != nil {
+		member, err := parseID("user_id", in.UserID)
+		if err != nil {
 			return nil, err
 		}
-		return findTeam(ctx, store, t.ID)
+		t, err := teams.SetMemberRole(ctx, principal(ctx).UserID, id, member, in.Body.Role)
+		if err != nil {
+			return nil, err
+		}
+		return &teamOutput{Body: t}, nil
 	}
 }
 
-// handleRemoveMember removes a member, or lets a member leave. The owner
-// cannot leave: the team would have no owner.
-func handleRemoveMember(store velro.Store, engine *authz.Engine) func(context.Context, *MemberPath) (*messageOutput, error) {
+func handleRemoveMember(teams *service.Teams) func(context.Context, *MemberPath) (*messageOutput, error) {
 	return func(ctx context.Context, in *MemberPath) (*messageOutput, error) {
-		t, target, actorRole, targetRole, err := member(ctx, store, engine, *in)
+		id, err := in.id()
 		if err != nil {
 			return nil, err
 		}
-		leaving := target == principal(ctx).UserID
-		switch {
-		case leaving && targetRole == velro.TeamOwner:
-			return nil, velro.Errorf(velro.ECONFLICT, "The owner cannot leave the team; delete it instead.")
-		case !leaving && !velro.CanManageMember(actorRole, targetRole, ""):
-			return nil, velro.Errorf(velro.EFORBIDDEN, "Your role on this team does not allow removing this member.")
-		}
-		if _, err := store.RemoveTeamMember(ctx, t.ID, target); err != nil {
+		member, err := parseID("user_id", in.UserID)
+		if err != nil {
 			return nil, err
 		}
-		if leaving {
+		if err := teams.RemoveMember(ctx, principal(ctx).UserID, id, member); err != nil {
+			return nil, err
+		}
+		if member == principal(ctx).UserID {
 			return message("You left the team"), nil
 		}
 		return message("Member removed"), nil

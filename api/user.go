@@ -2,17 +2,16 @@ package api
 
 import (
 	"context"
-	"net/url"
-	"strings"
 
 	"github.com/velro-ai/velro"
+	"github.com/velro-ai/velro/service"
 )
 
 type userOutput struct{ Body *velro.User }
 
-func handleMe(store velro.Store) func(context.Context, *struct{}) (*userOutput, error) {
+func handleMe(accounts *service.Accounts) func(context.Context, *struct{}) (*userOutput, error) {
 	return func(ctx context.Context, _ *struct{}) (*userOutput, error) {
-		u, err := store.FindUserByID(ctx, principal(ctx).UserID)
+		u, err := accounts.Profile(ctx, principal(ctx).UserID)
 		if err != nil {
 			return nil, err
 		}
@@ -27,20 +26,9 @@ type profileInput struct {
 	}
 }
 
-func handleUpdateProfile(store velro.Store) func(context.Context, *profileInput) (*userOutput, error) {
+func handleUpdateProfile(accounts *service.Accounts) func(context.Context, *profileInput) (*userOutput, error) {
 	return func(ctx context.Context, in *profileInput) (*userOutput, error) {
-		upd := velro.UserUpdate{FullName: in.Body.FullName, AvatarURL: in.Body.AvatarURL}
-		if upd.FullName != nil {
-			name := strings.TrimSpace(*upd.FullName)
-			upd.FullName = &name
-		}
-		if a := upd.AvatarURL; a != nil && *a != "" {
-			u, err := url.Parse(*a)
-			if err != nil || u.Scheme != "https" || u.Host == "" {
-				return nil, velro.Invalid("avatar_url", "must be an https URL")
-			}
-		}
-		u, err := store.UpdateUser(ctx, principal(ctx).UserID, upd)
+		u, err := accounts.UpdateProfile(ctx, principal(ctx).UserID, in.Body.FullName, in.Body.AvatarURL)
 		if err != nil {
 			return nil, err
 		}

@@ -13,11 +13,13 @@ import (
 	"github.com/google/uuid"
 	"github.com/velro-ai/velro"
 	"github.com/velro-ai/velro/auth"
+	"github.com/velro-ai/velro/guard"
 	"github.com/velro-ai/velro/internal/testenv"
-	"github.com/velro-ai/velro/sqlstore"
 )
 
-func newStore(t testing.TB) *sqlstore.Store { return testenv.Store(t, testenv.SQLite(t), 0) }
+func newStore(t testing.TB) *guard.Store {
+	return testenv.Guard(testenv.Store(t, testenv.SQLite(t), 0))
+}
 
 // signed returns a token with the given claims, header method and key.
 func signed(t *testing.T, method jwt.SigningMethod, key any, kid string, claims jwt.MapClaims) string {

@@ -14,6 +14,7 @@ import (
 	"github.com/velro-ai/velro"
 	"github.com/velro-ai/velro/bus"
 	"github.com/velro-ai/velro/cache"
+	"github.com/velro-ai/velro/guard"
 )
 
 const refreshKeySecret = "refresh_hmac_key"
@@ -49,9 +50,23 @@ type Config struct {
 	Log *slog.Logger
 }
 
+// Store is what authentication needs of the (guarded) store.
+type Store interface {
+	guard.Guarded
+	velro.SecretStore
+	CreateUser(ctx context.Context, u *velro.User) error
+	FindUserByID(ctx context.Context, id uuid.UUID) (*velro.User, error)
+	FindUserByEmail(ctx context.Context, email string) (*velro.User, error)
+	UpdateUser(ctx context.Context, id uuid.UUID, upd velro.UserUpdate) (*velro.User, error)
+	CreateSession(ctx context.Context, s *velro.Session) error
+	FindSession(ctx context.Context, id uuid.UUID) (*velro.Session, error)
+	RotateSession(ctx context.Context, id uuid.UUID, from int64, now time.Time) (userID uuid.UUID, rotated bool, err error)
+	RevokeSession(ctx context.Context, id uuid.UUID, now time.Time) error
+}
+
 // Service implements the authentication endpoints.
 type Service struct {
-	store    velro.Store
+	store    Store
 	hasher   *Hasher
 	tokens   *Tokens
 	refresh  refreshCodec
@@ -73,7 +88,7 @@ type sessionState struct {
 
 // NewService loads the shared keys (creating them on first start) and
 // subscribes to session revocations on the bus.
-func NewService(ctx context.Context, store velro.Store, cfg Config) (*Service, error) {
+func NewService(ctx context.Context, store Store, cfg Config) (*Service, error) {
 	tokens, err := NewTokens(ctx, store)
 	if err != nil {
 		return nil, err
@@ -306,17 +321,9 @@ func (s *Service) Logout(ctx context.Context, p Principal) error {
 	return s.revoke(ctx, p.SessionID)
 }
 
+// revoke ends a session; the guarded store tells every instance.
 func (s *Service) revoke(ctx context.Context, sessionID uuid.UUID) error {
-	if err := s.store.RevokeSession(ctx, sessionID, velro.Now()); err != nil {
-		return err
-	}
-	// Announce it even if the client went away: the revocation committed.
-	if err := s.bus.Publish(context.WithoutCancel(ctx), velro.Event{Sessions: []uuid.UUID{sessionID}}); err != nil {
-		// The local cache already refuses the session; other instances
-		// refuse it when their cached state expires.
-		s.log.WarnContext(ctx, "publishing session revocation failed", "error", err)
-	}
-	return nil
+	return s.store.RevokeSession(ctx, sessionID, velro.Now())
 }
 
 // Authenticate verifies an access token and that its session is live. The

@@ -7,10 +7,11 @@
 //   - L3, the effective-access table, maintained by the database writes
 //     themselves, so a lookup there is always current.
 //
-// Every write that changes access goes through Store, which invalidates
-// the affected entries in L1 and L2 before the write returns and tells the
-// other instances over the bus. Fills are guarded so a decision computed
-// before a write can never be cached after it.
+// Every write that changes access goes through guard.Store, which calls
+// Invalidate before the write returns; Invalidate drops the affected
+// entries in L1 and L2 and tells the other instances over the bus. Fills
+// are guarded so a decision computed before a write can never be cached
+// after it.
 package authz
 
 import (
@@ -142,7 +143,7 @@ func (e *Engine) Check(ctx context.Context, user uuid.UUID, kind velro.Kind, id 
 
 func (e *Engine) checkSlow(ctx context.Context, key Key) (Decision, error) {
 	if e.disabled {
-		entry, err := e.compute(ctx, key, true)
+		entry, err := e.compute(ctx, key, e.store.BaseAccessFacts)
 		e.stats.hit(LayerMiss)
 		return Decision{Entry: entry, Layer: LayerMiss}, err
 	}
@@ -191,7 +192,7 @@ func (e *Engine) load(ctx context.Context, key Key) (Decision, error) {
 			version = v
 		}
 	}
-	entry, err := e.compute(ctx, key, false)
+	entry, err := e.compute(ctx, key, e.store.AccessFacts)
 	if err != nil {
 		return Decision{}, err
 	}
@@ -207,33 +208,28 @@ func (e *Engine) load(ctx context.Context, key Key) (Decision, error) {
 	return Decision{Entry: entry, Layer: LayerL3}, nil
 }
 
-// compute reads the facts (from L3, or the base tables) and applies the
-// rules.
-func (e *Engine) compute(ctx context.Context, key Key, fromBase bool) (Entry, error) {
-	f, err := e.store.AccessFacts(ctx, key.User, key.Kind, key.ID, fromBase)
+// factsReader is one of velro.AccessStore's readers: the effective-access
+// table (L3) or the base tables.
+type factsReader func(ctx context.Context, user uuid.UUID, kind velro.Kind, id uuid.UUID) (velro.AccessFacts, error)
+
+// compute reads the facts and applies the rules.
+func (e *Engine) compute(ctx context.Context, key Key, read factsReader) (Entry, error) {
+	f, err := read(ctx, key.User, key.Kind, key.ID)
 	if err != nil {
 		return Entry{}, err
 	}
 	return Entry{Access: f.Access(key.Kind), Exists: f.Exists, Scope: f.Scope(key.Kind, key.ID)}, nil
 }
 
-// Require checks that user may perform action on the resource: ENOTFOUND
-// when the caller may not see it (no existence leak), EFORBIDDEN when they
-// see it but may not act.
-func (e *Engine) Require(ctx context.Context, user uuid.UUID, action velro.Action, kind velro.Kind, id uuid.UUID) (Decision, error) {
+// Access implements velro.Authorizer with Check: the zero Access for a
+// resource the user may not see.
+func (e *Engine) Access(ctx context.Context, user uuid.UUID, kind velro.Kind, id uuid.UUID) (velro.Access, error) {
 	d, err := e.Check(ctx, user, kind, id)
-	switch {
-	case err != nil:
-		return d, err
-	case !d.Visible():
-		return d, velro.Errorf(velro.ENOTFOUND, "%s not found.", capital(kind.String()))
-	case !d.Allows(action):
-		return d, velro.Errorf(velro.EFORBIDDEN, "Your role on this %s (%s) does not allow this.", kind, d.Access.Role)
+	if err != nil || !d.Visible() {
+		return velro.Access{}, err
 	}
-	return d, nil
+	return d.Access, nil
 }
-
-func capital(s string) string { return string(s[0]-'a'+'A') + s[1:] }
 
 // Invalidate drops the decisions a write changed, everywhere: L2 first (so
 // no instance refills L1 from a stale L2), then L1 here and on every other

@@ -10,6 +10,7 @@ import (
 	"github.com/velro-ai/velro"
 	"github.com/velro-ai/velro/authz"
 	"github.com/velro-ai/velro/bus"
+	"github.com/velro-ai/velro/guard"
 	"github.com/velro-ai/velro/internal/testenv"
 	"github.com/velro-ai/velro/redis"
 	"github.com/velro-ai/velro/sqlstore"
@@ -27,7 +28,7 @@ type instance struct {
 
 func newInstance(s velro.Store, b velro.Bus, l2 authz.L2, disabled bool) *instance {
 	e := authz.New(authz.Config{Store: s, Bus: b, L2: l2, Disabled: disabled})
-	return &instance{engine: e, store: e.Guard(s)}
+	return &instance{engine: e, store: guard.New(s, e, b)}
 }
 
 // redisInstances returns n instances sharing Redis (bus and L2) under a
@@ -85,7 +86,7 @@ func sharedWorld(t *testing.T, s velro.Store, role velro.TeamRole) (owner, membe
 	member = storetest.NewUser(t, s, "member-"+uuid.NewString()+"@example.com")
 	p = storetest.NewProject(t, s, owner.ID, velro.VisibilityTeamOnly)
 	team = storetest.NewTeam(t, s, owner.ID, map[uuid.UUID]velro.TeamRole{member.ID: role})
-	_, err := s.ShareProject(context.Background(), &velro.ProjectShare{ProjectID: p.ID, TeamID: team.ID, AccessLevel: velro.ShareAdmin})
+	_, err := s.ShareProject(context.Background(), &velro.ProjectShare{ProjectID: p.ID, TeamID: team.ID, AccessLevel: velro.ShareAdmin}, velro.NoRule)
 	must(t, err)
 	g = storetest.NewGeneration(t, s, owner.ID, &p.ID)
 	return
@@ -95,35 +96,35 @@ var narrowings = []narrowing{
 	{"unshare", func(t *testing.T, s velro.Store) (uuid.UUID, velro.Kind, uuid.UUID, velro.Action, func(velro.Store)) {
 		_, m, p, team, _ := sharedWorld(t, s, velro.TeamViewer)
 		return m.ID, velro.KindProject, p.ID, velro.ActionView, func(s velro.Store) {
-			_, err := s.UnshareProject(context.Background(), p.ID, team.ID)
+			_, err := s.UnshareProject(context.Background(), p.ID, team.ID, velro.NoRule)
 			must(t, err)
 		}
 	}},
 	{"share level lowered", func(t *testing.T, s velro.Store) (uuid.UUID, velro.Kind, uuid.UUID, velro.Action, func(velro.Store)) {
 		_, m, p, team, _ := sharedWorld(t, s, velro.TeamEditor)
 		return m.ID, velro.KindProject, p.ID, velro.ActionEdit, func(s velro.Store) {
-			_, err := s.ShareProject(context.Background(), &velro.ProjectShare{ProjectID: p.ID, TeamID: team.ID, AccessLevel: velro.ShareRead})
+			_, err := s.ShareProject(context.Background(), &velro.ProjectShare{ProjectID: p.ID, TeamID: team.ID, AccessLevel: velro.ShareRead}, velro.NoRule)
 			must(t, err)
 		}
 	}},
 	{"member removed", func(t *testing.T, s velro.Store) (uuid.UUID, velro.Kind, uuid.UUID, velro.Action, func(velro.Store)) {
 		_, m, _, team, g := sharedWorld(t, s, velro.TeamViewer)
 		return m.ID, velro.KindGeneration, g.ID, velro.ActionView, func(s velro.Store) {
-			_, err := s.RemoveTeamMember(context.Background(), team.ID, m.ID)
+			_, err := s.RemoveTeamMember(context.Background(), team.ID, m.ID, velro.NoRule)
 			must(t, err)
 		}
 	}},
 	{"member downgraded", func(t *testing.T, s velro.Store) (uuid.UUID, velro.Kind, uuid.UUID, velro.Action, func(velro.Store)) {
 		_, m, _, team, g := sharedWorld(t, s, velro.TeamEditor)
 		return m.ID, velro.KindGeneration, g.ID, velro.ActionDeleteGeneration, func(s velro.Store) {
-			_, err := s.SetTeamMemberRole(context.Background(), team.ID, m.ID, velro.TeamViewer)
+			_, err := s.SetTeamMemberRole(context.Background(), team.ID, m.ID, velro.TeamViewer, velro.NoRule)
 			must(t, err)
 		}
 	}},
 	{"team access removed", func(t *testing.T, s velro.Store) (uuid.UUID, velro.Kind, uuid.UUID, velro.Action, func(velro.Store)) {
 		_, m, _, team, _ := sharedWorld(t, s, velro.TeamAdmin)
 		return m.ID, velro.KindTeam, team.ID, velro.ActionManageTeam, func(s velro.Store) {
-			_, err := s.SetTeamMemberRole(context.Background(), team.ID, m.ID, velro.TeamEditor)
+			_, err := s.SetTeamMemberRole(context.Background(), team.ID, m.ID, velro.TeamEditor, velro.NoRule)
 			must(t, err)
 		}
 	}},
@@ -131,7 +132,7 @@ var narrowings = []narrowing{
 		_, m, p, _, _ := sharedWorld(t, s, velro.TeamViewer)
 		return m.ID, velro.KindProject, p.ID, velro.ActionView, func(s velro.Store) {
 			priv := velro.VisibilityPrivate
-			_, _, err := s.UpdateProject(context.Background(), p.ID, velro.ProjectUpdate{Visibility: &priv})
+			_, _, err := s.UpdateProject(context.Background(), p.ID, velro.ProjectUpdate{Visibility: &priv}, velro.NoRule)
 			must(t, err)
 		}
 	}},
@@ -142,28 +143,28 @@ var narrowings = []narrowing{
 		g := storetest.NewGeneration(t, s, owner.ID, &p.ID)
 		return stranger.ID, velro.KindGeneration, g.ID, velro.ActionView, func(s velro.Store) {
 			team := velro.VisibilityTeamOnly
-			_, _, err := s.UpdateProject(context.Background(), p.ID, velro.ProjectUpdate{Visibility: &team})
+			_, _, err := s.UpdateProject(context.Background(), p.ID, velro.ProjectUpdate{Visibility: &team}, velro.NoRule)
 			must(t, err)
 		}
 	}},
 	{"project deleted", func(t *testing.T, s velro.Store) (uuid.UUID, velro.Kind, uuid.UUID, velro.Action, func(velro.Store)) {
 		_, m, p, _, g := sharedWorld(t, s, velro.TeamViewer)
 		return m.ID, velro.KindGeneration, g.ID, velro.ActionView, func(s velro.Store) {
-			_, err := s.DeleteProject(context.Background(), p.ID)
+			_, err := s.DeleteProject(context.Background(), p.ID, velro.NoRule)
 			must(t, err)
 		}
 	}},
 	{"team deleted", func(t *testing.T, s velro.Store) (uuid.UUID, velro.Kind, uuid.UUID, velro.Action, func(velro.Store)) {
 		_, m, p, team, _ := sharedWorld(t, s, velro.TeamViewer)
 		return m.ID, velro.KindProject, p.ID, velro.ActionView, func(s velro.Store) {
-			_, err := s.DeleteTeam(context.Background(), team.ID)
+			_, err := s.DeleteTeam(context.Background(), team.ID, velro.NoRule)
 			must(t, err)
 		}
 	}},
 	{"generation deleted", func(t *testing.T, s velro.Store) (uuid.UUID, velro.Kind, uuid.UUID, velro.Action, func(velro.Store)) {
 		owner, _, _, _, g := sharedWorld(t, s, velro.TeamViewer)
 		return owner.ID, velro.KindGeneration, g.ID, velro.ActionView, func(s velro.Store) {
-			_, err := s.DeleteGeneration(context.Background(), g.ID)
+			_, err := s.DeleteGeneration(context.Background(), g.ID, velro.NoRule)
 			must(t, err)
 		}
 	}},

@@ -93,12 +93,12 @@ func TestCachesChangeNothing(t *testing.T) {
 		switch op := rng.IntN(10); {
 		case op < 2: // share or change the level
 			p, team, level := pick(projects), pick(teams), levels[rng.IntN(3)]
-			_, err := cached.store.ShareProject(ctx, &velro.ProjectShare{ProjectID: p, TeamID: team, AccessLevel: level})
+			_, err := cached.store.ShareProject(ctx, &velro.ProjectShare{ProjectID: p, TeamID: team, AccessLevel: level}, velro.NoRule)
 			must(t, err)
 			m.shares[[2]uuid.UUID{p, team}] = level
 		case op < 3: // unshare
 			p, team := pick(projects), pick(teams)
-			_, err := cached.store.UnshareProject(ctx, p, team)
+			_, err := cached.store.UnshareProject(ctx, p, team, velro.NoRule)
 			if _, shared := m.shares[[2]uuid.UUID{p, team}]; shared {
 				must(t, err)
 				delete(m.shares, [2]uuid.UUID{p, team})
@@ -110,21 +110,21 @@ func TestCachesChangeNothing(t *testing.T) {
 			switch {
 			case current == velro.TeamOwner:
 			case !member:
-				_, err := cached.store.AddTeamMember(ctx, team, user, role)
+				_, err := cached.store.AddTeamMember(ctx, team, user, role, velro.NoRule)
 				must(t, err)
 				m.members[k] = role
 			case rng.IntN(2) == 0:
-				_, err := cached.store.RemoveTeamMember(ctx, team, user)
+				_, err := cached.store.RemoveTeamMember(ctx, team, user, velro.NoRule)
 				must(t, err)
 				delete(m.members, k)
 			default:
-				_, err := cached.store.SetTeamMemberRole(ctx, team, user, role)
+				_, err := cached.store.SetTeamMemberRole(ctx, team, user, role, velro.NoRule)
 				must(t, err)
 				m.members[k] = role
 			}
 		case op < 6: // change visibility
 			p, vis := pick(projects), visibilities[rng.IntN(3)]
-			_, _, err := cached.store.UpdateProject(ctx, p, velro.ProjectUpdate{Visibility: &vis})
+			_, _, err := cached.store.UpdateProject(ctx, p, velro.ProjectUpdate{Visibility: &vis}, velro.NoRule)
 			must(t, err)
 			m.visibility[p] = vis
 		default: // checks

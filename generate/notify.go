@@ -8,8 +8,9 @@ import (
 )
 
 // Notifier tells waiters when a generation's status changes, on any
-// instance (status changes travel on the bus). Streams and workers wait on
-// it instead of polling the database.
+// instance (status changes travel on the bus), and when access may have
+// changed (a stream must then check that its viewer still may look).
+// Streams and workers wait on it instead of polling the database.
 type Notifier struct {
 	mu      sync.Mutex
 	waiters map[uuid.UUID]map[chan velro.Status]struct{}
@@ -23,7 +24,9 @@ func NewNotifier(bus velro.Bus) *Notifier {
 }
 
 func (n *Notifier) apply(ev velro.Event) {
-	if len(ev.Statuses) == 0 && !ev.Flush {
+	// Access changes and missed events concern every waiter.
+	everyone := ev.Flush || len(ev.Projects)+len(ev.Teams)+len(ev.Generations)+len(ev.Sessions) > 0
+	if len(ev.Statuses) == 0 && !everyone {
 		return
 	}
 	n.mu.Lock()
@@ -39,7 +42,7 @@ func (n *Notifier) apply(ev velro.Event) {
 			send(ch, s.Status)
 		}
 	}
-	if ev.Flush { // events may have been missed: everyone looks again
+	if everyone { // everyone looks again
 		for _, set := range n.waiters {
 			for ch := range set {
 				send(ch, "")

@@ -14,7 +14,7 @@ import (
 // reaper fails (and so refunds) any generation in flight for longer than a
 // job could possibly take.
 type Reaper struct {
-	Store velro.Store
+	Store JobStore
 	Bus   velro.Bus
 	Log   *slog.Logger
 	// After is the longest a generation can legitimately stay in flight.

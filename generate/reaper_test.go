@@ -13,12 +13,12 @@ import (
 )
 
 func TestReaperFailsLostGenerationsOnce(t *testing.T) {
-	s := testenv.Store(t, testenv.SQLite(t), 0)
+	s := testenv.Guard(testenv.Store(t, testenv.SQLite(t), 0))
 	u := storetest.NewUser(t, s, "lost@example.com")
 	now := velro.Now()
 	g := &velro.Generation{ID: velro.NewID(), UserID: u.ID, ModelID: "local/image", Prompt: "p", Parameters: map[string]any{},
 		Status: velro.StatusPending, Cost: 5, MediaType: "image", OutputURLs: []string{}, CreatedAt: now, UpdatedAt: now}
-	if _, err := s.SubmitGeneration(t.Context(), g, ""); err != nil {
+	if _, err := s.SubmitGeneration(t.Context(), g, "", velro.NoRule); err != nil {
 		t.Fatal(err)
 	}
 

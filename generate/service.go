@@ -7,13 +7,12 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/velro-ai/velro"
-	"github.com/velro-ai/velro/authz"
 )
 
-// Service is what the generation endpoints do, beyond reading.
+// Service is what users do with generations.
 type Service struct {
-	Store  velro.Store
-	Authz  *authz.Engine
+	Store  ServiceStore
+	Authz  velro.Authorizer
 	Media  velro.MediaStore
 	Bus    velro.Bus
 	FALKey bool // FAL models are active only with a FAL key
@@ -41,6 +40,15 @@ type SubmitInput struct {
 	IdempotencyKey string
 }
 
+// mayAddGeneration: anyone signed in generates for themselves; into a
+// project it takes the edit permission there.
+func mayAddGeneration(actor uuid.UUID, project *uuid.UUID) velro.Check {
+	if project == nil {
+		return velro.NoRule
+	}
+	return velro.Allowed(actor, velro.ActionEdit, velro.KindProject, *project)
+}
+
 // Submit validates the request, checks the project permission, and charges,
 // inserts and enqueues the generation in one transaction. created is false
 // when an earlier request with the same idempotency key is returned.
@@ -66,16 +74,15 @@ func (s *Service) Submit(ctx context.Context, user uuid.UUID, in SubmitInput) (g
 	if !s.active(model) {
 		return nil, false, velro.Errorf(velro.EPROVIDER, "The %s provider is not configured on this server.", model.Provider)
 	}
-	if in.ProjectID != nil {
-		if _, err := s.Authz.Require(ctx, user, velro.ActionEdit, velro.KindProject, *in.ProjectID); err != nil {
-			return nil, false, err
-		}
+	rule := mayAddGeneration(user, in.ProjectID)
+	if err := rule(ctx, s.Authz); err != nil {
+		return nil, false, err
 	}
 	now := velro.Now()
 	g = &velro.Generation{ID: velro.NewID(), UserID: user, ProjectID: in.ProjectID, ModelID: model.ID, Prompt: in.Prompt,
 		NegativePrompt: in.NegativePrompt, Parameters: params, Status: velro.StatusPending, Cost: model.CreditsCost,
 		MediaType: model.Type, OutputURLs: []string{}, CreatedAt: now, UpdatedAt: now}
-	existing, err := s.Store.SubmitGeneration(ctx, g, in.IdempotencyKey)
+	existing, err := s.Store.SubmitGeneration(ctx, g, in.IdempotencyKey, rule)
 	if err != nil {
 		return nil, false, err
 	}
@@ -85,12 +92,87 @@ func (s *Service) Submit(ctx context.Context, user uuid.UUID, in SubmitInput) (g
 	return g, true, nil
 }
 
-// Cancel cancels a generation in flight and refunds it (editors and up).
-func (s *Service) Cancel(ctx context.Context, user, id uuid.UUID) (*velro.Generation, error) {
-	if _, err := s.Authz.Require(ctx, user, velro.ActionEdit, velro.KindGeneration, id); err != nil {
+// Get returns a generation the actor may view.
+func (s *Service) Get(ctx context.Context, actor, id uuid.UUID) (*velro.Generation, error) {
+	return s.find(ctx, actor, velro.ActionView, id)
+}
+
+// ForDownload returns a generation whose outputs the actor may download.
+func (s *Service) ForDownload(ctx context.Context, actor, id uuid.UUID) (*velro.Generation, error) {
+	return s.find(ctx, actor, velro.ActionDownload, id)
+}
+
+func (s *Service) find(ctx context.Context, actor uuid.UUID, action velro.Action, id uuid.UUID) (*velro.Generation, error) {
+	if err := velro.Allowed(actor, action, velro.KindGeneration, id)(ctx, s.Authz); err != nil {
 		return nil, err
 	}
-	g, err := s.Store.CancelGeneration(ctx, id)
+	return s.Store.FindGeneration(ctx, id)
+}
+
+// What Follow reports when a stream must end.
+var (
+	ErrGone    = velro.Errorf(velro.ENOTFOUND, "The generation was deleted.")
+	ErrRevoked = velro.Errorf(velro.ENOTFOUND, "You no longer have access to this generation.")
+)
+
+// Follow returns the generation as the actor may see it now, for a stream
+// that re-reads it on every change: ErrGone once it is deleted, ErrRevoked
+// once the actor may no longer view it.
+func (s *Service) Follow(ctx context.Context, actor, id uuid.UUID) (*velro.Generation, error) {
+	g, err := s.Store.FindGeneration(ctx, id)
+	if velro.ErrorCode(err) == velro.ENOTFOUND {
+		return nil, ErrGone
+	} else if err != nil {
+		return nil, err
+	}
+	switch err := velro.Allowed(actor, velro.ActionView, velro.KindGeneration, id)(ctx, s.Authz); velro.ErrorCode(err) {
+	case "":
+		return g, nil
+	case velro.ENOTFOUND, velro.EFORBIDDEN:
+		return nil, ErrRevoked
+	default:
+		return nil, err
+	}
+}
+
+// List returns a page of the actor's own generations, or, with a project,
+// of a project the actor may view.
+func (s *Service) List(ctx context.Context, actor uuid.UUID, project *uuid.UUID, page velro.Page) ([]*velro.Generation, int, error) {
+	if project != nil {
+		if err := velro.Allowed(actor, velro.ActionView, velro.KindProject, *project)(ctx, s.Authz); err != nil {
+			return nil, 0, err
+		}
+	}
+	return s.Store.ListGenerations(ctx, velro.GenerationFilter{UserID: actor, ProjectID: project, Page: page})
+}
+
+// Stats counts the actor's own generations.
+func (s *Service) Stats(ctx context.Context, actor uuid.UUID) (velro.GenerationStats, error) {
+	return s.Store.GenerationStats(ctx, actor)
+}
+
+// mayChangeGeneration: favoriting and cancelling take the edit permission
+// (the owner, or an editor of its project).
+func mayChangeGeneration(actor, id uuid.UUID) velro.Check {
+	return velro.Allowed(actor, velro.ActionEdit, velro.KindGeneration, id)
+}
+
+// Favorite toggles is_favorite.
+func (s *Service) Favorite(ctx context.Context, actor, id uuid.UUID) (*velro.Generation, error) {
+	rule := mayChangeGeneration(actor, id)
+	if err := rule(ctx, s.Authz); err != nil {
+		return nil, err
+	}
+	return s.Store.ToggleFavorite(ctx, id, rule)
+}
+
+// Cancel cancels a generation in flight and refunds it.
+func (s *Service) Cancel(ctx context.Context, actor, id uuid.UUID) (*velro.Generation, error) {
+	rule := mayChangeGeneration(actor, id)
+	if err := rule(ctx, s.Authz); err != nil {
+		return nil, err
+	}
+	g, err := s.Store.CancelGeneration(ctx, id, rule)
 	if err != nil {
 		return nil, err
 	}
@@ -98,13 +180,18 @@ func (s *Service) Cancel(ctx context.Context, user, id uuid.UUID) (*velro.Genera
 	return g, nil
 }
 
-// Delete deletes a generation and its media (editors and up); one in
-// flight is refunded.
-func (s *Service) Delete(ctx context.Context, user, id uuid.UUID) error {
-	if _, err := s.Authz.Require(ctx, user, velro.ActionDeleteGeneration, velro.KindGeneration, id); err != nil {
+// mayDeleteGeneration: the owner, and editors and admins of its project.
+func mayDeleteGeneration(actor, id uuid.UUID) velro.Check {
+	return velro.Allowed(actor, velro.ActionDeleteGeneration, velro.KindGeneration, id)
+}
+
+// Delete deletes a generation and its media; one in flight is refunded.
+func (s *Service) Delete(ctx context.Context, actor, id uuid.UUID) error {
+	rule := mayDeleteGeneration(actor, id)
+	if err := rule(ctx, s.Authz); err != nil {
 		return err
 	}
-	if _, err := s.Store.DeleteGeneration(ctx, id); err != nil {
+	if _, err := s.Store.DeleteGeneration(ctx, id, rule); err != nil {
 		return err
 	}
 	s.announce(ctx, id, velro.StatusDeleted)

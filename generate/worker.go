@@ -18,7 +18,7 @@ import (
 // generation to processing, has its provider render it, copies every output
 // into media storage and completes it — or fails and refunds it.
 type Worker struct {
-	Store     velro.Store
+	Store     JobStore
 	Media     velro.MediaStore
 	Providers map[string]Provider // by velro.Model.Provider
 	Bus       velro.Bus

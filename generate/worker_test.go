@@ -32,7 +32,7 @@ func (brokenMedia) Put(context.Context, string, io.Reader, string) error {
 }
 
 func setup(t *testing.T, provider generate.Provider, files velro.MediaStore) (*generate.Worker, velro.Store, *velro.User) {
-	s := testenv.Store(t, testenv.SQLite(t), 0)
+	s := testenv.Guard(testenv.Store(t, testenv.SQLite(t), 0))
 	b := new(bus.Local)
 	w := &generate.Worker{Store: s, Media: files, Providers: map[string]generate.Provider{velro.ProviderLocal: provider},
 		Bus: b, Notifier: generate.NewNotifier(b), Log: slog.New(slog.DiscardHandler), AttemptTimeout: time.Minute}
@@ -43,7 +43,7 @@ func submitted(t *testing.T, s velro.Store, u *velro.User) uuid.UUID {
 	now := velro.Now()
 	g := &velro.Generation{ID: velro.NewID(), UserID: u.ID, ModelID: "local/image", Prompt: "p", Parameters: map[string]any{},
 		Status: velro.StatusPending, Cost: 5, MediaType: "image", OutputURLs: []string{}, CreatedAt: now, UpdatedAt: now}
-	if _, err := s.SubmitGeneration(t.Context(), g, ""); err != nil {
+	if _, err := s.SubmitGeneration(t.Context(), g, "", velro.NoRule); err != nil {
 		t.Fatal(err)
 	}
 	return g.ID

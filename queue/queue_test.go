@@ -65,7 +65,7 @@ func submit(tb testing.TB, s *sqlstore.Store, u *velro.User) uuid.UUID {
 	now := velro.Now()
 	g := &velro.Generation{ID: velro.NewID(), UserID: u.ID, ModelID: "local/image", Prompt: "p", Parameters: map[string]any{},
 		Status: velro.StatusPending, Cost: 1, MediaType: "image", OutputURLs: []string{}, CreatedAt: now, UpdatedAt: now}
-	_, err := s.SubmitGeneration(tb.Context(), g, "")
+	_, err := s.SubmitGeneration(tb.Context(), g, "", velro.NoRule)
 	must(tb, err)
 	return g.ID
 }

@@ -42,17 +42,16 @@ var (
 	teamFactsSQL = `SELECT t.owner_id, COALESCE((SELECT m.role FROM team_members m WHERE m.team_id = t.id AND m.user_id = $2), '')
 		FROM teams t WHERE t.id = $1`
 
-	accessFactsSQL = map[bool]map[velro.Kind]string{
-		false: {
-			velro.KindProject:    fmt.Sprintf(projectFactsSQL, fmt.Sprintf(l3RoleSQL, "p.id")),
-			velro.KindGeneration: fmt.Sprintf(generationFactsSQL, fmt.Sprintf(l3RoleSQL, "g.project_id")),
-			velro.KindTeam:       teamFactsSQL,
-		},
-		true: {
-			velro.KindProject:    fmt.Sprintf(projectFactsSQL, fmt.Sprintf(baseRoleSQL, "p.id")),
-			velro.KindGeneration: fmt.Sprintf(generationFactsSQL, fmt.Sprintf(baseRoleSQL, "g.project_id")),
-			velro.KindTeam:       teamFactsSQL,
-		},
+	// The facts queries by kind: from the table, and from the base tables.
+	tableFactsSQL = map[velro.Kind]string{
+		velro.KindProject:    fmt.Sprintf(projectFactsSQL, fmt.Sprintf(l3RoleSQL, "p.id")),
+		velro.KindGeneration: fmt.Sprintf(generationFactsSQL, fmt.Sprintf(l3RoleSQL, "g.project_id")),
+		velro.KindTeam:       teamFactsSQL,
+	}
+	baseFactsSQL = map[velro.Kind]string{
+		velro.KindProject:    fmt.Sprintf(projectFactsSQL, fmt.Sprintf(baseRoleSQL, "p.id")),
+		velro.KindGeneration: fmt.Sprintf(generationFactsSQL, fmt.Sprintf(baseRoleSQL, "g.project_id")),
+		velro.KindTeam:       teamFactsSQL,
 	}
 )
 
@@ -73,17 +72,27 @@ func refreshProjectAccess(ctx context.Context, tx Querier, projects ...uuid.UUID
 }
 
 // AccessFacts implements velro.AccessStore.
-func (s *Store) AccessFacts(ctx context.Context, user uuid.UUID, kind velro.Kind, id uuid.UUID, fromBase bool) (f velro.AccessFacts, err error) {
+func (s *Store) AccessFacts(ctx context.Context, user uuid.UUID, kind velro.Kind, id uuid.UUID) (velro.AccessFacts, error) {
+	return s.readFacts(ctx, tableFactsSQL, user, kind, id)
+}
+
+// BaseAccessFacts implements velro.AccessStore.
+func (s *Store) BaseAccessFacts(ctx context.Context, user uuid.UUID, kind velro.Kind, id uuid.UUID) (velro.AccessFacts, error) {
+	return s.readFacts(ctx, baseFactsSQL, user, kind, id)
+}
+
+func (s *Store) readFacts(ctx context.Context, queries map[velro.Kind]string, user uuid.UUID, kind velro.Kind, id uuid.UUID) (f velro.AccessFacts, err error) {
 	err = s.read(ctx, func(ctx context.Context, q Querier) error {
-		f, err = accessFacts(ctx, q, user, kind, id, fromBase)
+		f, err = accessFacts(ctx, q, queries, user, kind, id)
 		return err
 	})
 	return f, err
 }
 
-// accessFacts reads the facts with q (a pool or a transaction).
-func accessFacts(ctx context.Context, q Querier, user uuid.UUID, kind velro.Kind, id uuid.UUID, fromBase bool) (f velro.AccessFacts, err error) {
-	query, ok := accessFactsSQL[fromBase][kind]
+// accessFacts reads the facts with q (a pool or a transaction) and one of
+// the facts queries.
+func accessFacts(ctx context.Context, q Querier, queries map[velro.Kind]string, user uuid.UUID, kind velro.Kind, id uuid.UUID) (f velro.AccessFacts, err error) {
+	query, ok := queries[kind]
 	if !ok {
 		return f, fmt.Errorf("sqlstore: no access facts for kind %v", kind)
 	}

@@ -68,9 +68,12 @@ func (s *Store) FindGeneration(ctx context.Context, id uuid.UUID) (g *velro.Gene
 // flight is refunded first. The change names the generation's project too:
 // cached decisions on a generation in a project are kept, and dropped, with
 // the project's.
-func (s *Store) DeleteGeneration(ctx context.Context, id uuid.UUID) (change velro.AccessChange, err error) {
+func (s *Store) DeleteGeneration(ctx context.Context, id uuid.UUID, check velro.Check) (change velro.AccessChange, err error) {
 	var project uuid.NullUUID
 	err = s.write(ctx, func(ctx context.Context, tx Querier) error {
+		if err := runCheck(ctx, tx, check); err != nil {
+			return err
+		}
 		if _, err := endGeneration(ctx, tx, id, velro.StatusCancelled, nil); err != nil {
 			return err
 		}

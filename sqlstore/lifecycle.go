@@ -22,7 +22,7 @@ func (s *Store) UseJobs(j JobInserter) { s.jobs = j }
 var _ velro.GenerationStore = (*Store)(nil)
 
 // SubmitGeneration implements velro.GenerationStore.
-func (s *Store) SubmitGeneration(ctx context.Context, g *velro.Generation, idempotencyKey string) (existing *velro.Generation, err error) {
+func (s *Store) SubmitGeneration(ctx context.Context, g *velro.Generation, idempotencyKey string, check velro.Check) (existing *velro.Generation, err error) {
 	var key *string
 	if idempotencyKey != "" {
 		key = &idempotencyKey
@@ -38,20 +38,10 @@ func (s *Store) SubmitGeneration(ctx context.Context, g *velro.Generation, idemp
 				return err
 			}
 		}
-		if g.ProjectID != nil {
-			// Checked again here, in the transaction that charges: a
-			// revocation committed before it is seen.
-			f, err := accessFacts(ctx, tx, g.UserID, velro.KindProject, *g.ProjectID, false)
-			if err != nil {
-				return err
-			}
-			access := f.Access(velro.KindProject)
-			switch {
-			case !f.Exists || access.Role == velro.RoleNone:
-				return velro.Errorf(velro.ENOTFOUND, "Project not found.")
-			case !access.Role.Can(velro.ActionEdit):
-				return velro.Errorf(velro.EFORBIDDEN, "Your role on this project (%s) does not allow adding generations.", access.Role)
-			}
+		// Checked again here, in the transaction that charges: a revocation
+		// committed before it is seen.
+		if err := runCheck(ctx, tx, check); err != nil {
+			return err
 		}
 		if _, err := addCredits(ctx, tx, g.UserID, velro.CreditUsage, -g.Cost, "Generation with "+g.ModelID, &g.ID, g.CreatedAt); err != nil {
 			return err
@@ -203,8 +193,11 @@ func (s *Store) FailGeneration(ctx context.Context, id uuid.UUID, message string
 }
 
 // CancelGeneration implements velro.GenerationStore.
-func (s *Store) CancelGeneration(ctx context.Context, id uuid.UUID) (g *velro.Generation, err error) {
+func (s *Store) CancelGeneration(ctx context.Context, id uuid.UUID, check velro.Check) (g *velro.Generation, err error) {
 	err = s.write(ctx, func(ctx context.Context, tx Querier) error {
+		if err := runCheck(ctx, tx, check); err != nil {
+			return err
+		}
 		ended, err := endGeneration(ctx, tx, id, velro.StatusCancelled, nil)
 		if err != nil {
 			return err
@@ -221,8 +214,11 @@ func (s *Store) CancelGeneration(ctx context.Context, id uuid.UUID) (g *velro.Ge
 }
 
 // ToggleFavorite implements velro.GenerationStore.
-func (s *Store) ToggleFavorite(ctx context.Context, id uuid.UUID) (g *velro.Generation, err error) {
+func (s *Store) ToggleFavorite(ctx context.Context, id uuid.UUID, check velro.Check) (g *velro.Generation, err error) {
 	err = s.write(ctx, func(ctx context.Context, tx Querier) error {
+		if err := runCheck(ctx, tx, check); err != nil {
+			return err
+		}
 		g, err = scanGeneration(tx.QueryRow(ctx, `UPDATE generations SET is_favorite = NOT is_favorite, updated_at = $2
 			WHERE id = $1 RETURNING `+generationColumns, id, velro.Now()))
 		return err

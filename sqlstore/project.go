@@ -81,7 +81,7 @@ func (s *Store) ListReadableProjects(ctx context.Context, userID uuid.UUID, f ve
 }
 
 // UpdateProject implements velro.ProjectStore.
-func (s *Store) UpdateProject(ctx context.Context, id uuid.UUID, upd velro.ProjectUpdate) (p *velro.Project, change velro.AccessChange, err error) {
+func (s *Store) UpdateProject(ctx context.Context, id uuid.UUID, upd velro.ProjectUpdate, check velro.Check) (p *velro.Project, change velro.AccessChange, err error) {
 	var tags, meta *string
 	if upd.Tags != nil {
 		t, err := jsonText(*upd.Tags)
@@ -102,6 +102,9 @@ func (s *Store) UpdateProject(ctx context.Context, id uuid.UUID, upd velro.Proje
 			if err := s.lockAccess(ctx, tx, nil, false, []uuid.UUID{id}); err != nil {
 				return err
 			}
+		}
+		if err := runCheck(ctx, tx, check); err != nil {
+			return err
 		}
 		n, err := tx.Exec(ctx, `UPDATE projects SET
 			name = COALESCE($2, name),
@@ -129,9 +132,12 @@ func (s *Store) UpdateProject(ctx context.Context, id uuid.UUID, upd velro.Proje
 }
 
 // DeleteProject implements velro.ProjectStore.
-func (s *Store) DeleteProject(ctx context.Context, id uuid.UUID) (change velro.AccessChange, err error) {
+func (s *Store) DeleteProject(ctx context.Context, id uuid.UUID, check velro.Check) (change velro.AccessChange, err error) {
 	err = s.write(ctx, func(ctx context.Context, tx Querier) error {
 		if err := s.lockAccess(ctx, tx, nil, false, []uuid.UUID{id}); err != nil {
+			return err
+		}
+		if err := runCheck(ctx, tx, check); err != nil {
 			return err
 		}
 		n, err := tx.Exec(ctx, `DELETE FROM projects WHERE id = $1`, id)
@@ -147,10 +153,13 @@ func (s *Store) DeleteProject(ctx context.Context, id uuid.UUID) (change velro.A
 }
 
 // ShareProject implements velro.ProjectStore.
-func (s *Store) ShareProject(ctx context.Context, share *velro.ProjectShare) (change velro.AccessChange, err error) {
+func (s *Store) ShareProject(ctx context.Context, share *velro.ProjectShare, check velro.Check) (change velro.AccessChange, err error) {
 	share.CreatedAt = velro.Now()
 	err = s.write(ctx, func(ctx context.Context, tx Querier) error {
 		if err := s.lockAccess(ctx, tx, []uuid.UUID{share.TeamID}, true, []uuid.UUID{share.ProjectID}); err != nil {
+			return err
+		}
+		if err := runCheck(ctx, tx, check); err != nil {
 			return err
 		}
 		if err := exists(ctx, tx, `SELECT 1 FROM projects WHERE id = $1`, share.ProjectID, "Project"); err != nil {
@@ -174,9 +183,12 @@ func (s *Store) ShareProject(ctx context.Context, share *velro.ProjectShare) (ch
 }
 
 // UnshareProject implements velro.ProjectStore.
-func (s *Store) UnshareProject(ctx context.Context, projectID, teamID uuid.UUID) (change velro.AccessChange, err error) {
+func (s *Store) UnshareProject(ctx context.Context, projectID, teamID uuid.UUID, check velro.Check) (change velro.AccessChange, err error) {
 	err = s.write(ctx, func(ctx context.Context, tx Querier) error {
 		if err := s.lockAccess(ctx, tx, []uuid.UUID{teamID}, true, []uuid.UUID{projectID}); err != nil {
+			return err
+		}
+		if err := runCheck(ctx, tx, check); err != nil {
 			return err
 		}
 		n, err := tx.Exec(ctx, `DELETE FROM project_teams WHERE project_id = $1 AND team_id = $2`, projectID, teamID)

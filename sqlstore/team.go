@@ -96,8 +96,11 @@ func (s *Store) ListTeams(ctx context.Context, userID uuid.UUID) (teams []*velro
 }
 
 // UpdateTeam implements velro.TeamStore.
-func (s *Store) UpdateTeam(ctx context.Context, id uuid.UUID, upd velro.TeamUpdate) (t *velro.Team, err error) {
+func (s *Store) UpdateTeam(ctx context.Context, id uuid.UUID, upd velro.TeamUpdate, check velro.Check) (t *velro.Team, err error) {
 	err = s.write(ctx, func(ctx context.Context, tx Querier) error {
+		if err := runCheck(ctx, tx, check); err != nil {
+			return err
+		}
 		if t, err = scanTeam(tx.QueryRow(ctx, `UPDATE teams SET name = COALESCE($2, name), description = COALESCE($3, description),
 			updated_at = $4 WHERE id = $1 RETURNING id, name, description, owner_id, created_at, updated_at`,
 			id, upd.Name, upd.Description, velro.Now())); err != nil {
@@ -120,10 +123,13 @@ func teamProjects(ctx context.Context, tx Querier, teamID uuid.UUID) ([]uuid.UUI
 // changeMembership runs a membership write, then rewrites the effective
 // access of every project shared with the team, under the team's and those
 // projects' access locks.
-func (s *Store) changeMembership(ctx context.Context, teamID uuid.UUID, write func(ctx context.Context, tx Querier) error) (change velro.AccessChange, err error) {
+func (s *Store) changeMembership(ctx context.Context, teamID uuid.UUID, check velro.Check, write func(ctx context.Context, tx Querier) error) (change velro.AccessChange, err error) {
 	err = s.write(ctx, func(ctx context.Context, tx Querier) error {
 		projects, err := s.lockTeamAndProjects(ctx, tx, teamID)
 		if err != nil {
+			return err
+		}
+		if err := runCheck(ctx, tx, check); err != nil {
 			return err
 		}
 		if err := write(ctx, tx); err != nil {
@@ -150,11 +156,14 @@ func (s *Store) lockTeamAndProjects(ctx context.Context, tx Querier, teamID uuid
 }
 
 // DeleteTeam implements velro.TeamStore.
-func (s *Store) DeleteTeam(ctx context.Context, id uuid.UUID) (change velro.AccessChange, err error) {
+func (s *Store) DeleteTeam(ctx context.Context, id uuid.UUID, check velro.Check) (change velro.AccessChange, err error) {
 	err = s.write(ctx, func(ctx context.Context, tx Querier) error {
 		// The shares go with the team: note their projects first.
 		projects, err := s.lockTeamAndProjects(ctx, tx, id)
 		if err != nil {
+			return err
+		}
+		if err := runCheck(ctx, tx, check); err != nil {
 			return err
 		}
 		n, err := tx.Exec(ctx, `DELETE FROM teams WHERE id = $1`, id)
@@ -170,8 +179,8 @@ func (s *Store) DeleteTeam(ctx context.Context, id uuid.UUID) (change velro.Acce
 }
 
 // AddTeamMember implements velro.TeamStore.
-func (s *Store) AddTeamMember(ctx context.Context, teamID, userID uuid.UUID, role velro.TeamRole) (velro.AccessChange, error) {
-	return s.changeMembership(ctx, teamID, func(ctx context.Context, tx Querier) error {
+func (s *Store) AddTeamMember(ctx context.Context, teamID, userID uuid.UUID, role velro.TeamRole, check velro.Check) (velro.AccessChange, error) {
+	return s.changeMembership(ctx, teamID, check, func(ctx context.Context, tx Querier) error {
 		if err := exists(ctx, tx, `SELECT 1 FROM teams WHERE id = $1`, teamID, "Team"); err != nil {
 			return err
 		}
@@ -185,15 +194,15 @@ func (s *Store) AddTeamMember(ctx context.Context, teamID, userID uuid.UUID, rol
 }
 
 // SetTeamMemberRole implements velro.TeamStore.
-func (s *Store) SetTeamMemberRole(ctx context.Context, teamID, userID uuid.UUID, role velro.TeamRole) (velro.AccessChange, error) {
-	return s.changeMembership(ctx, teamID, func(ctx context.Context, tx Querier) error {
+func (s *Store) SetTeamMemberRole(ctx context.Context, teamID, userID uuid.UUID, role velro.TeamRole, check velro.Check) (velro.AccessChange, error) {
+	return s.changeMembership(ctx, teamID, check, func(ctx context.Context, tx Querier) error {
 		return affectedOne(tx.Exec(ctx, `UPDATE team_members SET role = $3 WHERE team_id = $1 AND user_id = $2`, teamID, userID, role))
 	})
 }
 
 // RemoveTeamMember implements velro.TeamStore.
-func (s *Store) RemoveTeamMember(ctx context.Context, teamID, userID uuid.UUID) (velro.AccessChange, error) {
-	return s.changeMembership(ctx, teamID, func(ctx context.Context, tx Querier) error {
+func (s *Store) RemoveTeamMember(ctx context.Context, teamID, userID uuid.UUID, check velro.Check) (velro.AccessChange, error) {
+	return s.changeMembership(ctx, teamID, check, func(ctx context.Context, tx Querier) error {
 		return affectedOne(tx.Exec(ctx, `DELETE FROM team_members WHERE team_id = $1 AND user_id = $2`, teamID, userID))
 	})
 }

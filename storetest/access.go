@@ -1,6 +1,7 @@
 package storetest
 
 import (
+	"context"
 	"fmt"
 	"testing"
 
@@ -12,11 +13,13 @@ import (
 // base tables against the expected access.
 func wantAccess(t testing.TB, s velro.Store, user uuid.UUID, kind velro.Kind, id uuid.UUID, want velro.Access, what string) {
 	t.Helper()
-	for _, fromBase := range []bool{false, true} {
-		f, err := s.AccessFacts(ctx(t), user, kind, id, fromBase)
+	for source, read := range map[string]func(context.Context, uuid.UUID, velro.Kind, uuid.UUID) (velro.AccessFacts, error){
+		"table": s.AccessFacts, "base tables": s.BaseAccessFacts,
+	} {
+		f, err := read(ctx(t), user, kind, id)
 		must(t, err)
 		if got := f.Access(kind); got != want {
-			t.Fatalf("%s (fromBase=%v): access %v/%v, want %v/%v (facts %+v)", what, fromBase, got.Role, got.Method, want.Role, want.Method, f)
+			t.Fatalf("%s (from the %s): access %v/%v, want %v/%v (facts %+v)", what, source, got.Role, got.Method, want.Role, want.Method, f)
 		}
 	}
 }
@@ -37,7 +40,7 @@ func testAccessRules(t *testing.T, open Opener) {
 				} else {
 					team = NewTeam(t, s, owner.ID, map[uuid.UUID]velro.TeamRole{member.ID: role})
 				}
-				_, err := s.ShareProject(ctx(t), &velro.ProjectShare{ProjectID: p.ID, TeamID: team.ID, AccessLevel: level})
+				_, err := s.ShareProject(ctx(t), &velro.ProjectShare{ProjectID: p.ID, TeamID: team.ID, AccessLevel: level}, velro.NoRule)
 				must(t, err)
 				want := velro.ProjectAccess(false, vis, velro.SharedRole(role, level))
 				wantAccess(t, s, member.ID, velro.KindProject, p.ID, want, what)
@@ -65,7 +68,7 @@ func testAccessTable(t *testing.T, open Opener) {
 	viewers := NewTeam(t, s, owner.ID, map[uuid.UUID]velro.TeamRole{m.ID: velro.TeamViewer})
 	editors := NewTeam(t, s, owner.ID, map[uuid.UUID]velro.TeamRole{m.ID: velro.TeamAdmin})
 	share := func(team *velro.Team, level velro.ShareLevel) {
-		_, err := s.ShareProject(ctx(t), &velro.ProjectShare{ProjectID: p.ID, TeamID: team.ID, AccessLevel: level})
+		_, err := s.ShareProject(ctx(t), &velro.ProjectShare{ProjectID: p.ID, TeamID: team.ID, AccessLevel: level}, velro.NoRule)
 		must(t, err)
 	}
 	none, viewer := velro.Access{}, velro.Access{Role: velro.RoleViewer, Method: velro.MethodTeam}
@@ -81,40 +84,40 @@ func testAccessTable(t *testing.T, open Opener) {
 	wantAccess(t, s, m.ID, velro.KindGeneration, loose.ID, none, "generation outside projects")
 	share(editors, velro.ShareAdmin)
 	wantAccess(t, s, m.ID, velro.KindProject, p.ID, admin, "share raised")
-	_, err := s.SetTeamMemberRole(ctx(t), editors.ID, m.ID, velro.TeamEditor)
+	_, err := s.SetTeamMemberRole(ctx(t), editors.ID, m.ID, velro.TeamEditor, velro.NoRule)
 	must(t, err)
 	wantAccess(t, s, m.ID, velro.KindProject, p.ID, editor, "member downgraded")
-	_, err = s.RemoveTeamMember(ctx(t), editors.ID, m.ID)
+	_, err = s.RemoveTeamMember(ctx(t), editors.ID, m.ID, velro.NoRule)
 	must(t, err)
 	wantAccess(t, s, m.ID, velro.KindProject, p.ID, viewer, "member removed from one team")
 	wantAccess(t, s, m.ID, velro.KindTeam, editors.ID, none, "team after removal")
 
 	pub := velro.VisibilityPublic
-	_, _, err = s.UpdateProject(ctx(t), p.ID, velro.ProjectUpdate{Visibility: &pub})
+	_, _, err = s.UpdateProject(ctx(t), p.ID, velro.ProjectUpdate{Visibility: &pub}, velro.NoRule)
 	must(t, err)
 	wantAccess(t, s, stranger.ID, velro.KindProject, p.ID, velro.Access{Role: velro.RoleViewer, Method: velro.MethodPublic}, "public")
 	wantAccess(t, s, m.ID, velro.KindProject, p.ID, viewer, "team viewer of a public project")
 	priv := velro.VisibilityPrivate
-	_, _, err = s.UpdateProject(ctx(t), p.ID, velro.ProjectUpdate{Visibility: &priv})
+	_, _, err = s.UpdateProject(ctx(t), p.ID, velro.ProjectUpdate{Visibility: &priv}, velro.NoRule)
 	must(t, err)
 	wantAccess(t, s, m.ID, velro.KindProject, p.ID, none, "private ignores shares")
 	wantAccess(t, s, stranger.ID, velro.KindProject, p.ID, none, "private to strangers")
 	team := velro.VisibilityTeamOnly
-	_, _, err = s.UpdateProject(ctx(t), p.ID, velro.ProjectUpdate{Visibility: &team})
+	_, _, err = s.UpdateProject(ctx(t), p.ID, velro.ProjectUpdate{Visibility: &team}, velro.NoRule)
 	must(t, err)
 	wantAccess(t, s, m.ID, velro.KindProject, p.ID, viewer, "team-only again")
 
-	_, err = s.UnshareProject(ctx(t), p.ID, viewers.ID)
+	_, err = s.UnshareProject(ctx(t), p.ID, viewers.ID, velro.NoRule)
 	must(t, err)
 	wantAccess(t, s, m.ID, velro.KindProject, p.ID, none, "unshared")
 	share(viewers, velro.ShareRead)
-	_, err = s.DeleteTeam(ctx(t), viewers.ID)
+	_, err = s.DeleteTeam(ctx(t), viewers.ID, velro.NoRule)
 	must(t, err)
 	wantAccess(t, s, m.ID, velro.KindProject, p.ID, none, "team deleted")
 
-	_, err = s.DeleteProject(ctx(t), p.ID)
+	_, err = s.DeleteProject(ctx(t), p.ID, velro.NoRule)
 	must(t, err)
-	f, err := s.AccessFacts(ctx(t), m.ID, velro.KindProject, p.ID, false)
+	f, err := s.AccessFacts(ctx(t), m.ID, velro.KindProject, p.ID)
 	must(t, err)
 	if f.Exists {
 		t.Fatal("a deleted project still exists for access checks")

@@ -5,11 +5,12 @@ import (
 	"testing"
 
 	"github.com/google/uuid"
+	"github.com/velro-ai/velro"
 )
 
-// BenchmarkSubmit measures SubmitGeneration — check the project, charge,
-// write the ledger, insert the generation, enqueue its job, in one
-// transaction — from 8 goroutines per CPU, one user each.
+// BenchmarkSubmit measures SubmitGeneration — charge, write the ledger,
+// insert the generation, enqueue its job, in one transaction — from 8
+// goroutines per CPU, one user each.
 func BenchmarkSubmit(b *testing.B, open Opener) {
 	s := open(b, 0)
 	var n atomic.Int64
@@ -22,7 +23,7 @@ func BenchmarkSubmit(b *testing.B, open Opener) {
 			return
 		}
 		for pb.Next() {
-			if _, err := s.SubmitGeneration(ctx(b), pending(u.ID, nil, 1), ""); err != nil {
+			if _, err := s.SubmitGeneration(ctx(b), pending(u.ID, nil, 1), "", velro.NoRule); err != nil {
 				b.Error(err)
 				return
 			}

@@ -29,13 +29,13 @@ func testGenerationRows(t *testing.T, open Opener) {
 		len(got.OutputURLs) != 0 || !got.CreatedAt.Equal(g.CreatedAt) {
 		t.Fatalf("found generation %+v", got)
 	}
-	change, err := s.DeleteGeneration(ctx(t), g.ID)
+	change, err := s.DeleteGeneration(ctx(t), g.ID, velro.NoRule)
 	must(t, err)
 	if len(change.Generations) != 1 {
 		t.Fatalf("delete change %+v", change)
 	}
 	_, err = s.FindGeneration(ctx(t), g.ID)
 	wantCode(t, err, velro.ENOTFOUND)
-	_, err = s.DeleteGeneration(ctx(t), g.ID)
+	_, err = s.DeleteGeneration(ctx(t), g.ID, velro.NoRule)
 	wantCode(t, err, velro.ENOTFOUND)
 }

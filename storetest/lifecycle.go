@@ -44,7 +44,7 @@ func testSubmit(t *testing.T, open Opener) {
 	u := NewUser(t, s, "submit@example.com")
 	for range 3 {
 		g := pending(u.ID, nil, 300)
-		existing, err := s.SubmitGeneration(ctx(t), g, "")
+		existing, err := s.SubmitGeneration(ctx(t), g, "", velro.NoRule)
 		must(t, err)
 		if existing != nil || entries(t, s, u.ID, g.ID, velro.CreditUsage) != 1 {
 			t.Fatal("a submit was not charged once")
@@ -54,7 +54,7 @@ func testSubmit(t *testing.T, open Opener) {
 		t.Fatalf("balance %d after three 300-credit submits", b)
 	}
 	short := pending(u.ID, nil, 300)
-	_, err := s.SubmitGeneration(ctx(t), short, "")
+	_, err := s.SubmitGeneration(ctx(t), short, "", velro.NoRule)
 	wantCode(t, err, velro.EPAYMENT)
 	_, err = s.FindGeneration(ctx(t), short.ID)
 	wantCode(t, err, velro.ENOTFOUND)
@@ -64,31 +64,33 @@ func testSubmit(t *testing.T, open Opener) {
 
 	// Idempotency: the same key returns the first generation, charged once.
 	first := pending(u.ID, nil, 10)
-	_, err = s.SubmitGeneration(ctx(t), first, "key-1")
+	_, err = s.SubmitGeneration(ctx(t), first, "key-1", velro.NoRule)
 	must(t, err)
-	again, err := s.SubmitGeneration(ctx(t), pending(u.ID, nil, 10), "key-1")
+	again, err := s.SubmitGeneration(ctx(t), pending(u.ID, nil, 10), "key-1", velro.NoRule)
 	must(t, err)
 	if again == nil || again.ID != first.ID || balance(t, s, u.ID) != 90 {
 		t.Fatalf("idempotent retry returned %v", again)
 	}
 	other := NewUser(t, s, "other@example.com")
-	if mine, err := s.SubmitGeneration(ctx(t), pending(other.ID, nil, 10), "key-1"); err != nil || mine != nil {
+	if mine, err := s.SubmitGeneration(ctx(t), pending(other.ID, nil, 10), "key-1", velro.NoRule); err != nil || mine != nil {
 		t.Fatalf("another user's key clashed: %v %v", mine, err)
 	}
 
-	// The project permission is checked in the charging transaction.
+	// The rule (edit permission on the project) is checked in the charging
+	// transaction.
 	owner := NewUser(t, s, "owner@example.com")
 	p := NewProject(t, s, owner.ID, velro.VisibilityTeamOnly)
 	team := NewTeam(t, s, owner.ID, map[uuid.UUID]velro.TeamRole{u.ID: velro.TeamViewer})
-	_, err = s.ShareProject(ctx(t), &velro.ProjectShare{ProjectID: p.ID, TeamID: team.ID, AccessLevel: velro.ShareAdmin})
+	_, err = s.ShareProject(ctx(t), &velro.ProjectShare{ProjectID: p.ID, TeamID: team.ID, AccessLevel: velro.ShareAdmin}, velro.NoRule)
 	must(t, err)
-	_, err = s.SubmitGeneration(ctx(t), pending(u.ID, &p.ID, 10), "")
+	mayAdd := func(user uuid.UUID) velro.Check { return velro.Allowed(user, velro.ActionEdit, velro.KindProject, p.ID) }
+	_, err = s.SubmitGeneration(ctx(t), pending(u.ID, &p.ID, 10), "", mayAdd(u.ID))
 	wantCode(t, err, velro.EFORBIDDEN)
-	_, err = s.SubmitGeneration(ctx(t), pending(other.ID, &p.ID, 10), "")
+	_, err = s.SubmitGeneration(ctx(t), pending(other.ID, &p.ID, 10), "", mayAdd(other.ID))
 	wantCode(t, err, velro.ENOTFOUND)
-	_, err = s.SetTeamMemberRole(ctx(t), team.ID, u.ID, velro.TeamEditor)
+	_, err = s.SetTeamMemberRole(ctx(t), team.ID, u.ID, velro.TeamEditor, velro.NoRule)
 	must(t, err)
-	_, err = s.SubmitGeneration(ctx(t), pending(u.ID, &p.ID, 10), "")
+	_, err = s.SubmitGeneration(ctx(t), pending(u.ID, &p.ID, 10), "", mayAdd(u.ID))
 	must(t, err)
 	if b := balance(t, s, u.ID); b != 80 {
 		t.Fatalf("balance %d", b)
@@ -105,7 +107,7 @@ func testSubmitConcurrency(t *testing.T, open Opener) {
 	accepted, short := 0, 0
 	for range n {
 		wg.Go(func() {
-			_, err := s.SubmitGeneration(context.Background(), pending(u.ID, nil, cost), "")
+			_, err := s.SubmitGeneration(context.Background(), pending(u.ID, nil, cost), "", velro.NoRule)
 			mu.Lock()
 			defer mu.Unlock()
 			switch velro.ErrorCode(err) {
@@ -129,7 +131,7 @@ func testLifecycle(t *testing.T, open Opener) {
 	u := NewUser(t, s, "life@example.com")
 	submit := func() *velro.Generation {
 		g := pending(u.ID, nil, 50)
-		_, err := s.SubmitGeneration(ctx(t), g, "")
+		_, err := s.SubmitGeneration(ctx(t), g, "", velro.NoRule)
 		must(t, err)
 		return g
 	}
@@ -151,7 +153,7 @@ func testLifecycle(t *testing.T, open Opener) {
 	if !ok || got.Status != velro.StatusCompleted || got.CompletedAt == nil || len(got.OutputURLs) != 1 {
 		t.Fatalf("completed: %v %+v", ok, got)
 	}
-	_, err = s.CancelGeneration(ctx(t), done.ID)
+	_, err = s.CancelGeneration(ctx(t), done.ID, velro.NoRule)
 	wantCode(t, err, velro.ECONFLICT)
 	if ended, _ := s.FailGeneration(ctx(t), done.ID, "late"); ended {
 		t.Fatal("a completed generation failed later")
@@ -181,12 +183,12 @@ func testLifecycle(t *testing.T, open Opener) {
 	cancelled := submit()
 	_, err = s.StartGeneration(ctx(t), cancelled.ID)
 	must(t, err)
-	got, err = s.CancelGeneration(ctx(t), cancelled.ID)
+	got, err = s.CancelGeneration(ctx(t), cancelled.ID, velro.NoRule)
 	must(t, err)
 	if got.Status != velro.StatusCancelled {
 		t.Fatalf("cancel: %s", got.Status)
 	}
-	_, err = s.CancelGeneration(ctx(t), cancelled.ID)
+	_, err = s.CancelGeneration(ctx(t), cancelled.ID, velro.NoRule)
 	wantCode(t, err, velro.ECONFLICT)
 	if ok, _ := s.CompleteGeneration(ctx(t), cancelled.ID, []string{"x"}); ok {
 		t.Fatal("a cancelled generation completed")
@@ -200,12 +202,12 @@ func testLifecycle(t *testing.T, open Opener) {
 
 	// Deleted in flight: refunded; deleted after completion: not.
 	inflight := submit()
-	_, err = s.DeleteGeneration(ctx(t), inflight.ID)
+	_, err = s.DeleteGeneration(ctx(t), inflight.ID, velro.NoRule)
 	must(t, err)
 	if n := entries(t, s, u.ID, inflight.ID, velro.CreditRefund); n != 1 {
 		t.Fatalf("%d refunds of a generation deleted in flight", n)
 	}
-	_, err = s.DeleteGeneration(ctx(t), done.ID)
+	_, err = s.DeleteGeneration(ctx(t), done.ID, velro.NoRule)
 	must(t, err)
 	if n := entries(t, s, u.ID, done.ID, velro.CreditRefund); n != 0 {
 		t.Fatal("deleting a completed generation refunded it")
@@ -230,7 +232,7 @@ func testListsAndStats(t *testing.T, open Opener) {
 			project = nil
 		}
 		g := pending(u.ID, project, 25)
-		_, err := s.SubmitGeneration(ctx(t), g, "")
+		_, err := s.SubmitGeneration(ctx(t), g, "", velro.NoRule)
 		must(t, err)
 		ids = append(ids, g.ID)
 	}
@@ -240,7 +242,7 @@ func testListsAndStats(t *testing.T, open Opener) {
 	must(t, err)
 	_, err = s.FailGeneration(ctx(t), ids[1], "no")
 	must(t, err)
-	g, err := s.ToggleFavorite(ctx(t), ids[0])
+	g, err := s.ToggleFavorite(ctx(t), ids[0], velro.NoRule)
 	must(t, err)
 	if !g.IsFavorite {
 		t.Fatal("favorite did not toggle on")

@@ -22,7 +22,7 @@ func NewTeam(t testing.TB, s velro.Store, owner uuid.UUID, members map[uuid.UUID
 	team := &velro.Team{ID: velro.NewID(), Name: "Team", OwnerID: owner}
 	must(t, s.CreateTeam(ctx(t), team))
 	for id, role := range members {
-		_, err := s.AddTeamMember(ctx(t), team.ID, id, role)
+		_, err := s.AddTeamMember(ctx(t), team.ID, id, role, velro.NoRule)
 		must(t, err)
 	}
 	return team
@@ -61,25 +61,25 @@ func testProjects(t *testing.T, open Opener) {
 
 	// Partial update.
 	name, vis := "Renamed", velro.VisibilityTeamOnly
-	upd, change, err := s.UpdateProject(ctx(t), p.ID, velro.ProjectUpdate{Name: &name, Visibility: &vis})
+	upd, change, err := s.UpdateProject(ctx(t), p.ID, velro.ProjectUpdate{Name: &name, Visibility: &vis}, velro.NoRule)
 	must(t, err)
 	if upd.Name != "Renamed" || upd.Visibility != vis || upd.Description != "d" || len(upd.Tags) != 2 || len(change.Projects) != 1 {
 		t.Fatalf("updated %+v, change %+v", upd, change)
 	}
 	tags := []string{}
-	upd, change, err = s.UpdateProject(ctx(t), p.ID, velro.ProjectUpdate{Tags: &tags, Metadata: map[string]any{}})
+	upd, change, err = s.UpdateProject(ctx(t), p.ID, velro.ProjectUpdate{Tags: &tags, Metadata: map[string]any{}}, velro.NoRule)
 	must(t, err)
 	if len(upd.Tags) != 0 || len(upd.Metadata) != 0 || len(change.Projects) != 0 {
 		t.Fatalf("updated %+v, change %+v", upd, change)
 	}
-	_, _, err = s.UpdateProject(ctx(t), uuid.New(), velro.ProjectUpdate{Name: &name})
+	_, _, err = s.UpdateProject(ctx(t), uuid.New(), velro.ProjectUpdate{Name: &name}, velro.NoRule)
 	wantCode(t, err, velro.ENOTFOUND)
 
 	// Readability: own, public, shared through a team unless private.
 	public := NewProject(t, s, stranger.ID, velro.VisibilityPublic)
 	strangersPrivate := NewProject(t, s, stranger.ID, velro.VisibilityPrivate)
 	team := NewTeam(t, s, owner.ID, map[uuid.UUID]velro.TeamRole{member.ID: velro.TeamViewer})
-	_, err = s.ShareProject(ctx(t), &velro.ProjectShare{ProjectID: p.ID, TeamID: team.ID, AccessLevel: velro.ShareRead})
+	_, err = s.ShareProject(ctx(t), &velro.ProjectShare{ProjectID: p.ID, TeamID: team.ID, AccessLevel: velro.ShareRead}, velro.NoRule)
 	must(t, err)
 
 	if ids := listIDs(t, s, member.ID, ""); !ids[p.ID] || !ids[public.ID] || ids[strangersPrivate.ID] || len(ids) != 2 {
@@ -92,7 +92,7 @@ func testProjects(t *testing.T, open Opener) {
 		t.Fatalf("stranger reads %v", ids)
 	}
 	priv := velro.VisibilityPrivate
-	_, change, err = s.UpdateProject(ctx(t), p.ID, velro.ProjectUpdate{Visibility: &priv})
+	_, change, err = s.UpdateProject(ctx(t), p.ID, velro.ProjectUpdate{Visibility: &priv}, velro.NoRule)
 	must(t, err)
 	if ids := listIDs(t, s, member.ID, ""); ids[p.ID] {
 		t.Fatal("a private project is still listed through its share")
@@ -111,14 +111,14 @@ func testProjects(t *testing.T, open Opener) {
 	if got.GenerationCount != 1 {
 		t.Fatalf("generation_count = %d", got.GenerationCount)
 	}
-	change, err = s.DeleteProject(ctx(t), p.ID)
+	change, err = s.DeleteProject(ctx(t), p.ID, velro.NoRule)
 	must(t, err)
 	if len(change.Projects) != 1 || change.Projects[0] != p.ID {
 		t.Fatalf("delete change %+v", change)
 	}
 	_, err = s.FindProject(ctx(t), p.ID)
 	wantCode(t, err, velro.ENOTFOUND)
-	_, err = s.DeleteProject(ctx(t), p.ID)
+	_, err = s.DeleteProject(ctx(t), p.ID, velro.NoRule)
 	wantCode(t, err, velro.ENOTFOUND)
 	orphan, err := s.FindGeneration(ctx(t), g.ID)
 	must(t, err)
@@ -133,20 +133,20 @@ func testShares(t *testing.T, open Opener) {
 	p := NewProject(t, s, owner.ID, velro.VisibilityTeamOnly)
 	team := NewTeam(t, s, owner.ID, nil)
 	share := &velro.ProjectShare{ProjectID: p.ID, TeamID: team.ID, AccessLevel: velro.ShareRead}
-	_, err := s.ShareProject(ctx(t), share)
+	_, err := s.ShareProject(ctx(t), share, velro.NoRule)
 	must(t, err)
 	share.AccessLevel = velro.ShareWrite // upsert
-	_, err = s.ShareProject(ctx(t), share)
+	_, err = s.ShareProject(ctx(t), share, velro.NoRule)
 	must(t, err)
-	_, err = s.ShareProject(ctx(t), &velro.ProjectShare{ProjectID: uuid.New(), TeamID: team.ID, AccessLevel: velro.ShareRead})
+	_, err = s.ShareProject(ctx(t), &velro.ProjectShare{ProjectID: uuid.New(), TeamID: team.ID, AccessLevel: velro.ShareRead}, velro.NoRule)
 	wantCode(t, err, velro.ENOTFOUND)
-	_, err = s.ShareProject(ctx(t), &velro.ProjectShare{ProjectID: p.ID, TeamID: uuid.New(), AccessLevel: velro.ShareRead})
+	_, err = s.ShareProject(ctx(t), &velro.ProjectShare{ProjectID: p.ID, TeamID: uuid.New(), AccessLevel: velro.ShareRead}, velro.NoRule)
 	wantCode(t, err, velro.ENOTFOUND)
-	change, err := s.UnshareProject(ctx(t), p.ID, team.ID)
+	change, err := s.UnshareProject(ctx(t), p.ID, team.ID, velro.NoRule)
 	must(t, err)
 	if len(change.Projects) != 1 {
 		t.Fatalf("unshare change %+v", change)
 	}
-	_, err = s.UnshareProject(ctx(t), p.ID, team.ID)
+	_, err = s.UnshareProject(ctx(t), p.ID, team.ID, velro.NoRule)
 	wantCode(t, err, velro.ENOTFOUND)
 }

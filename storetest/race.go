@@ -92,26 +92,26 @@ func (w *raceWorld) randomWrite(t testing.TB, rng *rand.Rand) error {
 	switch op := rng.IntN(20); {
 	case op < 5:
 		what = "share"
-		_, err = w.s.ShareProject(ctx(t), &velro.ProjectShare{ProjectID: project, TeamID: team, AccessLevel: raceLevels[rng.IntN(3)]})
+		_, err = w.s.ShareProject(ctx(t), &velro.ProjectShare{ProjectID: project, TeamID: team, AccessLevel: raceLevels[rng.IntN(3)]}, velro.NoRule)
 	case op < 8:
 		what = "unshare"
-		_, err = w.s.UnshareProject(ctx(t), project, team)
+		_, err = w.s.UnshareProject(ctx(t), project, team, velro.NoRule)
 	case op < 12:
 		what = "add member"
-		_, err = w.s.AddTeamMember(ctx(t), team, user, raceRoles[rng.IntN(3)])
+		_, err = w.s.AddTeamMember(ctx(t), team, user, raceRoles[rng.IntN(3)], velro.NoRule)
 	case op < 15:
 		what = "remove member"
-		_, err = w.s.RemoveTeamMember(ctx(t), team, user)
+		_, err = w.s.RemoveTeamMember(ctx(t), team, user, velro.NoRule)
 	case op < 17:
 		what = "change role"
-		_, err = w.s.SetTeamMemberRole(ctx(t), team, user, raceRoles[rng.IntN(3)])
+		_, err = w.s.SetTeamMemberRole(ctx(t), team, user, raceRoles[rng.IntN(3)], velro.NoRule)
 	case op < 19:
 		what = "change visibility"
 		vis := raceVisibilities[rng.IntN(3)]
-		_, _, err = w.s.UpdateProject(ctx(t), project, velro.ProjectUpdate{Visibility: &vis})
+		_, _, err = w.s.UpdateProject(ctx(t), project, velro.ProjectUpdate{Visibility: &vis}, velro.NoRule)
 	default:
 		what = "delete team"
-		if _, err = w.s.DeleteTeam(ctx(t), team); err == nil {
+		if _, err = w.s.DeleteTeam(ctx(t), team, velro.NoRule); err == nil {
 			fresh := &velro.Team{ID: velro.NewID(), Name: "Fresh", OwnerID: w.owner}
 			err = w.s.CreateTeam(ctx(t), fresh)
 			w.mu.Lock()
@@ -132,9 +132,9 @@ func (w *raceWorld) checkTable(t testing.TB, burst int) {
 	t.Helper()
 	for _, p := range w.projects {
 		for _, u := range w.users {
-			table, err := w.s.AccessFacts(ctx(t), u, velro.KindProject, p, false)
+			table, err := w.s.AccessFacts(ctx(t), u, velro.KindProject, p)
 			must(t, err)
-			base, err := w.s.AccessFacts(ctx(t), u, velro.KindProject, p, true)
+			base, err := w.s.BaseAccessFacts(ctx(t), u, velro.KindProject, p)
 			must(t, err)
 			if table != base {
 				t.Errorf("after burst %d: user %s on project %s: table says %+v, base tables say %+v", burst, u, p, table, base)

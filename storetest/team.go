@@ -18,19 +18,19 @@ func testTeams(t *testing.T, open Opener) {
 		t.Fatalf("new team members %+v", team.Members)
 	}
 	p := NewProject(t, s, owner.ID, velro.VisibilityTeamOnly)
-	_, err := s.ShareProject(ctx(t), &velro.ProjectShare{ProjectID: p.ID, TeamID: team.ID, AccessLevel: velro.ShareAdmin})
+	_, err := s.ShareProject(ctx(t), &velro.ProjectShare{ProjectID: p.ID, TeamID: team.ID, AccessLevel: velro.ShareAdmin}, velro.NoRule)
 	must(t, err)
 
-	change, err := s.AddTeamMember(ctx(t), team.ID, ann.ID, velro.TeamEditor)
+	change, err := s.AddTeamMember(ctx(t), team.ID, ann.ID, velro.TeamEditor, velro.NoRule)
 	must(t, err)
 	if len(change.Projects) != 1 || change.Projects[0] != p.ID || len(change.Teams) != 1 {
 		t.Fatalf("add member change %+v", change)
 	}
-	_, err = s.AddTeamMember(ctx(t), team.ID, ann.ID, velro.TeamViewer)
+	_, err = s.AddTeamMember(ctx(t), team.ID, ann.ID, velro.TeamViewer, velro.NoRule)
 	wantCode(t, err, velro.ECONFLICT)
-	_, err = s.AddTeamMember(ctx(t), uuid.New(), ann.ID, velro.TeamViewer)
+	_, err = s.AddTeamMember(ctx(t), uuid.New(), ann.ID, velro.TeamViewer, velro.NoRule)
 	wantCode(t, err, velro.ENOTFOUND)
-	_, err = s.AddTeamMember(ctx(t), team.ID, bob.ID, velro.TeamViewer)
+	_, err = s.AddTeamMember(ctx(t), team.ID, bob.ID, velro.TeamViewer, velro.NoRule)
 	must(t, err)
 
 	got, err := s.FindTeam(ctx(t), team.ID)
@@ -38,22 +38,22 @@ func testTeams(t *testing.T, open Opener) {
 	if len(got.Members) != 3 || got.Members[0].Role != velro.TeamOwner || got.Role(ann.ID) != velro.TeamEditor || got.Role(uuid.New()) != "" {
 		t.Fatalf("members %+v", got.Members)
 	}
-	_, err = s.SetTeamMemberRole(ctx(t), team.ID, ann.ID, velro.TeamAdmin)
+	_, err = s.SetTeamMemberRole(ctx(t), team.ID, ann.ID, velro.TeamAdmin, velro.NoRule)
 	must(t, err)
-	_, err = s.SetTeamMemberRole(ctx(t), team.ID, uuid.New(), velro.TeamAdmin)
+	_, err = s.SetTeamMemberRole(ctx(t), team.ID, uuid.New(), velro.TeamAdmin, velro.NoRule)
 	wantCode(t, err, velro.ENOTFOUND)
-	_, err = s.RemoveTeamMember(ctx(t), team.ID, bob.ID)
+	_, err = s.RemoveTeamMember(ctx(t), team.ID, bob.ID, velro.NoRule)
 	must(t, err)
-	_, err = s.RemoveTeamMember(ctx(t), team.ID, bob.ID)
+	_, err = s.RemoveTeamMember(ctx(t), team.ID, bob.ID, velro.NoRule)
 	wantCode(t, err, velro.ENOTFOUND)
 
 	name := "Renamed"
-	upd, err := s.UpdateTeam(ctx(t), team.ID, velro.TeamUpdate{Name: &name})
+	upd, err := s.UpdateTeam(ctx(t), team.ID, velro.TeamUpdate{Name: &name}, velro.NoRule)
 	must(t, err)
 	if upd.Name != name || upd.Description != "d" || len(upd.Members) != 2 {
 		t.Fatalf("updated team %+v", upd)
 	}
-	_, err = s.UpdateTeam(ctx(t), uuid.New(), velro.TeamUpdate{Name: &name})
+	_, err = s.UpdateTeam(ctx(t), uuid.New(), velro.TeamUpdate{Name: &name}, velro.NoRule)
 	wantCode(t, err, velro.ENOTFOUND)
 
 	other := &velro.Team{ID: velro.NewID(), Name: "Other", OwnerID: ann.ID}
@@ -67,13 +67,13 @@ func testTeams(t *testing.T, open Opener) {
 		t.Fatalf("bob's teams %+v", teams)
 	}
 
-	change, err = s.DeleteTeam(ctx(t), team.ID)
+	change, err = s.DeleteTeam(ctx(t), team.ID, velro.NoRule)
 	must(t, err)
 	if len(change.Projects) != 1 || change.Projects[0] != p.ID {
 		t.Fatalf("delete team change %+v", change)
 	}
 	_, err = s.FindTeam(ctx(t), team.ID)
 	wantCode(t, err, velro.ENOTFOUND)
-	_, err = s.DeleteTeam(ctx(t), team.ID)
+	_, err = s.DeleteTeam(ctx(t), team.ID, velro.NoRule)
 	wantCode(t, err, velro.ENOTFOUND)
 }

@@ -126,7 +126,9 @@ var matrix = []endpoint{
 	{"PATCH", "/api/v1/teams/{team}/members/{admin}", func(*fixture) any { return map[string]any{"role": "viewer"} },
 		teamRule(200, func(a velro.TeamRole) bool { return velro.CanManageMember(a, velro.TeamAdmin, velro.TeamViewer) })},
 	{"DELETE", "/api/v1/teams/{team}/members/{editor}", nil,
-		teamRule(200, func(a velro.TeamRole) bool { return a == velro.TeamEditor || velro.CanManageMember(a, velro.TeamEditor, "") })},
+		teamRule(200, func(a velro.TeamRole) bool {
+			return a == velro.TeamEditor || velro.CanManageMember(a, velro.TeamEditor, "")
+		})},
 	// Nobody removes the owner; the owner leaving is a conflict, not a
 	// permission matter.
 	{"DELETE", "/api/v1/teams/{team}/members/{owner}", nil, func(c caller) int {

@@ -18,11 +18,12 @@ import (
 	"github.com/velro-ai/velro/api"
 	"github.com/velro-ai/velro/auth"
 	"github.com/velro-ai/velro/authz"
-	"github.com/velro-ai/velro/cache"
 	"github.com/velro-ai/velro/generate"
+	"github.com/velro-ai/velro/guard"
 	"github.com/velro-ai/velro/media"
 	"github.com/velro-ai/velro/queue"
 	"github.com/velro-ai/velro/redis"
+	"github.com/velro-ai/velro/service"
 )
 
 // serve runs the server until ctx is cancelled (SIGTERM/SIGINT), then
@@ -41,7 +42,7 @@ func serve(ctx context.Context, cfg *config, stdout, stderr io.Writer) error {
 
 	engine := authz.New(authz.Config{Store: d.store, Bus: d.bus, L2: d.authzL2(cfg), Disabled: !cfg.AuthzCache,
 		L1Size: cfg.AuthzL1Size, L1TTL: cfg.AuthzL1TTL, Log: log})
-	store := engine.Guard(cache.NewStore(d.store, d.bus))
+	store := guard.New(d.store, engine, d.bus)
 	metrics := prometheus.NewRegistry()
 	metrics.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}), engine.Collector())
 	authCfg := auth.Config{AdminEmails: cfg.AdminEmails, Bus: d.bus, Log: log}
@@ -88,8 +89,10 @@ func serve(ctx context.Context, cfg *config, stdout, stderr io.Writer) error {
 
 	handler := api.NewServer(api.Config{
 		Log:            log,
-		Store:          store,
 		Auth:           authSvc,
+		Accounts:       service.NewAccounts(store),
+		Projects:       service.NewProjects(store, engine),
+		Teams:          service.NewTeams(store, engine),
 		Authz:          engine,
 		Dependencies:   readiness,
 		CORSOrigins:    cfg.CORSOrigins,

@@ -1,0 +1,213 @@
+package service
+
+import (
+	"context"
+
+	"github.com/google/uuid"
+	"github.com/velro-ai/velro"
+	"github.com/velro-ai/velro/guard"
+)
+
+// teamStore is what Teams needs of the (guarded) store.
+type teamStore interface {
+	guard.Guarded
+	CreateTeam(ctx context.Context, t *velro.Team) error
+	FindTeam(ctx context.Context, id uuid.UUID) (*velro.Team, error)
+	ListTeams(ctx context.Context, userID uuid.UUID) ([]*velro.Team, error)
+	UpdateTeam(ctx context.Context, id uuid.UUID, upd velro.TeamUpdate, check velro.Check) (*velro.Team, error)
+	DeleteTeam(ctx context.Context, id uuid.UUID, check velro.Check) (velro.AccessChange, error)
+	AddTeamMember(ctx context.Context, teamID, userID uuid.UUID, role velro.TeamRole, check velro.Check) (velro.AccessChange, error)
+	SetTeamMemberRole(ctx context.Context, teamID, userID uuid.UUID, role velro.TeamRole, check velro.Check) (velro.AccessChange, error)
+	RemoveTeamMember(ctx context.Context, teamID, userID uuid.UUID, check velro.Check) (velro.AccessChange, error)
+	FindUserByEmail(ctx context.Context, email string) (*velro.User, error)
+}
+
+// Teams is what users do with teams and their members.
+type Teams struct {
+	store teamStore
+	authz velro.Authorizer
+}
+
+// NewTeams returns the team use cases.
+func NewTeams(store teamStore, authz velro.Authorizer) *Teams {
+	return &Teams{store: store, authz: authz}
+}
+
+// Create makes a team whose owner (and only member) is the actor.
+func (s *Teams) Create(ctx context.Context, actor uuid.UUID, name, description string) (*velro.Team, error) {
+	upd := velro.TeamUpdate{Name: &name, Description: &description}
+	if err := upd.Validate(); err != nil {
+		return nil, err
+	}
+	t := &velro.Team{ID: velro.NewID(), Name: name, Description: description, OwnerID: actor}
+	return t, s.store.CreateTeam(ctx, t)
+}
+
+// List returns the teams the actor is a member of, newest first, and
+// their number.
+func (s *Teams) List(ctx context.Context, actor uuid.UUID, page velro.Page) ([]*velro.Team, int, error) {
+	teams, err := s.store.ListTeams(ctx, actor)
+	if err != nil {
+		return nil, 0, err
+	}
+	lo := min(page.Offset, len(teams))
+	return teams[lo : lo+min(page.Limit, len(teams)-lo)], len(teams), nil
+}
+
+// Get returns a team to its members; to anyone else it does not exist.
+func (s *Teams) Get(ctx context.Context, actor, id uuid.UUID) (*velro.Team, error) {
+	if err := velro.Allowed(actor, velro.ActionView, velro.KindTeam, id)(ctx, s.authz); err != nil {
+		return nil, err
+	}
+	return s.store.FindTeam(ctx, id)
+}
+
+// mayUpdateTeam: the owner and admins rename and describe a team.
+func mayUpdateTeam(actor, id uuid.UUID) velro.Check {
+	return velro.Allowed(actor, velro.ActionManageTeam, velro.KindTeam, id)
+}
+
+// Update renames or describes a team.
+func (s *Teams) Update(ctx context.Context, actor, id uuid.UUID, upd velro.TeamUpdate) (*velro.Team, error) {
+	rule := mayUpdateTeam(actor, id)
+	if err := rule(ctx, s.authz); err != nil {
+		return nil, err
+	}
+	if err := upd.Validate(); err != nil {
+		return nil, err
+	}
+	return s.store.UpdateTeam(ctx, id, upd, rule)
+}
+
+// mayDeleteTeam: only the owner deletes a team.
+func mayDeleteTeam(actor, id uuid.UUID) velro.Check {
+	return velro.Allowed(actor, velro.ActionDeleteTeam, velro.KindTeam, id)
+}
+
+// Delete deletes a team with its memberships and shares.
+func (s *Teams) Delete(ctx context.Context, actor, id uuid.UUID) error {
+	rule := mayDeleteTeam(actor, id)
+	if err := rule(ctx, s.authz); err != nil {
+		return err
+	}
+	_, err := s.store.DeleteTeam(ctx, id, rule)
+	return err
+}
+
+// memberRole is user's role in the team ("" for none), read through a.
+func memberRole(ctx context.Context, a velro.Authorizer, user, team uuid.UUID) (velro.TeamRole, error) {
+	acc, err := a.Access(ctx, user, velro.KindTeam, team)
+	return velro.MemberRole(acc), err
+}
+
+// actorRole is the actor's role in the team; ENOTFOUND for non-members,
+// to whom the team does not exist.
+func actorRole(ctx context.Context, a velro.Authorizer, actor, team uuid.UUID) (velro.TeamRole, error) {
+	acc, err := velro.Require(ctx, a, actor, velro.ActionView, velro.KindTeam, team)
+	return velro.MemberRole(acc), err
+}
+
+var errNotMember = velro.Errorf(velro.ENOTFOUND, "The user is not a member of this team.")
+
+// mayAddMember: who may add a member with a role. The owner adds admins,
+// editors and viewers; an admin adds editors and viewers; nobody else adds
+// anyone, and nobody makes another owner (velro.CanManageMember). Whoever
+// may add a role may also invite someone to it.
+func mayAddMember(actor, team uuid.UUID, role velro.TeamRole) velro.Check {
+	return func(ctx context.Context, a velro.Authorizer) error {
+		mine, err := actorRole(ctx, a, actor, team)
+		if err != nil {
+			return err
+		}
+		if !velro.CanManageMember(mine, "", role) {
+			return velro.Errorf(velro.EFORBIDDEN, "Your role on this team (%s) does not allow adding a member as %s.", mine, role)
+		}
+		return nil
+	}
+}
+
+// AddMember adds the account with the email to the team and returns the
+// team.
+func (s *Teams) AddMember(ctx context.Context, actor, team uuid.UUID, email string, role velro.TeamRole) (*velro.Team, error) {
+	rule := mayAddMember(actor, team, role)
+	if err := rule(ctx, s.authz); err != nil {
+		return nil, err
+	}
+	u, err := s.store.FindUserByEmail(ctx, email)
+	if velro.ErrorCode(err) == velro.ENOTFOUND {
+		return nil, velro.Errorf(velro.ENOTFOUND, "No account has this email.")
+	} else if err != nil {
+		return nil, err
+	}
+	if _, err := s.store.AddTeamMember(ctx, team, u.ID, role, rule); err != nil {
+		return nil, err
+	}
+	return s.store.FindTeam(ctx, team)
+}
+
+// mayChangeRole: the owner changes anyone's role but an owner's; an admin
+// moves editors and viewers between those two roles (CanManageMember).
+func mayChangeRole(actor, team, member uuid.UUID, to velro.TeamRole) velro.Check {
+	return func(ctx context.Context, a velro.Authorizer) error {
+		mine, err := actorRole(ctx, a, actor, team)
+		if err != nil {
+			return err
+		}
+		theirs, err := memberRole(ctx, a, member, team)
+		switch {
+		case err != nil:
+			return err
+		case theirs == "":
+			return errNotMember
+		case !velro.CanManageMember(mine, theirs, to):
+			return velro.Errorf(velro.EFORBIDDEN, "Your role on this team (%s) does not allow changing this member's role.", mine)
+		}
+		return nil
+	}
+}
+
+// SetMemberRole changes a member's role and returns the team.
+func (s *Teams) SetMemberRole(ctx context.Context, actor, team, member uuid.UUID, role velro.TeamRole) (*velro.Team, error) {
+	rule := mayChangeRole(actor, team, member, role)
+	if err := rule(ctx, s.authz); err != nil {
+		return nil, err
+	}
+	if _, err := s.store.SetTeamMemberRole(ctx, team, member, role, rule); err != nil {
+		return nil, err
+	}
+	return s.store.FindTeam(ctx, team)
+}
+
+// mayRemoveMember: any member may leave, except the owner (the team would
+// have none: delete it instead); the owner removes anyone else; an admin
+// removes editors and viewers.
+func mayRemoveMember(actor, team, member uuid.UUID) velro.Check {
+	return func(ctx context.Context, a velro.Authorizer) error {
+		mine, err := actorRole(ctx, a, actor, team)
+		if err != nil {
+			return err
+		}
+		theirs, err := memberRole(ctx, a, member, team)
+		switch {
+		case err != nil:
+			return err
+		case theirs == "":
+			return errNotMember
+		case member == actor && mine == velro.TeamOwner:
+			return velro.Errorf(velro.ECONFLICT, "The owner cannot leave the team; delete it instead.")
+		case member != actor && !velro.CanManageMember(mine, theirs, ""):
+			return velro.Errorf(velro.EFORBIDDEN, "Your role on this team (%s) does not allow removing this member.", mine)
+		}
+		return nil
+	}
+}
+
+// RemoveMember removes a member from the team, or lets the actor leave it.
+func (s *Teams) RemoveMember(ctx context.Context, actor, team, member uuid.UUID) error {
+	rule := mayRemoveMember(actor, team, member)
+	if err := rule(ctx, s.authz); err != nil {
+		return err
+	}
+	_, err := s.store.RemoveTeamMember(ctx, team, member, rule)
+	return err
+}
