@@ -83,7 +83,9 @@ func testSubmit(t *testing.T, open Opener) {
 	team := NewTeam(t, s, owner.ID, map[uuid.UUID]velro.TeamRole{u.ID: velro.TeamViewer})
 	_, err = s.ShareProject(ctx(t), &velro.ProjectShare{ProjectID: p.ID, TeamID: team.ID, AccessLevel: velro.ShareAdmin}, velro.NoRule)
 	must(t, err)
-	mayAdd := func(user uuid.UUID) velro.Check { return velro.Allowed(user, velro.ActionEdit, velro.KindProject, p.ID) }
+	mayAdd := func(user uuid.UUID) velro.Check {
+		return velro.Allowed(user, velro.ActionEdit, velro.KindProject, p.ID)
+	}
 	_, err = s.SubmitGeneration(ctx(t), pending(u.ID, &p.ID, 10), "", mayAdd(u.ID))
 	wantCode(t, err, velro.EFORBIDDEN)
 	_, err = s.SubmitGeneration(ctx(t), pending(other.ID, &p.ID, 10), "", mayAdd(other.ID))
