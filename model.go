@@ -56,8 +56,8 @@ func boolParam(def bool, doc string) ParamSpec {
 
 var seed = ParamSpec{Type: "integer", Minimum: num(0), Maximum: num(math.MaxInt32), Description: "Random seed; omit for a random one"}
 
-// Catalog is the model catalog of API.md, in display order.
-var Catalog = []Model{
+// catalog is the model catalog of API.md, in display order.
+var catalog = []Model{
 	{ID: "fal-ai/flux-pro/v1.1-ultra", Name: "FLUX1.1 [pro] ultra", Type: "image", CreditsCost: 50, Provider: ProviderFAL,
 		Description: "High-resolution photorealistic images", MaxResolution: "2752x1536", Parameters: map[string]ParamSpec{
 			"aspect_ratio":     enumParam("16:9", "21:9", "16:9", "4:3", "3:2", "1:1", "2:3", "3:4", "9:16", "9:21"),
@@ -118,13 +118,17 @@ var Catalog = []Model{
 		}},
 }
 
+// Catalog returns the model catalog, in display order. The models are
+// copies; their Parameters maps are shared: read them, do not change them.
+func Catalog() []Model { return slices.Clone(catalog) }
+
 // FindModel returns the catalog entry of id.
 func FindModel(id string) (Model, bool) {
-	i := slices.IndexFunc(Catalog, func(m Model) bool { return m.ID == id })
+	i := slices.IndexFunc(catalog, func(m Model) bool { return m.ID == id })
 	if i < 0 {
 		return Model{}, false
 	}
-	return Catalog[i], true
+	return catalog[i], true
 }
 
 // CoerceParameters validates params for the model and returns them

@@ -2,7 +2,6 @@ package api
 
 import (
 	"encoding/json"
-	"log/slog"
 	"net/http"
 	"reflect"
 	"strconv"
@@ -58,10 +57,10 @@ var actionNamed = func() map[string]velro.Action {
 // so it is the hottest path of the API and is written against net/http
 // rather than through huma's reflection; documentAuthorize describes it in
 // the OpenAPI document.
-func serveAuthorize(svc *auth.Service, engine *authz.Engine, log *slog.Logger) http.Handler {
+func serveAuthorize(svc *auth.Service, engine *authz.Engine) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		info := requestInfoFrom(r.Context())
-		fail := func(err error) { writeJSONError(w, newError(info, log, err)) }
+		fail := func(err error) { writeJSONError(w, newError(info, err)) }
 		token, ok := bearerToken(r.Header.Get("Authorization"))
 		if !ok {
 			fail(errMissingToken)

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"log/slog"
 	"net/http"
 	"strconv"
 	"strings"
@@ -70,7 +69,7 @@ func codeOf(status int) string {
 // newError builds the error response for err: application errors keep
 // their code and message; anything else is a 500 whose cause is logged,
 // not shown.
-func newError(r requestInfo, log *slog.Logger, err error) *errorBody {
+func newError(r requestInfo, err error) *errorBody {
 	var appErr *velro.Error
 	switch {
 	case errors.As(err, &appErr):
@@ -78,7 +77,7 @@ func newError(r requestInfo, log *slog.Logger, err error) *errorBody {
 		// The client went away (nobody reads this answer): not a bug.
 		return &errorBody{Detail: "The request was cancelled.", Code: "client_closed_request", RequestID: r.id, status: statusClientClosed}
 	default:
-		log.Error("internal error", "request_id", r.id, "error", err)
+		r.log.Error("internal error", "request_id", r.id, "error", err)
 		appErr = &velro.Error{Code: velro.EINTERNAL, Message: "Internal error."}
 	}
 	body := &errorBody{Detail: appErr.Message, Code: appErr.Code, RequestID: r.id, Errors: appErr.Fields,
@@ -96,17 +95,19 @@ func newError(r requestInfo, log *slog.Logger, err error) *errorBody {
 	return body
 }
 
-// installHumaErrors makes huma build errorBody values. Handler errors reach
-// it as the 500 fallback; they carry their own code. It is called just
-// before huma writes the error, so it sets the error's headers too.
-func installHumaErrors(log *slog.Logger) {
+// init makes huma build errorBody values. Handler errors reach it as the
+// 500 fallback; they carry their own code. It is called just before huma
+// writes the error, so it sets the error's headers too. Huma's hooks are
+// global: they take the request's logger from its context, so several
+// servers in one process (tests) each log to their own.
+func init() {
 	// Huma derives the error schema of /openapi.json from what NewError
 	// returns; requests themselves go through NewErrorWithContext.
 	huma.NewError = func(status int, msg string, _ ...error) huma.StatusError {
 		return &errorBody{Detail: msg, Code: codeOf(status), status: status}
 	}
 	huma.NewErrorWithContext = func(ctx huma.Context, status int, msg string, errs ...error) huma.StatusError {
-		body := humaError(ctx, log, status, msg, errs)
+		body := humaError(ctx, status, msg, errs)
 		for k, values := range body.headers {
 			for _, v := range values {
 				ctx.SetHeader(k, v)
@@ -118,16 +119,16 @@ func installHumaErrors(log *slog.Logger) {
 
 // humaError builds the body of an error huma raises (validation, body size,
 // content type) or of a handler error that reached huma's 500 fallback.
-func humaError(ctx huma.Context, log *slog.Logger, status int, msg string, errs []error) *errorBody {
+func humaError(ctx huma.Context, status int, msg string, errs []error) *errorBody {
 	info := requestInfoFrom(ctx.Context())
 	for _, err := range errs {
 		var appErr *velro.Error
 		if errors.As(err, &appErr) {
-			return newError(info, log, appErr)
+			return newError(info, appErr)
 		}
 	}
 	if status >= 500 {
-		return newError(info, log, fmt.Errorf("%s: %w", msg, errors.Join(errs...)))
+		return newError(info, fmt.Errorf("%s: %w", msg, errors.Join(errs...)))
 	}
 	appErr := &velro.Error{Code: codeOf(status), Message: msg}
 	for _, err := range errs {
@@ -146,7 +147,7 @@ func humaError(ctx huma.Context, log *slog.Logger, status int, msg string, errs 
 		first := appErr.Fields[0]
 		appErr.Message = fmt.Sprintf("%s: %s: %s", capitalize(msg), first.Field, first.Message)
 	}
-	body := newError(info, log, appErr)
+	body := newError(info, appErr)
 	body.status = status
 	return body
 }

@@ -76,9 +76,7 @@ func handleMediaURLs(gen *generate.Service, signer *media.Signer, publicURL stri
 // serveMedia serves a stored file to whoever holds a valid signed URL: no
 // bearer token. Tampered or expired signatures get 403; a file that is
 // gone (its generation was deleted) gets 410.
-func serveMedia(files velro.MediaStore, signer *media.Signer, log interface {
-	Error(string, ...any)
-}) http.Handler {
+func serveMedia(files velro.MediaStore, signer *media.Signer) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		info := requestInfoFrom(r.Context())
 		key := r.PathValue("key")
@@ -92,7 +90,7 @@ func serveMedia(files velro.MediaStore, signer *media.Signer, log interface {
 			writeJSONError(w, &errorBody{Detail: "This media no longer exists.", Code: "gone", RequestID: info.id, status: http.StatusGone})
 			return
 		} else if err != nil {
-			log.Error("open media", "request_id", info.id, "error", err)
+			info.log.Error("open media", "request_id", info.id, "error", err)
 			writeJSONError(w, &errorBody{Detail: "Internal error.", Code: velro.EINTERNAL, RequestID: info.id, status: http.StatusInternalServerError})
 			return
 		}

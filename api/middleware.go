@@ -22,12 +22,16 @@ import (
 type requestInfo struct {
 	id       string
 	clientIP string
+	log      *slog.Logger
 }
 
 type requestInfoKey struct{}
 
 func requestInfoFrom(ctx context.Context) requestInfo {
-	info, _ := ctx.Value(requestInfoKey{}).(requestInfo)
+	info, ok := ctx.Value(requestInfoKey{}).(requestInfo)
+	if !ok {
+		info.log = slog.New(slog.DiscardHandler)
+	}
 	return info
 }
 
@@ -52,7 +56,7 @@ func withCORS(origins []string, next http.Handler) http.Handler {
 func withBasics(log *slog.Logger, proxies []netip.Prefix, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
-		info := requestInfo{id: requestID(r.Header.Get("X-Request-ID")), clientIP: clientIP(r, proxies)}
+		info := requestInfo{id: requestID(r.Header.Get("X-Request-ID")), clientIP: clientIP(r, proxies), log: log}
 		h := w.Header()
 		h["X-Request-Id"] = []string{info.id}
 		for k, v := range securityHeaders {
@@ -69,7 +73,7 @@ func withBasics(log *slog.Logger, proxies []netip.Prefix, next http.Handler) htt
 				}
 				log.Error("panic", "request_id", info.id, "panic", v, "stack", string(debug.Stack()))
 				if !rec.wroteHeader {
-					writeJSONError(rec, newError(info, log, errPanic))
+					writeJSONError(rec, newError(info, errPanic))
 				}
 			}
 			log.LogAttrs(r.Context(), slog.LevelInfo, "request",

@@ -8,7 +8,6 @@ import (
 	"log/slog"
 	"net/http"
 	"net/netip"
-	"sync"
 
 	"github.com/danielgtaylor/huma/v2"
 	"github.com/danielgtaylor/huma/v2/adapters/humago"
@@ -54,11 +53,8 @@ type Config struct {
 	TrustedProxies []netip.Prefix
 }
 
-var installErrorsOnce sync.Once
-
 // NewServer returns the whole API as one handler.
 func NewServer(cfg Config) http.Handler {
-	installErrorsOnce.Do(func() { installHumaErrors(cfg.Log) })
 	mux := http.NewServeMux()
 	api := humago.New(mux, humaConfig())
 	addRoutes(mux, api, cfg)

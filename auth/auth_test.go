@@ -137,7 +137,7 @@ func TestClaimChecks(t *testing.T) {
 }
 
 func TestPasswordHashing(t *testing.T) {
-	h := auth.NewHasher(auth.OWASPParams, 2, time.Second)
+	h := auth.NewHasher(auth.OWASPParams(), 2, time.Second)
 	ctx := context.Background()
 	phc, err := h.Hash(ctx, "correct horse")
 	if err != nil {
@@ -167,7 +167,7 @@ func TestPasswordHashing(t *testing.T) {
 }
 
 func TestHasherBoundsConcurrency(t *testing.T) {
-	h := auth.NewHasher(auth.OWASPParams, 1, 10*time.Millisecond)
+	h := auth.NewHasher(auth.OWASPParams(), 1, 10*time.Millisecond)
 	ctx := context.Background()
 	errs := make(chan error, 8)
 	for range 8 {

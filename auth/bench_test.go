@@ -9,7 +9,7 @@ import (
 )
 
 func BenchmarkPasswordHash(b *testing.B) {
-	h := auth.NewHasher(auth.OWASPParams, 0, 0)
+	h := auth.NewHasher(auth.OWASPParams(), 0, 0)
 	for b.Loop() {
 		if _, err := h.Hash(context.Background(), "correct horse battery"); err != nil {
 			b.Fatal(err)
@@ -49,7 +49,7 @@ func BenchmarkTokenVerify(b *testing.B) {
 
 func BenchmarkAuthenticate(b *testing.B) {
 	store := newStore(b)
-	svc, err := auth.NewService(b.Context(), store, auth.Config{Hasher: auth.NewHasher(auth.OWASPParams, 0, 0)})
+	svc, err := auth.NewService(b.Context(), store, auth.Config{Hasher: auth.NewHasher(auth.OWASPParams(), 0, 0)})
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -26,7 +26,7 @@ type Argon2Params struct {
 }
 
 // OWASPParams is the OWASP minimum for argon2id: m=19 MiB, t=2, p=1.
-var OWASPParams = Argon2Params{Memory: 19 * 1024, Time: 2, Threads: 1}
+func OWASPParams() Argon2Params { return Argon2Params{Memory: 19 * 1024, Time: 2, Threads: 1} }
 
 const (
 	saltLen = 16

@@ -119,7 +119,7 @@ func NewService(ctx context.Context, store Store, cfg Config) (*Service, error) 
 		}
 	}
 	if s.hasher == nil {
-		s.hasher = NewHasher(OWASPParams, 0, 5*time.Second)
+		s.hasher = NewHasher(OWASPParams(), 0, 5*time.Second)
 	}
 	if s.grace <= 0 {
 		s.grace = 10 * time.Second

@@ -20,10 +20,9 @@ type Service struct {
 
 // Models returns the catalog with each model's is_active for this server.
 func (s *Service) Models() []velro.Model {
-	out := make([]velro.Model, len(velro.Catalog))
-	for i, m := range velro.Catalog {
-		m.IsActive = s.active(m)
-		out[i] = m
+	out := velro.Catalog()
+	for i := range out {
+		out[i].IsActive = s.active(out[i])
 	}
 	return out
 }

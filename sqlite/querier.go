@@ -39,13 +39,6 @@ func (s *statements) close() {
 	})
 }
 
-// conn is what *sql.Stmt (a cached statement) and *sql.Tx offer.
-type conn interface {
-	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
-	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
-	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
-}
-
 // querier adapts database/sql to sqlstore.Querier: reads go through cached
 // statements on the reader pool; a transaction runs its statements directly
 // (preparing through the pool would wait for the single writer connection

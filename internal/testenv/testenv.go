@@ -24,7 +24,7 @@ func require(t testing.TB, name string) string {
 		if os.Getenv("VELRO_TEST_REQUIRE_SERVICES") == "1" {
 			t.Fatalf("%s is not set but VELRO_TEST_REQUIRE_SERVICES=1", name)
 		}
-		t.Skipf("%s is not set; skipping (see README: Testing)", name)
+		t.Skipf("%s is not set; skipping (README.md, \"Test\", says how to run these)", name)
 	}
 	return v
 }
