@@ -2,9 +2,11 @@ package velro_test
 
 import (
 	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/velro-ai/velro"
+	"github.com/velro-ai/velro/internal/testenv"
 )
 
 // TestPermissionTable is API.md's permission table, cell by cell.
@@ -124,4 +126,39 @@ func TestProjectValidation(t *testing.T) {
 	if err := ok.Validate(); err != nil || ok.Name != "n" || ok.Metadata == nil {
 		t.Errorf("valid project refused or not normalised: %v %+v", err, ok)
 	}
+}
+
+// TestGuidePermissions: docs/guide.md's permission table is the rules',
+// generated.
+func TestGuidePermissions(t *testing.T) {
+	rows := []struct {
+		what    string
+		actions []velro.Action
+	}{
+		{"view, download (a project, its generations)", []velro.Action{velro.ActionView, velro.ActionDownload}},
+		{"edit: update a project, add generations to it, favorite, cancel", []velro.Action{velro.ActionEdit}},
+		{"delete a generation", []velro.Action{velro.ActionDeleteGeneration}},
+		{"share, change visibility, manage the project's teams", []velro.Action{velro.ActionShare}},
+		{"delete the project", []velro.Action{velro.ActionDeleteProject}},
+		{"update a team, manage its members (see below)", []velro.Action{velro.ActionManageTeam}},
+		{"delete a team", []velro.Action{velro.ActionDeleteTeam}},
+	}
+	roles := []velro.Role{velro.RoleViewer, velro.RoleEditor, velro.RoleAdmin, velro.RoleOwner}
+	var b strings.Builder
+	b.WriteString("| permission | viewer | editor | admin | owner |\n|---|---|---|---|---|\n")
+	for _, row := range rows {
+		b.WriteString("| " + row.what + " |")
+		for _, r := range roles {
+			cell := " yes |"
+			for _, a := range row.actions {
+				if !r.Can(a) {
+					cell = " |"
+				}
+			}
+			b.WriteString(cell)
+		}
+		b.WriteString("\n")
+	}
+	b.WriteString("\nTeam members: the owner adds, re-roles and removes anyone but an owner; an admin does so for editors and\nviewers only (and cannot make admins); any member but the owner may leave.\n")
+	testenv.Generated(t, "docs/guide.md", "permissions", b.String())
 }

@@ -31,36 +31,52 @@ func (e *errorBody) GetStatus() int { return e.status }
 // it appears only in access logs.
 const statusClientClosed = 499
 
-// statusOf maps application error codes to HTTP statuses.
-var statusOf = map[string]int{
-	velro.EBADREQUEST:   http.StatusBadRequest,
-	velro.EINVALID:      http.StatusUnprocessableEntity,
-	velro.EUNAUTHORIZED: http.StatusUnauthorized,
-	velro.EFORBIDDEN:    http.StatusForbidden,
-	velro.ENOTFOUND:     http.StatusNotFound,
-	velro.ECONFLICT:     http.StatusConflict,
-	velro.EPAYMENT:      http.StatusPaymentRequired,
-	velro.ERATELIMIT:    http.StatusTooManyRequests,
-	velro.EUNAVAILABLE:  http.StatusServiceUnavailable,
-	velro.EPROVIDER:     http.StatusServiceUnavailable,
-	velro.EINTERNAL:     http.StatusInternalServerError,
+// ErrorCode is one value of the error body's "error" field.
+type ErrorCode struct {
+	Code    string
+	Status  int
+	Meaning string
 }
 
-// codeOf names the errors the HTTP layer itself raises.
-func codeOf(status int) string {
-	switch status {
-	case http.StatusMethodNotAllowed:
-		return "method_not_allowed"
-	case http.StatusRequestEntityTooLarge:
-		return "request_too_large"
-	case http.StatusUnsupportedMediaType:
-		return "unsupported_media_type"
-	case http.StatusNotAcceptable:
-		return "not_acceptable"
+// ErrorCodes lists every error code the API answers, with its status: the
+// application's (velro.E*) and the HTTP layer's own. docs/guide.md's table
+// is generated from it.
+func ErrorCodes() []ErrorCode {
+	return []ErrorCode{
+		{velro.EBADREQUEST, http.StatusBadRequest, "the request cannot be understood (a malformed body, a bad media key)"},
+		{velro.EUNAUTHORIZED, http.StatusUnauthorized, "no, bad, expired or revoked credentials; the response carries `WWW-Authenticate: Bearer`"},
+		{velro.EPAYMENT, http.StatusPaymentRequired, "the balance does not cover the generation's cost; nothing was charged"},
+		{velro.EFORBIDDEN, http.StatusForbidden, "the caller sees the resource but may not do this (or a signed media URL is invalid or expired)"},
+		{velro.ENOTFOUND, http.StatusNotFound, "absent, or not visible to the caller (no existence leak)"},
+		{"method_not_allowed", http.StatusMethodNotAllowed, "the path exists, the method does not"},
+		{"not_acceptable", http.StatusNotAcceptable, "the `Accept` header asks for a format the API does not speak"},
+		{velro.ECONFLICT, http.StatusConflict, "the request clashes with the current state (a duplicate email, a member already added, a generation that already ended)"},
+		{"gone", http.StatusGone, "the media behind a signed URL was deleted"},
+		{"request_too_large", http.StatusRequestEntityTooLarge, "the body is over the limit (1 MiB of JSON)"},
+		{"unsupported_media_type", http.StatusUnsupportedMediaType, "the body is not JSON (or a form where forms are accepted)"},
+		{velro.EINVALID, http.StatusUnprocessableEntity, "a field breaks a validation rule; `errors` names each field"},
+		{velro.ERATELIMIT, http.StatusTooManyRequests, "too many attempts; `Retry-After` says when to come back"},
+		{velro.EINTERNAL, http.StatusInternalServerError, "a bug: the details are logged under the request id, never returned"},
+		{velro.EUNAVAILABLE, http.StatusServiceUnavailable, "a dependency (the database) did not answer in time; retry shortly"},
+		{velro.EPROVIDER, http.StatusServiceUnavailable, "the generation provider of this model is not configured; nothing was charged"},
 	}
-	for code, s := range statusOf {
-		if s == status && code != velro.EPROVIDER {
-			return code
+}
+
+// statusOf maps error codes to HTTP statuses.
+var statusOf = func() map[string]int {
+	m := map[string]int{}
+	for _, c := range ErrorCodes() {
+		m[c.Code] = c.Status
+	}
+	return m
+}()
+
+// codeOf names the errors the HTTP layer itself raises: the first code of
+// ErrorCodes with the status.
+func codeOf(status int) string {
+	for _, c := range ErrorCodes() {
+		if c.Status == status {
+			return c.Code
 		}
 	}
 	return strings.ToLower(strings.ReplaceAll(http.StatusText(status), " ", "_"))

@@ -115,7 +115,13 @@ type shareInput struct {
 	}
 }
 
-type shareOutput struct{ Body *velro.ProjectShare }
+type shareOutput struct {
+	Body struct {
+		*velro.ProjectShare
+		Effective bool   `json:"effective" doc:"false while the project is private: private projects ignore their shares"`
+		Detail    string `json:"detail,omitempty"`
+	}
+}
 
 func handleShareProject(projects *service.Projects) func(context.Context, *shareInput) (*shareOutput, error) {
 	return func(ctx context.Context, in *shareInput) (*shareOutput, error) {
@@ -128,10 +134,16 @@ func handleShareProject(projects *service.Projects) func(context.Context, *share
 			return nil, err
 		}
 		share := &velro.ProjectShare{ProjectID: id, TeamID: teamID, AccessLevel: in.Body.AccessLevel}
-		if err := projects.Share(ctx, principal(ctx).UserID, share); err != nil {
+		effective, err := projects.Share(ctx, principal(ctx).UserID, share)
+		if err != nil {
 			return nil, err
 		}
-		return &shareOutput{Body: share}, nil
+		out := &shareOutput{}
+		out.Body.ProjectShare, out.Body.Effective = share, effective
+		if !effective {
+			out.Body.Detail = "Shared, but the project is private: private projects ignore their shares until their visibility is team-only or public."
+		}
+		return out, nil
 	}
 }
 

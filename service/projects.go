@@ -107,14 +107,22 @@ func mayShare(actor, project, team uuid.UUID) velro.Check {
 	}
 }
 
-// Share shares a project with a team at a level, or changes the level.
-func (s *Projects) Share(ctx context.Context, actor uuid.UUID, share *velro.ProjectShare) error {
+// Share shares a project with a team at a level, or changes the level. It
+// reports whether the share takes effect now: a private project ignores
+// its shares until its visibility is team-only or public.
+func (s *Projects) Share(ctx context.Context, actor uuid.UUID, share *velro.ProjectShare) (effective bool, err error) {
 	rule := mayShare(actor, share.ProjectID, share.TeamID)
 	if err := rule(ctx, s.authz); err != nil {
-		return err
+		return false, err
 	}
-	_, err := s.store.ShareProject(ctx, share, rule)
-	return err
+	if _, err := s.store.ShareProject(ctx, share, rule); err != nil {
+		return false, err
+	}
+	p, err := s.store.FindProject(ctx, share.ProjectID)
+	if err != nil {
+		return false, err
+	}
+	return p.Visibility != velro.VisibilityPrivate, nil
 }
 
 // mayUnshare: stopping a share takes the share permission on the project

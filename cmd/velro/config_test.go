@@ -1,17 +1,17 @@
 package main
 
 import (
-	"flag"
 	"io"
 	"math"
 	"os"
 	"path/filepath"
 	"reflect"
-	"regexp"
 	"runtime/debug"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/velro-ai/velro/internal/testenv"
 )
 
 // TestBadConfiguration: the process refuses to start, with one line naming
@@ -119,30 +119,10 @@ func TestTuneGC(t *testing.T) {
 	}
 }
 
-var update = flag.Bool("update", false, "rewrite README.md's configuration table from the settings")
-
 // TestREADMESettings: the README's configuration table is the settings
 // table, generated.
 func TestREADMESettings(t *testing.T) {
-	const path = "../../README.md"
-	readme, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	re := regexp.MustCompile(`(?s)(<!-- settings:[^\n]*-->\n).*?(<!-- /settings -->)`)
-	if !re.Match(readme) {
-		t.Fatal("README.md has no settings markers")
-	}
-	want := re.ReplaceAll(readme, []byte("${1}"+strings.ReplaceAll(settingsMarkdown(), "$", "$$")+"${2}"))
-	if *update {
-		if err := os.WriteFile(path, want, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	if string(want) != string(readme) {
-		t.Fatal("README.md's configuration table differs from cmd/velro/settings.go; run go test ./cmd/velro -run TestREADMESettings -update")
-	}
+	testenv.Generated(t, "../../README.md", "settings", settingsMarkdown())
 }
 
 // TestSettingsHelp: -h lists every flag with its variable, and each

@@ -63,8 +63,17 @@ func TestProjectsAPI(t *testing.T) {
 		team := a.do("POST", "/api/v1/teams", map[string]any{"name": "Studio"}).want(t, 201).JSON(t)
 		teamID := team["id"].(string)
 		a.do("POST", "/api/v1/teams/"+teamID+"/members", map[string]any{"email": bob.Email, "role": "editor"}).want(t, 201)
+		// Shared while private: accepted, but said to have no effect yet.
+		if sh := a.do("POST", "/api/v1/projects/"+id+"/teams", map[string]any{"team_id": teamID, "access_level": "read"}).want(t, 201).JSON(t); sh["effective"] != false ||
+			!strings.Contains(sh["detail"].(string), "private") {
+			t.Fatalf("share of a private project %v", sh)
+		}
+		b.do("GET", "/api/v1/projects/"+id, nil).wantError(t, 404, "not_found")
 		a.do("PUT", "/api/v1/projects/"+id, map[string]any{"visibility": "team-only"}).want(t, 200)
-		a.do("POST", "/api/v1/projects/"+id+"/teams", map[string]any{"team_id": teamID, "access_level": "read"}).want(t, 201)
+		if sh := a.do("POST", "/api/v1/projects/"+id+"/teams", map[string]any{"team_id": teamID, "access_level": "read"}).want(t, 201).JSON(t); sh["effective"] != true ||
+			sh["team_id"] != teamID || sh["access_level"] != "read" {
+			t.Fatalf("share %v", sh)
+		}
 		b.do("GET", "/api/v1/projects/"+id, nil).want(t, 200)
 		b.do("PUT", "/api/v1/projects/"+id, map[string]any{"name": "Mine"}).wantError(t, 403, "forbidden")
 		// Raising the share lets bob edit (the lower of editor and write).
