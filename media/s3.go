@@ -38,6 +38,7 @@ func OpenS3(ctx context.Context, c *S3Config) (*S3, error) {
 		Secure:       c.Secure,
 		Region:       c.Region,
 		BucketLookup: lookup,
+		MaxRetries:   3, // not 10: a request waiting on a dead store should fail
 	})
 	if err != nil {
 		return nil, err

@@ -16,6 +16,7 @@ import (
 
 	"github.com/jackc/pgx/v5/pgxpool"
 	goredis "github.com/redis/go-redis/v9"
+	"github.com/velro-ai/velro/media"
 	"github.com/velro-ai/velro/postgres"
 	"github.com/velro-ai/velro/redis"
 )
@@ -50,6 +51,7 @@ type config struct {
 
 	postgres *pgxpool.Config  // parsed DATABASE_URL, nil for SQLite
 	redis    *goredis.Options // parsed REDIS_URL, nil without Redis
+	media    *media.S3Config  // parsed VELRO_MEDIA_URL, nil for the data dir
 }
 
 // configError is a bad setting: run prints it as one line saying what to fix.
@@ -168,6 +170,11 @@ func parseConfig(name string, args []string, getenv func(string) string, stderr 
 	if c.RedisURL != "" {
 		if c.redis, err = redis.ParseURL(c.RedisURL); err != nil {
 			return nil, &configError{"REDIS_URL", "cannot be parsed (" + err.Error() + ")", "set it like redis://host:6379/0, or unset it"}
+		}
+	}
+	if v := env("VELRO_MEDIA_URL", ""); v != "" {
+		if c.media, err = media.ParseS3URL(v, getenv); err != nil {
+			return nil, &configError{"VELRO_MEDIA_URL", err.Error(), "set it like " + s3URLExample + ", or unset it to keep media in the data dir"}
 		}
 	}
 	if err := checkWritableDir(c.DataDir); err != nil {
