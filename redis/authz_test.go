@@ -1,17 +1,20 @@
 package redis_test
 
 import (
+	"context"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/google/uuid"
+	goredis "github.com/redis/go-redis/v9"
 	"github.com/velro-ai/velro"
 	"github.com/velro-ai/velro/authz"
 	"github.com/velro-ai/velro/redis"
 )
 
-func TestAuthzCache(t *testing.T) {
-	c := redis.NewAuthzCache(open(t, "velro-test:"+uuid.NewString()+":"), time.Minute)
+func testAuthzCache(t *testing.T, url string) {
+	c := redis.NewAuthzCache(open(t, url, newPrefix()), time.Minute)
 	ctx := t.Context()
 	project := uuid.New()
 	k := authz.Key{User: uuid.New(), Kind: velro.KindProject, ID: project}
@@ -72,5 +75,62 @@ func TestAuthzCache(t *testing.T) {
 	}
 	if _, found, _, _ := c.Get(ctx, k); found {
 		t.Fatal("flush left an entry")
+	}
+}
+
+// testScopesSpread fills entries of scopes whose keys fall on different
+// nodes of a cluster, then invalidates them all in one call.
+func testScopesSpread(t *testing.T, url string) {
+	client := open(t, url, newPrefix())
+	c := redis.NewAuthzCache(client, time.Minute)
+	ctx := t.Context()
+	var keys []authz.Key
+	for i := range 16 {
+		// Fixed ids: the hash tag leaves out the prefix, so the slots are
+		// the same on every run.
+		project := uuid.NewSHA1(uuid.NameSpaceOID, []byte{byte(i)})
+		k := authz.Key{User: uuid.New(), Kind: velro.KindProject, ID: project}
+		_, _, v, err := c.Get(ctx, k)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := c.Put(ctx, k, authz.Entry{Access: velro.Access{Role: velro.RoleViewer, Method: velro.MethodTeam}, Exists: true, Scope: project}, v); err != nil {
+			t.Fatal(err)
+		}
+		keys = append(keys, k)
+	}
+	cluster, ok := client.Redis().(*goredis.ClusterClient)
+	if !ok {
+		t.Fatalf("%s is not a cluster", url)
+	}
+	var mu sync.Mutex
+	nodesWithKeys := 0
+	err := cluster.ForEachMaster(ctx, func(ctx context.Context, node *goredis.Client) error {
+		n, err := node.Keys(ctx, client.Key("authz:*")).Result()
+		mu.Lock()
+		defer mu.Unlock()
+		if len(n) > 0 {
+			nodesWithKeys++
+		}
+		return err
+	})
+	if err != nil || nodesWithKeys < 2 {
+		t.Fatalf("the scopes' keys are on %d nodes (%v); want several", nodesWithKeys, err)
+	}
+
+	scopes := make([]uuid.UUID, len(keys))
+	for i, k := range keys {
+		if _, found, _, _ := c.Get(ctx, k); !found {
+			t.Fatalf("scope %d: not filled", i)
+		}
+		scopes[i] = k.ID
+	}
+	if err := c.Invalidate(ctx, scopes); err != nil {
+		t.Fatal(err)
+	}
+	for i, k := range keys {
+		if _, found, _, err := c.Get(ctx, k); found || err != nil {
+			t.Fatalf("scope %d after invalidating all: found=%v %v", i, found, err)
+		}
 	}
 }

@@ -15,7 +15,6 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
-	goredis "github.com/redis/go-redis/v9"
 	"github.com/velro-ai/velro/media"
 	"github.com/velro-ai/velro/postgres"
 	"github.com/velro-ai/velro/redis"
@@ -49,9 +48,9 @@ type config struct {
 	JobTimeout      time.Duration
 	JobRescueAfter  time.Duration
 
-	postgres *pgxpool.Config  // parsed DATABASE_URL, nil for SQLite
-	redis    *goredis.Options // parsed REDIS_URL, nil without Redis
-	media    *media.S3Config  // parsed VELRO_MEDIA_URL, nil for the data dir
+	postgres *pgxpool.Config // parsed DATABASE_URL, nil for SQLite
+	redis    *redis.Options  // parsed REDIS_URL, nil without Redis
+	media    *media.S3Config // parsed VELRO_MEDIA_URL, nil for the data dir
 }
 
 // configError is a bad setting: run prints it as one line saying what to fix.
@@ -169,7 +168,7 @@ func parseConfig(name string, args []string, getenv func(string) string, stderr 
 	}
 	if c.RedisURL != "" {
 		if c.redis, err = redis.ParseURL(c.RedisURL); err != nil {
-			return nil, &configError{"REDIS_URL", "cannot be parsed (" + err.Error() + ")", "set it like redis://host:6379/0, or unset it"}
+			return nil, &configError{"REDIS_URL", "cannot be parsed (" + err.Error() + ")", "set it like redis://host:6379/0 (one server) or redis+cluster://host:6379?addr=host2:6379 (a cluster), or unset it"}
 		}
 	}
 	if v := env("VELRO_MEDIA_URL", ""); v != "" {

@@ -28,6 +28,8 @@ func TestBadConfiguration(t *testing.T) {
 		{env{"DATABASE_URL": "mysql://x"}, nil, "DATABASE_URL is not a PostgreSQL URL"},
 		{env{"DATABASE_URL": "postgres://a b@%zz"}, nil, "DATABASE_URL cannot be parsed"},
 		{env{"REDIS_URL": "http://cache"}, nil, "REDIS_URL cannot be parsed"},
+		{env{"REDIS_URL": "redis+cluster://cache:6379/2"}, nil, "REDIS_URL cannot be parsed (a cluster has only database 0)"},
+		{env{"REDIS_URL": "redis+cluster://cache:6379?addr=nohost"}, nil, "REDIS_URL cannot be parsed"},
 		{env{"VELRO_DATA_DIR": notADir}, nil, "is not writable"},
 		{env{"VELRO_DB_TIMEOUT": "soon"}, nil, "VELRO_DB_TIMEOUT"},
 		{env{"VELRO_WORKERS": "-1"}, nil, "VELRO_WORKERS"},
