@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/google/uuid"
@@ -25,12 +26,15 @@ import (
 // become unreachable and expire on their own.
 //
 // It works on a Redis Cluster: a scope's version and hash share a hash tag
-// ({<gen>:<scope>}), so each script and transaction touches one slot. The
-// generation is read first, separately, and named in the version token: a
-// fill whose generation was flushed meanwhile lands in the old,
-// unreachable keys, and an invalidation that raced a flush targets keys no
-// reader uses any more, while every fill in the new generation read its
-// data after the flush, so after the write.
+// ({<gen>:<scope>}), so each script touches one slot. The generation key
+// lives elsewhere, so it cannot be read in the same script: a lookup reads
+// it in the same pipeline as the scope, under the generation it last saw,
+// and reads again under the new one if that was flushed meanwhile. The
+// version token names the generation read under: a fill whose generation
+// was flushed meanwhile lands in old, unreachable keys. An invalidation
+// likewise targets the last seen generation and, if a flush came between,
+// the current one too; any fill in a generation it missed started after
+// that flush, so after the write.
 //
 // A generation's scope is not known before its first lookup, so a pointer
 // from generation to scope is kept; the first fill of a generation writes
@@ -41,6 +45,7 @@ import (
 type AuthzCache struct {
 	client *Client
 	ttl    time.Duration
+	gen    atomic.Pointer[string] // the generation last read
 }
 
 var _ authz.L2 = (*AuthzCache)(nil)
@@ -48,7 +53,9 @@ var _ authz.L2 = (*AuthzCache)(nil)
 // NewAuthzCache keeps entries for ttl: a scope's hash expires ttl after its
 // first entry was written.
 func NewAuthzCache(client *Client, ttl time.Duration) *AuthzCache {
-	return &AuthzCache{client: client, ttl: ttl}
+	c := &AuthzCache{client: client, ttl: ttl}
+	c.gen.Store(new("0"))
+	return c
 }
 
 // Keys, under <prefix>authz:
@@ -76,6 +83,10 @@ redis.call('HSET', KEYS[2], field, value)
 redis.call('PEXPIRE', KEYS[2], ttl, 'NX')
 return 1`)
 
+// getScript reads a scope's version and one of its entries at once.
+var getScript = goredis.NewScript(`
+return {redis.call('GET', KEYS[1]) or '0', redis.call('HGET', KEYS[2], ARGV[1])}`)
+
 // invalidateScript bumps a scope's version and drops its entries.
 var invalidateScript = goredis.NewScript(`
 redis.call('INCR', KEYS[1])
@@ -83,15 +94,27 @@ redis.call('EXPIRE', KEYS[1], 86400)
 redis.call('DEL', KEYS[2])
 return 1`)
 
-// nilIsNoError returns the first error of cmds, a missing key (goredis.Nil)
+// Pipelined scripts are sent as text (EVAL), which Redis caches like a
+// loaded script: a pipeline cannot fall back from EVALSHA when a node does
+// not know the script yet.
+
+// firstError returns the first error of cmds, a missing key (goredis.Nil)
 // being none.
-func nilIsNoError(cmds ...goredis.Cmder) error {
+func firstError(cmds ...goredis.Cmder) error {
 	for _, c := range cmds {
 		if err := c.Err(); err != nil && !errors.Is(err, goredis.Nil) {
 			return err
 		}
 	}
 	return nil
+}
+
+// seenGen notes the generation a pipeline read and says whether it is the
+// one the pipeline assumed.
+func (c *AuthzCache) seenGen(cmd *goredis.StringCmd, assumed string) (string, bool) {
+	gen := cmp.Or(cmd.Val(), "0")
+	c.gen.Store(&gen)
+	return gen, gen == assumed
 }
 
 var kindCode = map[velro.Kind]string{velro.KindProject: "p", velro.KindGeneration: "g", velro.KindTeam: "t"}
@@ -102,35 +125,45 @@ func field(k authz.Key) string {
 	return k.User.String() + ":" + kindCode[k.Kind] + ":" + k.ID.String()
 }
 
-// Get implements authz.L2.
+// Get implements authz.L2. A project or team is its own scope: one round
+// trip reads the generation and, under the generation last seen, the
+// scope. A generation's scope comes from its pointer first.
 func (c *AuthzCache) Get(ctx context.Context, k authz.Key) (authz.Entry, bool, string, error) {
-	rdb := c.client.rdb
+	rdb, fld := c.client.rdb, field(k)
+	gen := *c.gen.Load()
 	pipe := rdb.Pipeline()
 	genCmd := pipe.Get(ctx, c.genKey())
-	scopeCmd := goredis.NewStringResult(k.ID.String(), nil) // a project or team is its own scope
+	scope, scopeCmd := k.ID.String(), (*goredis.StringCmd)(nil)
+	var read *goredis.Cmd
 	if k.Kind == velro.KindGeneration {
-		scopeCmd = pipe.Get(ctx, c.pointerKey(k.ID.String()))
+		scopeCmd = pipe.Get(ctx, c.pointerKey(scope))
+	} else {
+		read = getScript.Eval(ctx, pipe, c.scopeKeys(gen, scope), fld)
 	}
-	pipe.Exec(ctx) // errors are the commands'
-	if err := nilIsNoError(genCmd, scopeCmd); err != nil {
+	cmds, _ := pipe.Exec(ctx)
+	if err := firstError(cmds...); err != nil {
 		return authz.Entry{}, false, "", err
 	}
-	gen, scope := cmp.Or(genCmd.Val(), "0"), scopeCmd.Val()
-	if scope == "" {
-		return authz.Entry{}, false, gen + "/-/", nil
+	gen, current := c.seenGen(genCmd, gen)
+	if scopeCmd != nil {
+		if scope = scopeCmd.Val(); scope == "" {
+			return authz.Entry{}, false, gen + "/-/", nil
+		}
 	}
-
-	keys := c.scopeKeys(gen, scope)
-	tx := rdb.TxPipeline() // one slot: an atomic read of version and entry
-	ver := tx.Get(ctx, keys[0])
-	val := tx.HGet(ctx, keys[1], field(k))
-	tx.Exec(ctx)
-	if err := nilIsNoError(ver, val); err != nil {
-		return authz.Entry{}, false, "", err
+	if read == nil || !current {
+		if read = getScript.Run(ctx, rdb, c.scopeKeys(gen, scope), fld); firstError(read) != nil {
+			return authz.Entry{}, false, "", read.Err()
+		}
 	}
-	token := gen + "/" + scope + "/" + cmp.Or(ver.Val(), "0")
-	e, err := decodeEntry(val.Val())
-	if err != nil { // absent or unreadable: a miss
+	res, err := read.Slice()
+	if err != nil || len(res) != 2 {
+		return authz.Entry{}, false, "", fmt.Errorf("authz cache read: %v %w", res, err)
+	}
+	ver, _ := res[0].(string)
+	token := gen + "/" + scope + "/" + ver
+	raw, _ := res[1].(string)
+	e, err := decodeEntry(raw)
+	if err != nil { // absent (nil) or unreadable: a miss
 		return authz.Entry{}, false, token, nil
 	}
 	return e, true, token, nil
@@ -151,25 +184,33 @@ func (c *AuthzCache) Put(ctx context.Context, k authz.Key, e authz.Entry, versio
 	return putScript.Run(ctx, c.client.rdb, c.scopeKeys(parts[0], scope), parts[2], field(k), encodeEntry(e), c.ttl.Milliseconds()).Err()
 }
 
-// Invalidate implements authz.L2: each scope's version is bumped and its
-// entries dropped by one script on the scope's slot. The scripts go in one
-// pipeline (go-redis sends a cluster's to each node at once); pipelined,
-// they are sent as text, which Redis caches like a loaded script.
+// Invalidate implements authz.L2: one script per scope, on the scope's
+// slot, all in one pipeline (go-redis sends a cluster's to each node at
+// once).
 func (c *AuthzCache) Invalidate(ctx context.Context, scopes []uuid.UUID) error {
 	if len(scopes) == 0 {
 		return nil
 	}
-	gen := c.client.rdb.Get(ctx, c.genKey())
-	if err := nilIsNoError(gen); err != nil {
+	invalidate := func(pipe goredis.Pipeliner, gen string) {
+		for _, s := range scopes {
+			invalidateScript.Eval(ctx, pipe, c.scopeKeys(gen, s.String()))
+		}
+	}
+	gen := *c.gen.Load()
+	pipe := c.client.rdb.Pipeline()
+	genCmd := pipe.Get(ctx, c.genKey())
+	invalidate(pipe, gen)
+	cmds, _ := pipe.Exec(ctx)
+	if err := firstError(cmds...); err != nil {
 		return err
 	}
-	pipe := c.client.rdb.Pipeline()
-	cmds := make([]goredis.Cmder, len(scopes))
-	for i, s := range scopes {
-		cmds[i] = invalidateScript.Eval(ctx, pipe, c.scopeKeys(cmp.Or(gen.Val(), "0"), s.String()))
+	if gen, current := c.seenGen(genCmd, gen); !current {
+		pipe := c.client.rdb.Pipeline()
+		invalidate(pipe, gen)
+		cmds, _ := pipe.Exec(ctx)
+		return firstError(cmds...)
 	}
-	pipe.Exec(ctx)
-	return nilIsNoError(cmds...)
+	return nil
 }
 
 // Flush implements authz.L2: a new generation makes every old key

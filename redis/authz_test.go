@@ -14,7 +14,8 @@ import (
 )
 
 func testAuthzCache(t *testing.T, url string) {
-	c := redis.NewAuthzCache(open(t, url, newPrefix()), time.Minute)
+	prefix := newPrefix()
+	c := redis.NewAuthzCache(open(t, url, prefix), time.Minute)
 	ctx := t.Context()
 	project := uuid.New()
 	k := authz.Key{User: uuid.New(), Kind: velro.KindProject, ID: project}
@@ -75,6 +76,29 @@ func testAuthzCache(t *testing.T, url string) {
 	}
 	if _, found, _, _ := c.Get(ctx, k); found {
 		t.Fatal("flush left an entry")
+	}
+
+	// Another instance, which last saw an older generation, neither
+	// serves what the flush dropped nor misses the new generation when it
+	// invalidates.
+	_, _, v, _ = c.Get(ctx, k)
+	c.Put(ctx, k, e, v)
+	other := redis.NewAuthzCache(open(t, url, prefix), time.Minute)
+	if _, found, _, _ := other.Get(ctx, k); !found {
+		t.Fatal("the other instance misses a filled entry")
+	}
+	c.Flush(ctx)
+	if _, found, _, _ := other.Get(ctx, k); found {
+		t.Fatal("the other instance serves an entry from before the flush")
+	}
+	_, _, v, _ = c.Get(ctx, k)
+	c.Put(ctx, k, e, v)
+	late := redis.NewAuthzCache(open(t, url, prefix), time.Minute) // has seen no generation
+	if err := late.Invalidate(ctx, []uuid.UUID{project}); err != nil {
+		t.Fatal(err)
+	}
+	if _, found, _, _ := c.Get(ctx, k); found {
+		t.Fatal("an invalidation from an instance with an old generation left the entry")
 	}
 }
 
