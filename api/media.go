@@ -97,26 +97,8 @@ func serveMedia(files velro.MediaStore, signer *media.Signer) http.Handler {
 		defer f.Close()
 		exp, _ := strconv.ParseInt(q.Get("expires"), 10, 64)
 		h := w.Header()
-		h.Set("Content-Type", contentTypeOf(key))
+		h.Set("Content-Type", media.ContentType(key))
 		h.Set("Cache-Control", "private, max-age="+strconv.FormatInt(max(0, exp-time.Now().Unix()), 10))
 		http.ServeContent(w, r, "", f.ModTime(), f)
 	})
-}
-
-func contentTypeOf(key string) string {
-	switch key[strings.LastIndexByte(key, '.')+1:] {
-	case "png":
-		return "image/png"
-	case "jpg", "jpeg":
-		return "image/jpeg"
-	case "gif":
-		return "image/gif"
-	case "webp":
-		return "image/webp"
-	case "mp4":
-		return "video/mp4"
-	case "webm":
-		return "video/webm"
-	}
-	return "application/octet-stream"
 }

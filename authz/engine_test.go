@@ -31,11 +31,11 @@ func newInstance(s velro.Store, b velro.Bus, l2 authz.L2, disabled bool) *instan
 	return &instance{engine: e, store: guard.New(s, e, b)}
 }
 
-// redisInstances returns n instances sharing Redis (bus and L2) under a
-// fresh prefix.
-func redisInstances(t *testing.T, s velro.Store, n int) []*instance {
+// redisInstances returns n instances sharing the Redis at url (bus and L2)
+// under a fresh prefix.
+func redisInstances(t *testing.T, url string, s velro.Store, n int) []*instance {
 	prefix := "velro-test:" + uuid.NewString() + ":"
-	opts, err := redis.ParseURL(testenv.RedisURL(t))
+	opts, err := redis.ParseURL(url)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -191,11 +191,17 @@ func TestNewEnemySingleInstance(t *testing.T) {
 }
 
 // TestNewEnemyAcrossInstances: two instances sharing the database and
-// Redis; both have the decision in L1 (and L2 holds it). After a narrowing
-// write on A, A refuses at once and B within 500 ms.
+// Redis (one server, then a cluster); both have the decision in L1 (and L2
+// holds it). After a narrowing write on A, A refuses at once and B within
+// 500 ms.
 func TestNewEnemyAcrossInstances(t *testing.T) {
+	t.Run("redis", func(t *testing.T) { testNewEnemyAcrossInstances(t, testenv.RedisURL(t)) })
+	t.Run("redis cluster", func(t *testing.T) { testNewEnemyAcrossInstances(t, testenv.RedisClusterURL(t)) })
+}
+
+func testNewEnemyAcrossInstances(t *testing.T, url string) {
 	s := openStore(t)
-	ins := redisInstances(t, s, 2)
+	ins := redisInstances(t, url, s, 2)
 	a, b := ins[0], ins[1]
 	var worst time.Duration
 	for _, n := range narrowings {

@@ -1,6 +1,5 @@
-// Package media stores generation outputs in a local directory and signs
-// the URLs that serve them. The velro.MediaStore interface keeps the door
-// open for S3-compatible storage.
+// Package media stores media (generation outputs and uploads) in a local
+// directory or an S3-compatible bucket, and signs the URLs that serve them.
 package media
 
 import (
@@ -29,14 +28,16 @@ func NewDir(root string) (*Dir, error) {
 	return &Dir{root: root}, nil
 }
 
-// path maps a key to a file, refusing anything but the plain relative
-// names Velro builds, so no key can leave the root.
+// path maps a key to a file under the root.
 func (d *Dir) path(key string) (string, error) {
-	if key == "" || !fs.ValidPath(key) || strings.Trim(key, "abcdefghijklmnopqrstuvwxyz0123456789-./") != "" {
-		return "", velro.Errorf(velro.EBADREQUEST, "Invalid media key.")
+	if err := checkKey(key); err != nil {
+		return "", err
 	}
 	return filepath.Join(d.root, filepath.FromSlash(key)), nil
 }
+
+// tempPrefix starts the names of files being written; they are no media.
+const tempPrefix = ".upload-"
 
 // Put implements velro.MediaStore. The file appears whole or not at all.
 func (d *Dir) Put(ctx context.Context, key string, r io.Reader, _ string) error {
@@ -47,7 +48,7 @@ func (d *Dir) Put(ctx context.Context, key string, r io.Reader, _ string) error 
 	if err := os.MkdirAll(filepath.Dir(p), 0o750); err != nil {
 		return err
 	}
-	tmp, err := os.CreateTemp(filepath.Dir(p), ".upload-*")
+	tmp, err := os.CreateTemp(filepath.Dir(p), tempPrefix+"*")
 	if err != nil {
 		return err
 	}
@@ -108,4 +109,26 @@ func (d *Dir) DeletePrefix(_ context.Context, prefix string) error {
 		return err
 	}
 	return os.RemoveAll(p)
+}
+
+// Walk calls fn with the key and size of every stored file, in lexical
+// order, stopping at the first error.
+func (d *Dir) Walk(ctx context.Context, fn func(key string, size int64) error) error {
+	return filepath.WalkDir(d.root, func(p string, e fs.DirEntry, err error) error {
+		if err != nil || e.IsDir() || strings.HasPrefix(e.Name(), tempPrefix) {
+			return err
+		}
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		rel, err := filepath.Rel(d.root, p)
+		if err != nil {
+			return err
+		}
+		info, err := e.Info()
+		if err != nil {
+			return err
+		}
+		return fn(filepath.ToSlash(rel), info.Size())
+	})
 }

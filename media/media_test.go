@@ -1,7 +1,6 @@
 package media_test
 
 import (
-	"io"
 	"net/url"
 	"strings"
 	"testing"
@@ -9,6 +8,7 @@ import (
 
 	"github.com/velro-ai/velro"
 	"github.com/velro-ai/velro/media"
+	"github.com/velro-ai/velro/media/mediatest"
 )
 
 func TestSignedURLs(t *testing.T) {
@@ -40,32 +40,11 @@ func TestSignedURLs(t *testing.T) {
 }
 
 func TestDir(t *testing.T) {
-	d, err := media.NewDir(t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx := t.Context()
-	if err := d.Put(ctx, "generations/g1/0.png", strings.NewReader("png bytes"), "image/png"); err != nil {
-		t.Fatal(err)
-	}
-	f, err := d.Open(ctx, "generations/g1/0.png")
-	if err != nil {
-		t.Fatal(err)
-	}
-	data, _ := io.ReadAll(f)
-	f.Close()
-	if string(data) != "png bytes" || f.ModTime().IsZero() {
-		t.Fatalf("read back %q", data)
-	}
-	for _, bad := range []string{"../escape.png", "/etc/passwd", "generations/../../x", "Generations/A.png", "a b", ""} {
-		if err := d.Put(ctx, bad, strings.NewReader("x"), ""); err == nil {
-			t.Errorf("key %q accepted", bad)
+	mediatest.Run(t, func(t *testing.T) velro.MediaStore {
+		d, err := media.NewDir(t.TempDir())
+		if err != nil {
+			t.Fatal(err)
 		}
-	}
-	if err := d.DeletePrefix(ctx, "generations/g1/"); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := d.Open(ctx, "generations/g1/0.png"); velro.ErrorCode(err) != velro.ENOTFOUND {
-		t.Fatalf("deleted file: %v", err)
-	}
+		return d
+	}, mediatest.Config{Large: 12 << 20})
 }

@@ -1,9 +1,13 @@
 package redis
 
 import (
+	"cmp"
 	"context"
+	"errors"
 	"fmt"
 	"strconv"
+	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/google/uuid"
@@ -18,15 +22,30 @@ import (
 // invalidating a scope is one DEL. Each scope has a version, bumped by every
 // invalidation; a fill must present the version it read before computing,
 // or it is dropped (a decision computed before a write never lands after
-// it). Every key carries a generation, bumped by Flush. A generation's
-// scope is not known before its first lookup, so a pointer from generation
-// to scope is kept (immutable: a generation never changes project); the
-// first fill of a generation writes only the pointer, later fills the
-// entry. The scripts build key names, so they need a single Redis, not a
-// cluster.
+// it). Every scope key carries the generation, bumped by Flush: old keys
+// become unreachable and expire on their own.
+//
+// It works on a Redis Cluster: a scope's version and hash share a hash tag
+// ({<gen>:<scope>}), so each script touches one slot. The generation key
+// lives elsewhere, so it cannot be read in the same script: a lookup reads
+// it in the same pipeline as the scope, under the generation it last saw,
+// and reads again under the new one if that was flushed meanwhile. The
+// version token names the generation read under: a fill whose generation
+// was flushed meanwhile lands in old, unreachable keys. An invalidation
+// likewise targets the last seen generation and, if a flush came between,
+// the current one too; any fill in a generation it missed started after
+// that flush, so after the write.
+//
+// A generation's scope is not known before its first lookup, so a pointer
+// from generation to scope is kept; the first fill of a generation writes
+// only the pointer, later fills the entry. The pointer is a hint: a wrong
+// one (a generation whose project was deleted) names a scope whose version
+// no fill for that generation can present, so it costs a miss, and the
+// next fill corrects it.
 type AuthzCache struct {
 	client *Client
 	ttl    time.Duration
+	gen    atomic.Pointer[string] // the generation last read
 }
 
 var _ authz.L2 = (*AuthzCache)(nil)
@@ -34,52 +53,69 @@ var _ authz.L2 = (*AuthzCache)(nil)
 // NewAuthzCache keeps entries for ttl: a scope's hash expires ttl after its
 // first entry was written.
 func NewAuthzCache(client *Client, ttl time.Duration) *AuthzCache {
-	return &AuthzCache{client: client, ttl: ttl}
+	c := &AuthzCache{client: client, ttl: ttl}
+	c.gen.Store(new("0"))
+	return c
 }
 
 // Keys, under <prefix>authz:
 //
 //	gen                    the generation
-//	<gen>:v:<scope>        the scope's version
-//	<gen>:s:<scope>        the scope's entries: field <user>:<kind>:<id>
-//	<gen>:gs:<generation>  the scope of a generation
-var (
-	getScript = goredis.NewScript(`
-local base, kind, id, field = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
-local gen = redis.call('GET', base .. 'gen') or '0'
-local scope = id
-if kind == 'g' then
-  scope = redis.call('GET', base .. gen .. ':gs:' .. id)
-  if not scope then return {gen .. '/-/'} end
-end
-local ver = redis.call('GET', base .. gen .. ':v:' .. scope) or '0'
-local val = redis.call('HGET', base .. gen .. ':s:' .. scope, field)
-return {gen .. '/' .. scope .. '/' .. ver, val}`)
+//	{<gen>:<scope>}:v      the scope's version
+//	{<gen>:<scope>}:s      the scope's entries: field <user>:<kind>:<id>
+//	gs:<generation>        the scope of a generation
+//
+// Version tokens are <gen>/<scope>/<version>; <gen>/-/ when a generation's
+// scope is not known yet.
+func (c *AuthzCache) genKey() string              { return c.client.Key("authz:gen") }
+func (c *AuthzCache) pointerKey(id string) string { return c.client.Key("authz:gs:" + id) }
+func (c *AuthzCache) scopeKeys(gen, scope string) []string {
+	tagged := c.client.Key("authz:{" + gen + ":" + scope + "}")
+	return []string{tagged + ":v", tagged + ":s"}
+}
 
-	putScript = goredis.NewScript(`
-local base, token, scope, field, value, ttl, kind, id = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6], ARGV[7], ARGV[8]
-local gen = redis.call('GET', base .. 'gen') or '0'
-if kind == 'g' then redis.call('SET', base .. gen .. ':gs:' .. id, scope, 'PX', ttl) end
-local ver = redis.call('GET', base .. gen .. ':v:' .. scope) or '0'
-if gen .. '/' .. scope .. '/' .. ver ~= token then return 0 end
-local key = base .. gen .. ':s:' .. scope
-redis.call('HSET', key, field, value)
-redis.call('PEXPIRE', key, ttl, 'NX')
+// putScript fills an entry if the scope's version is still the one the
+// filler read.
+var putScript = goredis.NewScript(`
+local version, field, value, ttl = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
+if (redis.call('GET', KEYS[1]) or '0') ~= version then return 0 end
+redis.call('HSET', KEYS[2], field, value)
+redis.call('PEXPIRE', KEYS[2], ttl, 'NX')
 return 1`)
 
-	invalidateScript = goredis.NewScript(`
-local base = ARGV[1]
-local gen = redis.call('GET', base .. 'gen') or '0'
-for i = 2, #ARGV do
-  local v = base .. gen .. ':v:' .. ARGV[i]
-  redis.call('INCR', v)
-  redis.call('EXPIRE', v, 86400)
-  redis.call('DEL', base .. gen .. ':s:' .. ARGV[i])
-end
-return 1`)
-)
+// getScript reads a scope's version and one of its entries at once.
+var getScript = goredis.NewScript(`
+return {redis.call('GET', KEYS[1]) or '0', redis.call('HGET', KEYS[2], ARGV[1])}`)
 
-func (c *AuthzCache) base() string { return c.client.Key("authz:") }
+// invalidateScript bumps a scope's version and drops its entries.
+var invalidateScript = goredis.NewScript(`
+redis.call('INCR', KEYS[1])
+redis.call('EXPIRE', KEYS[1], 86400)
+redis.call('DEL', KEYS[2])
+return 1`)
+
+// Pipelined scripts are sent as text (EVAL), which Redis caches like a
+// loaded script: a pipeline cannot fall back from EVALSHA when a node does
+// not know the script yet.
+
+// firstError returns the first error of cmds, a missing key (goredis.Nil)
+// being none.
+func firstError(cmds ...goredis.Cmder) error {
+	for _, c := range cmds {
+		if err := c.Err(); err != nil && !errors.Is(err, goredis.Nil) {
+			return err
+		}
+	}
+	return nil
+}
+
+// seenGen notes the generation a pipeline read and says whether it is the
+// one the pipeline assumed.
+func (c *AuthzCache) seenGen(cmd *goredis.StringCmd, assumed string) (string, bool) {
+	gen := cmp.Or(cmd.Val(), "0")
+	c.gen.Store(&gen)
+	return gen, gen == assumed
+}
 
 var kindCode = map[velro.Kind]string{velro.KindProject: "p", velro.KindGeneration: "g", velro.KindTeam: "t"}
 
@@ -89,16 +125,42 @@ func field(k authz.Key) string {
 	return k.User.String() + ":" + kindCode[k.Kind] + ":" + k.ID.String()
 }
 
-// Get implements authz.L2.
+// Get implements authz.L2. A project or team is its own scope: one round
+// trip reads the generation and, under the generation last seen, the
+// scope. A generation's scope comes from its pointer first.
 func (c *AuthzCache) Get(ctx context.Context, k authz.Key) (authz.Entry, bool, string, error) {
-	res, err := getScript.Run(ctx, c.client.rdb, nil, c.base(), kindCode[k.Kind], k.ID.String(), field(k)).Slice()
-	if err != nil {
+	rdb, fld := c.client.rdb, field(k)
+	gen := *c.gen.Load()
+	pipe := rdb.Pipeline()
+	genCmd := pipe.Get(ctx, c.genKey())
+	scope, scopeCmd := k.ID.String(), (*goredis.StringCmd)(nil)
+	var read *goredis.Cmd
+	if k.Kind == velro.KindGeneration {
+		scopeCmd = pipe.Get(ctx, c.pointerKey(scope))
+	} else {
+		read = getScript.Eval(ctx, pipe, c.scopeKeys(gen, scope), fld)
+	}
+	cmds, _ := pipe.Exec(ctx)
+	if err := firstError(cmds...); err != nil {
 		return authz.Entry{}, false, "", err
 	}
-	token, _ := res[0].(string)
-	if len(res) < 2 {
-		return authz.Entry{}, false, token, nil
+	gen, current := c.seenGen(genCmd, gen)
+	if scopeCmd != nil {
+		if scope = scopeCmd.Val(); scope == "" {
+			return authz.Entry{}, false, gen + "/-/", nil
+		}
 	}
+	if read == nil || !current {
+		if read = getScript.Run(ctx, rdb, c.scopeKeys(gen, scope), fld); firstError(read) != nil {
+			return authz.Entry{}, false, "", read.Err()
+		}
+	}
+	res, err := read.Slice()
+	if err != nil || len(res) != 2 {
+		return authz.Entry{}, false, "", fmt.Errorf("authz cache read: %v %w", res, err)
+	}
+	ver, _ := res[0].(string)
+	token := gen + "/" + scope + "/" + ver
 	raw, _ := res[1].(string)
 	e, err := decodeEntry(raw)
 	if err != nil { // absent (nil) or unreadable: a miss
@@ -109,24 +171,52 @@ func (c *AuthzCache) Get(ctx context.Context, k authz.Key) (authz.Entry, bool, s
 
 // Put implements authz.L2.
 func (c *AuthzCache) Put(ctx context.Context, k authz.Key, e authz.Entry, version string) error {
-	return putScript.Run(ctx, c.client.rdb, nil, c.base(), version, e.Scope.String(), field(k), encodeEntry(e),
-		c.ttl.Milliseconds(), kindCode[k.Kind], k.ID.String()).Err()
+	scope := e.Scope.String()
+	if k.Kind == velro.KindGeneration {
+		if err := c.client.rdb.Set(ctx, c.pointerKey(k.ID.String()), scope, c.ttl).Err(); err != nil {
+			return err
+		}
+	}
+	parts := strings.SplitN(version, "/", 3)
+	if len(parts) != 3 || parts[1] != scope {
+		return nil // read for another scope (or none): dropped
+	}
+	return putScript.Run(ctx, c.client.rdb, c.scopeKeys(parts[0], scope), parts[2], field(k), encodeEntry(e), c.ttl.Milliseconds()).Err()
 }
 
-// Invalidate implements authz.L2.
+// Invalidate implements authz.L2: one script per scope, on the scope's
+// slot, all in one pipeline (go-redis sends a cluster's to each node at
+// once).
 func (c *AuthzCache) Invalidate(ctx context.Context, scopes []uuid.UUID) error {
-	args := make([]any, 0, len(scopes)+1)
-	args = append(args, c.base())
-	for _, s := range scopes {
-		args = append(args, s.String())
+	if len(scopes) == 0 {
+		return nil
 	}
-	return invalidateScript.Run(ctx, c.client.rdb, nil, args...).Err()
+	invalidate := func(pipe goredis.Pipeliner, gen string) {
+		for _, s := range scopes {
+			invalidateScript.Eval(ctx, pipe, c.scopeKeys(gen, s.String()))
+		}
+	}
+	gen := *c.gen.Load()
+	pipe := c.client.rdb.Pipeline()
+	genCmd := pipe.Get(ctx, c.genKey())
+	invalidate(pipe, gen)
+	cmds, _ := pipe.Exec(ctx)
+	if err := firstError(cmds...); err != nil {
+		return err
+	}
+	if gen, current := c.seenGen(genCmd, gen); !current {
+		pipe := c.client.rdb.Pipeline()
+		invalidate(pipe, gen)
+		cmds, _ := pipe.Exec(ctx)
+		return firstError(cmds...)
+	}
+	return nil
 }
 
 // Flush implements authz.L2: a new generation makes every old key
 // unreachable; they expire on their own.
 func (c *AuthzCache) Flush(ctx context.Context) error {
-	return c.client.rdb.Incr(ctx, c.base()+"gen").Err()
+	return c.client.rdb.Incr(ctx, c.genKey()).Err()
 }
 
 func encodeEntry(e authz.Entry) string {

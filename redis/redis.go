@@ -1,11 +1,15 @@
-// Package redis connects Velro instances through Redis: the bus that carries
-// cache invalidations between them, login throttling counts they share, and
-// (in the authz package's terms) the L2 cache store.
+// Package redis connects Velro instances through Redis (one server or a
+// Redis Cluster): the bus that carries cache invalidations between them,
+// login throttling counts they share, and (in the authz package's terms)
+// the L2 cache store.
 package redis
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"net/url"
+	"strings"
 	"time"
 
 	goredis "github.com/redis/go-redis/v9"
@@ -16,38 +20,72 @@ const DefaultPrefix = "velro:"
 
 // Client is a Redis connection with Velro's key prefix.
 type Client struct {
-	rdb    *goredis.Client
+	rdb    goredis.UniversalClient
 	prefix string
 }
 
-// ParseURL checks a REDIS_URL.
-func ParseURL(redisURL string) (*goredis.Options, error) {
-	opts, err := goredis.ParseURL(redisURL)
+// Options say how to reach Redis: one server or a cluster.
+type Options struct {
+	single  *goredis.Options
+	cluster *goredis.ClusterOptions
+}
+
+// ParseURL checks a REDIS_URL: redis://host:port/db (rediss:// for TLS)
+// names one server; redis+cluster://host:port?addr=host2:port&addr=...
+// (rediss+cluster:// for TLS) names a cluster by one or more of its nodes.
+func ParseURL(redisURL string) (*Options, error) {
+	scheme, rest, _ := strings.Cut(redisURL, "://")
+	if plain, ok := strings.CutSuffix(scheme, "+cluster"); ok {
+		if u, err := url.Parse(plain + "://" + rest); err == nil && strings.Trim(u.Path, "/") != "" && strings.Trim(u.Path, "/") != "0" {
+			return nil, errors.New("a cluster has only database 0")
+		}
+		o, err := goredis.ParseClusterURL(plain + "://" + rest)
+		if err != nil {
+			return nil, err
+		}
+		failFast(&o.DialTimeout, &o.ReadTimeout, &o.WriteTimeout, &o.PoolTimeout, &o.MaxRetries, &o.ContextTimeoutEnabled)
+		return &Options{cluster: o}, nil
+	}
+	o, err := goredis.ParseURL(redisURL)
 	if err != nil {
 		return nil, err
 	}
-	// Fail fast rather than queue requests behind a dead server: callers
-	// degrade (skip L2, allow logins) when Redis cannot answer.
-	opts.DialTimeout = 2 * time.Second
-	opts.ReadTimeout = time.Second
-	opts.WriteTimeout = time.Second
-	opts.PoolTimeout = time.Second
-	opts.MaxRetries = 1
-	opts.ContextTimeoutEnabled = true // callers' deadlines bound socket waits
-	return opts, nil
+	failFast(&o.DialTimeout, &o.ReadTimeout, &o.WriteTimeout, &o.PoolTimeout, &o.MaxRetries, &o.ContextTimeoutEnabled)
+	return &Options{single: o}, nil
+}
+
+// failFast sets the timeouts of either kind of options: rather than queue
+// requests behind a dead server, fail, and callers degrade (skip L2, allow
+// logins) when Redis cannot answer. Callers' deadlines bound socket waits.
+func failFast(dial, read, write, pool *time.Duration, retries *int, contextTimeouts *bool) {
+	*dial, *read, *write, *pool = 2*time.Second, time.Second, time.Second, time.Second
+	*retries, *contextTimeouts = 1, true
+}
+
+// addrs names the server or the cluster's seed nodes, for messages.
+func (o *Options) addrs() string {
+	if o.cluster != nil {
+		return "cluster " + strings.Join(o.cluster.Addrs, ",")
+	}
+	return o.single.Addr
 }
 
 // Open connects and checks that the server answers. prefix namespaces keys
 // and channels (DefaultPrefix when empty), so deployments or tests can share
 // a server.
-func Open(ctx context.Context, opts *goredis.Options, prefix string) (*Client, error) {
+func Open(ctx context.Context, opts *Options, prefix string) (*Client, error) {
 	if prefix == "" {
 		prefix = DefaultPrefix
 	}
-	c := &Client{rdb: goredis.NewClient(opts), prefix: prefix}
+	c := &Client{prefix: prefix}
+	if opts.cluster != nil {
+		c.rdb = goredis.NewClusterClient(opts.cluster)
+	} else {
+		c.rdb = goredis.NewClient(opts.single)
+	}
 	if err := c.Ping(ctx); err != nil {
 		c.rdb.Close()
-		return nil, fmt.Errorf("connect to redis at %s: %w", opts.Addr, err)
+		return nil, fmt.Errorf("connect to redis at %s: %w", opts.addrs(), err)
 	}
 	return c, nil
 }
@@ -60,8 +98,9 @@ func (c *Client) Ping(ctx context.Context) error {
 // Close disconnects.
 func (c *Client) Close() error { return c.rdb.Close() }
 
-// Redis is the underlying go-redis client.
-func (c *Client) Redis() *goredis.Client { return c.rdb }
+// Redis is the underlying go-redis client: a *goredis.Client, or a
+// *goredis.ClusterClient for a cluster.
+func (c *Client) Redis() goredis.UniversalClient { return c.rdb }
 
 // Key returns the prefixed name of key.
 func (c *Client) Key(key string) string { return c.prefix + key }

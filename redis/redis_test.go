@@ -7,15 +7,17 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	goredis "github.com/redis/go-redis/v9"
 	"github.com/velro-ai/velro"
 	"github.com/velro-ai/velro/bus/bustest"
 	"github.com/velro-ai/velro/internal/testenv"
 	"github.com/velro-ai/velro/redis"
 )
 
-func open(t *testing.T, prefix string) *redis.Client {
+// open connects to the Redis at url under prefix.
+func open(t *testing.T, url, prefix string) *redis.Client {
 	t.Helper()
-	opts, err := redis.ParseURL(testenv.RedisURL(t))
+	opts, err := redis.ParseURL(url)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -27,17 +29,43 @@ func open(t *testing.T, prefix string) *redis.Client {
 	return c
 }
 
-func TestBus(t *testing.T) {
+func newPrefix() string { return "velro-test:" + uuid.NewString() + ":" }
+
+func TestBus(t *testing.T)             { testBus(t, testenv.RedisURL(t)) }
+func TestLimiterIsShared(t *testing.T) { testLimiter(t, testenv.RedisURL(t)) }
+func TestAuthzCache(t *testing.T)      { testAuthzCache(t, testenv.RedisURL(t)) }
+
+// TestCluster runs the same tests on a Redis Cluster of three masters: a
+// scope's L2 keys share a slot, the bus and the limiter work across nodes.
+func TestCluster(t *testing.T) {
+	url := testenv.RedisClusterURL(t)
+	t.Run("bus", func(t *testing.T) { testBus(t, url) })
+	t.Run("limiter", func(t *testing.T) { testLimiter(t, url) })
+	t.Run("authz cache", func(t *testing.T) { testAuthzCache(t, url) })
+	t.Run("scopes spread over nodes", func(t *testing.T) { testScopesSpread(t, url) })
+}
+
+func testBus(t *testing.T, url string) {
 	bustest.Run(t, bustest.Transport{
 		Open: func(t *testing.T) (velro.Bus, velro.Bus) {
-			prefix := "velro-test:" + uuid.NewString() + ":"
-			return newBus(t, open(t, prefix)), newBus(t, open(t, prefix))
+			prefix := newPrefix()
+			return newBus(t, open(t, url, prefix)), newBus(t, open(t, url, prefix))
 		},
-		// Kill subscriber connections from the server side: a real drop.
-		// (Other tests' buses flush too; flushing is always safe.)
+		// Kill subscriber connections from the server side, on every node
+		// of a cluster: a real drop. (Other tests' buses flush too;
+		// flushing is always safe.)
 		Drop: func(t *testing.T) {
-			admin := open(t, "velro-test:")
-			if err := admin.Redis().ClientKillByFilter(context.Background(), "TYPE", "pubsub").Err(); err != nil {
+			kill := func(ctx context.Context, c *goredis.Client) error {
+				return c.ClientKillByFilter(ctx, "TYPE", "pubsub").Err()
+			}
+			var err error
+			switch rdb := open(t, url, "velro-test:").Redis().(type) {
+			case *goredis.ClusterClient:
+				err = rdb.ForEachShard(context.Background(), kill)
+			case *goredis.Client:
+				err = kill(context.Background(), rdb)
+			}
+			if err != nil {
 				t.Fatal(err)
 			}
 		},
@@ -53,23 +81,27 @@ func newBus(t *testing.T, c *redis.Client) *redis.Bus {
 	return b
 }
 
-func TestLimiterIsShared(t *testing.T) {
-	prefix := "velro-test:" + uuid.NewString() + ":"
-	l1 := redis.NewLimiter(open(t, prefix), "login", 3, time.Minute)
-	l2 := redis.NewLimiter(open(t, prefix), "login", 3, time.Minute)
+func testLimiter(t *testing.T, url string) {
+	prefix := newPrefix()
+	l1 := redis.NewLimiter(open(t, url, prefix), "login", 3, time.Minute)
+	l2 := redis.NewLimiter(open(t, url, prefix), "login", 3, time.Minute)
 	ctx := t.Context()
-	for range 2 {
-		l1.Fail(ctx, "k")
-	}
-	if w, err := l2.Wait(ctx, "k"); err != nil || w != 0 {
-		t.Fatalf("below the limit: wait %v, %v", w, err)
-	}
-	l2.Fail(ctx, "k")
-	if w, err := l1.Wait(ctx, "k"); err != nil || w <= 0 || w > time.Minute {
-		t.Fatalf("at the limit, seen from the other instance: wait %v, %v", w, err)
-	}
-	l1.Reset(ctx, "k")
-	if w, _ := l2.Wait(ctx, "k"); w != 0 {
-		t.Fatal("reset not shared")
+	for _, key := range []string{"k", "other", "third"} { // keys on different nodes of a cluster
+		for range 2 {
+			if err := l1.Fail(ctx, key); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if w, err := l2.Wait(ctx, key); err != nil || w != 0 {
+			t.Fatalf("below the limit: wait %v, %v", w, err)
+		}
+		l2.Fail(ctx, key)
+		if w, err := l1.Wait(ctx, key); err != nil || w <= 0 || w > time.Minute {
+			t.Fatalf("at the limit, seen from the other instance: wait %v, %v", w, err)
+		}
+		l1.Reset(ctx, key)
+		if w, _ := l2.Wait(ctx, key); w != 0 {
+			t.Fatal("reset not shared")
+		}
 	}
 }

@@ -13,7 +13,8 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
-	goredis "github.com/redis/go-redis/v9"
+	"github.com/velro-ai/velro/media"
+	"github.com/velro-ai/velro/redis"
 )
 
 // config is everything `velro serve` and `velro migrate` read from flags and
@@ -45,8 +46,11 @@ type config struct {
 	JobTimeout      time.Duration
 	JobRescueAfter  time.Duration
 
-	postgres *pgxpool.Config  // parsed DATABASE_URL, nil for SQLite
-	redis    *goredis.Options // parsed REDIS_URL, nil without Redis
+	MediaURL string
+
+	postgres *pgxpool.Config // parsed DATABASE_URL, nil for SQLite
+	redis    *redis.Options  // parsed REDIS_URL, nil without Redis
+	media    *media.S3Config // parsed VELRO_MEDIA_URL, nil for the data dir
 }
 
 // configError is a bad setting: run prints it as one line saying what to fix.
@@ -80,7 +84,7 @@ func parseConfig(name string, args []string, getenv func(string) string, stderr 
 	c := &config{}
 	for _, s := range settings {
 		if s.set == nil {
-			continue // read by the Go runtime, listed for the docs
+			continue // read by the Go runtime or a library, listed for the docs
 		}
 		value, source := s.Default, s.Env
 		if v, ok := s.fromEnv(getenv); ok {
@@ -97,7 +101,7 @@ func parseConfig(name string, args []string, getenv func(string) string, stderr 
 			return nil, &configError{source, fmt.Sprintf("%q %v", value, err), s.Fix}
 		}
 	}
-	if err := c.check(); err != nil {
+	if err := c.check(getenv); err != nil {
 		return nil, err
 	}
 	return c, nil
@@ -117,8 +121,9 @@ func (s setting) fromEnv(getenv func(string) string) (string, bool) {
 	return "", false
 }
 
-// check validates what depends on several settings.
-func (c *config) check() error {
+// check validates what depends on several settings, or on variables read
+// by libraries (the AWS credentials of an S3 media store).
+func (c *config) check(getenv func(string) string) (err error) {
 	if c.JobTimeout == 0 {
 		c.JobTimeout = c.FALTimeout + c.RenderDelay + time.Minute
 	}
@@ -128,6 +133,11 @@ func (c *config) check() error {
 	if c.JobRescueAfter <= c.JobTimeout {
 		return &configError{"VELRO_JOB_RESCUE_AFTER", fmt.Sprintf("(%v) is not longer than VELRO_JOB_TIMEOUT (%v)", c.JobRescueAfter, c.JobTimeout),
 			"a running job would be run twice; make it longer"}
+	}
+	if c.MediaURL != "" {
+		if c.media, err = media.ParseS3URL(c.MediaURL, getenv); err != nil {
+			return &configError{"VELRO_MEDIA_URL", err.Error(), "set it like " + s3URLExample + ", or unset it to keep media in the data dir"}
+		}
 	}
 	return c.parsePostgres()
 }

@@ -31,6 +31,8 @@ func TestBadConfiguration(t *testing.T) {
 		{env{"DATABASE_URL": "mysql://x"}, nil, "DATABASE_URL is not a PostgreSQL URL"},
 		{env{"DATABASE_URL": "postgres://a b@%zz"}, nil, "DATABASE_URL cannot be parsed"},
 		{env{"REDIS_URL": "http://cache"}, nil, "REDIS_URL cannot be parsed"},
+		{env{"REDIS_URL": "redis+cluster://cache:6379/2"}, nil, "REDIS_URL cannot be parsed (a cluster has only database 0)"},
+		{env{"REDIS_URL": "redis+cluster://cache:6379?addr=nohost"}, nil, "REDIS_URL cannot be parsed"},
 		{env{"VELRO_DATA_DIR": notADir}, nil, "is not writable"},
 		{env{"VELRO_DB_TIMEOUT": "soon"}, nil, "VELRO_DB_TIMEOUT"},
 		{env{"VELRO_WORKERS": "-1"}, nil, "VELRO_WORKERS"},
@@ -40,6 +42,19 @@ func TestBadConfiguration(t *testing.T) {
 		{env{"VELRO_PUBLIC_URL": "example.com"}, nil, "VELRO_PUBLIC_URL"},
 		{env{"VELRO_LOG_LEVEL": "loud"}, nil, "VELRO_LOG_LEVEL"},
 		{env{"VELRO_JOB_TIMEOUT": "1m", "VELRO_JOB_RESCUE_AFTER": "30s"}, nil, "VELRO_JOB_RESCUE_AFTER"},
+		{env{"VELRO_MEDIA_URL": "/srv/media"}, nil, "VELRO_MEDIA_URL is not an s3:// URL"},
+		{env{"VELRO_MEDIA_URL": "s3://Not_A_Bucket/x"}, nil, "VELRO_MEDIA_URL names no valid bucket"},
+		{env{"VELRO_MEDIA_URL": "s3://media?endpoint=minio:9000"}, nil, "VELRO_MEDIA_URL has an endpoint"},
+		{env{"VELRO_MEDIA_URL": "s3://media?path_style=maybe"}, nil, "path_style"},
+		{env{"VELRO_MEDIA_URL": "s3://media?regoin=eu-west-1"}, nil, `unknown parameter "regoin"`},
+		{env{"VELRO_MEDIA_URL": "s3://media/Upper Case"}, nil, "VELRO_MEDIA_URL has a prefix"},
+		{env{"VELRO_MEDIA_URL": "s3://media"}, nil, "VELRO_MEDIA_URL needs AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY"},
+		{env{"VELRO_MEDIA_URL": "s3://key:secret@media"}, nil, "VELRO_MEDIA_URL carries credentials"},
+		{env{"VELRO_MEDIA_URL": "s3://media?endpoint=http://127.0.0.1:1", "AWS_ACCESS_KEY_ID": "k", "AWS_SECRET_ACCESS_KEY": "s"}, nil,
+			`media storage: bucket "media" at 127.0.0.1:1`},
+		{env{}, []string{"media", "migrate"}, "--to is missing"},
+		{env{}, []string{"media", "migrate", "--to", "s3://media?endpoint=http://127.0.0.1:1"}, "--to needs AWS_ACCESS_KEY_ID"},
+		{env{}, []string{"media", "copy"}, "unknown media command"},
 		{env{}, []string{"serve", "--no-such-flag"}, "flag provided but not defined"},
 		{env{}, []string{"launch"}, `unknown command "launch"`},
 	}
@@ -165,7 +180,9 @@ func TestEverySettingIsAFlag(t *testing.T) {
 		"VELRO_CORS_ORIGINS": "https://a.example", "VELRO_TRUSTED_PROXIES": "10.0.0.1", "VELRO_PUBLIC_URL": "https://p.example",
 		"FAL_KEY": "k", "FAL_BASE_URL": "https://f.example", "VELRO_FAL_TIMEOUT": "1m", "VELRO_LOCAL_RENDER_DELAY": "1s",
 		"VELRO_WORKERS": "2", "VELRO_JOB_TIMEOUT": "2m", "VELRO_JOB_RESCUE_AFTER": "9m", "VELRO_AUTHZ_CACHE": "off",
-		"VELRO_AUTHZ_L1_SIZE": "5", "VELRO_AUTHZ_L1_TTL": "2s", "VELRO_AUTHZ_L2_TTL": "3s", "VELRO_LOG_LEVEL": "warn", "VELRO_SHUTDOWN_TIMEOUT": "4s"}
+		"VELRO_AUTHZ_L1_SIZE": "5", "VELRO_AUTHZ_L1_TTL": "2s", "VELRO_AUTHZ_L2_TTL": "3s", "VELRO_LOG_LEVEL": "warn", "VELRO_SHUTDOWN_TIMEOUT": "4s",
+		"VELRO_MEDIA_URL": "s3://bucket/media?endpoint=http://127.0.0.1:9000&region=r1"}
+	credentials := env{"AWS_ACCESS_KEY_ID": "id", "AWS_SECRET_ACCESS_KEY": "secret"}
 	var args []string
 	for _, s := range settings {
 		if s.set == nil {
@@ -177,15 +194,21 @@ func TestEverySettingIsAFlag(t *testing.T) {
 		}
 		args = append(args, "--"+s.Flag, v)
 	}
-	fromFlags, err := parseConfig("velro", args, env{}.getenv, io.Discard)
+	fromFlags, err := parseConfig("velro", args, credentials.getenv, io.Discard)
 	if err != nil {
 		t.Fatal(err)
+	}
+	for k, v := range credentials {
+		values[k] = v
 	}
 	fromEnv, err := parseConfig("velro", nil, env(values).getenv, io.Discard)
 	if err != nil {
 		t.Fatal(err)
 	}
-	fromFlags.postgres, fromEnv.postgres, fromFlags.redis, fromEnv.redis = nil, nil, nil, nil
+	if fromFlags.media == nil || fromEnv.media == nil || *fromFlags.media != *fromEnv.media {
+		t.Fatalf("media store from flags %+v, from the environment %+v", fromFlags.media, fromEnv.media)
+	}
+	fromFlags.postgres, fromEnv.postgres, fromFlags.redis, fromEnv.redis, fromFlags.media, fromEnv.media = nil, nil, nil, nil, nil, nil
 	if !reflect.DeepEqual(fromFlags, fromEnv) {
 		t.Fatalf("flags %+v\nenv   %+v", fromFlags, fromEnv)
 	}

@@ -2,6 +2,7 @@
 //
 //	velro [serve] [flags]   start the server (the default)
 //	velro migrate [flags]   apply database migrations and exit
+//	velro media migrate --to s3://...   copy the data dir's media to S3
 //	velro version           print the version
 //	velro bench ...         helpers of the load tool (scripts/bench.sh)
 package main
@@ -39,6 +40,7 @@ const usage = `usage: velro [command] [flags]
 commands:
   serve     start the server (default)
   migrate   apply database migrations and exit
+  media     media migrate --to s3://...: copy the data dir's media to an S3 store
   version   print the version
   bench     helpers of the load tool (scripts/bench.sh)
 
@@ -87,6 +89,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return nil
 	case "bench":
 		return bench(ctx, rest, stdout, stderr)
+	case "media":
+		return mediaCommand(ctx, rest, getenv, stdout, stderr)
 	case "serve", "migrate":
 	default:
 		fmt.Fprint(stderr, usage)

@@ -8,7 +8,6 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"path/filepath"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -58,7 +57,7 @@ func serve(ctx context.Context, cfg *config, stdout, stderr io.Writer) error {
 		return fmt.Errorf("start authentication: %w", err)
 	}
 
-	files, err := media.NewDir(filepath.Join(cfg.DataDir, "media"))
+	files, err := openMedia(ctx, cfg)
 	if err != nil {
 		return fmt.Errorf("media storage: %w", err)
 	}

@@ -49,10 +49,13 @@ func backends() []backend {
 }
 
 // sharedBackends are the configurations in which several servers share
-// state: PostgreSQL with Redis, and PostgreSQL alone (events over
-// LISTEN/NOTIFY).
+// state: PostgreSQL with Redis (one server, then a cluster), and
+// PostgreSQL alone (events over LISTEN/NOTIFY).
 func forEachSharedBackend(t *testing.T, fn func(t *testing.T, e env)) {
 	t.Run("postgres+redis", func(t *testing.T) { fn(t, backends()[1].env(t)) })
+	t.Run("postgres+redis-cluster", func(t *testing.T) {
+		fn(t, env{"DATABASE_URL": testenv.PostgresURL(t), "REDIS_URL": testenv.RedisClusterURL(t)})
+	})
 	t.Run("postgres", func(t *testing.T) { fn(t, env{"DATABASE_URL": testenv.PostgresURL(t)}) })
 }
 

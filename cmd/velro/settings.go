@@ -25,7 +25,7 @@ type setting struct {
 	Usage   string
 	Fix     string // what to do about a value set refuses
 	// set applies a value (Default when unset) to the config; nil for the
-	// runtime's variables.
+	// variables read by the Go runtime or a library, listed for the docs.
 	set func(c *config, v string) error
 	// alias turns an alias's value into the setting's (PORT=9000 -> :9000).
 	alias func(v string) string
@@ -49,11 +49,18 @@ var settings = []setting{
 		Usage: "deadline of every database call; past it the request gets `503 unavailable`", Fix: durationFix,
 		set: durationSetting(func(c *config, d time.Duration) { c.DBTimeout = d })},
 	{Flag: "redis-url", Env: "REDIS_URL", Shown: "(none)",
-		Usage: "Redis 7+: shared L2 authorization cache, event bus, shared login throttling",
+		Usage: "Redis 7+: shared L2 authorization cache, event bus, shared login throttling; `redis://host:6379/0` names one server, `redis+cluster://host1:6379?addr=host2:6379&addr=host3:6379` a Redis Cluster (any of its nodes; `rediss://` and `rediss+cluster://` for TLS)",
 		set:   setRedisURL},
 	{Flag: "redis-prefix", Env: "VELRO_REDIS_PREFIX", Default: redis.DefaultPrefix,
 		Usage: "prefix of every Redis key and channel",
 		set:   func(c *config, v string) error { c.RedisPrefix = v; return nil }},
+	{Flag: "media-url", Env: "VELRO_MEDIA_URL", Shown: "(the data dir)",
+		Usage: "where media (generation outputs, uploads) live: `s3://bucket/prefix?endpoint=https://host:9000&region=us-east-1&path_style=true` uses an S3-compatible store (AWS S3 when `endpoint` is left out; `path_style` for MinIO and the like; credentials from the AWS variables below); signed media URLs stay Velro's",
+		set:   func(c *config, v string) error { c.MediaURL = v; return nil }},
+	{Env: "AWS_ACCESS_KEY_ID", Shown: "(none)", Usage: "S3 access key, required with an `s3://` media URL"},
+	{Env: "AWS_SECRET_ACCESS_KEY", Shown: "(none)", Usage: "S3 secret key, required with an `s3://` media URL"},
+	{Env: "AWS_SESSION_TOKEN", Shown: "(none)", Usage: "S3 session token, for temporary credentials only"},
+	{Env: "AWS_REGION", Shown: "(asked of the store)", Usage: "S3 region when the media URL names none"},
 	{Flag: "admin-emails", Env: "VELRO_ADMIN_EMAILS", Shown: "(none)",
 		Usage: "comma-separated emails that get role `admin`",
 		set:   func(c *config, v string) error { c.AdminEmails = list(v); return nil }},
@@ -182,7 +189,7 @@ func setRedisURL(c *config, v string) (err error) {
 		return nil
 	}
 	if c.redis, err = redis.ParseURL(v); err != nil {
-		return &configError{"REDIS_URL", "cannot be parsed (" + err.Error() + ")", "set it like redis://host:6379/0, or unset it"}
+		return &configError{"REDIS_URL", "cannot be parsed (" + err.Error() + ")", "set it like redis://host:6379/0 (one server) or redis+cluster://host:6379?addr=host2:6379 (a cluster), or unset it"}
 	}
 	return nil
 }
