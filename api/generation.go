@@ -155,6 +155,8 @@ type SupportedModel struct {
 	IsActive    bool                       `json:"is_active"`
 	Description string                     `json:"description"`
 	Parameters  map[string]velro.ParamSpec `json:"parameters"`
+	Inputs      []velro.Input              `json:"inputs"`
+	Pricing     velro.Pricing              `json:"pricing"`
 }
 
 type supportedOutput struct {
@@ -168,7 +170,8 @@ func handleSupportedModels(gen *generate.Service) func(context.Context, *struct{
 		out := &supportedOutput{}
 		for _, m := range gen.Models() {
 			out.Body.Models = append(out.Body.Models, SupportedModel{ModelID: m.ID, Name: m.Name, Type: m.Type, Credits: m.CreditsCost,
-				Provider: m.Provider, IsActive: m.IsActive, Description: m.Description, Parameters: m.Parameters})
+				Provider: m.Provider, IsActive: m.IsActive, Description: m.Description, Parameters: m.Parameters,
+				Inputs: m.Inputs, Pricing: m.Pricing})
 		}
 		return out, nil
 	}

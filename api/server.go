@@ -56,7 +56,7 @@ type Config struct {
 // NewServer returns the whole API as one handler.
 func NewServer(cfg Config) http.Handler {
 	mux := http.NewServeMux()
-	api := humago.New(mux, humaConfig())
+	api := humago.New(modelIDMux{mux}, humaConfig())
 	addRoutes(mux, api, cfg)
 	return withCORS(cfg.CORSOrigins, withBasics(cfg.Log, cfg.TrustedProxies, formAsJSON(mux)))
 }

@@ -29,6 +29,30 @@ func (s *Service) Models() []velro.Model {
 
 func (s *Service) active(m velro.Model) bool { return m.Provider != velro.ProviderFAL || s.FALKey }
 
+// Model returns one model of the catalog with its is_active; ENOTFOUND for
+// an unknown id.
+func (s *Service) Model(id string) (velro.Model, error) {
+	m, ok := velro.FindModel(id)
+	if !ok {
+		return velro.Model{}, velro.Errorf(velro.ENOTFOUND, "Model not found.")
+	}
+	m.IsActive = s.active(m)
+	return m, nil
+}
+
+var errUnknownModel = velro.Invalid("model_id", "unknown model; see GET /api/v1/models")
+
+// Quote is what a submit with these parameters would charge, and the
+// normalised parameters it would send, for any model, active or not. It
+// charges nothing.
+func (s *Service) Quote(modelID string, params map[string]any) (velro.Quote, error) {
+	model, ok := velro.FindModel(modelID)
+	if !ok {
+		return velro.Quote{}, errUnknownModel
+	}
+	return model.Quote(params)
+}
+
 // SubmitInput is a generation request.
 type SubmitInput struct {
 	ModelID        string
@@ -54,7 +78,7 @@ func mayAddGeneration(actor uuid.UUID, project *uuid.UUID) velro.Check {
 func (s *Service) Submit(ctx context.Context, user uuid.UUID, in SubmitInput) (g *velro.Generation, created bool, err error) {
 	model, ok := velro.FindModel(in.ModelID)
 	if !ok {
-		return nil, false, velro.Invalid("model_id", "unknown model; see GET /api/v1/models")
+		return nil, false, errUnknownModel
 	}
 	in.Prompt = strings.TrimSpace(in.Prompt)
 	if n := utf8.RuneCountInString(in.Prompt); n == 0 || n > 2000 {
@@ -66,7 +90,8 @@ func (s *Service) Submit(ctx context.Context, user uuid.UUID, in SubmitInput) (g
 	if len(in.IdempotencyKey) > 200 {
 		return nil, false, velro.Invalid("Idempotency-Key", "must be at most 200 characters")
 	}
-	params, err := model.CoerceParameters(in.Parameters)
+	// The charge is the price of exactly the parameters the provider gets.
+	quote, err := model.Quote(in.Parameters)
 	if err != nil {
 		return nil, false, err
 	}
@@ -79,7 +104,7 @@ func (s *Service) Submit(ctx context.Context, user uuid.UUID, in SubmitInput) (g
 	}
 	now := velro.Now()
 	g = &velro.Generation{ID: velro.NewID(), UserID: user, ProjectID: in.ProjectID, ModelID: model.ID, Prompt: in.Prompt,
-		NegativePrompt: in.NegativePrompt, Parameters: params, Status: velro.StatusPending, Cost: model.CreditsCost,
+		NegativePrompt: in.NegativePrompt, Parameters: quote.Parameters, Status: velro.StatusPending, Cost: quote.Cost,
 		MediaType: model.Type, OutputURLs: []string{}, CreatedAt: now, UpdatedAt: now}
 	existing, err := s.Store.SubmitGeneration(ctx, g, in.IdempotencyKey, rule)
 	if err != nil {
