@@ -74,6 +74,13 @@ type GenerationStats struct {
 	Favorite       int     `json:"favorite_generations"`
 	CreditsUsed    int64   `json:"total_credits_used" doc:"Credits spent on generations, net of refunds"`
 	SuccessRatePct float64 `json:"success_rate" doc:"Completed as a percentage of completed and failed (0 when none)"`
+	Breakdown
+}
+
+// Breakdown counts generations by model and by media type.
+type Breakdown struct {
+	ByModel map[string]int    `json:"by_model" doc:"Generations per model id"`
+	ByType  map[MediaType]int `json:"by_type" doc:"Generations per media type (image, video)"`
 }
 
 // GenerationStore keeps generations. Every status change that ends a

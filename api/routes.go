@@ -41,6 +41,8 @@ func addRoutes(mux *http.ServeMux, api huma.API, cfg Config) {
 	huma.Register(api, secured(op("PUT", "/api/v1/projects/{id}", "Update a project (edit; visibility needs share)", "projects")), handleUpdateProject(cfg.Projects))
 	huma.Register(api, secured(op("DELETE", "/api/v1/projects/{id}", "Delete a project (owner)", "projects")), handleDeleteProject(cfg.Projects))
 	huma.Register(api, created(secured(op("POST", "/api/v1/projects/{id}/teams", "Share a project with a team (share)", "projects"))), handleShareProject(cfg.Projects))
+	huma.Register(api, secured(op("GET", "/api/v1/projects/{id}/teams", "The teams a project is shared with, oldest share first (view)", "projects")), handleListShares(cfg.Projects))
+	huma.Register(api, secured(op("GET", "/api/v1/projects/{id}/stats", "Counts of a project's generations (view)", "projects")), handleProjectStats(cfg.Projects))
 	huma.Register(api, secured(op("DELETE", "/api/v1/projects/{id}/teams/{team_id}", "Stop sharing a project with a team (share)", "projects")), handleUnshareProject(cfg.Projects))
 
 	// Teams.
@@ -49,6 +51,8 @@ func addRoutes(mux *http.ServeMux, api huma.API, cfg Config) {
 	huma.Register(api, secured(op("GET", "/api/v1/teams/{id}", "A team (members only)", "teams")), handleGetTeam(cfg.Teams))
 	huma.Register(api, secured(op("PUT", "/api/v1/teams/{id}", "Update a team (owner, admin)", "teams")), handleUpdateTeam(cfg.Teams))
 	huma.Register(api, secured(op("DELETE", "/api/v1/teams/{id}", "Delete a team (owner)", "teams")), handleDeleteTeam(cfg.Teams))
+	huma.Register(api, secured(op("GET", "/api/v1/teams/{id}/members", "A team's members, owner first (members only)", "teams")), handleTeamMembers(cfg.Teams))
+	huma.Register(api, failing(secured(op("POST", "/api/v1/teams/{id}/leave", "Leave a team (the owner cannot: 409)", "teams")), http.StatusConflict), handleLeaveTeam(cfg.Teams))
 	huma.Register(api, failing(created(secured(op("POST", "/api/v1/teams/{id}/members", "Add a member by email", "teams"))), http.StatusConflict), handleAddMember(cfg.Teams))
 	huma.Register(api, secured(op("PATCH", "/api/v1/teams/{id}/members/{user_id}", "Change a member's role", "teams")), handleSetMemberRole(cfg.Teams))
 	huma.Register(api, failing(secured(op("DELETE", "/api/v1/teams/{id}/members/{user_id}", "Remove a member, or leave (the owner cannot leave)", "teams")), http.StatusConflict), handleRemoveMember(cfg.Teams))

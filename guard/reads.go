@@ -126,3 +126,13 @@ func (s *Store) BaseAccessFacts(ctx context.Context, user uuid.UUID, kind velro.
 
 // Ping implements velro.Store.
 func (s *Store) Ping(ctx context.Context) error { return s.raw.Ping(ctx) }
+
+// ListProjectShares implements velro.ProjectStore.
+func (s *Store) ListProjectShares(ctx context.Context, projectID uuid.UUID) ([]*velro.ProjectShare, error) {
+	return s.raw.ListProjectShares(ctx, projectID)
+}
+
+// ProjectStats implements velro.ProjectStore.
+func (s *Store) ProjectStats(ctx context.Context, projectID uuid.UUID) (velro.ProjectStats, error) {
+	return s.raw.ProjectStats(ctx, projectID)
+}

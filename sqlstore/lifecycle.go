@@ -91,24 +91,6 @@ func (s *Store) ListGenerations(ctx context.Context, f velro.GenerationFilter) (
 	return list, total, err
 }
 
-// GenerationStats implements velro.GenerationStore.
-func (s *Store) GenerationStats(ctx context.Context, userID uuid.UUID) (st velro.GenerationStats, err error) {
-	err = s.read(ctx, func(ctx context.Context, q Querier) error {
-		return q.QueryRow(ctx, `SELECT count(*),
-			COALESCE(SUM(CASE WHEN status = 'completed' THEN 1 ELSE 0 END), 0),
-			COALESCE(SUM(CASE WHEN status = 'failed' THEN 1 ELSE 0 END), 0),
-			COALESCE(SUM(CASE WHEN status IN ('pending', 'processing') THEN 1 ELSE 0 END), 0),
-			COALESCE(SUM(CASE WHEN is_favorite THEN 1 ELSE 0 END), 0),
-			CAST(COALESCE(SUM(CASE WHEN status IN ('failed', 'cancelled') THEN 0 ELSE cost END), 0) AS BIGINT)
-			FROM generations WHERE user_id = $1`, userID).
-			Scan(&st.Total, &st.Completed, &st.Failed, &st.Processing, &st.Favorite, &st.CreditsUsed)
-	})
-	if finished := st.Completed + st.Failed; finished > 0 {
-		st.SuccessRatePct = float64(st.Completed*1000/finished) / 10
-	}
-	return st, err
-}
-
 // StartGeneration implements velro.GenerationStore.
 func (s *Store) StartGeneration(ctx context.Context, id uuid.UUID) (g *velro.Generation, err error) {
 	err = s.write(ctx, func(ctx context.Context, tx Querier) error {

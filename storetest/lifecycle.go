@@ -2,6 +2,7 @@ package storetest
 
 import (
 	"context"
+	"reflect"
 	"sync"
 	"testing"
 	"time"
@@ -234,6 +235,9 @@ func testListsAndStats(t *testing.T, open Opener) {
 			project = nil
 		}
 		g := pending(u.ID, project, 25)
+		if i == 3 {
+			g.ModelID, g.MediaType = "local/video", velro.MediaVideo
+		}
 		_, err := s.SubmitGeneration(ctx(t), g, "", velro.NoRule)
 		must(t, err)
 		ids = append(ids, g.ID)
@@ -263,9 +267,26 @@ func testListsAndStats(t *testing.T, open Opener) {
 
 	st, err := s.GenerationStats(ctx(t), u.ID)
 	must(t, err)
-	want := velro.GenerationStats{Total: 4, Completed: 1, Failed: 1, Processing: 2, Favorite: 1, CreditsUsed: 75, SuccessRatePct: 50}
-	if st != want {
+	want := velro.GenerationStats{Total: 4, Completed: 1, Failed: 1, Processing: 2, Favorite: 1, CreditsUsed: 75, SuccessRatePct: 50,
+		Breakdown: velro.Breakdown{ByModel: map[string]int{"local/image": 3, "local/video": 1},
+			ByType: map[velro.MediaType]int{velro.MediaImage: 3, velro.MediaVideo: 1}}}
+	if !reflect.DeepEqual(st, want) {
 		t.Fatalf("stats %+v, want %+v", st, want)
+	}
+	ps, err := s.ProjectStats(ctx(t), p.ID)
+	must(t, err)
+	newest, err := s.FindGeneration(ctx(t), ids[2])
+	must(t, err)
+	wantProject := velro.ProjectStats{GenerationCount: 2, Completed: 1, InProgress: 1, TotalCreditsUsed: 50,
+		Breakdown:        velro.Breakdown{ByModel: map[string]int{"local/image": 2}, ByType: map[velro.MediaType]int{velro.MediaImage: 2}},
+		LastGenerationAt: &newest.CreatedAt}
+	if !reflect.DeepEqual(ps, wantProject) {
+		t.Fatalf("project stats %+v, want %+v", ps, wantProject)
+	}
+	empty, err := s.ProjectStats(ctx(t), NewProject(t, s, u.ID, velro.VisibilityPrivate).ID)
+	must(t, err)
+	if empty.GenerationCount != 0 || empty.LastGenerationAt != nil || len(empty.ByModel) != 0 || empty.ByType == nil {
+		t.Fatalf("stats of an empty project %+v", empty)
 	}
 
 	entry, err := s.GrantCredits(ctx(t), u.ID, 500, "Support goodwill")

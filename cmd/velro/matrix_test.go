@@ -85,6 +85,11 @@ func authorizeRule(action velro.Action) func(caller) int {
 	}
 }
 
+// signedIn is an endpoint on no resource: every signed-in caller may.
+func signedIn(ok int) func(caller) int {
+	return func(c caller) int { return expect(c, true, true, ok) }
+}
+
 type endpoint struct {
 	method, path string
 	body         func(f *fixture) any
@@ -98,6 +103,9 @@ var matrix = []endpoint{
 	{"DELETE", "/api/v1/projects/{project}", nil, byRole(velro.ActionDeleteProject, 200)},
 	{"POST", "/api/v1/projects/{project}/teams", func(f *fixture) any { return map[string]any{"team_id": f.team, "access_level": "admin"} }, byRole(velro.ActionShare, 201)},
 	{"DELETE", "/api/v1/projects/{project}/teams/{team}", nil, byRole(velro.ActionShare, 200)},
+	{"GET", "/api/v1/projects/{project}/teams", nil, byRole(velro.ActionView, 200)},
+	{"GET", "/api/v1/projects/{project}/stats", nil, byRole(velro.ActionView, 200)},
+	{"POST", "/api/v1/generations/quote", func(*fixture) any { return map[string]any{"model_id": "fal-ai/veo3"} }, signedIn(200)},
 	{method: "GET", path: "/api/v1/generations/{generation}", want: byRole(velro.ActionView, 200)},
 	{method: "GET", path: "/api/v1/generations?project_id={project}", want: byRole(velro.ActionView, 200)},
 	{method: "POST", path: "/api/v1/generations", body: func(f *fixture) any {
@@ -114,6 +122,14 @@ var matrix = []endpoint{
 	{"GET", "/api/v1/generations/{generation}/authorize?action=delete", nil, authorizeRule(velro.ActionDeleteGeneration)},
 	{"GET", "/api/v1/generations/{generation}/authorize?action=share", nil, authorizeRule(velro.ActionShare)},
 	{"GET", "/api/v1/teams/{team}", nil, teamRule(200, func(velro.TeamRole) bool { return true })},
+	{"GET", "/api/v1/teams/{team}/members", nil, teamRule(200, func(velro.TeamRole) bool { return true })},
+	// Any member leaves but the owner, for whom it is a conflict.
+	{"POST", "/api/v1/teams/{team}/leave", nil, func(c caller) int {
+		if c.teamRole == velro.TeamOwner {
+			return http.StatusConflict
+		}
+		return teamRule(200, func(velro.TeamRole) bool { return true })(c)
+	}},
 	{"PUT", "/api/v1/teams/{team}", func(*fixture) any { return map[string]any{"name": "Renamed"} },
 		teamRule(200, func(a velro.TeamRole) bool { return velro.TeamAccess(a).Role.Can(velro.ActionManageTeam) })},
 	{"DELETE", "/api/v1/teams/{team}", nil, teamRule(200, func(a velro.TeamRole) bool { return velro.TeamAccess(a).Role.Can(velro.ActionDeleteTeam) })},
