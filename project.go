@@ -3,6 +3,7 @@ package velro
 import (
 	"context"
 	"encoding/json"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -167,6 +168,12 @@ type AccessChange struct {
 	Projects    []uuid.UUID
 	Teams       []uuid.UUID
 	Generations []uuid.UUID
+	Uploads     []uuid.UUID
+}
+
+// Scopes are every id the change names: the cache scopes it drops.
+func (c AccessChange) Scopes() []uuid.UUID {
+	return slices.Concat(c.Projects, c.Teams, c.Generations, c.Uploads)
 }
 
 // ProjectStore keeps projects and their shares. Writes that change who may

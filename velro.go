@@ -56,6 +56,7 @@ type Store interface {
 	ProjectStore
 	TeamStore
 	GenerationStore
+	UploadStore
 	AccessStore
 	// Ping checks that the database answers.
 	Ping(ctx context.Context) error

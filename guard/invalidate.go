@@ -17,6 +17,7 @@ import (
 //	                           project deleted
 //	                           member added/re-roled/removed, team deleted    the team's and its projects' scopes
 //	                           generation deleted                             the generation's scope and project's
+//	                           upload deleted                                 the upload's scope and project's
 //	                           a write whose outcome is unknown               everything (flush)
 //	account rows (users)       profile or role change, credits granted,       that user
 //	                           charge (submit), refund (fail, cancel,

@@ -136,3 +136,18 @@ func (s *Store) ListProjectShares(ctx context.Context, projectID uuid.UUID) ([]*
 func (s *Store) ProjectStats(ctx context.Context, projectID uuid.UUID) (velro.ProjectStats, error) {
 	return s.raw.ProjectStats(ctx, projectID)
 }
+
+// FindUpload implements velro.UploadStore.
+func (s *Store) FindUpload(ctx context.Context, id uuid.UUID) (*velro.Upload, error) {
+	return s.raw.FindUpload(ctx, id)
+}
+
+// ListUploads implements velro.UploadStore.
+func (s *Store) ListUploads(ctx context.Context, f velro.UploadFilter) ([]*velro.Upload, int, error) {
+	return s.raw.ListUploads(ctx, f)
+}
+
+// StorageUsage implements velro.UploadStore.
+func (s *Store) StorageUsage(ctx context.Context, userID uuid.UUID) (velro.StorageUsage, error) {
+	return s.raw.StorageUsage(ctx, userID)
+}

@@ -199,3 +199,17 @@ func withOwner[T any](ctx context.Context, s *Store, id uuid.UUID, write func() 
 	s.usersChanged(ctx, g.UserID)
 	return v, err
 }
+
+// CreateUpload implements velro.UploadStore: a new upload is in no cache,
+// and the usage it adds is not part of a cached account.
+func (s *Store) CreateUpload(ctx context.Context, u *velro.Upload, quota int64, check velro.Check) error {
+	return s.raw.CreateUpload(ctx, u, quota, check)
+}
+
+// DeleteUpload implements velro.UploadStore: it changes access (the upload
+// is gone).
+func (s *Store) DeleteUpload(ctx context.Context, id uuid.UUID, check velro.Check) (*velro.Upload, velro.AccessChange, error) {
+	u, change, err := s.raw.DeleteUpload(ctx, id, check)
+	s.afterAccessWrite(ctx, change, err)
+	return u, change, err
+}

@@ -34,6 +34,8 @@ func Run(t *testing.T, open Opener) {
 	t.Run("SubmitConcurrency", func(t *testing.T) { testSubmitConcurrency(t, open) })
 	t.Run("Lifecycle", func(t *testing.T) { testLifecycle(t, open) })
 	t.Run("ListsAndStats", func(t *testing.T) { testListsAndStats(t, open) })
+	t.Run("Uploads", func(t *testing.T) { testUploads(t, open) })
+	t.Run("UploadQuotaRace", func(t *testing.T) { testUploadQuotaRace(t, open) })
 }
 
 func ctx(t testing.TB) context.Context { return t.Context() }
