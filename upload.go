@@ -41,7 +41,9 @@ const MaxUploadBytes = 20 << 20
 func UploadPrefix(id uuid.UUID) string { return "uploads/" + id.String() + "/" }
 
 // MediaKey is the media key of the upload's bytes.
-func (u *Upload) MediaKey() string { return UploadPrefix(u.ID) + "original." + UploadTypes[u.ContentType] }
+func (u *Upload) MediaKey() string {
+	return UploadPrefix(u.ID) + "original." + UploadTypes[u.ContentType]
+}
 
 // IsImage reports whether the upload is a picture (a possible reference
 // image).
