@@ -57,6 +57,16 @@ func addRoutes(mux *http.ServeMux, api huma.API, cfg Config) {
 	huma.Register(api, secured(op("PATCH", "/api/v1/teams/{id}/members/{user_id}", "Change a member's role", "teams")), handleSetMemberRole(cfg.Teams))
 	huma.Register(api, failing(secured(op("DELETE", "/api/v1/teams/{id}/members/{user_id}", "Remove a member, or leave (the owner cannot leave)", "teams")), http.StatusConflict), handleRemoveMember(cfg.Teams))
 
+	// Uploads.
+	huma.Register(api, failing(created(secured(op("POST", "/api/v1/uploads", "Upload a file (multipart: file, project_id?), streamed to storage", "uploads"))),
+		http.StatusForbidden, http.StatusNotFound, http.StatusRequestEntityTooLarge, http.StatusUnsupportedMediaType, http.StatusBadRequest), handleCreateUpload(cfg.Uploads))
+	documentUploadBody(api)
+	huma.Register(api, secured(op("GET", "/api/v1/uploads", "The caller's uploads, or a readable project's, newest first", "uploads")), handleListUploads(cfg.Uploads))
+	huma.Register(api, secured(op("GET", "/api/v1/uploads/{id}", "An upload (its owner, its project's readers)", "uploads")), handleGetUpload(cfg.Uploads))
+	huma.Register(api, secured(op("DELETE", "/api/v1/uploads/{id}", "Delete an upload and its bytes (its owner)", "uploads")), handleDeleteUpload(cfg.Uploads))
+	huma.Register(api, secured(op("GET", "/api/v1/uploads/{id}/url", "A signed, expiring URL of an upload", "uploads")), handleUploadURL(cfg.Uploads, cfg.Signer, cfg.PublicURL))
+	huma.Register(api, secured(op("GET", "/api/v1/user/storage", "What the caller keeps in storage, and the upload quota", "uploads")), handleStorage(cfg.Uploads))
+
 	// Models and credits.
 	huma.Register(api, op("GET", "/api/v1/models", "The model catalog", "models"), handleModels(cfg.Generations))
 	huma.Register(api, failing(op("GET", "/api/v1/models/{model_id}", "One model of the catalog", "models"), http.StatusNotFound), handleModel(cfg.Generations))

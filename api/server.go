@@ -43,6 +43,7 @@ type Config struct {
 	// Metrics serves /metrics (Prometheus text format).
 	Metrics     http.Handler
 	Generations *generate.Service
+	Uploads     *service.Uploads
 	Notifier    *generate.Notifier
 	Media       velro.MediaStore
 	Signer      *media.Signer

@@ -40,6 +40,7 @@ type config struct {
 	FALKey          string
 	FALBaseURL      string
 	RenderDelay     time.Duration
+	UploadQuota     int64
 	PublicURL       string
 	FALTimeout      time.Duration
 	Workers         int

@@ -41,6 +41,7 @@ func TestBadConfiguration(t *testing.T) {
 		{env{"FAL_BASE_URL": "queue.fal.run"}, nil, "FAL_BASE_URL"},
 		{env{"VELRO_PUBLIC_URL": "example.com"}, nil, "VELRO_PUBLIC_URL"},
 		{env{"VELRO_LOG_LEVEL": "loud"}, nil, "VELRO_LOG_LEVEL"},
+		{env{"VELRO_UPLOAD_QUOTA": "lots"}, nil, "VELRO_UPLOAD_QUOTA"},
 		{env{"VELRO_JOB_TIMEOUT": "1m", "VELRO_JOB_RESCUE_AFTER": "30s"}, nil, "VELRO_JOB_RESCUE_AFTER"},
 		{env{"VELRO_MEDIA_URL": "/srv/media"}, nil, "VELRO_MEDIA_URL is not an s3:// URL"},
 		{env{"VELRO_MEDIA_URL": "s3://Not_A_Bucket/x"}, nil, "VELRO_MEDIA_URL names no valid bucket"},
@@ -84,7 +85,7 @@ func TestConfigSources(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if cfg.Addr != ":9123" || len(cfg.AdminEmails) != 2 || cfg.DBTimeout != 750*time.Millisecond || !cfg.AuthzCache {
+	if cfg.Addr != ":9123" || len(cfg.AdminEmails) != 2 || cfg.DBTimeout != 750*time.Millisecond || !cfg.AuthzCache || cfg.UploadQuota != 1<<30 {
 		t.Fatalf("config %+v", cfg)
 	}
 	// Flags win over the environment, which wins over PORT.
@@ -177,7 +178,7 @@ func TestSettingsHelp(t *testing.T) {
 func TestEverySettingIsAFlag(t *testing.T) {
 	values := map[string]string{"VELRO_ADDR": ":1", "VELRO_DATA_DIR": "/tmp/x", "DATABASE_URL": "postgres://h/db", "VELRO_DB_MAX_CONNS": "7",
 		"VELRO_DB_TIMEOUT": "3s", "REDIS_URL": "redis://h:1/0", "VELRO_REDIS_PREFIX": "p:", "VELRO_ADMIN_EMAILS": "a@b.co",
-		"VELRO_CORS_ORIGINS": "https://a.example", "VELRO_TRUSTED_PROXIES": "10.0.0.1", "VELRO_PUBLIC_URL": "https://p.example",
+		"VELRO_CORS_ORIGINS": "https://a.example", "VELRO_TRUSTED_PROXIES": "10.0.0.1", "VELRO_PUBLIC_URL": "https://p.example", "VELRO_UPLOAD_QUOTA": "5MiB",
 		"FAL_KEY": "k", "FAL_BASE_URL": "https://f.example", "VELRO_FAL_TIMEOUT": "1m", "VELRO_LOCAL_RENDER_DELAY": "1s",
 		"VELRO_WORKERS": "2", "VELRO_JOB_TIMEOUT": "2m", "VELRO_JOB_RESCUE_AFTER": "9m", "VELRO_AUTHZ_CACHE": "off",
 		"VELRO_AUTHZ_L1_SIZE": "5", "VELRO_AUTHZ_L1_TTL": "2s", "VELRO_AUTHZ_L2_TTL": "3s", "VELRO_LOG_LEVEL": "warn", "VELRO_SHUTDOWN_TIMEOUT": "4s",

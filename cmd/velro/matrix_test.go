@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"mime/multipart"
 	"net/http"
 	"strings"
 	"testing"
@@ -38,9 +39,26 @@ func (c caller) projectRole() velro.Role {
 // role, a team-only project shared with it at level admin, a generation of
 // the owner's in the project, still rendering.
 type fixture struct {
-	project, team, generation string
+	project, team, generation, upload string
+	png                               []byte
 	users                     map[string]account // by caller name
 	newcomer                  account
+}
+
+// multipartForm is a request body sent as a multipart form.
+type multipartForm struct{ body, contentType string }
+
+// form is a multipart upload of the fixture's picture with the fields.
+func (f *fixture) form(fields ...string) multipartForm {
+	var b strings.Builder
+	w := multipart.NewWriter(&b)
+	for i := 0; i+1 < len(fields); i += 2 {
+		_ = w.WriteField(fields[i], fields[i+1])
+	}
+	part, _ := w.CreateFormFile("file", "matrix.png")
+	_, _ = part.Write(f.png)
+	_ = w.Close()
+	return multipartForm{b.String(), w.FormDataContentType()}
 }
 
 // expect turns the rules into a status: anonymous 401, invisible 404,
@@ -106,6 +124,17 @@ var matrix = []endpoint{
 	{"GET", "/api/v1/projects/{project}/teams", nil, byRole(velro.ActionView, 200)},
 	{"GET", "/api/v1/projects/{project}/stats", nil, byRole(velro.ActionView, 200)},
 	{"POST", "/api/v1/generations/quote", func(*fixture) any { return map[string]any{"model_id": "fal-ai/veo3"} }, signedIn(200)},
+	{method: "GET", path: "/api/v1/uploads/{upload}", want: byRole(velro.ActionView, 200)},
+	{method: "GET", path: "/api/v1/uploads/{upload}/url", want: byRole(velro.ActionDownload, 200)},
+	{method: "GET", path: "/api/v1/uploads?project_id={project}", want: byRole(velro.ActionView, 200)},
+	{method: "POST", path: "/api/v1/uploads", body: func(f *fixture) any { return f.form("project_id", f.project) }, want: byRole(velro.ActionEdit, 201)},
+	{method: "POST", path: "/api/v1/uploads", body: func(f *fixture) any { return f.form() }, want: signedIn(201)},
+	{method: "GET", path: "/api/v1/user/storage", want: signedIn(200)},
+	// Only its owner deletes an upload; the project's readers see it.
+	{method: "DELETE", path: "/api/v1/uploads/{upload}", want: func(c caller) int {
+		r := c.projectRole()
+		return expect(c, r != velro.RoleNone, r == velro.RoleOwner, 200)
+	}},
 	{method: "GET", path: "/api/v1/generations/{generation}", want: byRole(velro.ActionView, 200)},
 	{method: "GET", path: "/api/v1/generations?project_id={project}", want: byRole(velro.ActionView, 200)},
 	{method: "POST", path: "/api/v1/generations", body: func(f *fixture) any {
@@ -156,7 +185,7 @@ var matrix = []endpoint{
 }
 
 func (f *fixture) expand(path string) string {
-	r := map[string]string{"{project}": f.project, "{team}": f.team, "{generation}": f.generation}
+	r := map[string]string{"{project}": f.project, "{team}": f.team, "{generation}": f.generation, "{upload}": f.upload}
 	for name, a := range f.users {
 		r["{"+name+"}"] = a.ID
 	}
@@ -173,7 +202,7 @@ func TestEndpointMatrix(t *testing.T) {
 	for _, mode := range []string{"on", "off"} {
 		t.Run("cache="+mode, func(t *testing.T) {
 			// Renders take an hour: generations stay in flight, cancellable.
-			testEndpointMatrix(t, env{"VELRO_AUTHZ_CACHE": mode, "VELRO_LOCAL_RENDER_DELAY": "1h", "VELRO_SHUTDOWN_TIMEOUT": "100ms"})
+			testEndpointMatrix(t, env{"VELRO_AUTHZ_CACHE": mode, "VELRO_ADMIN_EMAILS": "owner@matrix.example.com", "VELRO_LOCAL_RENDER_DELAY": "1h", "VELRO_SHUTDOWN_TIMEOUT": "100ms"})
 		})
 	}
 }
@@ -188,10 +217,12 @@ func testEndpointMatrix(t *testing.T, e env) {
 		}
 	}
 	newcomer := register(t, c, "newcomer@matrix.example.com")
+	// Every fixture's generation costs the owner (an admin) credits.
+	c.with(users["owner"].Access).do("POST", "/api/v1/admin/credits/grant", map[string]any{"email": users["owner"].Email, "amount": 1_000_000}).want(t, 201)
 
 	newFixture := func() *fixture {
 		owner := c.with(users["owner"].Access)
-		f := &fixture{users: users, newcomer: newcomer}
+		f := &fixture{users: users, newcomer: newcomer, png: pngOf(t, 3, 3)}
 		f.team = owner.do("POST", "/api/v1/teams", map[string]any{"name": "Matrix"}).want(t, 201).Str(t, "id")
 		for _, cl := range callers[1:4] {
 			owner.do("POST", "/api/v1/teams/"+f.team+"/members", map[string]any{"email": users[cl.name].Email, "role": cl.teamRole}).want(t, 201)
@@ -200,6 +231,7 @@ func testEndpointMatrix(t *testing.T, e env) {
 		owner.do("POST", "/api/v1/projects/"+f.project+"/teams", map[string]any{"team_id": f.team, "access_level": "admin"}).want(t, 201)
 		f.generation = owner.do("POST", "/api/v1/generations", map[string]any{"model_id": "local/image", "prompt": "matrix", "project_id": f.project}).
 			want(t, 201).Str(t, "id")
+		f.upload = upload(t, owner, "matrix.png", f.png, "project_id", f.project).want(t, 201).Str(t, "id")
 		return f
 	}
 
@@ -216,7 +248,9 @@ func testEndpointMatrix(t *testing.T, e env) {
 				body = ep.body(f)
 			}
 			var r *response
-			if strings.HasSuffix(ep.path, "/stream") {
+			if m, ok := body.(multipartForm); ok {
+				r = cc.do(ep.method, f.expand(ep.path), m.body, "Content-Type", m.contentType)
+			} else if strings.HasSuffix(ep.path, "/stream") {
 				r = cc.status(ep.method, f.expand(ep.path))
 			} else {
 				r = cc.do(ep.method, f.expand(ep.path), body)

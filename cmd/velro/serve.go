@@ -97,6 +97,7 @@ func serve(ctx context.Context, cfg *config, stdout, stderr io.Writer) error {
 		CORSOrigins:    cfg.CORSOrigins,
 		Metrics:        promhttp.HandlerFor(metrics, promhttp.HandlerOpts{}),
 		Generations:    generations,
+		Uploads:        service.NewUploads(store, engine, files, cfg.UploadQuota),
 		Notifier:       notifier,
 		Media:          files,
 		Signer:         signer,
