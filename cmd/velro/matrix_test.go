@@ -41,8 +41,8 @@ func (c caller) projectRole() velro.Role {
 type fixture struct {
 	project, team, generation, upload string
 	png                               []byte
-	users                     map[string]account // by caller name
-	newcomer                  account
+	users                             map[string]account // by caller name
+	newcomer                          account
 }
 
 // multipartForm is a request body sent as a multipart form.
