@@ -47,7 +47,7 @@ var embedsIPv4 = []struct {
 	prefix netip.Prefix
 	from   int
 }{
-	{netip.MustParsePrefix("::/96"), 12},          // IPv4-compatible (deprecated)
+	{netip.MustParsePrefix("::/96"), 12},           // IPv4-compatible (deprecated)
 	{netip.MustParsePrefix("::ffff:0:0:0/96"), 12}, // IPv4-translated (SIIT)
 	{netip.MustParsePrefix("64:ff9b::/96"), 12},    // NAT64 well-known prefix
 	{netip.MustParsePrefix("2002::/16"), 2},        // 6to4
