@@ -39,6 +39,7 @@ func TestBadConfiguration(t *testing.T) {
 		{env{"VELRO_AUTHZ_CACHE": "maybe"}, nil, "VELRO_AUTHZ_CACHE"},
 		{env{"VELRO_TRUSTED_PROXIES": "10.0.0.0/99"}, nil, "VELRO_TRUSTED_PROXIES"},
 		{env{"FAL_BASE_URL": "queue.fal.run"}, nil, "FAL_BASE_URL"},
+		{env{"VELRO_FETCH_ALLOW": "https://ok.example, storage.internal:9000"}, nil, "VELRO_FETCH_ALLOW"},
 		{env{"VELRO_PUBLIC_URL": "example.com"}, nil, "VELRO_PUBLIC_URL"},
 		{env{"VELRO_LOG_LEVEL": "loud"}, nil, "VELRO_LOG_LEVEL"},
 		{env{"VELRO_JOB_TIMEOUT": "1m", "VELRO_JOB_RESCUE_AFTER": "30s"}, nil, "VELRO_JOB_RESCUE_AFTER"},
