@@ -8,7 +8,6 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -27,12 +26,12 @@ type failing struct{ err error }
 
 func (f failing) Generate(context.Context, generate.Request) error { return f.err }
 
-// putting is a provider that stores n small outputs, then, with
-// block, waits for ctx to end, and returns err.
+// putting is a provider that stores n small outputs, then, given
+// stored, closes it and waits for ctx to end; it returns err.
 type putting struct {
-	n     int
-	block bool
-	err   error
+	n      int
+	stored chan struct{}
+	err    error
 }
 
 func (p putting) Generate(ctx context.Context, req generate.Request) error {
@@ -41,7 +40,8 @@ func (p putting) Generate(ctx context.Context, req generate.Request) error {
 			return err
 		}
 	}
-	if p.block {
+	if p.stored != nil {
+		close(p.stored)
 		<-ctx.Done()
 		return context.Cause(ctx)
 	}
@@ -270,13 +270,12 @@ func TestWorkerDiscardsPartialOutputs(t *testing.T) {
 	})
 
 	t.Run("cancelled", func(t *testing.T) {
-		w, s, u := setup(t, putting{n: 1, block: true}, dir)
+		first := make(chan struct{})
+		w, s, u := setup(t, putting{n: 1, stored: first}, dir)
 		id := submitted(t, s, u)
 		done := make(chan error, 1)
 		go func() { done <- w.Run(t.Context(), id, 1, 3) }()
-		for !stored(t, root, id) { // wait for the first output
-			runtime.Gosched()
-		}
+		<-first
 		if _, err := s.CancelGeneration(t.Context(), id); err != nil {
 			t.Fatal(err)
 		}
