@@ -276,7 +276,7 @@ func TestWorkerDiscardsPartialOutputs(t *testing.T) {
 		done := make(chan error, 1)
 		go func() { done <- w.Run(t.Context(), id, 1, 3) }()
 		<-first
-		if _, err := s.CancelGeneration(t.Context(), id); err != nil {
+		if _, err := s.CancelGeneration(t.Context(), id, velro.NoRule); err != nil {
 			t.Fatal(err)
 		}
 		if err := w.Bus.Publish(t.Context(), velro.Event{Statuses: []velro.StatusChange{{ID: id, Status: velro.StatusCancelled}}}); err != nil {
