@@ -69,7 +69,7 @@ func serve(ctx context.Context, cfg *config, stdout, stderr io.Writer) error {
 	notifier := generate.NewNotifier(d.bus)
 	providers := map[string]generate.Provider{velro.ProviderLocal: &generate.Local{Delay: cfg.RenderDelay}}
 	if cfg.FALKey != "" {
-		providers[velro.ProviderFAL] = generate.NewFAL(generate.FALConfig{Key: cfg.FALKey, BaseURL: cfg.FALBaseURL, Timeout: cfg.FALTimeout})
+		providers[velro.ProviderFAL] = generate.NewFAL(generate.FALConfig{Key: cfg.FALKey, BaseURL: cfg.FALBaseURL, Allow: cfg.FetchAllow, Timeout: cfg.FALTimeout})
 	}
 	jobs, err := newQueue(d.engine, queue.Config{
 		Runner: &generate.Worker{Store: store, Media: files, Providers: providers, Bus: d.bus, Notifier: notifier, Log: log,
