@@ -59,7 +59,7 @@ func NewServer(cfg Config) http.Handler {
 	mux := http.NewServeMux()
 	api := humago.New(modelIDMux{mux}, humaConfig())
 	addRoutes(mux, api, cfg)
-	return withCORS(cfg.CORSOrigins, withBasics(cfg.Log, cfg.TrustedProxies, formAsJSON(mux)))
+	return withCORS(cfg.CORSOrigins, withBasics(cfg.Log, cfg.TrustedProxies, formAsJSON(cfg.Auth, cfg.Uploads, mux)))
 }
 
 func humaConfig() huma.Config {

@@ -7,6 +7,8 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/velro-ai/velro"
+	"github.com/velro-ai/velro/fetch"
+	"github.com/velro-ai/velro/service"
 )
 
 // Service is what users do with generations.
@@ -16,6 +18,10 @@ type Service struct {
 	Media  velro.MediaStore
 	Bus    velro.Bus
 	FALKey bool // FAL models are active only with a FAL key
+	// Uploads keeps reference images sent by URL or in a form.
+	Uploads *service.Uploads
+	// Fetch fetches reference_image_urls under the outbound rules.
+	Fetch *fetch.Client
 }
 
 // Models returns the catalog with each model's is_active for this server.
@@ -61,6 +67,13 @@ type SubmitInput struct {
 	Parameters     map[string]any
 	ProjectID      *uuid.UUID
 	IdempotencyKey string
+	// ReferenceUploadIDs are uploads the user may read, used as reference
+	// images; ReferenceImageURL is fetched into one more.
+	ReferenceUploadIDs []uuid.UUID
+	ReferenceImageURL  string
+	// ParentGenerationID makes this a variation of a generation the user
+	// may view; it inherits the parent's project unless one is given.
+	ParentGenerationID *uuid.UUID
 }
 
 // mayAddGeneration: anyone signed in generates for themselves; into a
@@ -98,14 +111,34 @@ func (s *Service) Submit(ctx context.Context, user uuid.UUID, in SubmitInput) (g
 	if !s.active(model) {
 		return nil, false, velro.Errorf(velro.EPROVIDER, "The %s provider is not configured on this server.", model.Provider)
 	}
-	rule := mayAddGeneration(user, in.ProjectID)
+	if err := checkReferenceCount(model, in); err != nil {
+		return nil, false, err
+	}
+	if in.ParentGenerationID != nil {
+		parent, err := s.find(ctx, user, velro.ActionView, *in.ParentGenerationID)
+		if err != nil {
+			return nil, false, err
+		}
+		if in.ProjectID == nil {
+			in.ProjectID = parent.ProjectID
+		}
+	}
+	if err := mayAddGeneration(user, in.ProjectID)(ctx, s.Authz); err != nil {
+		return nil, false, err
+	}
+	refs, err := s.references(ctx, user, in)
+	if err != nil {
+		return nil, false, err
+	}
+	rule := velro.All(mayAddGeneration(user, in.ProjectID), mayUseReferences(user, refs), mayVary(user, in.ParentGenerationID))
 	if err := rule(ctx, s.Authz); err != nil {
 		return nil, false, err
 	}
 	now := velro.Now()
 	g = &velro.Generation{ID: velro.NewID(), UserID: user, ProjectID: in.ProjectID, ModelID: model.ID, Prompt: in.Prompt,
 		NegativePrompt: in.NegativePrompt, Parameters: quote.Parameters, Status: velro.StatusPending, Cost: quote.Cost,
-		MediaType: model.Type, OutputURLs: []string{}, CreatedAt: now, UpdatedAt: now}
+		MediaType: model.Type, OutputURLs: []string{}, ReferenceUploadIDs: refs, ParentGenerationID: in.ParentGenerationID,
+		CreatedAt: now, UpdatedAt: now}
 	existing, err := s.Store.SubmitGeneration(ctx, g, in.IdempotencyKey, rule)
 	if err != nil {
 		return nil, false, err

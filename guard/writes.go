@@ -152,8 +152,8 @@ func (s *Store) SaveProviderState(ctx context.Context, id uuid.UUID, state []byt
 }
 
 // CompleteGeneration implements velro.GenerationStore.
-func (s *Store) CompleteGeneration(ctx context.Context, id uuid.UUID, outputs []string) (bool, error) {
-	done, err := s.raw.CompleteGeneration(ctx, id, outputs)
+func (s *Store) CompleteGeneration(ctx context.Context, id uuid.UUID, outputs []string, size int64) (bool, error) {
+	done, err := s.raw.CompleteGeneration(ctx, id, outputs, size)
 	s.generationChanged(ctx, id)
 	return done, err
 }

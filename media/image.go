@@ -53,3 +53,15 @@ func DecodeImage(f io.ReadSeeker) (image.Image, error) {
 	}
 	return img, nil
 }
+
+// Counter counts the bytes read through it.
+type Counter struct {
+	R io.Reader
+	N int64
+}
+
+func (c *Counter) Read(p []byte) (int, error) {
+	n, err := c.R.Read(p)
+	c.N += int64(n)
+	return n, err
+}

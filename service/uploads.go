@@ -7,7 +7,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"io"
-	"net/http"
 	"path"
 	"strings"
 	"unicode"
@@ -109,14 +108,15 @@ func (s *Uploads) Create(ctx context.Context, actor uuid.UUID, in NewUpload) (*v
 // passes, and reads an image's dimensions back from storage.
 func (s *Uploads) keep(ctx context.Context, u *velro.Upload, body io.Reader) error {
 	hash := sha256.New()
-	counted := &countingReader{r: io.TeeReader(http.MaxBytesReader(nil, io.NopCloser(body), velro.MaxUploadBytes), hash)}
+	// One byte past the limit tells a file over it (then deleted).
+	counted := &media.Counter{R: io.TeeReader(io.LimitReader(body, velro.MaxUploadBytes+1), hash)}
 	if err := s.media.Put(ctx, u.MediaKey(), counted, u.ContentType); err != nil {
-		if counted.over { // whatever the store made of the reader's error
-			return errFileTooBig
-		}
 		return err
 	}
-	u.Size, u.SHA256 = counted.n, hex.EncodeToString(hash.Sum(nil))
+	if counted.N > velro.MaxUploadBytes {
+		return errFileTooBig
+	}
+	u.Size, u.SHA256 = counted.N, hex.EncodeToString(hash.Sum(nil))
 	if !strings.HasPrefix(u.ContentType, "image/") {
 		return nil
 	}
@@ -131,23 +131,6 @@ func (s *Uploads) keep(ctx context.Context, u *velro.Upload, body io.Reader) err
 	}
 	u.Width, u.Height = &w, &h
 	return nil
-}
-
-// countingReader counts the bytes read through it and notes when its
-// reader refused to go past its limit.
-type countingReader struct {
-	r    io.Reader
-	n    int64
-	over bool
-}
-
-func (c *countingReader) Read(p []byte) (int, error) {
-	n, err := c.r.Read(p)
-	c.n += int64(n)
-	if _, ok := errors.AsType[*http.MaxBytesError](err); ok {
-		c.over = true
-	}
-	return n, err
 }
 
 // cleanFilename keeps the base name a client gave, without control

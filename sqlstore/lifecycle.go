@@ -94,8 +94,8 @@ func (s *Store) ListGenerations(ctx context.Context, f velro.GenerationFilter) (
 // StartGeneration implements velro.GenerationStore.
 func (s *Store) StartGeneration(ctx context.Context, id uuid.UUID) (g *velro.Generation, err error) {
 	err = s.write(ctx, func(ctx context.Context, tx Querier) error {
-		if _, err := tx.Exec(ctx, `UPDATE generations SET status = 'processing', updated_at = $2 WHERE id = $1 AND status = 'pending'`,
-			id, velro.Now()); err != nil {
+		if _, err := tx.Exec(ctx, `UPDATE generations SET status = 'processing', started_at = $2, updated_at = $2
+			WHERE id = $1 AND status = 'pending'`, id, velro.Now()); err != nil {
 			return err
 		}
 		g, err = scanGeneration(tx.QueryRow(ctx, `SELECT `+generationColumns+` FROM generations WHERE id = $1`, id))
@@ -126,15 +126,15 @@ func (s *Store) ProviderState(ctx context.Context, id uuid.UUID) (state []byte, 
 }
 
 // CompleteGeneration implements velro.GenerationStore.
-func (s *Store) CompleteGeneration(ctx context.Context, id uuid.UUID, outputs []string) (done bool, err error) {
+func (s *Store) CompleteGeneration(ctx context.Context, id uuid.UUID, outputs []string, size int64) (done bool, err error) {
 	urls, err := jsonText(outputs)
 	if err != nil {
 		return false, err
 	}
 	err = s.write(ctx, func(ctx context.Context, tx Querier) error {
 		now := velro.Now()
-		n, err := tx.Exec(ctx, `UPDATE generations SET status = 'completed', output_urls = $2, completed_at = $3, updated_at = $3
-			WHERE id = $1 AND status = 'processing'`, id, urls, now)
+		n, err := tx.Exec(ctx, `UPDATE generations SET status = 'completed', output_urls = $2, output_bytes = $4, completed_at = $3, updated_at = $3
+			WHERE id = $1 AND status = 'processing'`, id, urls, now, size)
 		done = n == 1
 		return err
 	})

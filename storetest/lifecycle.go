@@ -150,11 +150,15 @@ func testLifecycle(t *testing.T, open Opener) {
 	if st, err := s.ProviderState(ctx(t), done.ID); err != nil || string(st) != `{"request_id":"r1"}` {
 		t.Fatalf("provider state %q %v", st, err)
 	}
-	ok, err := s.CompleteGeneration(ctx(t), done.ID, []string{"generations/x/0.png"})
+	ok, err := s.CompleteGeneration(ctx(t), done.ID, []string{"generations/x/0.png"}, 1234)
 	must(t, err)
 	got, _ = s.FindGeneration(ctx(t), done.ID)
-	if !ok || got.Status != velro.StatusCompleted || got.CompletedAt == nil || len(got.OutputURLs) != 1 {
+	if !ok || got.Status != velro.StatusCompleted || got.CompletedAt == nil || len(got.OutputURLs) != 1 || got.StartedAt == nil ||
+		got.ProcessingTimeMS == nil || *got.ProcessingTimeMS != got.CompletedAt.Sub(*got.StartedAt).Milliseconds() || *got.ProcessingTimeMS < 0 {
 		t.Fatalf("completed: %v %+v", ok, got)
+	}
+	if u := usage(t, s, u.ID); u.GenerationBytes != 1234 || u.UsedBytes != 1234 {
+		t.Fatalf("storage after an output of 1234 bytes: %+v", u)
 	}
 	_, err = s.CancelGeneration(ctx(t), done.ID, velro.NoRule)
 	wantCode(t, err, velro.ECONFLICT)
@@ -193,7 +197,7 @@ func testLifecycle(t *testing.T, open Opener) {
 	}
 	_, err = s.CancelGeneration(ctx(t), cancelled.ID, velro.NoRule)
 	wantCode(t, err, velro.ECONFLICT)
-	if ok, _ := s.CompleteGeneration(ctx(t), cancelled.ID, []string{"x"}); ok {
+	if ok, _ := s.CompleteGeneration(ctx(t), cancelled.ID, []string{"x"}, 1); ok {
 		t.Fatal("a cancelled generation completed")
 	}
 	if ended, _ := s.FailGeneration(ctx(t), cancelled.ID, "x"); ended {
@@ -244,7 +248,7 @@ func testListsAndStats(t *testing.T, open Opener) {
 	}
 	_, err := s.StartGeneration(ctx(t), ids[0])
 	must(t, err)
-	_, err = s.CompleteGeneration(ctx(t), ids[0], []string{"a"})
+	_, err = s.CompleteGeneration(ctx(t), ids[0], []string{"a"}, 700)
 	must(t, err)
 	_, err = s.FailGeneration(ctx(t), ids[1], "no")
 	must(t, err)
