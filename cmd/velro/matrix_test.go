@@ -140,6 +140,15 @@ var matrix = []endpoint{
 	{method: "POST", path: "/api/v1/generations", body: func(f *fixture) any {
 		return map[string]any{"model_id": "local/image", "prompt": "matrix", "project_id": f.project}
 	}, want: byRole(velro.ActionEdit, 201)},
+	// A project upload as a reference of one's own generation: the
+	// project's readers may use it.
+	{method: "POST", path: "/api/v1/generations", body: func(f *fixture) any {
+		return map[string]any{"model_id": "local/image-edit", "prompt": "matrix", "reference_upload_ids": []string{f.upload}}
+	}, want: byRole(velro.ActionView, 201)},
+	// A variation inherits its parent's project: it takes edit there.
+	{method: "POST", path: "/api/v1/generations", body: func(f *fixture) any {
+		return map[string]any{"model_id": "local/image", "prompt": "matrix", "parent_generation_id": f.generation}
+	}, want: byRole(velro.ActionEdit, 201)},
 	{method: "POST", path: "/api/v1/generations/{generation}/favorite", want: byRole(velro.ActionEdit, 200)},
 	{method: "POST", path: "/api/v1/generations/{generation}/cancel", want: byRole(velro.ActionEdit, 200)},
 	{method: "DELETE", path: "/api/v1/generations/{generation}", want: byRole(velro.ActionDeleteGeneration, 200)},
