@@ -74,9 +74,8 @@ var elf = append([]byte("\x7fELF\x02\x01\x01\x00"), make([]byte, 120)...)
 var mp4 = append([]byte("\x00\x00\x00\x18ftypmp42\x00\x00\x00\x00mp42isom"), make([]byte, 64)...)
 
 // TestUploads covers the upload endpoints on both engines and both media
-// stores: the type comes
-// from the bytes, limits and quota hold, readers of a project read its
-// uploads, deletion removes the bytes.
+// stores: the type comes from the bytes, limits and quota hold, readers of
+// a project read its uploads, deletion removes the bytes.
 func TestUploads(t *testing.T) {
 	forEachBackend(t, testUploads)
 	t.Run("sqlite+s3", func(t *testing.T) {
