@@ -204,7 +204,7 @@ func (f *fixture) expand(path string) string {
 	return path
 }
 
-// TestEndpointMatrix calls every project, team and generation endpoint as
+// TestEndpointMatrix calls every project, team, upload and generation endpoint as
 // every kind of caller on a fresh fixture and expects the status the rules
 // give, with the authorization cache on and off.
 func TestEndpointMatrix(t *testing.T) {
