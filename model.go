@@ -173,11 +173,11 @@ func FindModel(id string) (Model, bool) {
 	return catalog[i], true
 }
 
-// CoerceParameters validates params for the model and returns them
+// coerce validates params for the model and returns them
 // normalised: unknown parameters are dropped, missing ones take their
 // default, numbers out of range are clamped to it; a value of the wrong
 // type, a fractional integer or a value outside an enum is EINVALID.
-func (m Model) CoerceParameters(params map[string]any) (map[string]any, error) {
+func (m Model) coerce(params map[string]any) (map[string]any, error) {
 	out := make(map[string]any, len(m.Parameters))
 	for name, spec := range m.Parameters {
 		v, given := params[name]

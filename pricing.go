@@ -38,10 +38,10 @@ type Quote struct {
 	Cost       int64
 }
 
-// Quote normalises params for the model (CoerceParameters) and prices what
+// Quote normalises params for the model (coerce) and prices what
 // comes out: the one price function that quotes, submits and tests use.
 func (m Model) Quote(params map[string]any) (Quote, error) {
-	normal, err := m.CoerceParameters(params)
+	normal, err := m.coerce(params)
 	if err != nil {
 		return Quote{}, err
 	}
