@@ -84,6 +84,8 @@ func serve(ctx context.Context, cfg *config, stdout, stderr io.Writer) error {
 		return fmt.Errorf("job queue: %w", err)
 	}
 	d.store.UseJobs(jobs)
+	audit := service.NewAudit(store, cfg.AuditRetention, log)
+	go audit.KeepRetention(ctx, time.Hour)
 	generations := &generate.Service{Store: store, Authz: engine, Media: files, Bus: d.bus, FALKey: cfg.FALKey != ""}
 
 	handler := api.NewServer(api.Config{
@@ -92,6 +94,7 @@ func serve(ctx context.Context, cfg *config, stdout, stderr io.Writer) error {
 		Accounts:       service.NewAccounts(store),
 		Projects:       service.NewProjects(store, engine),
 		Teams:          service.NewTeams(store, engine),
+		Audit:          audit,
 		Authz:          engine,
 		Dependencies:   readiness,
 		CORSOrigins:    cfg.CORSOrigins,
