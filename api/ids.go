@@ -22,12 +22,3 @@ func parseID(field, s string) (uuid.UUID, error) {
 	}
 	return id, nil
 }
-
-// optionalID parses an id field that may be left out ("").
-func optionalID(field, s string) (*uuid.UUID, error) {
-	if s == "" {
-		return nil, nil
-	}
-	id, err := parseID(field, s)
-	return &id, err
-}

@@ -151,3 +151,8 @@ func (s *Store) ListUploads(ctx context.Context, f velro.UploadFilter) ([]*velro
 func (s *Store) StorageUsage(ctx context.Context, userID uuid.UUID) (velro.StorageUsage, error) {
 	return s.raw.StorageUsage(ctx, userID)
 }
+
+// ListAudit implements velro.AuditStore.
+func (s *Store) ListAudit(ctx context.Context, f velro.AuditFilter) ([]*velro.AuditEvent, int, error) {
+	return s.raw.ListAudit(ctx, f)
+}

@@ -183,7 +183,7 @@ func TestEverySettingIsAFlag(t *testing.T) {
 		"FAL_KEY": "k", "FAL_BASE_URL": "https://f.example", "VELRO_FETCH_ALLOW": "http://s.example:9000", "VELRO_FAL_TIMEOUT": "1m", "VELRO_LOCAL_RENDER_DELAY": "1s",
 		"VELRO_WORKERS": "2", "VELRO_JOB_TIMEOUT": "2m", "VELRO_JOB_RESCUE_AFTER": "9m", "VELRO_AUTHZ_CACHE": "off",
 		"VELRO_AUTHZ_L1_SIZE": "5", "VELRO_AUTHZ_L1_TTL": "2s", "VELRO_AUTHZ_L2_TTL": "3s", "VELRO_LOG_LEVEL": "warn", "VELRO_SHUTDOWN_TIMEOUT": "4s",
-		"VELRO_MEDIA_URL": "s3://bucket/media?endpoint=http://127.0.0.1:9000&region=r1"}
+		"VELRO_MEDIA_URL": "s3://bucket/media?endpoint=http://127.0.0.1:9000&region=r1", "VELRO_AUDIT_RETENTION": "30d"}
 	credentials := env{"AWS_ACCESS_KEY_ID": "id", "AWS_SECRET_ACCESS_KEY": "secret"}
 	var args []string
 	for _, s := range settings {

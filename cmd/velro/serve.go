@@ -85,6 +85,8 @@ func serve(ctx context.Context, cfg *config, stdout, stderr io.Writer) error {
 		return fmt.Errorf("job queue: %w", err)
 	}
 	d.store.UseJobs(jobs)
+	audit := service.NewAudit(store, cfg.AuditRetention, log)
+	go audit.KeepRetention(ctx, time.Hour)
 	uploads := service.NewUploads(store, engine, files, cfg.UploadQuota)
 	generations := &generate.Service{Store: store, Authz: engine, Media: files, Bus: d.bus, FALKey: cfg.FALKey != "",
 		Uploads: uploads, Fetch: velrofetch.New(velrofetch.Config{Allow: cfg.FetchAllow})}
@@ -95,6 +97,7 @@ func serve(ctx context.Context, cfg *config, stdout, stderr io.Writer) error {
 		Accounts:       service.NewAccounts(store),
 		Projects:       service.NewProjects(store, engine),
 		Teams:          service.NewTeams(store, engine),
+		Audit:          audit,
 		Authz:          engine,
 		Dependencies:   readiness,
 		CORSOrigins:    cfg.CORSOrigins,
