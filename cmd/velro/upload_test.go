@@ -67,6 +67,9 @@ func pngOf(t testing.TB, w, h int) []byte {
 	return testImage(t, w, h, func(b *bytes.Buffer, i image.Image) error { return png.Encode(b, i) })
 }
 
+// webp is a 1x1 lossless WebP picture.
+var webp = []byte("RIFF\x1a\x00\x00\x00WEBPVP8L\x0d\x00\x00\x00\x2f\x00\x00\x00\x10\x07\x10\x11\x11\x88\x88\xfe\x07\x00")
+
 // elf is the start of a Linux executable.
 var elf = append([]byte("\x7fELF\x02\x01\x01\x00"), make([]byte, 120)...)
 
@@ -108,6 +111,9 @@ func testUploads(t *testing.T, e env) {
 	if j := upload(t, a, "x.gif", g).want(t, 201).JSON(t); j["content_type"] != "image/gif" || j["height"] != 4.0 {
 		t.Fatalf("gif %v", j)
 	}
+	if w := upload(t, a, "dot", webp).want(t, 201).JSON(t); w["content_type"] != "image/webp" || w["width"] != 1.0 {
+		t.Fatalf("webp %v", w)
+	}
 	if v := upload(t, a, "clip.mp4", mp4).want(t, 201).JSON(t); v["content_type"] != "video/mp4" || v["width"] != nil {
 		t.Fatalf("mp4 %v", v)
 	}
@@ -128,7 +134,7 @@ func testUploads(t *testing.T, e env) {
 
 	// The listing, one upload, its signed URL (no token needed).
 	id := u["id"].(string)
-	if l := a.do("GET", "/api/v1/uploads?limit=2", nil).want(t, 200).JSON(t); l["total"] != 4.0 || len(l["uploads"].([]any)) != 2 {
+	if l := a.do("GET", "/api/v1/uploads?limit=2", nil).want(t, 200).JSON(t); l["total"] != 5.0 || len(l["uploads"].([]any)) != 2 {
 		t.Fatalf("list %v", l)
 	}
 	a.do("GET", "/api/v1/uploads/"+id, nil).want(t, 200)
@@ -137,8 +143,8 @@ func testUploads(t *testing.T, e env) {
 		t.Fatalf("signed URL: %d, %d bytes", code, len(got))
 	}
 	if e["DATABASE_URL"] == "" && e["VELRO_MEDIA_URL"] == "" { // refused files left no bytes behind
-		if dirs, err := os.ReadDir(filepath.Join(s.DataDir, "media", "uploads")); err != nil || len(dirs) != 4 {
-			t.Fatalf("%d upload directories for 4 uploads (%v)", len(dirs), err)
+		if dirs, err := os.ReadDir(filepath.Join(s.DataDir, "media", "uploads")); err != nil || len(dirs) != 5 {
+			t.Fatalf("%d upload directories for 5 uploads (%v)", len(dirs), err)
 		}
 	}
 	b.do("GET", "/api/v1/uploads/"+id, nil).wantError(t, 404, "not_found")
@@ -188,7 +194,7 @@ func testUploads(t *testing.T, e env) {
 		}
 	}
 	st := a.do("GET", "/api/v1/user/storage", nil).want(t, 200).JSON(t)
-	if st["upload_count"] != 4.0 || st["quota_bytes"] != float64(2<<20) || st["used_bytes"].(float64) < st["upload_bytes"].(float64) {
+	if st["upload_count"] != 5.0 || st["quota_bytes"] != float64(2<<20) || st["used_bytes"].(float64) < st["upload_bytes"].(float64) {
 		t.Fatalf("storage %v", st)
 	}
 }
