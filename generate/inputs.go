@@ -34,33 +34,26 @@ func checkReferenceCount(model velro.Model, in SubmitInput) error {
 	return nil
 }
 
-// mayUseReferences: every reference image is an upload the actor may read
-// (their own, or one of a project they read).
-func mayUseReferences(actor uuid.UUID, refs []uuid.UUID) velro.Check {
-	checks := make([]velro.Check, len(refs))
-	for i, id := range refs {
-		checks[i] = velro.Allowed(actor, velro.ActionView, velro.KindUpload, id)
+// mayGenerate: into a project takes edit there (mayAddGeneration); every
+// reference image is an upload the actor may read (their own, or one of a
+// project they read); a variation's parent is a generation they may view.
+func mayGenerate(actor uuid.UUID, project *uuid.UUID, refs []uuid.UUID, parent *uuid.UUID) velro.Check {
+	checks := []velro.Check{mayAddGeneration(actor, project)}
+	for _, id := range refs {
+		checks = append(checks, velro.Allowed(actor, velro.ActionView, velro.KindUpload, id))
+	}
+	if parent != nil {
+		checks = append(checks, velro.Allowed(actor, velro.ActionView, velro.KindGeneration, *parent))
 	}
 	return velro.All(checks...)
 }
 
-// mayVary: a variation's parent is a generation the actor may view.
-func mayVary(actor uuid.UUID, parent *uuid.UUID) velro.Check {
-	if parent == nil {
-		return velro.NoRule
-	}
-	return velro.Allowed(actor, velro.ActionView, velro.KindGeneration, *parent)
-}
-
-// references returns the reference uploads of a submit: the ones named,
-// which must be images the actor may read, and the one fetched from
-// reference_image_url.
+// references returns the reference uploads of a submit: the ones named
+// (the rule let the actor read them), which must be images, and the one
+// fetched from reference_image_url.
 func (s *Service) references(ctx context.Context, actor uuid.UUID, in SubmitInput) ([]uuid.UUID, error) {
 	refs := slices.Clone(in.ReferenceUploadIDs)
 	for _, id := range refs {
-		if err := velro.Allowed(actor, velro.ActionView, velro.KindUpload, id)(ctx, s.Authz); err != nil {
-			return nil, err
-		}
 		u, err := s.Store.FindUpload(ctx, id)
 		if err != nil {
 			return nil, err

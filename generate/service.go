@@ -85,9 +85,10 @@ func mayAddGeneration(actor uuid.UUID, project *uuid.UUID) velro.Check {
 	return velro.Allowed(actor, velro.ActionEdit, velro.KindProject, *project)
 }
 
-// Submit validates the request, checks the project permission, and charges,
-// inserts and enqueues the generation in one transaction. created is false
-// when an earlier request with the same idempotency key is returned.
+// Submit validates the request, checks the rule (mayGenerate), fetches a
+// reference_image_url into an upload, and charges, inserts and enqueues the
+// generation in one transaction. created is false when an earlier request
+// with the same idempotency key is returned.
 func (s *Service) Submit(ctx context.Context, user uuid.UUID, in SubmitInput) (g *velro.Generation, created bool, err error) {
 	model, ok := velro.FindModel(in.ModelID)
 	if !ok {
@@ -123,17 +124,16 @@ func (s *Service) Submit(ctx context.Context, user uuid.UUID, in SubmitInput) (g
 			in.ProjectID = parent.ProjectID
 		}
 	}
-	if err := mayAddGeneration(user, in.ProjectID)(ctx, s.Authz); err != nil {
+	// Refused before anything is fetched; checked again in the
+	// transaction, with the fetched reference too.
+	if err := mayGenerate(user, in.ProjectID, in.ReferenceUploadIDs, in.ParentGenerationID)(ctx, s.Authz); err != nil {
 		return nil, false, err
 	}
 	refs, err := s.references(ctx, user, in)
 	if err != nil {
 		return nil, false, err
 	}
-	rule := velro.All(mayAddGeneration(user, in.ProjectID), mayUseReferences(user, refs), mayVary(user, in.ParentGenerationID))
-	if err := rule(ctx, s.Authz); err != nil {
-		return nil, false, err
-	}
+	rule := mayGenerate(user, in.ProjectID, refs, in.ParentGenerationID)
 	now := velro.Now()
 	g = &velro.Generation{ID: velro.NewID(), UserID: user, ProjectID: in.ProjectID, ModelID: model.ID, Prompt: in.Prompt,
 		NegativePrompt: in.NegativePrompt, Parameters: quote.Parameters, Status: velro.StatusPending, Cost: quote.Cost,
