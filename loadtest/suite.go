@@ -201,6 +201,9 @@ func (s *suite) runRow(ctx context.Context, spec *rowSpec) error {
 	if err != nil {
 		return err
 	}
+	if m.fatal != nil {
+		return m.fatal // its figures would describe the refusal, not the server
+	}
 	row := summarize(spec, m)
 	if m.exhausted {
 		row.Notes = append(row.Notes, fmt.Sprintf("ran out of requests after %.1f s (raise --accounts or --generations for more pairs)", m.elapsed.Seconds()))
@@ -212,7 +215,7 @@ func (s *suite) runRow(ctx context.Context, spec *rowSpec) error {
 	} else if m.opened < spec.shape.Connections {
 		row.Notes = append(row.Notes, fmt.Sprintf("only %d of %d connections opened: %v", m.opened, spec.shape.Connections, m.openErr))
 	}
-	if m.fatal == nil && s.opts.Compare {
+	if s.opts.Compare {
 		if row.Ceiling, err = s.ceiling(ctx, spec.shape); err != nil {
 			return err
 		}
@@ -221,7 +224,7 @@ func (s *suite) runRow(ctx context.Context, spec *rowSpec) error {
 		row.Goals = append(row.Goals, g.verdict(row, s))
 	}
 	s.report.Rows = append(s.report.Rows, row)
-	return m.fatal
+	return nil
 }
 
 // heldNotes say what kept connections from opening.
