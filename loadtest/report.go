@@ -30,7 +30,7 @@ func writeTable(w io.Writer, r *Report) error {
 	}
 	fmt.Fprintf(&b, "server: %s\n", server)
 	sd := r.Seeded
-	fmt.Fprintf(&b, "seeded: %s accounts in %.1f s (%d registrations at a time), %s generations in %.1f s\n",
+	fmt.Fprintf(&b, "seeded: accounts %s (%.1f s, %d registrations at a time), generations %s (%.1f s, rendered)\n",
 		thousands(int64(sd.Accounts)), sd.AccountsSeconds, sd.Concurrency, thousands(int64(sd.Generations)), sd.GenerationsSeconds)
 	if r.HashMillis > 0 {
 		fmt.Fprintf(&b, "one argon2id hash in the bench process: %s\n", millis(r.HashMillis))
