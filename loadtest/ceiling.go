@@ -103,10 +103,7 @@ func (s *suite) ceiling(ctx context.Context, shape Shape) (*Figures, error) {
 	if err != nil {
 		return nil, fmt.Errorf("ceiling: %w", err)
 	}
-	all := m.tally.sum()
-	all.requests += m.missed
-	all.errors += m.missed
-	f := figures(all, m.elapsed)
+	f := m.figures()
 	s.ceilings[shape] = &f
 	return &f, nil
 }

@@ -124,6 +124,15 @@ func figures(o *opTally, elapsed time.Duration) Figures {
 	}
 }
 
+// figures are the run's figures over all operations; requests it never
+// sent count as errors.
+func (m *measurement) figures() Figures {
+	all := m.tally.sum()
+	all.requests += m.missed
+	all.errors += m.missed
+	return figures(all, m.elapsed)
+}
+
 // summarize makes the row of a measurement.
 func summarize(spec *rowSpec, m *measurement) *Row {
 	r := &Row{
@@ -131,10 +140,7 @@ func summarize(spec *rowSpec, m *measurement) *Row {
 		OpenLoop: m.shape.Rate > 0, Connections: m.shape.Connections, Rate: m.shape.Rate,
 		DurationSeconds: m.elapsed.Seconds(),
 	}
-	all := m.tally.sum()
-	all.requests += m.missed
-	all.errors += m.missed
-	r.Figures = figures(all, m.elapsed)
+	r.Figures = m.figures()
 	if len(m.tally.errors) > 0 {
 		r.ErrorKinds, r.ErrorSamples = m.tally.errors, m.tally.sample
 	}
