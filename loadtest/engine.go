@@ -284,4 +284,3 @@ func sleep(ctx context.Context, d time.Duration) bool {
 		return false
 	}
 }
-
