@@ -61,6 +61,13 @@ func p99Within(source string, ms float64) goal {
 	}}
 }
 
+// p50Within: the median at most ms.
+func p50Within(source string, ms float64) goal {
+	return goal{source, fmt.Sprintf("p50 <= %s", millis(ms)), func(r *Row, _ *suite) (string, string) {
+		return "p50 " + millis(r.Latency.P50), passIf(r.Requests > 0 && r.Latency.P50 <= ms)
+	}}
+}
+
 // prd is a PRD target ("authorization < 75 ms") applied to the p99 of
 // the row, or of one operation of a mixed row when op is set.
 func prd(what string, ms float64, op string) goal {

@@ -110,13 +110,6 @@ func noNeeds(*Options) needs { return needs{} }
 
 func closed(conns int, o *Options) Shape { return Shape{Connections: conns, Duration: o.Duration} }
 
-// p50Within: the median at most ms.
-func p50Within(source string, ms float64) goal {
-	return goal{source, fmt.Sprintf("p50 <= %s", millis(ms)), func(r *Row, _ *suite) (string, string) {
-		return "p50 " + millis(r.Latency.P50), passIf(r.Requests > 0 && r.Latency.P50 <= ms)
-	}}
-}
-
 // fixed is a GET, expecting 200, of the path (and token) a connection
 // always asks for.
 func fixed(path func(s *suite, c *Conn) (path, token string)) func(context.Context, *suite) (Target, func(context.Context, *Conn) error, error) {
