@@ -29,9 +29,10 @@ func writeTable(w io.Writer, r *Report) error {
 		server += "; /metrics not read: " + r.Server.MetricsError
 	}
 	fmt.Fprintf(&b, "server: %s\n", server)
-	sd := r.Seeded
-	fmt.Fprintf(&b, "seeded: accounts %s (%.1f s, %d registrations at a time), generations %s (%.1f s, rendered)\n",
-		thousands(int64(sd.Accounts)), sd.AccountsSeconds, sd.Concurrency, thousands(int64(sd.Generations)), sd.GenerationsSeconds)
+	if sd := r.Seeded; sd.Accounts > 0 {
+		fmt.Fprintf(&b, "seeded: accounts %s (%.1f s, %d registrations at a time), generations %s (%.1f s, rendered)\n",
+			thousands(int64(sd.Accounts)), sd.AccountsSeconds, sd.Concurrency, thousands(int64(sd.Generations)), sd.GenerationsSeconds)
+	}
 	if r.HashMillis > 0 {
 		fmt.Fprintf(&b, "one argon2id hash in the bench process: %s\n", millis(r.HashMillis))
 	}

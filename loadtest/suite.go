@@ -186,7 +186,7 @@ func (s *suite) runRow(ctx context.Context, spec *rowSpec) error {
 	if err != nil {
 		return err
 	}
-	l := &load{name: spec.scenario + " " + spec.variant, base: s.base, shape: spec.shape, target: target, setup: setup,
+	l := &load{name: strings.TrimSpace(spec.scenario + " " + spec.variant), base: s.base, shape: spec.shape, target: target, setup: setup,
 		timeout: s.opts.Timeout, out: s.out}
 	var held *Held
 	if spec.holds {
