@@ -197,20 +197,23 @@ func warmAuthorize(_ context.Context, s *suite) (Target, func(context.Context, *
 // this run, so no cache layer has it and the effective-access table (L3)
 // answers; on a server with VELRO_AUTHZ_CACHE=off every check reads the
 // base tables. Once every pair has been asked the row ends, unless the
-// server's cache is off (every answer "miss"): then asking again is cold
-// too.
+// server's cache is known to be off (answers came, all "miss"): then
+// asking again is cold too.
 func coldAuthorize(_ context.Context, s *suite) (Target, func(context.Context, *Conn) error, error) {
 	users, gens := int64(min(len(s.fix.accounts), coldAccounts(s.opts))), int64(len(s.fix.generations))
 	var next atomic.Int64
-	var cached atomic.Bool
+	var answered, cached atomic.Bool
 	return func(ctx context.Context, c *Conn) Result {
 		k := next.Add(1) - 1
-		if k >= users*gens && cached.Load() {
+		if k >= users*gens && (!answered.Load() || cached.Load()) {
 			return Result{Stop: true}
 		}
 		res := s.authorize(ctx, c, s.fix.accounts[k%users], s.fix.generations[(k/users)%gens])
-		if res.Label != "" && res.Label != "miss" {
-			cached.Store(true)
+		if res.Label != "" {
+			if res.Label != "miss" {
+				cached.Store(true)
+			}
+			answered.Store(true)
 		}
 		return res
 	}, nil, nil
