@@ -42,7 +42,7 @@ func (f *fixture) ensureGenerations(ctx context.Context, n int) error {
 		var p struct {
 			ID string `json:"id"`
 		}
-		if err := call(ctx, f.client, http.MethodPost, f.url("/api/v1/projects"), a.token(),
+		if err := f.seedCall(ctx, http.MethodPost, "/api/v1/projects", a.token(),
 			map[string]any{"name": "bench " + f.prefix, "visibility": "public"}, http.StatusCreated, &p); err != nil {
 			return fmt.Errorf("seeding a project: %w", err)
 		}
@@ -62,7 +62,7 @@ func (f *fixture) ensureGenerations(ctx context.Context, n int) error {
 			var gen struct {
 				ID string `json:"id"`
 			}
-			err := call(gctx, f.client, http.MethodPost, f.url("/api/v1/generations"), owner.token(),
+			err := f.seedCall(gctx, http.MethodPost, "/api/v1/generations", owner.token(),
 				map[string]any{"model_id": benchModel, "prompt": fmt.Sprintf("bench %d", k), "parameters": benchParams, "project_id": project},
 				http.StatusCreated, &gen)
 			if err != nil {
@@ -96,7 +96,7 @@ func (f *fixture) awaitRendered(ctx context.Context, owners int) error {
 				Processing int `json:"processing_generations"`
 				Failed     int `json:"failed_generations"`
 			}
-			if err := call(ctx, f.client, http.MethodGet, f.url("/api/v1/generations/stats"), a.token(), nil, http.StatusOK, &stats); err != nil {
+			if err := f.seedCall(ctx, http.MethodGet, "/api/v1/generations/stats", a.token(), nil, http.StatusOK, &stats); err != nil {
 				return fmt.Errorf("waiting for the seeded generations: %w", err)
 			}
 			if stats.Failed > 0 {
@@ -124,7 +124,7 @@ func (f *fixture) ensureCost(ctx context.Context) error {
 			Cost int64  `json:"credits_cost"`
 		} `json:"models"`
 	}
-	if err := call(ctx, f.client, http.MethodGet, f.url("/api/v1/models"), "", nil, http.StatusOK, &catalog); err != nil {
+	if err := f.seedCall(ctx, http.MethodGet, "/api/v1/models", "", nil, http.StatusOK, &catalog); err != nil {
 		return fmt.Errorf("reading the model catalog: %w", err)
 	}
 	for _, m := range catalog.Models {
@@ -134,4 +134,10 @@ func (f *fixture) ensureCost(ctx context.Context) error {
 		}
 	}
 	return fmt.Errorf("the server does not offer %s, which the bench submits", benchModel)
+}
+
+// seedCall is call for seeding, on the fixture's client: a busy server is
+// asked again.
+func (f *fixture) seedCall(ctx context.Context, method, path, token string, body any, want int, out any) error {
+	return retryBusy(ctx, func() error { return call(ctx, f.client, method, f.url(path), token, body, want, out) })
 }
