@@ -4,7 +4,7 @@
 //	velro migrate [flags]   apply database migrations and exit
 //	velro media migrate --to s3://...   copy the data dir's media to S3
 //	velro version           print the version
-//	velro bench ...         helpers of the load tool (scripts/bench.sh)
+//	velro bench ...         the performance test suite (and the wrk script's helpers)
 package main
 
 import (
@@ -42,7 +42,7 @@ commands:
   migrate   apply database migrations and exit
   media     media migrate --to s3://...: copy the data dir's media to an S3 store
   version   print the version
-  bench     helpers of the load tool (scripts/bench.sh)
+  bench     the performance test suite (velro bench -h)
 
 Run "velro serve -h" for the settings: each is a flag and an environment
 variable (README.md, "Configuration").
