@@ -95,7 +95,7 @@ func testUploads(t *testing.T, open Opener) {
 
 // testUploadQuotaRace records many uploads at once against one quota: as
 // many as fit are accepted, the rest refused, and the usage never passes
-// the quota.
+// the quota; a double deletion gives the space back once.
 func testUploadQuotaRace(t *testing.T, open Opener) {
 	s := open(t, 0)
 	u := NewUser(t, s, "race@example.com")
@@ -121,5 +121,30 @@ func testUploadQuotaRace(t *testing.T, open Opener) {
 	wg.Wait()
 	if got := usage(t, s, u.ID); accepted != quota/size || refused != n-accepted || got.UploadBytes != int64(accepted*size) || got.UploadCount != accepted {
 		t.Fatalf("%d accepted, %d refused, usage %+v", accepted, refused, got)
+	}
+
+	// Deleting one upload twice at the same instant gives its size back
+	// once.
+	list, _, err := s.ListUploads(ctx(t), velro.UploadFilter{UserID: u.ID, Page: velro.Page{Limit: 1}})
+	must(t, err)
+	deleted, gone := 0, 0
+	for range 2 {
+		wg.Go(func() {
+			_, _, err := s.DeleteUpload(context.Background(), list[0].ID, velro.NoRule)
+			mu.Lock()
+			defer mu.Unlock()
+			switch velro.ErrorCode(err) {
+			case "":
+				deleted++
+			case velro.ENOTFOUND:
+				gone++
+			default:
+				t.Error(err)
+			}
+		})
+	}
+	wg.Wait()
+	if got := usage(t, s, u.ID); deleted != 1 || gone != 1 || got.UploadBytes != int64((accepted-1)*size) {
+		t.Fatalf("%d deleted, %d not found, usage %+v", deleted, gone, got)
 	}
 }

@@ -126,6 +126,12 @@ func testUploads(t *testing.T, e env) {
 	body, ct = form(t, "", nil)
 	a.do("POST", "/api/v1/uploads", body, "Content-Type", ct).wantError(t, 422, "invalid")
 	c.do("POST", "/api/v1/uploads", body, "Content-Type", ct).wantError(t, 401, "unauthorized")
+	// A body cut off in the middle of the file is the client's fault.
+	body, ct = form(t, "cut.png", append(pngOf(t, 4, 4), make([]byte, 4096)...))
+	a.do("POST", "/api/v1/uploads", body[:len(body)-2000], "Content-Type", ct).wantError(t, 400, "bad_request")
+	a.do("POST", "/api/v1/uploads", "--x\r\nnot a part", "Content-Type", "multipart/form-data; boundary=x").wantError(t, 400, "bad_request")
+	upload(t, a, "p.png", pic, "project_id", "00000000-0000-0000-0000-000000000000").wantError(t, 404, "not_found")
+	a.do("GET", "/api/v1/uploads/nope", nil).wantError(t, 422, "invalid")
 
 	// At most 20 MiB a file (more than the whole quota here, so the
 	// limit speaks first); nothing is kept.
