@@ -59,7 +59,7 @@ func addRoutes(mux *http.ServeMux, api huma.API, cfg Config) {
 
 	// Uploads.
 	huma.Register(api, failing(created(secured(op("POST", "/api/v1/uploads", "Upload a file (multipart: file, project_id?), streamed to storage", "uploads"))),
-		http.StatusForbidden, http.StatusNotFound, http.StatusRequestEntityTooLarge, http.StatusUnsupportedMediaType, http.StatusBadRequest), handleCreateUpload(cfg.Uploads))
+		http.StatusForbidden, http.StatusNotFound, http.StatusRequestEntityTooLarge, http.StatusUnsupportedMediaType, http.StatusBadRequest, http.StatusUnprocessableEntity), handleCreateUpload(cfg.Uploads))
 	documentUploadBody(api)
 	huma.Register(api, secured(op("GET", "/api/v1/uploads", "The caller's uploads, or a readable project's, newest first", "uploads")), handleListUploads(cfg.Uploads))
 	huma.Register(api, secured(op("GET", "/api/v1/uploads/{id}", "An upload (its owner, its project's readers)", "uploads")), handleGetUpload(cfg.Uploads))
