@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"path"
 	"slices"
+	"time"
 
 	"github.com/google/uuid"
 	"github.com/velro-ai/velro"
@@ -74,6 +75,10 @@ func (s *Service) references(ctx context.Context, actor uuid.UUID, in SubmitInpu
 	}
 	return refs, nil
 }
+
+// ReferenceFetchTimeout bounds the fetch of a reference_image_url: the
+// submit request waits for it.
+const ReferenceFetchTimeout = 30 * time.Second
 
 var errUnfetchable = velro.Invalid("reference_image_url", "could not be fetched (https only, from a public address, answering 200)")
 

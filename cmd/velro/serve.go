@@ -89,7 +89,7 @@ func serve(ctx context.Context, cfg *config, stdout, stderr io.Writer) error {
 	go audit.KeepRetention(ctx, time.Hour)
 	uploads := service.NewUploads(store, engine, files, cfg.UploadQuota)
 	generations := &generate.Service{Store: store, Authz: engine, Media: files, Bus: d.bus, FALKey: cfg.FALKey != "",
-		Uploads: uploads, Fetch: velrofetch.New(velrofetch.Config{Allow: cfg.FetchAllow})}
+		Uploads: uploads, Fetch: velrofetch.New(velrofetch.Config{Allow: cfg.FetchAllow, Timeout: generate.ReferenceFetchTimeout})}
 
 	handler := api.NewServer(api.Config{
 		Log:            log,
