@@ -136,6 +136,12 @@ func (db *DB) IsUniqueViolation(err error) bool {
 	return errors.As(err, &e) && (e.Code() == sqlite3.SQLITE_CONSTRAINT_UNIQUE || e.Code() == sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY)
 }
 
+// IsForeignKeyViolation implements sqlstore.Engine.
+func (db *DB) IsForeignKeyViolation(err error) bool {
+	var e *sqlite.Error
+	return errors.As(err, &e) && e.Code() == sqlite3.SQLITE_CONSTRAINT_FOREIGNKEY
+}
+
 // IsUnavailable implements sqlstore.Engine: a lock held past busy_timeout.
 func (db *DB) IsUnavailable(err error) bool {
 	var e *sqlite.Error

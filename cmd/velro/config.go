@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/velro-ai/velro/mail"
 	"github.com/velro-ai/velro/media"
 	"github.com/velro-ai/velro/redis"
 )
@@ -29,6 +30,9 @@ type config struct {
 	RedisURL        string
 	RedisPrefix     string
 	AdminEmails     []string
+	SMTPURL         string
+	MailFrom        string
+	AppURL          string
 	CORSOrigins     []string
 	LogLevel        slog.Level
 	ShutdownTimeout time.Duration
@@ -48,9 +52,10 @@ type config struct {
 
 	MediaURL string
 
-	postgres *pgxpool.Config // parsed DATABASE_URL, nil for SQLite
-	redis    *redis.Options  // parsed REDIS_URL, nil without Redis
-	media    *media.S3Config // parsed VELRO_MEDIA_URL, nil for the data dir
+	postgres *pgxpool.Config  // parsed DATABASE_URL, nil for SQLite
+	redis    *redis.Options   // parsed REDIS_URL, nil without Redis
+	media    *media.S3Config  // parsed VELRO_MEDIA_URL, nil for the data dir
+	smtp     *mail.SMTPConfig // parsed VELRO_SMTP_URL, nil for the outbox
 }
 
 // configError is a bad setting: run prints it as one line saying what to fix.
@@ -157,6 +162,9 @@ func (c *config) prepareDataDir() error {
 	}
 	return nil
 }
+
+// outboxDir is where mails go without a mail server.
+func (c *config) outboxDir() string { return filepath.Join(c.DataDir, "outbox") }
 
 // sqlitePath is where the embedded database lives.
 func (c *config) sqlitePath() string { return filepath.Join(c.DataDir, "velro.db") }
