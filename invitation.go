@@ -38,8 +38,9 @@ type Invitation struct {
 // adds the member under the same access locks as AddTeamMember.
 type InvitationStore interface {
 	// CreateInvitation re-checks the rule, then inserts a pending
-	// invitation (filling its team name and timestamps) and queues its
-	// mail, in one transaction. ECONFLICT when the address belongs to a
+	// invitation (filling its team name and timestamps; it expires after
+	// InvitationTTL unless ExpiresAt is set) and queues its mail, in one
+	// transaction. ECONFLICT when the address belongs to a
 	// member or already has a pending invitation to the team.
 	CreateInvitation(ctx context.Context, inv *Invitation, check Check) error
 	// FindInvitation returns an invitation by id; ENOTFOUND when absent.
@@ -50,8 +51,8 @@ type InvitationStore interface {
 	// ListInvitations returns the team's pending invitations, newest first.
 	ListInvitations(ctx context.Context, teamID uuid.UUID) ([]*Invitation, error)
 	// SetInvitationToken records the hash of the token being mailed, and
-	// reports false (recording nothing) when the invitation is no longer
-	// pending.
+	// reports false (recording nothing) when the invitation was answered or
+	// revoked.
 	SetInvitationToken(ctx context.Context, id uuid.UUID, tokenHash string) (bool, error)
 	// RevokeInvitation re-checks the rule and revokes a pending invitation
 	// of the team. ENOTFOUND when absent, ECONFLICT when not pending.

@@ -35,7 +35,10 @@ func (s *Store) CreateInvitation(ctx context.Context, inv *velro.Invitation, che
 	inv.Email = strings.ToLower(inv.Email)
 	inv.Status = velro.InvitationPending
 	inv.CreatedAt = velro.Now()
-	inv.ExpiresAt = inv.CreatedAt.Add(velro.InvitationTTL)
+	if inv.ExpiresAt.IsZero() {
+		inv.ExpiresAt = inv.CreatedAt.Add(velro.InvitationTTL)
+	}
+	inv.ExpiresAt = at(inv.ExpiresAt)
 	return s.write(ctx, func(ctx context.Context, tx Querier) error {
 		if err := runCheck(ctx, tx, check); err != nil {
 			return err
@@ -102,8 +105,7 @@ func (s *Store) ListInvitations(ctx context.Context, teamID uuid.UUID) (list []*
 
 // SetInvitationToken implements velro.InvitationStore.
 func (s *Store) SetInvitationToken(ctx context.Context, id uuid.UUID, tokenHash string) (bool, error) {
-	n, err := s.exec(ctx, `UPDATE team_invitations SET token_hash = $2 WHERE id = $1 AND status = 'pending' AND expires_at > $3`,
-		id, tokenHash, velro.Now())
+	n, err := s.exec(ctx, `UPDATE team_invitations SET token_hash = $2 WHERE id = $1 AND status = 'pending'`, id, tokenHash)
 	return n == 1, err
 }
 
