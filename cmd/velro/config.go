@@ -68,9 +68,19 @@ func (e *configError) Error() string {
 // parseConfig reads the settings from args and getenv. It only reads: it
 // creates nothing (the data dir is made at start-up).
 func parseConfig(name string, args []string, getenv func(string) string, stderr io.Writer) (*config, error) {
+	c, rest, err := parseConfigArgs(name, args, getenv, stderr, settingsHelp(name))
+	if err == nil && len(rest) > 0 {
+		return nil, &configError{"argument", fmt.Sprintf("%q is not understood", rest[0]), "see velro " + strings.TrimPrefix(name, "velro ") + " -h"}
+	}
+	return c, err
+}
+
+// parseConfigArgs is parseConfig for commands that take arguments after
+// the flags: it returns them.
+func parseConfigArgs(name string, args []string, getenv func(string) string, stderr io.Writer, help string) (*config, []string, error) {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	fs.Usage = func() { fmt.Fprint(stderr, settingsHelp(name)) }
+	fs.Usage = func() { fmt.Fprint(stderr, help) }
 	flags := make(map[string]*string, len(settings))
 	for _, s := range settings {
 		if s.Flag != "" {
@@ -78,10 +88,7 @@ func parseConfig(name string, args []string, getenv func(string) string, stderr 
 		}
 	}
 	if err := fs.Parse(args); err != nil {
-		return nil, err
-	}
-	if fs.NArg() > 0 {
-		return nil, &configError{"argument", fmt.Sprintf("%q is not understood", fs.Arg(0)), "see velro " + strings.TrimPrefix(name, "velro ") + " -h"}
+		return nil, nil, err
 	}
 	given := map[string]bool{}
 	fs.Visit(func(f *flag.Flag) { given[f.Name] = true })
@@ -101,15 +108,15 @@ func parseConfig(name string, args []string, getenv func(string) string, stderr 
 		if err := s.set(c, value); err != nil {
 			var ce *configError
 			if errors.As(err, &ce) {
-				return nil, err
+				return nil, nil, err
 			}
-			return nil, &configError{source, fmt.Sprintf("%q %v", value, err), s.Fix}
+			return nil, nil, &configError{source, fmt.Sprintf("%q %v", value, err), s.Fix}
 		}
 	}
 	if err := c.check(getenv); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return c, nil
+	return c, fs.Args(), nil
 }
 
 // fromEnv returns the setting's value from its environment variable or,
