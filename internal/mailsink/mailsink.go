@@ -45,6 +45,8 @@ type Options struct {
 	STARTTLS bool
 	// Username and Password, when set, are required (PLAIN, over TLS).
 	Username, Password string
+	// Addr is where to listen; default a free loopback port.
+	Addr string
 }
 
 // Sink is a running SMTP server on loopback.
@@ -70,7 +72,11 @@ func Start(t testing.TB, opts Options) *Sink {
 		s.srv.TLSConfig = &tls.Config{Certificates: []tls.Certificate{cert}}
 		s.Roots = roots
 	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	addr := opts.Addr
+	if addr == "" {
+		addr = "127.0.0.1:0"
+	}
+	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		t.Fatal(err)
 	}
