@@ -1,6 +1,7 @@
 package main
 
 import (
+	"io"
 	"net"
 	"net/url"
 	"os"
@@ -285,4 +286,14 @@ func TestResetTokenUsedTwiceAtOnce(t *testing.T) {
 			}
 		}
 	})
+}
+
+// TestSMTPURLPasswordNotPrinted: a bad VELRO_SMTP_URL is named without its
+// password.
+func TestSMTPURLPasswordNotPrinted(t *testing.T) {
+	e := env{"VELRO_DATA_DIR": t.TempDir(), "VELRO_SMTP_URL": "smtp://user:s3cret@mail.example:99999"}
+	err := run(t.Context(), []string{"velro"}, e.getenv, io.Discard, io.Discard)
+	if err == nil || !strings.Contains(err.Error(), "VELRO_SMTP_URL") || strings.Contains(err.Error(), "s3cret") {
+		t.Fatalf("error %v", err)
+	}
 }
