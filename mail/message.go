@@ -69,7 +69,9 @@ func build(from string, m *Message) (*gomail.Msg, error) {
 	msg.Subject(m.Subject)
 	msg.SetDate()
 	msg.SetMessageID()
-	msg.SetBodyString(gomail.TypeTextPlain, m.Text)
+	// The text part as it is (8bit): its links stay whole on one line, for
+	// people reading an .eml file; the HTML part is quoted-printable.
+	msg.SetBodyString(gomail.TypeTextPlain, m.Text, gomail.WithPartEncoding(gomail.NoEncoding))
 	msg.AddAlternativeString(gomail.TypeTextHTML, m.HTML)
 	return msg, nil
 }

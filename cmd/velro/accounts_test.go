@@ -253,6 +253,15 @@ func TestOutboxWithoutSMTP(t *testing.T) {
 	m := outboxMail(t, s.DataDir, ada.Email)
 	// The default VELRO_APP_URL.
 	token := strings.TrimPrefix(m.Link(t, "http://localhost:3000/reset-password?token="), "http://localhost:3000/reset-password?token=")
+	// The README's walk greps the token out of the file: the text part
+	// keeps the link whole.
+	files, _ := filepath.Glob(filepath.Join(s.DataDir, "outbox", "*.eml"))
+	if len(files) != 1 {
+		t.Fatalf("outbox files %v", files)
+	}
+	if raw, _ := os.ReadFile(files[0]); !strings.Contains(string(raw), "/reset-password?token="+token+"\n") {
+		t.Fatalf("the token is not whole on a line of %s", files[0])
+	}
 	c.do("POST", "/api/v1/auth/password/reset", map[string]any{"token": token, "new_password": "N3w-password"}).want(t, 200)
 	if !strings.Contains(s.stderr.String(), `"msg":"mail written to the outbox (no VELRO_SMTP_URL)"`) ||
 		!strings.Contains(s.stderr.String(), filepath.Join(s.DataDir, "outbox")) {
