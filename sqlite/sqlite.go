@@ -92,6 +92,9 @@ func (db *DB) Migrate(ctx context.Context) error {
 	return sqlstore.Migrate(ctx, goose.DialectSQLite3, db.writer, sub)
 }
 
+// Path is the database file.
+func (db *DB) Path() string { return db.path }
+
 // Pool is the single-connection pool that every write goes through; the job
 // queue shares it.
 func (db *DB) Pool() *sql.DB { return db.writer }
