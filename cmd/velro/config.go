@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
+	velrofetch "github.com/velro-ai/velro/fetch" // the tests of this package have a fetch helper
 	"github.com/velro-ai/velro/mail"
 	"github.com/velro-ai/velro/media"
 	"github.com/velro-ai/velro/redis"
@@ -43,6 +44,7 @@ type config struct {
 	AuthzL2TTL      time.Duration
 	FALKey          string
 	FALBaseURL      string
+	FetchAllow      []velrofetch.Origin
 	RenderDelay     time.Duration
 	PublicURL       string
 	FALTimeout      time.Duration

@@ -73,7 +73,7 @@ func serve(ctx context.Context, cfg *config, stdout, stderr io.Writer) error {
 	notifier := generate.NewNotifier(d.bus)
 	providers := map[string]generate.Provider{velro.ProviderLocal: &generate.Local{Delay: cfg.RenderDelay}}
 	if cfg.FALKey != "" {
-		providers[velro.ProviderFAL] = generate.NewFAL(generate.FALConfig{Key: cfg.FALKey, BaseURL: cfg.FALBaseURL, Timeout: cfg.FALTimeout})
+		providers[velro.ProviderFAL] = generate.NewFAL(generate.FALConfig{Key: cfg.FALKey, BaseURL: cfg.FALBaseURL, Allow: cfg.FetchAllow, Timeout: cfg.FALTimeout})
 	}
 	sender, err := openMail(cfg, log)
 	if err != nil {

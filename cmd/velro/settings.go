@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	velrofetch "github.com/velro-ai/velro/fetch" // the tests of this package have a fetch helper
 	"github.com/velro-ai/velro/mail"
 	"github.com/velro-ai/velro/postgres"
 	"github.com/velro-ai/velro/redis"
@@ -90,6 +91,9 @@ var settings = []setting{
 	{Flag: "fal-base-url", Env: "FAL_BASE_URL", Default: "https://queue.fal.run",
 		Usage: "FAL queue API base URL", Fix: "set it like https://queue.fal.run",
 		set: func(c *config, v string) error { c.FALBaseURL = v; return httpURL(v) }},
+	{Flag: "fetch-allow", Env: "VELRO_FETCH_ALLOW", Shown: "(none)",
+		Usage: "comma-separated origins (`scheme://host:port`) provider outputs may be fetched from over plain http or on private addresses (on-premises storage, tests); any other fetch is https to a public address, or to `FAL_BASE_URL`'s origin",
+		Fix:   "list origins like https://storage.internal:9000", set: setFetchAllow},
 	{Flag: "fal-timeout", Env: "VELRO_FAL_TIMEOUT", Default: "10m",
 		Usage: "longest wait for one FAL generation", Fix: durationFix,
 		set: durationSetting(func(c *config, d time.Duration) { c.FALTimeout = d })},
@@ -234,6 +238,17 @@ func setTrustedProxies(c *config, v string) error {
 			return &configError{"VELRO_TRUSTED_PROXIES", fmt.Sprintf("%q is not an IP address or CIDR", p), "list addresses or networks like 10.0.0.0/8"}
 		}
 		c.TrustedProxies = append(c.TrustedProxies, prefix)
+	}
+	return nil
+}
+
+func setFetchAllow(c *config, v string) error {
+	for _, o := range list(v) {
+		origin, err := velrofetch.ParseOrigin(o)
+		if err != nil {
+			return &configError{"VELRO_FETCH_ALLOW", fmt.Sprintf("%q is not an origin (%v)", o, err), "list origins like https://storage.internal:9000"}
+		}
+		c.FetchAllow = append(c.FetchAllow, origin)
 	}
 	return nil
 }
