@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"math"
 	"strings"
 	"time"
 
@@ -138,12 +139,13 @@ func (p *Postman) invitation(ctx context.Context, id uuid.UUID) error {
 		ValidFor: validFor(time.Until(inv.ExpiresAt)), TeamName: inv.TeamName, Role: string(inv.Role), Inviter: inviter})
 }
 
-// validFor says how long a link works, in words.
+// validFor says how long a link works, in words, rounded (the time since
+// the invitation was made is not worth a day less).
 func validFor(d time.Duration) string {
-	if days := int(d.Hours() / 24); days >= 2 {
+	if days := int(math.Round(d.Hours() / 24)); days >= 2 {
 		return fmt.Sprintf("%d days", days)
 	}
-	return fmt.Sprintf("%d hours", max(1, int(d.Hours())))
+	return fmt.Sprintf("%d hours", max(1, int(math.Round(d.Hours()))))
 }
 
 func (p *Postman) send(ctx context.Context, kind, to string, data Data) error {
