@@ -59,6 +59,7 @@ type Store interface {
 	InvitationStore
 	GenerationStore
 	AccessStore
+	AuditStore
 	// Ping checks that the database answers.
 	Ping(ctx context.Context) error
 }

@@ -151,3 +151,8 @@ func (s *Store) FindInvitationByToken(ctx context.Context, tokenHash string) (*v
 func (s *Store) ListInvitations(ctx context.Context, teamID uuid.UUID) ([]*velro.Invitation, error) {
 	return s.raw.ListInvitations(ctx, teamID)
 }
+
+// ListAudit implements velro.AuditStore.
+func (s *Store) ListAudit(ctx context.Context, f velro.AuditFilter) ([]*velro.AuditEvent, int, error) {
+	return s.raw.ListAudit(ctx, f)
+}

@@ -118,7 +118,7 @@ func (s *Accounts) RequireAdmin(ctx context.Context, actor uuid.UUID, what strin
 }
 
 // GrantCredits gives credits to the account with the email, with a
-// "grant" ledger entry.
+// "grant" ledger entry. Only admins grant credits.
 func (s *Accounts) GrantCredits(ctx context.Context, actor uuid.UUID, email string, amount int64, description string) (*velro.CreditTransaction, error) {
 	caller, err := s.RequireAdmin(ctx, actor, "grant credits")
 	if err != nil {

@@ -78,8 +78,19 @@ func setPassword(ctx context.Context, tx Querier, userID uuid.UUID, passwordHash
 // ChangePassword implements velro.AccountStore.
 func (s *Store) ChangePassword(ctx context.Context, userID uuid.UUID, passwordHash string, keep uuid.UUID) error {
 	return s.write(ctx, func(ctx context.Context, tx Querier) error {
-		return setPassword(ctx, tx, userID, passwordHash, keep)
+		if err := setPassword(ctx, tx, userID, passwordHash, keep); err != nil {
+			return err
+		}
+		return audit(ctx, tx, event(velro.AuditPasswordChanged, "user", userID, nil))
 	})
+}
+
+// auditedByOwner records an event of the account's own (a link used: nobody was
+// signed in, the link's owner acted).
+func auditedByOwner(ctx context.Context, tx Querier, action velro.AuditAction, userID uuid.UUID) error {
+	ev := event(action, "user", userID, nil)
+	ev.ActorID = &userID
+	return audit(ctx, tx, ev)
 }
 
 // markVerified records that the account's owner proved its address.
@@ -104,6 +115,9 @@ func (s *Store) ResetPassword(ctx context.Context, tokenHash, passwordHash strin
 		if err := markVerified(ctx, tx, userID); err != nil {
 			return err
 		}
+		if err := auditedByOwner(ctx, tx, velro.AuditPasswordReset, userID); err != nil {
+			return err
+		}
 		u, err = findUser(ctx, tx, userID)
 		return err
 	})
@@ -118,6 +132,9 @@ func (s *Store) VerifyEmail(ctx context.Context, tokenHash string) (u *velro.Use
 			return err
 		}
 		if err := markVerified(ctx, tx, userID); err != nil {
+			return err
+		}
+		if err := auditedByOwner(ctx, tx, velro.AuditEmailVerified, userID); err != nil {
 			return err
 		}
 		u, err = findUser(ctx, tx, userID)

@@ -65,6 +65,10 @@ func (s *Store) DeleteUser(ctx context.Context, id uuid.UUID, check velro.Check)
 		if err := bumpAccountEpoch(ctx, tx); err != nil {
 			return err
 		}
+		if err := audit(ctx, tx, event(velro.AuditAccountDeleted, "user", id, map[string]any{
+			"teams": len(teams), "projects": len(projects), "generations": len(generations)})); err != nil {
+			return err
+		}
 		projects = append(projects, inProjects...)
 		slices.SortFunc(projects, func(a, b uuid.UUID) int { return slices.Compare(a[:], b[:]) })
 		change = velro.AccessChange{Projects: slices.Compact(projects), Teams: teams, Generations: generations}

@@ -67,6 +67,10 @@ func (s *Store) CreateInvitation(ctx context.Context, inv *velro.Invitation, che
 		} else if err != nil {
 			return err
 		}
+		if err := audit(ctx, tx, event(velro.AuditInvitationCreated, "invitation", inv.ID,
+			map[string]any{"team_id": inv.TeamID, "email": inv.Email, "role": inv.Role})); err != nil {
+			return err
+		}
 		return s.insertMail(ctx, tx, velro.MailJob{Kind: velro.MailInvitation, InvitationID: inv.ID})
 	})
 }
@@ -122,7 +126,7 @@ func (s *Store) RevokeInvitation(ctx context.Context, teamID, id uuid.UUID, chec
 			return err
 		}
 		inv.Status = velro.InvitationRevoked
-		return nil
+		return audit(ctx, tx, event(velro.AuditInvitationRevoked, "invitation", inv.ID, map[string]any{"team_id": teamID}))
 	})
 	return inv, err
 }
@@ -179,7 +183,10 @@ func (s *Store) AcceptInvitation(ctx context.Context, tokenHash string, userID u
 			if inv, err = answer(ctx, tx, tokenHash, userID, velro.InvitationAccepted); err != nil {
 				return err
 			}
-			return s.insertMember(ctx, tx, teamID, userID, inv.Role)
+			if err := s.addMember(ctx, tx, teamID, userID, inv.Role); err != nil {
+				return err
+			}
+			return audit(ctx, tx, event(velro.AuditInvitationAccept, "invitation", inv.ID, map[string]any{"team_id": teamID, "role": inv.Role}))
 		})
 		return err
 	})

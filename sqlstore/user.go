@@ -42,7 +42,9 @@ func (s *Store) CreateUser(ctx context.Context, u *velro.User) error {
 			return err
 		}
 		u.CreditsBalance = entry.BalanceAfter
-		return nil
+		registered := event(velro.AuditRegistered, "user", u.ID, map[string]any{"email": u.Email})
+		registered.ActorID = &u.ID
+		return audit(ctx, tx, registered)
 	})
 }
 
@@ -134,6 +136,9 @@ func (s *Store) ControlAccount(ctx context.Context, id uuid.UUID, c velro.Accoun
 			if _, err := tx.Exec(ctx, `UPDATE users SET role = $2, updated_at = $3 WHERE id = $1`, id, *c.Role, now); err != nil {
 				return err
 			}
+			if err := audit(ctx, tx, event(velro.AuditRoleChanged, "user", id, map[string]any{"role": *c.Role})); err != nil {
+				return err
+			}
 		}
 		switch {
 		case c.Disabled == nil:
@@ -144,8 +149,14 @@ func (s *Store) ControlAccount(ctx context.Context, id uuid.UUID, c velro.Accoun
 			if err := endSessions(ctx, tx, id, uuid.Nil); err != nil {
 				return err
 			}
+			if err := audit(ctx, tx, event(velro.AuditDisabled, "user", id, nil)); err != nil {
+				return err
+			}
 		default:
 			if _, err := tx.Exec(ctx, `UPDATE users SET disabled_at = NULL, updated_at = $2 WHERE id = $1`, id, now); err != nil {
+				return err
+			}
+			if err := audit(ctx, tx, event(velro.AuditEnabled, "user", id, nil)); err != nil {
 				return err
 			}
 		}

@@ -51,8 +51,8 @@ type config struct {
 	Workers         int
 	JobTimeout      time.Duration
 	JobRescueAfter  time.Duration
-
-	MediaURL string
+	MediaURL        string
+	AuditRetention  time.Duration
 
 	postgres *pgxpool.Config  // parsed DATABASE_URL, nil for SQLite
 	redis    *redis.Options   // parsed REDIS_URL, nil without Redis

@@ -191,7 +191,7 @@ func TestEverySettingIsAFlag(t *testing.T) {
 		"VELRO_WORKERS": "2", "VELRO_JOB_TIMEOUT": "2m", "VELRO_JOB_RESCUE_AFTER": "9m", "VELRO_AUTHZ_CACHE": "off",
 		"VELRO_AUTHZ_L1_SIZE": "5", "VELRO_AUTHZ_L1_TTL": "2s", "VELRO_AUTHZ_L2_TTL": "3s", "VELRO_LOG_LEVEL": "warn", "VELRO_SHUTDOWN_TIMEOUT": "4s",
 		"VELRO_MEDIA_URL": "s3://bucket/media?endpoint=http://127.0.0.1:9000&region=r1", "VELRO_SMTP_URL": "smtps://u:p@mail.example",
-		"VELRO_MAIL_FROM": "Velro <v@example.com>", "VELRO_APP_URL": "https://app.example"}
+		"VELRO_MAIL_FROM": "Velro <v@example.com>", "VELRO_APP_URL": "https://app.example", "VELRO_AUDIT_RETENTION": "30d"}
 	credentials := env{"AWS_ACCESS_KEY_ID": "id", "AWS_SECRET_ACCESS_KEY": "secret"}
 	var args []string
 	for _, s := range settings {

@@ -93,15 +93,18 @@ func serve(ctx context.Context, cfg *config, stdout, stderr io.Writer) error {
 		return fmt.Errorf("job queue: %w", err)
 	}
 	d.store.UseJobs(jobs)
+	accounts := service.NewAccounts(store, service.AccountsConfig{Admins: admins, Passwords: authSvc, Media: files, Bus: d.bus, Log: log})
+	audit := service.NewAudit(store, accounts, cfg.AuditRetention, log)
+	go audit.KeepRetention(ctx, time.Hour)
 	generations := &generate.Service{Store: store, Authz: engine, Media: files, Bus: d.bus, FALKey: cfg.FALKey != ""}
 
 	handler := api.NewServer(api.Config{
-		Log:  log,
-		Auth: authSvc,
-		Accounts: service.NewAccounts(store, service.AccountsConfig{Admins: admins, Passwords: authSvc, Media: files,
-			Bus: d.bus, Log: log}),
+		Log:            log,
+		Auth:           authSvc,
+		Accounts:       accounts,
 		Projects:       service.NewProjects(store, engine),
 		Teams:          service.NewTeams(store, engine),
+		Audit:          audit,
 		Authz:          engine,
 		Dependencies:   readiness,
 		CORSOrigins:    cfg.CORSOrigins,

@@ -127,6 +127,9 @@ var settings = []setting{
 	{Flag: "authz-l2-ttl", Env: "VELRO_AUTHZ_L2_TTL", Default: "5m",
 		Usage: "Redis authorization cache lifetime", Fix: durationFix,
 		set: durationSetting(func(c *config, d time.Duration) { c.AuthzL2TTL = d })},
+	{Flag: "audit-retention", Env: "VELRO_AUDIT_RETENTION", Default: "90d",
+		Usage: "how long the audit log keeps events; days (`90d`) or a Go duration", Fix: "use days like 90d or a Go duration like 720h",
+		set: func(c *config, v string) (err error) { c.AuditRetention, err = days(v); return err }},
 	{Flag: "log-level", Env: "VELRO_LOG_LEVEL", Default: "info",
 		Usage: "`debug`, `info` (one JSON access-log line per request), `warn`, `error`", Fix: "use debug, info, warn or error",
 		set: func(c *config, v string) error {
@@ -171,6 +174,18 @@ func durationSetting(apply func(*config, time.Duration)) func(*config, string) e
 		apply(c, d)
 		return nil
 	}
+}
+
+// days parses a positive number of days ("90d") or a Go duration.
+func days(v string) (time.Duration, error) {
+	if n, ok := strings.CutSuffix(v, "d"); ok {
+		if d, err := strconv.Atoi(n); err == nil && d > 0 {
+			return time.Duration(d) * 24 * time.Hour, nil
+		}
+	} else if d, err := time.ParseDuration(v); err == nil && d > 0 {
+		return d, nil
+	}
+	return 0, errors.New("is not a number of days or a duration")
 }
 
 func httpURL(v string) error {
