@@ -5,7 +5,7 @@
 //	velro media migrate --to s3://...   copy the data dir's media to S3
 //	velro users list|set-role|disable|enable   operate accounts
 //	velro version           print the version
-//	velro bench ...         helpers of the load tool (scripts/bench.sh)
+//	velro bench ...         the performance test suite (and the wrk script's helpers)
 package main
 
 import (
@@ -44,7 +44,7 @@ commands:
   media     media migrate --to s3://...: copy the data dir's media to an S3 store
   users     list, set-role EMAIL admin|user, disable EMAIL, enable EMAIL: operate accounts
   version   print the version
-  bench     helpers of the load tool (scripts/bench.sh)
+  bench     the performance test suite (velro bench -h)
 
 Run "velro serve -h" for the settings: each is a flag and an environment
 variable (README.md, "Configuration").
