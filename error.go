@@ -23,6 +23,9 @@ const (
 	EQUOTA        = "quota_exceeded"         // 413: the upload would pass the user's storage quota
 	EMEDIATYPE    = "unsupported_media_type" // 415: the body (or an uploaded file) is of a type not accepted
 	EINTERNAL     = "internal"               // 500: a bug; details are logged, not returned
+	EINVALIDTOKEN = "invalid_token"          // 400: a link's token is unknown or was used
+	EEXPIRED      = "expired"                // 410: a link's token or an invitation expired
+	EDISABLED     = "account_disabled"       // 403: the account was disabled by an admin
 )
 
 // Error is Velro's application error: a code from the list above, a message

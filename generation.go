@@ -63,6 +63,10 @@ type Generation struct {
 	ProcessingTimeMS   *int64     `json:"processing_time_ms" doc:"From started_at to completed_at, once both are known"`
 }
 
+// GenerationPrefix is where a generation's outputs live in media
+// storage; keys are built from ids only.
+func GenerationPrefix(id uuid.UUID) string { return "generations/" + id.String() + "/" }
+
 // MaxReferences is the most reference images one generation takes.
 const MaxReferences = 4
 

@@ -50,11 +50,13 @@ const (
 // suite both must pass.
 type Store interface {
 	UserStore
+	AccountStore
 	SessionStore
 	SecretStore
 	CreditStore
 	ProjectStore
 	TeamStore
+	InvitationStore
 	GenerationStore
 	UploadStore
 	AccessStore

@@ -6,7 +6,6 @@ package auth
 import (
 	"context"
 	"log/slog"
-	"net/mail"
 	"strings"
 	"time"
 
@@ -35,8 +34,9 @@ type Result struct {
 
 // Config tunes the Service; zero values take the defaults.
 type Config struct {
-	// AdminEmails get role admin at registration and login.
-	AdminEmails []string
+	// Admins are VELRO_ADMIN_EMAILS: the users handed out carry their
+	// effective role.
+	Admins velro.AdminEmails
 	// RefreshGrace is how long the refresh token just rotated out still
 	// works (parallel tabs, a lost response). Default 10 s.
 	RefreshGrace time.Duration
@@ -45,6 +45,9 @@ type Config struct {
 	// PerAccountClient and PerClient count failed logins; default
 	// in-memory limiters with DefaultLoginLimits.
 	PerAccountClient, PerClient Limiter
+	// ForgotPerEmail and ForgotPerClient count password-reset requests;
+	// default in-memory limiters with DefaultForgotLimits.
+	ForgotPerEmail, ForgotPerClient Limiter
 	// Bus spreads session revocations; default in-process only.
 	Bus velro.Bus
 	Log *slog.Logger
@@ -57,12 +60,14 @@ type Store interface {
 	CreateUser(ctx context.Context, u *velro.User) error
 	FindUserByID(ctx context.Context, id uuid.UUID) (*velro.User, error)
 	FindUserByEmail(ctx context.Context, email string) (*velro.User, error)
-	UpdateUser(ctx context.Context, id uuid.UUID, upd velro.UserUpdate) (*velro.User, error)
 	CreateSession(ctx context.Context, s *velro.Session) error
 	FindSession(ctx context.Context, id uuid.UUID) (*velro.Session, error)
 	RotateSession(ctx context.Context, id uuid.UUID, from int64, now time.Time) (userID uuid.UUID, rotated bool, err error)
 	RevokeSession(ctx context.Context, id uuid.UUID, now time.Time, why velro.AuditAction) error
 	RecordAudit(ctx context.Context, ev *velro.AuditEvent) error
+	ChangePassword(ctx context.Context, userID uuid.UUID, passwordHash string, keep uuid.UUID) error
+	ResetPassword(ctx context.Context, tokenHash, passwordHash string) (*velro.User, error)
+	QueueMail(ctx context.Context, m velro.MailJob) error
 }
 
 // Service implements the authentication endpoints.
@@ -72,10 +77,11 @@ type Service struct {
 	tokens   *Tokens
 	refresh  refreshCodec
 	sessions *cache.Local[uuid.UUID, sessionState]
-	admins   map[string]bool
+	admins   velro.AdminEmails
 	grace    time.Duration
 	perPair  Limiter
 	perIP    Limiter
+	forgot   [2]Limiter // per email, per client
 	bus      velro.Bus
 	log      *slog.Logger
 	now      func() time.Time
@@ -106,18 +112,14 @@ func NewService(ctx context.Context, store Store, cfg Config) (*Service, error) 
 		// Revocations arrive on the bus; the expiry bounds how long a
 		// missed one could matter.
 		sessions: cache.NewLocal[uuid.UUID, sessionState](100_000, time.Minute),
-		admins:   map[string]bool{},
+		admins:   cfg.Admins,
 		grace:    cfg.RefreshGrace,
 		perPair:  cfg.PerAccountClient,
 		perIP:    cfg.PerClient,
+		forgot:   [2]Limiter{cfg.ForgotPerEmail, cfg.ForgotPerClient},
 		bus:      cfg.Bus,
 		log:      cfg.Log,
 		now:      time.Now,
-	}
-	for _, e := range cfg.AdminEmails {
-		if e = strings.ToLower(strings.TrimSpace(e)); e != "" {
-			s.admins[e] = true
-		}
 	}
 	if s.hasher == nil {
 		s.hasher = NewHasher(OWASPParams(), 0, 5*time.Second)
@@ -130,6 +132,12 @@ func NewService(ctx context.Context, store Store, cfg Config) (*Service, error) 
 	}
 	if s.perIP == nil {
 		s.perIP = NewMemoryLimiter(DefaultLoginLimits.PerClient, DefaultLoginLimits.Window)
+	}
+	if s.forgot[0] == nil {
+		s.forgot[0] = NewMemoryLimiter(DefaultForgotLimits.PerEmail, DefaultForgotLimits.Window)
+	}
+	if s.forgot[1] == nil {
+		s.forgot[1] = NewMemoryLimiter(DefaultForgotLimits.PerClient, DefaultForgotLimits.Window)
 	}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
@@ -152,13 +160,25 @@ func (s *Service) apply(ev velro.Event) {
 	if len(ev.Sessions) > 0 {
 		s.sessions.Invalidate(ev.Sessions...)
 	}
+	if len(ev.Accounts) > 0 {
+		// Rare (a password, a role, an account disabled or deleted): a
+		// walk over the cache is fine.
+		accounts := make(map[uuid.UUID]bool, len(ev.Accounts))
+		for _, id := range ev.Accounts {
+			accounts[id] = true
+		}
+		s.sessions.InvalidateIf(func(_ uuid.UUID, st sessionState) bool { return accounts[st.userID] })
+	}
 }
 
-var errBadCredentials = &velro.Error{Code: velro.EUNAUTHORIZED, Message: "Invalid email or password"}
+var (
+	errBadCredentials = &velro.Error{Code: velro.EUNAUTHORIZED, Message: "Invalid email or password"}
+	errDisabled       = &velro.Error{Code: velro.EDISABLED, Message: "This account is disabled; ask an administrator."}
+)
 
 // Register creates an account with the welcome credits and logs it in.
 func (s *Service) Register(ctx context.Context, email, password, fullName string) (*Result, error) {
-	email, err := normalizeEmail(email)
+	email, err := velro.NormalizeEmail(email)
 	if err != nil {
 		return nil, err
 	}
@@ -174,10 +194,9 @@ func (s *Service) Register(ctx context.Context, email, password, fullName string
 	if err != nil {
 		return nil, err
 	}
+	// A listed address becomes admin once verified, never at sign-up:
+	// anyone may register any address.
 	u := &velro.User{ID: velro.NewID(), Email: email, PasswordHash: hash, FullName: fullName, Role: velro.UserRole}
-	if s.admins[email] {
-		u.Role = velro.AdminRole
-	}
 	if err := s.store.CreateUser(ctx, u); err != nil {
 		return nil, err
 	}
@@ -214,11 +233,8 @@ func (s *Service) Login(ctx context.Context, email, password, clientAddr string)
 		return nil, errBadCredentials
 	}
 	s.limiterCall(ctx, s.perPair.Reset, pairKey)
-	if s.admins[email] && u.Role != velro.AdminRole {
-		admin := velro.AdminRole
-		if u, err = s.store.UpdateUser(ctx, u.ID, velro.UserUpdate{Role: &admin}); err != nil {
-			return nil, err
-		}
+	if u.Disabled { // told only to who knows the password
+		return nil, errDisabled
 	}
 	return s.startSession(ctx, u)
 }
@@ -266,7 +282,7 @@ func (s *Service) issue(u *velro.User, sessionID uuid.UUID, counter int64) (*Res
 	if err != nil {
 		return nil, err
 	}
-	return &Result{User: u, AccessToken: access, RefreshToken: s.refresh.encode(sessionID, counter), ExpiresIn: AccessTokenTTL}, nil
+	return &Result{User: s.admins.Effective(u), AccessToken: access, RefreshToken: s.refresh.encode(sessionID, counter), ExpiresIn: AccessTokenTTL}, nil
 }
 
 var errBadRefresh = &velro.Error{Code: velro.EUNAUTHORIZED, Message: "Invalid or expired refresh token."}
@@ -295,7 +311,7 @@ func (s *Service) Refresh(ctx context.Context, token string) (*Result, error) {
 			return nil, err
 		}
 		switch {
-		case sess.Revoked() || counter > sess.Counter:
+		case !sess.Live() || counter > sess.Counter:
 			return nil, errBadRefresh
 		case counter == sess.Counter-1 && s.now().Sub(sess.RefreshedAt) <= s.grace:
 			// A parallel refresh of the same token: hand out the current one.
@@ -309,7 +325,7 @@ func (s *Service) Refresh(ctx context.Context, token string) (*Result, error) {
 		}
 	}
 	u, err := s.store.FindUserByID(ctx, userID)
-	if velro.ErrorCode(err) == velro.ENOTFOUND {
+	if velro.ErrorCode(err) == velro.ENOTFOUND || (err == nil && u.Disabled) {
 		return nil, errBadRefresh
 	} else if err != nil {
 		return nil, err
@@ -337,6 +353,11 @@ func (s *Service) Authenticate(ctx context.Context, accessToken string) (Princip
 	if err != nil {
 		return Principal{}, err
 	}
+	// Changes to accounts made by other processes on an SQLite file (the
+	// CLI) reach the caches before they are trusted.
+	if err := s.bus.Sync(ctx); err != nil {
+		return Principal{}, err
+	}
 	// While revocations from other instances cannot arrive, ask the
 	// database every time.
 	state, ok := sessionState{}, false
@@ -351,7 +372,7 @@ func (s *Service) Authenticate(ctx context.Context, accessToken string) (Princip
 			} else if err != nil {
 				return sessionState{}, err
 			}
-			return sessionState{userID: sess.UserID, revoked: sess.Revoked()}, nil
+			return sessionState{userID: sess.UserID, revoked: !sess.Live()}, nil
 		})
 		if err != nil {
 			return Principal{}, err
@@ -361,15 +382,6 @@ func (s *Service) Authenticate(ctx context.Context, accessToken string) (Princip
 		return Principal{}, &velro.Error{Code: velro.EUNAUTHORIZED, Message: "The session has ended; log in again."}
 	}
 	return Principal{UserID: claims.UserID, SessionID: claims.SessionID}, nil
-}
-
-func normalizeEmail(email string) (string, error) {
-	email = strings.ToLower(strings.TrimSpace(email))
-	addr, err := mail.ParseAddress(email)
-	if err != nil || addr.Address != email || len(email) > 254 || !strings.Contains(email[strings.LastIndexByte(email, '@'):], ".") {
-		return "", velro.Invalid("email", "must be a valid email address")
-	}
-	return email, nil
 }
 
 // auditFailedLogin records a wrong password (u is nil for an unknown

@@ -252,7 +252,7 @@ func (s *Service) Delete(ctx context.Context, actor, id uuid.UUID) error {
 		return err
 	}
 	s.announce(ctx, id, velro.StatusDeleted)
-	return s.Media.DeletePrefix(ctx, MediaPrefix(id))
+	return s.Media.DeletePrefix(ctx, velro.GenerationPrefix(id))
 }
 
 func (s *Service) announce(ctx context.Context, id uuid.UUID, status velro.Status) {

@@ -55,11 +55,8 @@ func MediaKey(id uuid.UUID, i int, contentType string) string {
 	case "video/mp4":
 		ext = ".mp4"
 	}
-	return fmt.Sprintf("%s%d%s", MediaPrefix(id), i, ext)
+	return fmt.Sprintf("%s%d%s", velro.GenerationPrefix(id), i, ext)
 }
-
-// MediaPrefix is the storage directory of a generation's outputs.
-func MediaPrefix(id uuid.UUID) string { return "generations/" + id.String() + "/" }
 
 // Run implements queue.Runner. It returns an error only for a transient
 // failure that a later attempt may fix; on the last attempt it fails the
@@ -140,7 +137,7 @@ func (w *Worker) discard(ctx context.Context, id uuid.UUID) error {
 	if err == nil && g.Status == velro.StatusCompleted {
 		return nil
 	}
-	return w.Media.DeletePrefix(ctx, MediaPrefix(id))
+	return w.Media.DeletePrefix(ctx, velro.GenerationPrefix(id))
 }
 
 // render has the provider make the generation, storing each output as it

@@ -198,7 +198,7 @@ func TestWorkerRunsTwice(t *testing.T) {
 
 // stored reports whether any output of generation id is in root.
 func stored(t *testing.T, root string, id uuid.UUID) bool {
-	_, err := os.Stat(filepath.Join(root, generate.MediaPrefix(id)))
+	_, err := os.Stat(filepath.Join(root, velro.GenerationPrefix(id)))
 	if err != nil && !os.IsNotExist(err) {
 		t.Fatal(err)
 	}

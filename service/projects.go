@@ -74,7 +74,7 @@ func (s *Projects) Shares(ctx context.Context, actor, id uuid.UUID, page velro.P
 	if err != nil {
 		return nil, 0, err
 	}
-	return paginate(list, page), len(list), nil
+	return window(list, page), len(list), nil
 }
 
 // Stats counts the generations of a project the actor may view.

@@ -7,12 +7,3 @@
 // call one method here, encode. Generations have their own service in
 // package generate.
 package service
-
-import "github.com/velro-ai/velro"
-
-// paginate returns the page's window of a list read whole (lists that
-// stay short: a team's members, a project's shares).
-func paginate[T any](list []T, page velro.Page) []T {
-	lo := min(page.Offset, len(list))
-	return list[lo : lo+min(page.Limit, len(list)-lo)]
-}

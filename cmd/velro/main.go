@@ -3,6 +3,7 @@
 //	velro [serve] [flags]   start the server (the default)
 //	velro migrate [flags]   apply database migrations and exit
 //	velro media migrate --to s3://...   copy the data dir's media to S3
+//	velro users list|set-role|disable|enable   operate accounts
 //	velro version           print the version
 //	velro bench ...         the performance test suite (and the wrk script's helpers)
 package main
@@ -41,6 +42,7 @@ commands:
   serve     start the server (default)
   migrate   apply database migrations and exit
   media     media migrate --to s3://...: copy the data dir's media to an S3 store
+  users     list, set-role EMAIL admin|user, disable EMAIL, enable EMAIL: operate accounts
   version   print the version
   bench     the performance test suite (velro bench -h)
 
@@ -91,6 +93,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return bench(ctx, rest, stdout, stderr)
 	case "media":
 		return mediaCommand(ctx, rest, getenv, stdout, stderr)
+	case "users":
+		return usersCommand(ctx, rest, getenv, stdout, stderr)
 	case "serve", "migrate":
 	default:
 		fmt.Fprint(stderr, usage)

@@ -20,6 +20,7 @@ import (
 	velrofetch "github.com/velro-ai/velro/fetch" // the tests of this package have a fetch helper
 	"github.com/velro-ai/velro/generate"
 	"github.com/velro-ai/velro/guard"
+	"github.com/velro-ai/velro/mail"
 	"github.com/velro-ai/velro/media"
 	"github.com/velro-ai/velro/queue"
 	"github.com/velro-ai/velro/redis"
@@ -45,12 +46,15 @@ func serve(ctx context.Context, cfg *config, stdout, stderr io.Writer) error {
 	store := guard.New(d.store, engine, d.bus)
 	metrics := prometheus.NewRegistry()
 	metrics.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}), engine.Collector())
-	authCfg := auth.Config{AdminEmails: cfg.AdminEmails, Bus: d.bus, Log: log}
+	admins := velro.NewAdminEmails(cfg.AdminEmails)
+	authCfg := auth.Config{Admins: admins, Bus: d.bus, Log: log}
 	readiness := []api.Dependency{{Name: "database", Required: true, Ping: d.store.Ping}}
 	if d.redis != nil {
-		limits := auth.DefaultLoginLimits
+		limits, forgot := auth.DefaultLoginLimits, auth.DefaultForgotLimits
 		authCfg.PerAccountClient = redis.NewLimiter(d.redis, "login-pair", limits.PerAccountClient, limits.Window)
 		authCfg.PerClient = redis.NewLimiter(d.redis, "login-client", limits.PerClient, limits.Window)
+		authCfg.ForgotPerEmail = redis.NewLimiter(d.redis, "forgot-email", forgot.PerEmail, forgot.Window)
+		authCfg.ForgotPerClient = redis.NewLimiter(d.redis, "forgot-client", forgot.PerClient, forgot.Window)
 		readiness = append(readiness, api.Dependency{Name: "redis", Ping: d.redis.Ping})
 	}
 	authSvc, err := auth.NewService(ctx, store, authCfg)
@@ -72,7 +76,12 @@ func serve(ctx context.Context, cfg *config, stdout, stderr io.Writer) error {
 	if cfg.FALKey != "" {
 		providers[velro.ProviderFAL] = generate.NewFAL(generate.FALConfig{Key: cfg.FALKey, BaseURL: cfg.FALBaseURL, Allow: cfg.FetchAllow, Timeout: cfg.FALTimeout})
 	}
+	sender, err := openMail(cfg, log)
+	if err != nil {
+		return err
+	}
 	jobs, err := newQueue(d.engine, queue.Config{
+		Mailer: &mail.Postman{Store: store, Sender: sender, AppURL: cfg.AppURL, Log: log},
 		Runner: &generate.Worker{Store: store, Media: files, Providers: providers, Bus: d.bus, Notifier: notifier, Log: log,
 			AttemptTimeout: cfg.JobTimeout, Signer: signer, PublicURL: cfg.PublicURL},
 		Workers:     cfg.Workers,
@@ -85,7 +94,8 @@ func serve(ctx context.Context, cfg *config, stdout, stderr io.Writer) error {
 		return fmt.Errorf("job queue: %w", err)
 	}
 	d.store.UseJobs(jobs)
-	audit := service.NewAudit(store, cfg.AuditRetention, log)
+	accounts := service.NewAccounts(store, service.AccountsConfig{Admins: admins, Passwords: authSvc, Media: files, Bus: d.bus, Log: log})
+	audit := service.NewAudit(store, accounts, cfg.AuditRetention, log)
 	go audit.KeepRetention(ctx, time.Hour)
 	uploads := service.NewUploads(store, engine, files, cfg.UploadQuota)
 	generations := &generate.Service{Store: store, Authz: engine, Media: files, Bus: d.bus, FALKey: cfg.FALKey != "",
@@ -94,7 +104,7 @@ func serve(ctx context.Context, cfg *config, stdout, stderr io.Writer) error {
 	handler := api.NewServer(api.Config{
 		Log:            log,
 		Auth:           authSvc,
-		Accounts:       service.NewAccounts(store),
+		Accounts:       accounts,
 		Projects:       service.NewProjects(store, engine),
 		Teams:          service.NewTeams(store, engine),
 		Audit:          audit,
@@ -149,6 +159,19 @@ func serve(ctx context.Context, cfg *config, stdout, stderr io.Writer) error {
 		return err
 	}
 	return nil
+}
+
+// openMail returns the mail server VELRO_SMTP_URL names, or else the
+// outbox directory of the data dir.
+func openMail(cfg *config, log *slog.Logger) (mail.Sender, error) {
+	if cfg.smtp != nil {
+		return mail.NewSMTP(*cfg.smtp, cfg.MailFrom, nil), nil
+	}
+	outbox, err := mail.NewOutbox(cfg.outboxDir(), cfg.MailFrom, log)
+	if err != nil {
+		return nil, fmt.Errorf("mail outbox: %w", err)
+	}
+	return outbox, nil
 }
 
 // maxAttempts is how often a generation job runs before it fails.
