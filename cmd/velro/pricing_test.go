@@ -16,9 +16,11 @@ import (
 // num_images or duration that was priced.
 func TestPricing(t *testing.T) {
 	fal := falfake.New(t, falfake.Config{})
-	s := startServer(t, env{"FAL_KEY": "test-key", "FAL_BASE_URL": fal.URL(), "VELRO_ADMIN_EMAILS": "ada@example.com"})
+	e := env{"FAL_KEY": "test-key", "FAL_BASE_URL": fal.URL()}
+	s := startServer(t, e)
 	c := s.client(t)
-	ada := register(t, c, "ada@example.com")
+	e["VELRO_DATA_DIR"] = s.DataDir
+	ada := adminOf(t, c, e, "ada@example.com") // grants herself the credits the prices need
 	a := c.with(ada.Access)
 	a.do("POST", "/api/v1/admin/credits/grant", map[string]any{"email": ada.Email, "amount": 100_000}).want(t, 201)
 	ref := upload(t, a, "ref.png", pngOf(t, 16, 16)).want(t, 201).Str(t, "id")
