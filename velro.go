@@ -52,6 +52,7 @@ type Store interface {
 	UserStore
 	SessionStore
 	SecretStore
+	SigningKeyStore
 	CreditStore
 	ProjectStore
 	TeamStore

@@ -41,6 +41,12 @@ func TestBadConfiguration(t *testing.T) {
 		{env{"FAL_BASE_URL": "queue.fal.run"}, nil, "FAL_BASE_URL"},
 		{env{"VELRO_PUBLIC_URL": "example.com"}, nil, "VELRO_PUBLIC_URL"},
 		{env{"VELRO_LOG_LEVEL": "loud"}, nil, "VELRO_LOG_LEVEL"},
+		{env{"VELRO_REGISTER_LIMIT": "-1"}, nil, "VELRO_REGISTER_LIMIT"},
+		{env{"VELRO_SESSION_IDLE": "30d"}, nil, "VELRO_SESSION_IDLE"},
+		{env{"VELRO_SESSION_MAX": "10m"}, nil, "VELRO_SESSION_MAX \"10m\" is not a duration of at least 15m0s"},
+		{env{"VELRO_KEY_RELOAD": "10ms"}, nil, "VELRO_KEY_RELOAD"},
+		{env{}, []string{"keys"}, "unknown keys command"},
+		{env{}, []string{"keys", "rotate", "--data-dir", notADir + "/none"}, "has no database"},
 		{env{"VELRO_JOB_TIMEOUT": "1m", "VELRO_JOB_RESCUE_AFTER": "30s"}, nil, "VELRO_JOB_RESCUE_AFTER"},
 		{env{"VELRO_MEDIA_URL": "/srv/media"}, nil, "VELRO_MEDIA_URL is not an s3:// URL"},
 		{env{"VELRO_MEDIA_URL": "s3://Not_A_Bucket/x"}, nil, "VELRO_MEDIA_URL names no valid bucket"},
@@ -84,7 +90,8 @@ func TestConfigSources(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if cfg.Addr != ":9123" || len(cfg.AdminEmails) != 2 || cfg.DBTimeout != 750*time.Millisecond || !cfg.AuthzCache {
+	if cfg.Addr != ":9123" || len(cfg.AdminEmails) != 2 || cfg.DBTimeout != 750*time.Millisecond || !cfg.AuthzCache ||
+		cfg.RegisterLimit != 10 || cfg.SessionIdle != 30*24*time.Hour || cfg.SessionMax != 90*24*time.Hour || cfg.KeyReload != time.Minute {
 		t.Fatalf("config %+v", cfg)
 	}
 	// Flags win over the environment, which wins over PORT.
@@ -181,7 +188,8 @@ func TestEverySettingIsAFlag(t *testing.T) {
 		"FAL_KEY": "k", "FAL_BASE_URL": "https://f.example", "VELRO_FAL_TIMEOUT": "1m", "VELRO_LOCAL_RENDER_DELAY": "1s",
 		"VELRO_WORKERS": "2", "VELRO_JOB_TIMEOUT": "2m", "VELRO_JOB_RESCUE_AFTER": "9m", "VELRO_AUTHZ_CACHE": "off",
 		"VELRO_AUTHZ_L1_SIZE": "5", "VELRO_AUTHZ_L1_TTL": "2s", "VELRO_AUTHZ_L2_TTL": "3s", "VELRO_LOG_LEVEL": "warn", "VELRO_SHUTDOWN_TIMEOUT": "4s",
-		"VELRO_MEDIA_URL": "s3://bucket/media?endpoint=http://127.0.0.1:9000&region=r1"}
+		"VELRO_MEDIA_URL": "s3://bucket/media?endpoint=http://127.0.0.1:9000&region=r1", "VELRO_REGISTER_LIMIT": "3",
+		"VELRO_SESSION_IDLE": "1h", "VELRO_SESSION_MAX": "2h", "VELRO_KEY_RELOAD": "5s"}
 	credentials := env{"AWS_ACCESS_KEY_ID": "id", "AWS_SECRET_ACCESS_KEY": "secret"}
 	var args []string
 	for _, s := range settings {
@@ -212,7 +220,8 @@ func TestEverySettingIsAFlag(t *testing.T) {
 	if !reflect.DeepEqual(fromFlags, fromEnv) {
 		t.Fatalf("flags %+v\nenv   %+v", fromFlags, fromEnv)
 	}
-	if fromEnv.Workers != 2 || fromEnv.DBMaxConns != 7 || fromEnv.AuthzCache || fromEnv.JobRescueAfter != 9*time.Minute {
+	if fromEnv.Workers != 2 || fromEnv.DBMaxConns != 7 || fromEnv.AuthzCache || fromEnv.JobRescueAfter != 9*time.Minute ||
+		fromEnv.RegisterLimit != 3 || fromEnv.SessionIdle != time.Hour || fromEnv.SessionMax != 2*time.Hour || fromEnv.KeyReload != 5*time.Second {
 		t.Fatalf("values not applied: %+v", fromEnv)
 	}
 }

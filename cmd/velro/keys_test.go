@@ -114,7 +114,7 @@ func TestKeyRotation(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, e env) {
 		if e["DATABASE_URL"] == "" {
 			dir := t.TempDir()
-			e = env{"VELRO_DATA_DIR": dir, "VELRO_KEY_RELOAD": "100ms"}
+			e = env{"VELRO_DATA_DIR": dir, "VELRO_KEY_RELOAD": "1s"}
 		} else {
 			e["VELRO_KEY_RELOAD"] = "1h" // the event must do it
 		}

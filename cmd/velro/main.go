@@ -3,6 +3,7 @@
 //	velro [serve] [flags]   start the server (the default)
 //	velro migrate [flags]   apply database migrations and exit
 //	velro media migrate --to s3://...   copy the data dir's media to S3
+//	velro keys rotate       make a new token-signing key
 //	velro version           print the version
 //	velro bench ...         helpers of the load tool (scripts/bench.sh)
 package main
@@ -41,6 +42,7 @@ commands:
   serve     start the server (default)
   migrate   apply database migrations and exit
   media     media migrate --to s3://...: copy the data dir's media to an S3 store
+  keys      keys rotate: make a new token-signing key (servers may run)
   version   print the version
   bench     helpers of the load tool (scripts/bench.sh)
 
@@ -91,6 +93,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return bench(ctx, rest, stdout, stderr)
 	case "media":
 		return mediaCommand(ctx, rest, getenv, stdout, stderr)
+	case "keys":
+		return keysCommand(ctx, rest, getenv, stdout, stderr)
 	case "serve", "migrate":
 	default:
 		fmt.Fprint(stderr, usage)

@@ -44,12 +44,11 @@ func serve(ctx context.Context, cfg *config, stdout, stderr io.Writer) error {
 	store := guard.New(d.store, engine, d.bus)
 	metrics := prometheus.NewRegistry()
 	metrics.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}), engine.Collector())
-	authCfg := auth.Config{AdminEmails: cfg.AdminEmails, Bus: d.bus, Log: log}
+	authCfg := auth.Config{AdminEmails: cfg.AdminEmails, Bus: d.bus, Log: log, RegisterLimit: cfg.RegisterLimit,
+		Lifetime: velro.SessionLifetime{Idle: cfg.SessionIdle, Max: cfg.SessionMax}, KeyReload: cfg.KeyReload}
 	readiness := []api.Dependency{{Name: "database", Required: true, Ping: d.store.Ping}}
 	if d.redis != nil {
-		limits := auth.DefaultLoginLimits
-		authCfg.PerAccountClient = redis.NewLimiter(d.redis, "login-pair", limits.PerAccountClient, limits.Window)
-		authCfg.PerClient = redis.NewLimiter(d.redis, "login-client", limits.PerClient, limits.Window)
+		authCfg.SharedLimiter = redis.NewLimiter(d.redis)
 		readiness = append(readiness, api.Dependency{Name: "redis", Ping: d.redis.Ping})
 	}
 	authSvc, err := auth.NewService(ctx, store, authCfg)

@@ -51,14 +51,15 @@ func parallel(t *testing.T, n int, do func(i int) *response) map[int]int {
 // per-account limit (10) may be checked, however the requests interleave.
 func TestParallelLoginGuesses(t *testing.T) {
 	forEachLimiter(t, func(t *testing.T, e env) {
-		c := startServer(t, e).client(t)
+		srv := startServer(t, e)
+		c := srv.client(t)
 		victim := register(t, c, "victim@example.com")
 		attacker := c.from("127.0.0.2")
 		got := parallel(t, 200, func(i int) *response {
 			return attacker.do("POST", "/api/v1/auth/login", map[string]any{"email": victim.Email, "password": fmt.Sprintf("Guess-%03d", i)})
 		})
 		if got[401] != 10 || got[429] != 190 {
-			t.Fatalf("200 parallel guesses answered %v; want 10 checked (401) and 190 refused (429)", got)
+			t.Fatalf("200 parallel guesses answered %v; want 10 checked (401) and 190 refused (429)\n%s", got, srv.stderr)
 		}
 		// The owner, from another client, still gets in.
 		c.from("127.0.0.3").do("POST", "/api/v1/auth/login", map[string]any{"email": victim.Email, "password": victim.Password}).want(t, 200)
@@ -113,4 +114,23 @@ func TestRegisterThrottling(t *testing.T) {
 			register(t, c, fmt.Sprintf("many%d@example.com", i))
 		}
 	})
+}
+
+// TestParallelLoginGuessesAcrossInstances: the same 200 guesses spread
+// over two servers that share Redis: the limit holds for the pair of them,
+// counted in Redis (each server's own count would let 10 through each).
+func TestParallelLoginGuessesAcrossInstances(t *testing.T) {
+	for name, redisURL := range map[string]func(testing.TB) string{"redis": testenv.RedisURL, "redis-cluster": testenv.RedisClusterURL} {
+		t.Run(name, func(t *testing.T) {
+			e := env{"DATABASE_URL": testenv.PostgresURL(t), "REDIS_URL": redisURL(t), "VELRO_REDIS_PREFIX": "velro-test:" + uuid.NewString() + ":"}
+			a, b := startServer(t, e).client(t).from("127.0.0.2"), startServer(t, e).client(t).from("127.0.0.2")
+			victim := register(t, a, "victim@example.com")
+			got := parallel(t, 200, func(i int) *response {
+				return []*client{a, b}[i%2].do("POST", "/api/v1/auth/login", map[string]any{"email": victim.Email, "password": fmt.Sprintf("Guess-%03d", i)})
+			})
+			if got[401] != 10 || got[429] != 190 {
+				t.Fatalf("200 parallel guesses over two servers answered %v; want 10 checked (401) and 190 refused (429)", got)
+			}
+		})
+	}
 }
