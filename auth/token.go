@@ -71,6 +71,7 @@ func NewTokens(ctx context.Context, store KeyStore) (*Tokens, error) {
 			jwt.WithIssuer(Issuer),
 			jwt.WithAudience(Audience),
 			jwt.WithExpirationRequired(),
+			jwt.WithStrictDecoding(), // one spelling per token: no variants in unused bits
 		),
 		verified: otter.Must(&otter.Options[string, AccessClaims]{
 			MaximumSize: 100_000,
