@@ -48,8 +48,9 @@ type SessionStore interface {
 	// not expired under l at now; it reports whether it did, and whose
 	// session it is.
 	RotateSession(ctx context.Context, id uuid.UUID, from int64, now time.Time, l SessionLifetime) (userID uuid.UUID, rotated bool, err error)
-	// RevokeSession marks the session revoked (idempotent).
-	RevokeSession(ctx context.Context, id uuid.UUID, now time.Time) error
+	// RevokeSession marks the session revoked and audits why (AuditLogout,
+	// AuditRefreshReuse); revoking a revoked session changes nothing.
+	RevokeSession(ctx context.Context, id uuid.UUID, now time.Time, why AuditAction) error
 }
 
 // SecretStore keeps key material every instance must share (token signing

@@ -58,6 +58,7 @@ type Store interface {
 	TeamStore
 	GenerationStore
 	AccessStore
+	AuditStore
 	// Ping checks that the database answers.
 	Ping(ctx context.Context) error
 }

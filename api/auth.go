@@ -18,7 +18,9 @@ func principal(ctx context.Context) auth.Principal {
 }
 
 // authenticate checks the bearer token of every operation that declares a
-// security requirement and puts the caller in the context.
+// security requirement and puts the caller in the context (as the
+// principal, and as the actor of what the request writes to the audit
+// log).
 func authenticate(api huma.API, svc *auth.Service) func(huma.Context, func(huma.Context)) {
 	return func(ctx huma.Context, next func(huma.Context)) {
 		if len(ctx.Operation().Security) == 0 {
@@ -35,7 +37,10 @@ func authenticate(api huma.API, svc *auth.Service) func(huma.Context, func(huma.
 			huma.WriteErr(api, ctx, 0, "", err)
 			return
 		}
-		next(huma.WithValue(ctx, principalKey{}, p))
+		actor := velro.ActorFrom(ctx.Context())
+		actor.UserID = p.UserID
+		ctx = huma.WithContext(ctx, velro.WithActor(context.WithValue(ctx.Context(), principalKey{}, p), actor))
+		next(ctx)
 	}
 }
 

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/rs/cors"
+	"github.com/velro-ai/velro"
 )
 
 // requestInfo is what every layer below the middleware may need to know of
@@ -88,7 +89,9 @@ func withBasics(log *slog.Logger, proxies []netip.Prefix, next http.Handler) htt
 				slog.String("client_ip", info.clientIP),
 			)
 		}()
-		next.ServeHTTP(rec, r.WithContext(context.WithValue(r.Context(), requestInfoKey{}, info)))
+		ctx := context.WithValue(r.Context(), requestInfoKey{}, info)
+		ctx = velro.WithActor(ctx, velro.Actor{IP: info.clientIP, UserAgent: r.UserAgent()})
+		next.ServeHTTP(rec, r.WithContext(ctx))
 	})
 }
 

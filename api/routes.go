@@ -57,7 +57,8 @@ func addRoutes(mux *http.ServeMux, api huma.API, cfg Config) {
 	huma.Register(api, op("GET", "/api/v1/models", "The model catalog", "models"), handleModels(cfg.Generations))
 	huma.Register(api, op("GET", "/api/v1/generations/models/supported", "The model catalog, as generation options", "models"), handleSupportedModels(cfg.Generations))
 	huma.Register(api, secured(op("GET", "/api/v1/credits/stats", "The caller's credit summary over a period", "credits")), handleCreditStats(cfg.Accounts))
-	huma.Register(api, created(secured(op("POST", "/api/v1/admin/credits/grant", "Grant credits to an account (admins)", "credits"))), handleGrant(cfg.Accounts))
+	huma.Register(api, failing(created(secured(op("POST", "/api/v1/admin/credits/grant", "Grant credits to an account (admins)", "credits"))), http.StatusForbidden, http.StatusNotFound), handleGrant(cfg.Accounts))
+	huma.Register(api, failing(secured(op("GET", "/api/v1/admin/audit", "The audit log, newest first (admins)", "admin")), http.StatusForbidden), handleAudit(cfg.Audit))
 
 	// Generations.
 	huma.Register(api, failing(created(secured(op("POST", "/api/v1/generations", "Submit a generation (JSON, or a form with the same fields)", "generations"))),

@@ -35,6 +35,7 @@ type Config struct {
 	Accounts *service.Accounts
 	Projects *service.Projects
 	Teams    *service.Teams
+	Audit    *service.Audit
 	// Authz answers GET /generations/{id}/authorize, which reports the
 	// cache layer that decided.
 	Authz        *authz.Engine

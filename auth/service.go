@@ -77,7 +77,8 @@ type Store interface {
 	CreateSession(ctx context.Context, s *velro.Session) error
 	FindSession(ctx context.Context, id uuid.UUID) (*velro.Session, error)
 	RotateSession(ctx context.Context, id uuid.UUID, from int64, now time.Time, l velro.SessionLifetime) (userID uuid.UUID, rotated bool, err error)
-	RevokeSession(ctx context.Context, id uuid.UUID, now time.Time) error
+	RevokeSession(ctx context.Context, id uuid.UUID, now time.Time, why velro.AuditAction) error
+	RecordAudit(ctx context.Context, ev *velro.AuditEvent) error
 }
 
 // Service implements the authentication endpoints.
@@ -260,6 +261,7 @@ func (s *Service) Login(ctx context.Context, email, password, clientAddr string)
 		return nil, err
 	}
 	if !ok {
+		s.auditFailedLogin(ctx, email, u)
 		return nil, errBadCredentials
 	}
 	if s.admins[email] && u.Role != velro.AdminRole {
@@ -323,7 +325,7 @@ func (s *Service) Refresh(ctx context.Context, token string) (*Result, error) {
 			userID, next = sess.UserID, sess.Counter
 		default:
 			s.log.WarnContext(ctx, "refresh token reuse; revoking session", "session_id", sessionID, "user_id", sess.UserID)
-			if err := s.revoke(ctx, sessionID); err != nil {
+			if err := s.revoke(ctx, sessionID, velro.AuditRefreshReuse); err != nil {
 				return nil, err
 			}
 			return nil, errBadRefresh
@@ -341,12 +343,13 @@ func (s *Service) Refresh(ctx context.Context, token string) (*Result, error) {
 // Logout revokes the caller's session: its refresh token and access tokens
 // are refused from the next request on, on every instance.
 func (s *Service) Logout(ctx context.Context, p Principal) error {
-	return s.revoke(ctx, p.SessionID)
+	return s.revoke(ctx, p.SessionID, velro.AuditLogout)
 }
 
-// revoke ends a session; the guarded store tells every instance.
-func (s *Service) revoke(ctx context.Context, sessionID uuid.UUID) error {
-	return s.store.RevokeSession(ctx, sessionID, velro.Now())
+// revoke ends a session, audited with why; the guarded store tells every
+// instance.
+func (s *Service) revoke(ctx context.Context, sessionID uuid.UUID, why velro.AuditAction) error {
+	return s.store.RevokeSession(ctx, sessionID, velro.Now(), why)
 }
 
 // Authenticate verifies an access token and that its session is live. The
@@ -393,4 +396,17 @@ func normalizeEmail(email string) (string, error) {
 		return "", velro.Invalid("email", "must be a valid email address")
 	}
 	return email, nil
+}
+
+// auditFailedLogin records a wrong password (u is nil for an unknown
+// email). It changes nothing else, so it has a transaction of its own; a
+// failure to record it is logged, not shown to the caller.
+func (s *Service) auditFailedLogin(ctx context.Context, email string, u *velro.User) {
+	ev := &velro.AuditEvent{Action: velro.AuditLoginFailed, TargetType: "user", Details: map[string]any{"email": email}}
+	if u != nil {
+		ev.TargetID = &u.ID
+	}
+	if err := s.store.RecordAudit(ctx, ev); err != nil {
+		s.log.WarnContext(ctx, "recording a failed login failed", "error", err)
+	}
 }

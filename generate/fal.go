@@ -1,7 +1,7 @@
 package generate
 
 import (
-	"bytes"
+	"bufio"
 	"context"
 	"encoding/json"
 	"errors"
@@ -14,6 +14,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/velro-ai/velro/fetch"
 )
 
 // FAL defaults and limits.
@@ -22,13 +24,13 @@ const (
 	falPollInitial   = 250 * time.Millisecond
 	falPollMax       = 2 * time.Second
 	falTimeout       = 10 * time.Minute
-	falMaxDownload   = 256 << 20
 	falRetries       = 3
 	falRetryDelay    = 200 * time.Millisecond
 	falCancelTimeout = 5 * time.Second
 	falMaxJSON       = 16 << 20 // API answers are small; bound them anyway
 	falMaxErrorBody  = 4 << 10  // error bodies only feed an excerpt
 	falExcerptLen    = 200
+	falSniffLen      = 512 // what http.DetectContentType reads
 )
 
 // errFALTimeout is the cause of the per-generation deadline, which tells it
@@ -37,21 +39,28 @@ var errFALTimeout = errors.New("fal: no result in time")
 
 // FALConfig configures the FAL queue API adapter. Zero fields take defaults.
 type FALConfig struct {
-	Key         string
-	BaseURL     string       // default "https://queue.fal.run"
-	Client      *http.Client // default: a client with sane timeouts
+	Key string
+	// BaseURL defaults to "https://queue.fal.run". Its origin is the only
+	// one sent the key, and is admitted for fetches like Allow's.
+	BaseURL string
+	// Allow admits more origins for fetches over http or on private
+	// addresses (VELRO_FETCH_ALLOW); see package fetch.
+	Allow       []fetch.Origin
 	PollInitial time.Duration
 	PollMax     time.Duration // status polls back off from PollInitial to PollMax
 	Timeout     time.Duration // overall per-generation limit
-	MaxDownload int64         // max bytes per output
+	MaxDownload int64         // max bytes of each response, outputs included (default 256 MiB)
 	Retries     int           // attempts per HTTP call on transient errors
 }
 
 // FAL renders generations through FAL's queue API: submit the input, poll
-// the request until it completes, fetch the result, download every output.
+// the request until it completes, fetch the result, stream every output
+// into storage. Every request goes through a fetch.Client: URLs in FAL's
+// answers are followed only under Velro's outbound-fetch policy.
 type FAL struct {
-	cfg  FALConfig
-	base *url.URL // the only origin that is sent the key
+	cfg    FALConfig
+	client *fetch.Client
+	base   fetch.Origin // the only origin that is sent the key
 }
 
 var _ Provider = (*FAL)(nil)
@@ -62,9 +71,6 @@ func NewFAL(cfg FALConfig) *FAL {
 		cfg.BaseURL = falBaseURL
 	}
 	cfg.BaseURL = strings.TrimRight(cfg.BaseURL, "/")
-	if cfg.Client == nil {
-		cfg.Client = falDefaultClient()
-	}
 	if cfg.PollInitial <= 0 {
 		cfg.PollInitial = falPollInitial
 	}
@@ -75,24 +81,19 @@ func NewFAL(cfg FALConfig) *FAL {
 	if cfg.Timeout <= 0 {
 		cfg.Timeout = falTimeout
 	}
-	if cfg.MaxDownload <= 0 {
-		cfg.MaxDownload = falMaxDownload
-	}
 	if cfg.Retries <= 0 {
 		cfg.Retries = falRetries
 	}
-	// A bad base URL leaves base nil: nothing is trusted with the key and
-	// the submit fails on its own.
-	base, _ := url.Parse(cfg.BaseURL)
-	return &FAL{cfg: cfg, base: base}
-}
-
-// falDefaultClient bounds each exchange; the generation timeout bounds the
-// whole. The per-request limit leaves room for downloading a large video.
-func falDefaultClient() *http.Client {
-	t := http.DefaultTransport.(*http.Transport).Clone()
-	t.ResponseHeaderTimeout = 30 * time.Second
-	return &http.Client{Transport: t, Timeout: 5 * time.Minute}
+	f := &FAL{cfg: cfg}
+	// A bad base URL leaves base empty: nothing is trusted with the key
+	// and the submit fails on its own.
+	allow := slices.Clone(cfg.Allow)
+	if u, err := url.Parse(cfg.BaseURL); err == nil && u.Host != "" {
+		f.base = fetch.OriginOf(u)
+		allow = append(allow, f.base)
+	}
+	f.client = fetch.New(fetch.Config{Allow: allow, MaxBytes: cfg.MaxDownload})
+	return f
 }
 
 // falQueue is FAL's answer to a submit. Its JSON is the state saved for
@@ -111,19 +112,18 @@ type falFile struct {
 }
 
 // Generate implements Provider.
-func (f *FAL) Generate(ctx context.Context, req Request) ([]Output, error) {
+func (f *FAL) Generate(ctx context.Context, req Request) error {
 	ctx, cancel := context.WithTimeoutCause(ctx, f.cfg.Timeout, errFALTimeout)
 	defer cancel()
 
 	q, err := f.start(ctx, req)
 	if err != nil {
-		return nil, f.stopped(ctx, nil, err)
+		return f.stopped(ctx, nil, err)
 	}
-	outs, err := f.finish(ctx, q)
-	if err != nil {
-		return nil, f.stopped(ctx, q, err)
+	if err := f.finish(ctx, q, req.Put); err != nil {
+		return f.stopped(ctx, q, err)
 	}
-	return outs, nil
+	return nil
 }
 
 // stopped turns err into what Generate returns. When ctx ended, why it
@@ -141,7 +141,7 @@ func (f *FAL) stopped(ctx context.Context, q *falQueue, err error) error {
 		return fmt.Errorf("fal: %w", cause)
 	case errors.Is(cause, errFALTimeout):
 		f.cancelRemote(ctx, q)
-		return Permanent(fmt.Errorf("%w: gave up after %s", errFALTimeout, f.cfg.Timeout))
+		return Permanent(failed(reasonTimeout, fmt.Errorf("%w: gave up after %s", errFALTimeout, f.cfg.Timeout)))
 	case cause != ctx.Err():
 		return fmt.Errorf("fal: %w: %w", ctx.Err(), cause)
 	}
@@ -154,7 +154,7 @@ func (f *FAL) start(ctx context.Context, req Request) (*falQueue, error) {
 	if len(req.State) > 0 {
 		q, err := falParseQueue(req.State)
 		if err != nil {
-			return nil, Permanent(fmt.Errorf("fal: saved state: %w", err))
+			return nil, Permanent(failed(reasonProvider, fmt.Errorf("fal: saved state: %w", err)))
 		}
 		return q, nil
 	}
@@ -162,21 +162,18 @@ func (f *FAL) start(ctx context.Context, req Request) (*falQueue, error) {
 	if err != nil {
 		return nil, Permanent(fmt.Errorf("fal: input: %w", err))
 	}
-	r, err := f.call(ctx, http.MethodPost, f.cfg.BaseURL+"/"+req.ModelID, input, falMaxJSON)
+	answer, err := f.call(ctx, "submit", http.MethodPost, f.cfg.BaseURL+"/"+req.ModelID, input)
 	if err != nil {
-		return nil, fmt.Errorf("fal: submit: %w", err)
-	}
-	if !r.ok() {
-		return nil, Permanent(fmt.Errorf("fal: submit: %w", r.err()))
+		return nil, err
 	}
 	// Without usable URLs the request cannot be followed, and submitting
 	// again could pay twice: fail instead.
-	q, err := falParseQueue(r.body)
+	q, err := falParseQueue(answer)
 	if err != nil {
-		return nil, Permanent(fmt.Errorf("fal: submit: %w", err))
+		return nil, Permanent(failed(reasonProvider, fmt.Errorf("fal: submit: %w", err)))
 	}
 	if req.SaveState != nil {
-		if err := req.SaveState(ctx, r.body); err != nil {
+		if err := req.SaveState(ctx, answer); err != nil {
 			// A later attempt will submit again; don't leave this one running.
 			f.cancelRemote(ctx, q)
 			return nil, fmt.Errorf("fal: save state: %w", err)
@@ -209,24 +206,22 @@ func falParseQueue(data []byte) (*falQueue, error) {
 	return &q, nil
 }
 
-// finish waits for the request, then fetches and downloads its outputs.
-func (f *FAL) finish(ctx context.Context, q *falQueue) ([]Output, error) {
+// finish waits for the request, then fetches its result and streams every
+// output into put.
+func (f *FAL) finish(ctx context.Context, q *falQueue, put func(context.Context, Output) error) error {
 	if err := f.wait(ctx, q); err != nil {
-		return nil, err
+		return err
 	}
 	files, err := f.result(ctx, q)
 	if err != nil {
-		return nil, err
+		return err
 	}
-	outs := make([]Output, 0, len(files))
 	for _, file := range files {
-		out, err := f.download(ctx, file)
-		if err != nil {
-			return nil, err
+		if err := f.download(ctx, file, put); err != nil {
+			return err
 		}
-		outs = append(outs, out)
 	}
-	return outs, nil
+	return nil
 }
 
 // wait polls the status until COMPLETED. Every other status, including
@@ -245,33 +240,28 @@ func (f *FAL) wait(ctx context.Context, q *falQueue) error {
 	}
 }
 
+// status reads the request's status. A refusal means the request is
+// unknown or the key refused: polling won't help (call made it permanent).
 func (f *FAL) status(ctx context.Context, q *falQueue) (string, error) {
-	r, err := f.call(ctx, http.MethodGet, q.StatusURL, nil, falMaxJSON)
+	answer, err := f.call(ctx, "status", http.MethodGet, q.StatusURL, nil)
 	if err != nil {
-		return "", fmt.Errorf("fal: status: %w", err)
-	}
-	if !r.ok() {
-		// The request is unknown or the key refused: polling won't help.
-		return "", Permanent(fmt.Errorf("fal: status: %w", r.err()))
+		return "", err
 	}
 	var s struct {
 		Status string `json:"status"`
 	}
-	if err := json.Unmarshal(r.body, &s); err != nil {
-		return "", fmt.Errorf("fal: status: %w", err)
+	if err := json.Unmarshal(answer, &s); err != nil {
+		return "", failed(reasonProvider, fmt.Errorf("fal: status: %w", err))
 	}
 	return s.Status, nil
 }
 
-// result fetches the finished request. A 4xx here is FAL reporting the
-// generation failed; call has already retried 5xx and 429.
+// result fetches the finished request. A refusal here is FAL reporting the
+// generation failed.
 func (f *FAL) result(ctx context.Context, q *falQueue) ([]falFile, error) {
-	r, err := f.call(ctx, http.MethodGet, q.ResponseURL, nil, falMaxJSON)
+	answer, err := f.call(ctx, "result", http.MethodGet, q.ResponseURL, nil)
 	if err != nil {
-		return nil, fmt.Errorf("fal: result: %w", err)
-	}
-	if !r.ok() {
-		return nil, Permanent(fmt.Errorf("fal: result: %w", r.err()))
+		return nil, err
 	}
 	var res struct {
 		Images []falFile `json:"images"`
@@ -279,13 +269,16 @@ func (f *FAL) result(ctx context.Context, q *falQueue) ([]falFile, error) {
 		Video  *falFile  `json:"video"`
 		Videos []falFile `json:"videos"`
 	}
-	if err := json.Unmarshal(r.body, &res); err != nil {
-		return nil, Permanent(fmt.Errorf("fal: result: %w", err))
+	if err := json.Unmarshal(answer, &res); err != nil {
+		return nil, Permanent(failed(reasonProvider, fmt.Errorf("fal: result: %w", err)))
 	}
 	files := slices.Concat(res.Images, res.Videos, falDeref(res.Image, res.Video))
 	files = slices.DeleteFunc(files, func(f falFile) bool { return f.URL == "" })
-	if len(files) == 0 {
-		return nil, Permanent(fmt.Errorf("fal: result has no outputs: %s", falExcerpt(r.body)))
+	switch {
+	case len(files) == 0:
+		return nil, Permanent(failed(reasonNoOutput, fmt.Errorf("fal: result has no outputs: %s", falExcerpt(answer))))
+	case len(files) > MaxOutputs: // fail before downloading any
+		return nil, fmt.Errorf("fal: result names %d outputs: %w", len(files), errTooManyOutputs)
 	}
 	return files, nil
 }
@@ -300,29 +293,59 @@ func falDeref(files ...*falFile) []falFile {
 	return out
 }
 
-func (f *FAL) download(ctx context.Context, file falFile) (Output, error) {
+// download streams one output from its URL into put, never holding it
+// whole: only its first bytes, to sniff a type the result left out.
+func (f *FAL) download(ctx context.Context, file falFile, put func(context.Context, Output) error) error {
+	failure := func(err error) error {
+		return failed(reasonFetch, fmt.Errorf("fal: download %s: %w", falExcerpt([]byte(file.URL)), err))
+	}
 	if err := falCheckURL(file.URL); err != nil {
-		return Output{}, Permanent(fmt.Errorf("fal: output: %w", err))
+		return failure(Permanent(err))
 	}
-	r, err := f.call(ctx, http.MethodGet, file.URL, nil, f.cfg.MaxDownload)
+	resp, err := f.open(ctx, http.MethodGet, file.URL, nil)
 	if err != nil {
-		return Output{}, fmt.Errorf("fal: download: %w", err)
+		return failure(err)
 	}
-	if !r.ok() {
-		return Output{}, Permanent(fmt.Errorf("fal: download: %w", r.err()))
+	defer resp.Body.Close()
+	if !falOK(resp.StatusCode) {
+		return failure(Permanent(falStatus(resp)))
 	}
-	return Output{Data: r.body, ContentType: falContentType(file.ContentType, r.header, r.body)}, nil
+	body := &falBody{r: resp.Body}
+	head := bufio.NewReaderSize(body, falSniffLen)
+	contentType := falContentType(file.ContentType, resp.Header, head)
+	err = put(ctx, Output{Body: head, ContentType: contentType})
+	if body.err != nil { // reading the download failed, not storing it
+		return failure(falFetchError(body.err))
+	}
+	return err
+}
+
+// falBody remembers why reading a download failed, which tells a failed
+// fetch from a failed store.
+type falBody struct {
+	r   io.Reader
+	err error
+}
+
+func (b *falBody) Read(p []byte) (int, error) {
+	n, err := b.r.Read(p)
+	if err != nil && err != io.EOF && b.err == nil {
+		b.err = err
+	}
+	return n, err
 }
 
 // falContentType prefers what the result declared, then the download's
-// header, then sniffing. A generic octet-stream says nothing, so skip it.
-func falContentType(declared string, h http.Header, data []byte) string {
+// header, then sniffing its first bytes. A generic octet-stream says
+// nothing, so skip it.
+func falContentType(declared string, h http.Header, body *bufio.Reader) string {
 	for _, ct := range []string{declared, h.Get("Content-Type")} {
 		if mt, _, err := mime.ParseMediaType(ct); err == nil && mt != "application/octet-stream" {
 			return mt
 		}
 	}
-	return http.DetectContentType(data)
+	head, _ := body.Peek(falSniffLen) // a read error is remembered by falBody
+	return http.DetectContentType(head)
 }
 
 // cancelRemote asks FAL to drop the request, best effort. ctx has ended, so
@@ -333,92 +356,9 @@ func (f *FAL) cancelRemote(ctx context.Context, q *falQueue) {
 	}
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), falCancelTimeout)
 	defer cancel()
-	_, _ = f.do(ctx, http.MethodPut, q.CancelURL, nil, falMaxJSON)
-}
-
-// falResponse is a completed HTTP exchange.
-type falResponse struct {
-	status int
-	header http.Header
-	body   []byte
-}
-
-func (r *falResponse) ok() bool { return r.status >= 200 && r.status < 300 }
-
-func (r *falResponse) err() error {
-	return fmt.Errorf("status %d: %s", r.status, falExcerpt(r.body))
-}
-
-func falRetryable(status int) bool {
-	return status == http.StatusTooManyRequests || status >= 500
-}
-
-// call does one HTTP exchange, retrying network errors, 429 and 5xx with a
-// short backoff. What it returns is never worth retrying here: a response
-// for the caller to judge, or an error once attempts run out.
-func (f *FAL) call(ctx context.Context, method, target string, body []byte, limit int64) (*falResponse, error) {
-	delay := falRetryDelay
-	for attempt := 1; ; attempt++ {
-		r, err := f.do(ctx, method, target, body, limit)
-		if err == nil && !falRetryable(r.status) {
-			return r, nil
-		}
-		if err == nil {
-			err = r.err()
-		}
-		if IsPermanent(err) || ctx.Err() != nil || attempt >= f.cfg.Retries {
-			return nil, err
-		}
-		if err := falSleep(ctx, delay); err != nil {
-			return nil, err
-		}
-		delay *= 2
+	if resp, err := f.send(ctx, http.MethodPut, q.CancelURL, nil); err == nil {
+		resp.Body.Close()
 	}
-}
-
-// do sends one request and reads the body, at most limit bytes of it.
-func (f *FAL) do(ctx context.Context, method, target string, body []byte, limit int64) (*falResponse, error) {
-	var rd io.Reader
-	if body != nil {
-		rd = bytes.NewReader(body)
-	}
-	req, err := http.NewRequestWithContext(ctx, method, target, rd)
-	if err != nil {
-		return nil, Permanent(err)
-	}
-	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	if f.trusted(req.URL) {
-		req.Header.Set("Authorization", "Key "+f.cfg.Key)
-	}
-	resp, err := f.cfg.Client.Do(req)
-	if err != nil {
-		return nil, err
-	}
-	defer resp.Body.Close()
-
-	r := &falResponse{status: resp.StatusCode, header: resp.Header}
-	if !r.ok() {
-		r.body, err = io.ReadAll(io.LimitReader(resp.Body, falMaxErrorBody))
-		return r, err
-	}
-	if resp.ContentLength > limit {
-		return nil, Permanent(fmt.Errorf("%s: %d bytes, over the %d byte limit", falExcerpt([]byte(target)), resp.ContentLength, limit))
-	}
-	if r.body, err = io.ReadAll(io.LimitReader(resp.Body, limit+1)); err != nil {
-		return nil, err
-	}
-	if int64(len(r.body)) > limit {
-		return nil, Permanent(fmt.Errorf("%s: over the %d byte limit", falExcerpt([]byte(target)), limit))
-	}
-	return r, nil
-}
-
-// trusted reports whether u is on FAL's queue origin, the only place the
-// key may go: outputs are served from elsewhere and need none.
-func (f *FAL) trusted(u *url.URL) bool {
-	return f.base != nil && u.Scheme == f.base.Scheme && strings.EqualFold(u.Host, f.base.Host)
 }
 
 func falCheckURL(raw string) error {

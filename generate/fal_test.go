@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"io"
 	"net/http"
 	"reflect"
 	"strings"
@@ -14,26 +15,43 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/velro-ai/velro/fetch"
 	"github.com/velro-ai/velro/internal/falfake"
 )
 
 const falTestModel = "fal-ai/flux-pro/v1.1-ultra"
 
-// newTestFAL points an adapter at the stand-in with fast polling.
-func newTestFAL(fake *falfake.Server, timeout time.Duration) *FAL {
-	return NewFAL(FALConfig{
+// newTestFAL points an adapter at the stand-in with fast polling, its CDN
+// (if any) admitted like the stand-in itself.
+func newTestFAL(t *testing.T, fake *falfake.Server, timeout time.Duration) *FAL {
+	cfg := FALConfig{
 		Key:         "test-key",
 		BaseURL:     fake.URL(),
 		PollInitial: 2 * time.Millisecond,
 		PollMax:     8 * time.Millisecond,
 		Timeout:     timeout,
-	})
+	}
+	if cdn := fake.CDNURL(); cdn != "" {
+		origin, err := fetch.ParseOrigin(cdn)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cfg.Allow = []fetch.Origin{origin}
+	}
+	return NewFAL(cfg)
 }
 
-// falSaved records what SaveState was given.
+// falSaved records what SaveState and Put were given.
 type falSaved struct {
-	mu     sync.Mutex
-	states []json.RawMessage
+	mu      sync.Mutex
+	states  []json.RawMessage
+	outputs []falStored
+}
+
+// falStored is an output as Put read it (the stand-in's files are small).
+type falStored struct {
+	data        []byte
+	contentType string
 }
 
 func (s *falSaved) save(_ context.Context, state json.RawMessage) error {
@@ -43,10 +61,27 @@ func (s *falSaved) save(_ context.Context, state json.RawMessage) error {
 	return nil
 }
 
+func (s *falSaved) put(_ context.Context, out Output) error {
+	data, err := io.ReadAll(out.Body)
+	if err != nil {
+		return err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.outputs = append(s.outputs, falStored{data, out.ContentType})
+	return nil
+}
+
 func (s *falSaved) all() []json.RawMessage {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.states
+}
+
+func (s *falSaved) stored() []falStored {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.outputs
 }
 
 func falTestRequest(saved *falSaved) Request {
@@ -58,6 +93,7 @@ func falTestRequest(saved *falSaved) Request {
 		NegativePrompt: "blurry",
 		Parameters:     map[string]any{"aspect_ratio": "16:9", "num_images": 1},
 		SaveState:      saved.save,
+		Put:            saved.put,
 	}
 }
 
@@ -76,12 +112,11 @@ func sameJSON(t *testing.T, got, want []byte) bool {
 func TestFALSuccess(t *testing.T) {
 	fake := falfake.New(t, falfake.Config{ProgressPolls: 1})
 	saved := &falSaved{}
-	outs, err := newTestFAL(fake, 5*time.Second).Generate(t.Context(), falTestRequest(saved))
-	if err != nil {
+	if err := newTestFAL(t, fake, 5*time.Second).Generate(t.Context(), falTestRequest(saved)); err != nil {
 		t.Fatal(err)
 	}
 
-	if len(outs) != 1 || !bytes.Equal(outs[0].Data, fake.File()) || outs[0].ContentType != "image/png" {
+	if outs := saved.stored(); len(outs) != 1 || !bytes.Equal(outs[0].data, fake.File()) || outs[0].contentType != "image/png" {
 		t.Fatalf("outputs = %+v, want the stand-in's PNG", outs)
 	}
 	submits := fake.Calls(http.MethodPost, "")
@@ -111,13 +146,13 @@ func TestFALSuccess(t *testing.T) {
 
 func TestFALQueueThenProgress(t *testing.T) {
 	fake := falfake.New(t, falfake.Config{Media: "video", QueuedPolls: 3, ProgressPolls: 2})
-	req := falTestRequest(&falSaved{})
+	saved := &falSaved{}
+	req := falTestRequest(saved)
 	req.MediaType = "video"
-	outs, err := newTestFAL(fake, 5*time.Second).Generate(t.Context(), req)
-	if err != nil {
+	if err := newTestFAL(t, fake, 5*time.Second).Generate(t.Context(), req); err != nil {
 		t.Fatal(err)
 	}
-	if len(outs) != 1 || !bytes.Equal(outs[0].Data, fake.File()) || outs[0].ContentType != "video/mp4" {
+	if outs := saved.stored(); len(outs) != 1 || !bytes.Equal(outs[0].data, fake.File()) || outs[0].contentType != "video/mp4" {
 		t.Fatalf("outputs = %+v, want the stand-in's MP4", outs)
 	}
 	// 3 IN_QUEUE + 2 IN_PROGRESS + 1 COMPLETED, and not one poll more.
@@ -131,12 +166,15 @@ func TestFALQueueThenProgress(t *testing.T) {
 
 func TestFALResultServerError(t *testing.T) {
 	fake := falfake.New(t, falfake.Config{ResultStatus: http.StatusInternalServerError})
-	_, err := newTestFAL(fake, 5*time.Second).Generate(t.Context(), falTestRequest(&falSaved{}))
+	err := newTestFAL(t, fake, 5*time.Second).Generate(t.Context(), falTestRequest(&falSaved{}))
 	if err == nil || IsPermanent(err) {
 		t.Fatalf("err = %v, want a transient error", err)
 	}
 	if !strings.Contains(err.Error(), "500") || !strings.Contains(err.Error(), "model exploded") {
 		t.Errorf("err = %v, want the status and an excerpt", err)
+	}
+	if msg := userMessage(err); msg != "Generation failed: "+reasonProvider {
+		t.Errorf("user message %q", msg)
 	}
 	results := len(fake.Calls(http.MethodGet, "/queue/requests/req-1")) - len(fake.Calls(http.MethodGet, "/queue/requests/req-1/status"))
 	if results != falRetries {
@@ -146,12 +184,15 @@ func TestFALResultServerError(t *testing.T) {
 
 func TestFALResultRejected(t *testing.T) {
 	fake := falfake.New(t, falfake.Config{ResultStatus: http.StatusUnprocessableEntity})
-	_, err := newTestFAL(fake, 5*time.Second).Generate(t.Context(), falTestRequest(&falSaved{}))
+	err := newTestFAL(t, fake, 5*time.Second).Generate(t.Context(), falTestRequest(&falSaved{}))
 	if !IsPermanent(err) {
 		t.Fatalf("err = %v, want a permanent error", err)
 	}
 	if !strings.Contains(err.Error(), "422") || !strings.Contains(err.Error(), "model exploded") {
 		t.Errorf("err = %v, want the status and an excerpt", err)
+	}
+	if msg := userMessage(err); msg != "Generation failed: "+reasonProvider {
+		t.Errorf("user message %q", msg)
 	}
 	results := len(fake.Calls(http.MethodGet, "/queue/requests/req-1")) - len(fake.Calls(http.MethodGet, "/queue/requests/req-1/status"))
 	if results != 1 {
@@ -162,7 +203,7 @@ func TestFALResultRejected(t *testing.T) {
 func TestFALTimeout(t *testing.T) {
 	fake := falfake.New(t, falfake.Config{Hang: true})
 	start := time.Now()
-	_, err := newTestFAL(fake, 300*time.Millisecond).Generate(t.Context(), falTestRequest(&falSaved{}))
+	err := newTestFAL(t, fake, 300*time.Millisecond).Generate(t.Context(), falTestRequest(&falSaved{}))
 	if elapsed := time.Since(start); elapsed > 3*time.Second {
 		t.Errorf("took %s with a 300ms timeout", elapsed)
 	}
@@ -171,6 +212,9 @@ func TestFALTimeout(t *testing.T) {
 	}
 	if errors.Is(err, ErrCancelled) {
 		t.Errorf("err = %v, a timeout is not a user cancel", err)
+	}
+	if msg := userMessage(err); msg != "Generation failed: "+reasonTimeout {
+		t.Errorf("user message %q", msg)
 	}
 	cancels := fake.Calls(http.MethodPut, "/queue/requests/req-1/cancel")
 	if len(cancels) != 1 || cancels[0].Auth != "Key test-key" {
@@ -186,7 +230,7 @@ func TestFALCancel(t *testing.T) {
 		<-fake.Polled()
 		cancel(ErrCancelled)
 	}()
-	_, err := newTestFAL(fake, 5*time.Second).Generate(ctx, falTestRequest(&falSaved{}))
+	err := newTestFAL(t, fake, 5*time.Second).Generate(ctx, falTestRequest(&falSaved{}))
 	if !errors.Is(err, ErrCancelled) {
 		t.Fatalf("err = %v, want ErrCancelled", err)
 	}
@@ -200,7 +244,7 @@ func TestFALCancel(t *testing.T) {
 // next attempt picks it up from the saved state without paying again.
 func TestFALResume(t *testing.T) {
 	fake := falfake.New(t, falfake.Config{QueuedPolls: 1, ProgressPolls: 1})
-	fal := newTestFAL(fake, 5*time.Second)
+	fal := newTestFAL(t, fake, 5*time.Second)
 
 	ctx, shutdown := context.WithCancel(t.Context())
 	defer shutdown()
@@ -210,7 +254,7 @@ func TestFALResume(t *testing.T) {
 		shutdown()
 		return saved.save(ctx, state)
 	}
-	_, err := fal.Generate(ctx, req)
+	err := fal.Generate(ctx, req)
 	if !errors.Is(err, context.Canceled) || IsPermanent(err) || errors.Is(err, ErrCancelled) {
 		t.Fatalf("first attempt err = %v, want a transient context.Canceled", err)
 	}
@@ -218,13 +262,13 @@ func TestFALResume(t *testing.T) {
 		t.Fatalf("%d cancel calls on shutdown, want 0", n)
 	}
 
-	req = falTestRequest(&falSaved{})
+	resumed := &falSaved{}
+	req = falTestRequest(resumed)
 	req.State = saved.all()[0]
-	outs, err := fal.Generate(t.Context(), req)
-	if err != nil {
+	if err := fal.Generate(t.Context(), req); err != nil {
 		t.Fatal(err)
 	}
-	if len(outs) != 1 || !bytes.Equal(outs[0].Data, fake.File()) {
+	if outs := resumed.stored(); len(outs) != 1 || !bytes.Equal(outs[0].data, fake.File()) {
 		t.Fatalf("outputs = %+v, want the stand-in's PNG", outs)
 	}
 	if n := fake.Submits(); n != 1 {
@@ -235,11 +279,10 @@ func TestFALResume(t *testing.T) {
 func TestFALSubmitRetry(t *testing.T) {
 	fake := falfake.New(t, falfake.Config{SubmitFailures: 1})
 	saved := &falSaved{}
-	outs, err := newTestFAL(fake, 5*time.Second).Generate(t.Context(), falTestRequest(saved))
-	if err != nil {
+	if err := newTestFAL(t, fake, 5*time.Second).Generate(t.Context(), falTestRequest(saved)); err != nil {
 		t.Fatal(err)
 	}
-	if len(outs) != 1 {
+	if outs := saved.stored(); len(outs) != 1 {
 		t.Fatalf("%d outputs, want 1", len(outs))
 	}
 	if n := fake.Submits(); n != 2 {
@@ -253,7 +296,7 @@ func TestFALSubmitRetry(t *testing.T) {
 func TestFALSubmitRejected(t *testing.T) {
 	fake := falfake.New(t, falfake.Config{SubmitFailures: 99, SubmitStatus: http.StatusUnprocessableEntity})
 	saved := &falSaved{}
-	_, err := newTestFAL(fake, 5*time.Second).Generate(t.Context(), falTestRequest(saved))
+	err := newTestFAL(t, fake, 5*time.Second).Generate(t.Context(), falTestRequest(saved))
 	if !IsPermanent(err) || !strings.Contains(err.Error(), "422") || !strings.Contains(err.Error(), "submit refused") {
 		t.Fatalf("err = %v, want a permanent error with status and excerpt", err)
 	}
@@ -270,7 +313,7 @@ func TestFALSaveStateFails(t *testing.T) {
 	req := falTestRequest(&falSaved{})
 	boom := errors.New("database down")
 	req.SaveState = func(context.Context, json.RawMessage) error { return boom }
-	_, err := newTestFAL(fake, 5*time.Second).Generate(t.Context(), req)
+	err := newTestFAL(t, fake, 5*time.Second).Generate(t.Context(), req)
 	if !errors.Is(err, boom) {
 		t.Fatalf("err = %v, want the SaveState error", err)
 	}
@@ -282,23 +325,57 @@ func TestFALSaveStateFails(t *testing.T) {
 	}
 }
 
+// The key goes to FAL's origin only: not to a CDN on another port of the
+// same host, named directly or reached by a redirect from FAL's origin
+// (where Go's client forwards it).
 func TestFALKeyStaysOnFAL(t *testing.T) {
-	fake := falfake.New(t, falfake.Config{CDN: true})
-	if _, err := newTestFAL(fake, 5*time.Second).Generate(t.Context(), falTestRequest(&falSaved{})); err != nil {
-		t.Fatal(err)
-	}
-	var downloads int
-	for _, c := range fake.Calls(http.MethodGet, "/files/") {
-		if c.Server != "cdn" {
-			t.Errorf("download from %s, want cdn", c.Server)
+	for _, redirect := range []bool{false, true} {
+		fake := falfake.New(t, falfake.Config{CDN: true, CDNRedirect: redirect})
+		if err := newTestFAL(t, fake, 5*time.Second).Generate(t.Context(), falTestRequest(&falSaved{})); err != nil {
+			t.Fatal(err)
 		}
-		if c.Auth != "" {
-			t.Errorf("the key went to another origin: Authorization = %q", c.Auth)
+		var downloads int
+		for _, c := range fake.Calls(http.MethodGet, "/files/") {
+			if c.Server != "cdn" {
+				t.Errorf("download from %s, want cdn", c.Server)
+			}
+			if c.Auth != "" {
+				t.Errorf("redirect %v: the key went to another origin: Authorization = %q", redirect, c.Auth)
+			}
+			downloads++
 		}
-		downloads++
+		if downloads != 1 {
+			t.Errorf("%d downloads, want 1", downloads)
+		}
 	}
-	if downloads != 1 {
-		t.Errorf("%d downloads, want 1", downloads)
+}
+
+// An output URL outside the admitted origins on a loopback address is
+// refused without a retry: a permanent failure to fetch.
+func TestFALOutputRefused(t *testing.T) {
+	internal := falfake.New(t, falfake.Config{})
+	fake := falfake.New(t, falfake.Config{OutputURL: internal.URL() + "/files/out.png"})
+	err := newTestFAL(t, fake, 5*time.Second).Generate(t.Context(), falTestRequest(&falSaved{}))
+	if !IsPermanent(err) || !errors.Is(err, fetch.ErrRefused) {
+		t.Fatalf("err = %v, want a permanent refusal", err)
+	}
+	if msg := userMessage(err); msg != "Generation failed: "+reasonFetch {
+		t.Errorf("user message %q", msg)
+	}
+	if n := len(internal.Calls("", "")); n != 0 {
+		t.Errorf("the internal server got %d requests", n)
+	}
+}
+
+func TestFALTooManyOutputs(t *testing.T) {
+	fake := falfake.New(t, falfake.Config{Outputs: MaxOutputs + 1})
+	saved := &falSaved{}
+	err := newTestFAL(t, fake, 5*time.Second).Generate(t.Context(), falTestRequest(saved))
+	if !IsPermanent(err) || !errors.Is(err, errTooManyOutputs) {
+		t.Fatalf("err = %v, want the permanent too-many-outputs error", err)
+	}
+	if n := len(fake.Calls(http.MethodGet, "/files/")); n != 0 || len(saved.stored()) != 0 {
+		t.Errorf("%d downloads, %d stored: want none before failing", n, len(saved.stored()))
 	}
 }
 
@@ -316,11 +393,11 @@ func TestFALContentType(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			fake := falfake.New(t, tc.cfg)
-			outs, err := newTestFAL(fake, 5*time.Second).Generate(t.Context(), falTestRequest(&falSaved{}))
-			if err != nil {
+			saved := &falSaved{}
+			if err := newTestFAL(t, fake, 5*time.Second).Generate(t.Context(), falTestRequest(saved)); err != nil {
 				t.Fatal(err)
 			}
-			if len(outs) != 1 || outs[0].ContentType != tc.want {
+			if outs := saved.stored(); len(outs) != 1 || outs[0].contentType != tc.want {
 				t.Fatalf("outputs = %+v, want one %s", outs, tc.want)
 			}
 		})
@@ -328,11 +405,14 @@ func TestFALContentType(t *testing.T) {
 }
 
 func TestFALDownloadLimit(t *testing.T) {
-	fake := falfake.New(t, falfake.Config{})
-	fal := newTestFAL(fake, 5*time.Second)
-	fal.cfg.MaxDownload = int64(len(fake.File()) - 1)
-	_, err := fal.Generate(t.Context(), falTestRequest(&falSaved{}))
-	if !IsPermanent(err) || !strings.Contains(err.Error(), "limit") {
+	const size = 1 << 20
+	fake := falfake.New(t, falfake.Config{FileSize: size})
+	err := NewFAL(FALConfig{Key: "test-key", BaseURL: fake.URL(), PollInitial: time.Millisecond, MaxDownload: size - 1}).
+		Generate(t.Context(), falTestRequest(&falSaved{}))
+	if !IsPermanent(err) || !errors.Is(err, fetch.ErrTooLarge) {
 		t.Fatalf("err = %v, want a permanent over-the-limit error", err)
+	}
+	if msg := userMessage(err); msg != "Generation failed: "+reasonFetch {
+		t.Errorf("user message %q", msg)
 	}
 }

@@ -23,15 +23,16 @@ type Local struct {
 	Delay time.Duration
 }
 
-// Generate implements Provider.
-func (l *Local) Generate(ctx context.Context, req Request) ([]Output, error) {
+// Generate implements Provider. Its pictures are small: it encodes each
+// into memory, then stores it.
+func (l *Local) Generate(ctx context.Context, req Request) error {
 	if l.Delay > 0 {
 		t := time.NewTimer(l.Delay)
 		defer t.Stop()
 		select {
 		case <-t.C:
 		case <-ctx.Done():
-			return nil, context.Cause(ctx)
+			return context.Cause(ctx)
 		}
 	}
 	w, h := intParam(req.Parameters, "width", 512), intParam(req.Parameters, "height", 512)
@@ -47,14 +48,14 @@ func (l *Local) Generate(ctx context.Context, req Request) ([]Output, error) {
 			anim.Delay = append(anim.Delay, 8)
 		}
 		if err := gif.EncodeAll(&buf, anim); err != nil {
-			return nil, err
+			return err
 		}
-		return []Output{{Data: buf.Bytes(), ContentType: "image/gif"}}, nil
+		return req.Put(ctx, Output{Body: &buf, ContentType: "image/gif"})
 	}
 	if err := png.Encode(&buf, sc.frame(w, h, 0)); err != nil {
-		return nil, err
+		return err
 	}
-	return []Output{{Data: buf.Bytes(), ContentType: "image/png"}}, nil
+	return req.Put(ctx, Output{Body: &buf, ContentType: "image/png"})
 }
 
 func intParam(p map[string]any, name string, def int) int {

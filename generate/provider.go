@@ -7,6 +7,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"io"
 
 	"github.com/google/uuid"
 	"github.com/velro-ai/velro"
@@ -27,20 +28,28 @@ type Request struct {
 	State json.RawMessage
 	// SaveState persists provider state for later attempts.
 	SaveState func(ctx context.Context, state json.RawMessage) error
+	// Put stores one output, streaming its body into media storage: a
+	// provider hands over each output as it gets it, never holding it
+	// whole. Call it once per output, in order, one call at a time; past
+	// MaxOutputs it fails.
+	Put func(ctx context.Context, out Output) error
 }
 
-// Output is one produced file.
+// MaxOutputs is the most files one generation may produce.
+const MaxOutputs = 8
+
+// Output is one produced file, read once as it is stored.
 type Output struct {
-	Data        []byte
+	Body        io.Reader
 	ContentType string // e.g. "image/png", "video/mp4"
 }
 
-// Provider renders generations. Generate returns when the outputs are
-// ready, the provider failed, or ctx ends. When ctx ends because the
-// generation was cancelled (context.Cause(ctx) is ErrCancelled) a provider
-// that submitted work elsewhere cancels it there, best effort.
+// Provider renders generations. Generate returns once every output went
+// through req.Put, the provider failed, or ctx ends. When ctx ends because
+// the generation was cancelled (context.Cause(ctx) is ErrCancelled) a
+// provider that submitted work elsewhere cancels it there, best effort.
 type Provider interface {
-	Generate(ctx context.Context, req Request) ([]Output, error)
+	Generate(ctx context.Context, req Request) error
 }
 
 // ErrCancelled is the cause of a generation context cancelled by the user.

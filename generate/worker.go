@@ -1,7 +1,6 @@
 package generate
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -15,8 +14,10 @@ import (
 )
 
 // Worker runs generation jobs (it is the job queue's Runner): it moves the
-// generation to processing, has its provider render it, copies every output
-// into media storage and completes it — or fails and refunds it.
+// generation to processing, has its provider render it, streaming every
+// output into media storage, and completes it — or fails and refunds it.
+// A generation that ends without its outputs (failed, cancelled, deleted)
+// leaves none behind.
 type Worker struct {
 	Store     JobStore
 	Media     velro.MediaStore
@@ -84,19 +85,19 @@ func (w *Worker) Run(ctx context.Context, id uuid.UUID, attempt, maxAttempts int
 		}
 	}()
 
-	outputs, err := w.render(ctx, g)
+	keys, err := w.render(ctx, g)
 	if err == nil {
-		if err = w.store(ctx, id, outputs); err == nil {
+		if err = w.complete(ctx, id, keys); err == nil {
 			return nil
 		}
 	}
 	switch {
 	case errors.Is(err, ErrCancelled) || errors.Is(context.Cause(ctx), ErrCancelled):
-		return nil // the cancel already refunded it
+		return w.discard(ctx, id) // the cancel already refunded it
 	case errors.Is(ctx.Err(), context.Canceled):
 		// Shutting down: the job runs again later, here or elsewhere, and
-		// resumes from the provider state. (Running out of time is a
-		// failure like any other.)
+		// resumes from the provider state, storing its outputs again over
+		// these. (Running out of time is a failure like any other.)
 		return fmt.Errorf("%w: %w", ErrInterrupted, err)
 	case IsPermanent(err) || attempt >= maxAttempts:
 		w.Log.WarnContext(ctx, "generation failed", "generation_id", id, "attempt", attempt, "error", err)
@@ -110,69 +111,84 @@ func (w *Worker) Run(ctx context.Context, id uuid.UUID, attempt, maxAttempts int
 // the queue runs it again without counting it.
 var ErrInterrupted = errors.New("generation attempt interrupted")
 
-// store copies the outputs into media storage and completes the generation.
-func (w *Worker) store(ctx context.Context, id uuid.UUID, outputs []Output) error {
-	keys := make([]string, len(outputs))
-	for i, out := range outputs {
-		keys[i] = MediaKey(id, i, out.ContentType)
-		if err := w.Media.Put(ctx, keys[i], bytes.NewReader(out.Data), out.ContentType); err != nil {
-			return err
-		}
-	}
+// complete completes the generation with the outputs stored under keys.
+func (w *Worker) complete(ctx context.Context, id uuid.UUID, keys []string) error {
 	done, err := w.Store.CompleteGeneration(ctx, id, keys)
 	if err != nil {
 		return err
 	}
-	if !done {
-		// Cancelled or deleted while rendering: drop the outputs. Unless
-		// another run of the same job (the queue delivers at least once)
-		// completed it: they are its outputs too.
-		g, err := w.Store.FindGeneration(ctx, id)
-		if err == nil && g.Status == velro.StatusCompleted {
-			return nil
-		}
-		return w.Media.DeletePrefix(context.WithoutCancel(ctx), MediaPrefix(id))
+	if !done { // cancelled or deleted while rendering
+		return w.discard(ctx, id)
 	}
 	w.announce(ctx, id, velro.StatusCompleted)
 	return nil
 }
 
-func (w *Worker) render(ctx context.Context, g *velro.Generation) ([]Output, error) {
+// discard deletes the stored outputs of a generation that ended without
+// them. Unless another run of the same job (the queue delivers at least
+// once) completed it: they are its outputs too. It is called only once the
+// generation has ended, so no other run can still complete it.
+func (w *Worker) discard(ctx context.Context, id uuid.UUID) error {
+	ctx = context.WithoutCancel(ctx)
+	g, err := w.Store.FindGeneration(ctx, id)
+	if err == nil && g.Status == velro.StatusCompleted {
+		return nil
+	}
+	return w.Media.DeletePrefix(ctx, MediaPrefix(id))
+}
+
+// render has the provider make the generation, storing each output as it
+// comes; it returns their keys.
+func (w *Worker) render(ctx context.Context, g *velro.Generation) ([]string, error) {
 	model, ok := velro.FindModel(g.ModelID)
 	if !ok {
-		return nil, Permanent(fmt.Errorf("unknown model %q", g.ModelID))
+		return nil, Permanent(failed(reasonUnavailable, fmt.Errorf("unknown model %q", g.ModelID)))
 	}
 	provider := w.Providers[model.Provider]
 	if provider == nil {
-		return nil, Permanent(fmt.Errorf("provider %s is not configured", model.Provider))
+		return nil, Permanent(failed(reasonUnavailable, fmt.Errorf("provider %s is not configured", model.Provider)))
 	}
 	state, err := w.Store.ProviderState(ctx, g.ID)
 	if err != nil {
 		return nil, err
 	}
-	outputs, err := provider.Generate(ctx, Request{
+	var keys []string
+	put := func(ctx context.Context, out Output) error {
+		if len(keys) == MaxOutputs {
+			return errTooManyOutputs
+		}
+		key := MediaKey(g.ID, len(keys), out.ContentType)
+		if err := w.Media.Put(ctx, key, out.Body, out.ContentType); err != nil {
+			return failed(reasonStore, err)
+		}
+		keys = append(keys, key)
+		return nil
+	}
+	err = provider.Generate(ctx, Request{
 		GenerationID: g.ID, ModelID: g.ModelID, MediaType: g.MediaType, Prompt: g.Prompt,
 		NegativePrompt: g.NegativePrompt, Parameters: g.Parameters, State: state,
 		SaveState: func(ctx context.Context, s json.RawMessage) error { return w.Store.SaveProviderState(ctx, g.ID, s) },
+		Put:       put,
 	})
-	if err == nil && len(outputs) == 0 {
-		err = Permanent(errors.New("the provider returned no output"))
+	if err == nil && len(keys) == 0 {
+		err = Permanent(failed(reasonNoOutput, errors.New("the provider returned no output")))
 	}
-	return outputs, err
+	return keys, err
 }
 
 // fail marks the generation failed and refunds it (at most once: only the
-// transition out of pending/processing refunds).
+// transition out of pending/processing refunds), with a generic message:
+// the cause, which may name internal hosts, goes to the log only.
 func (w *Worker) fail(ctx context.Context, id uuid.UUID, cause error) error {
 	ctx = context.WithoutCancel(ctx)
-	ended, err := w.Store.FailGeneration(ctx, id, "Generation failed: "+cause.Error())
+	ended, err := w.Store.FailGeneration(ctx, id, userMessage(cause))
 	if err != nil {
 		return err
 	}
 	if ended {
 		w.announce(ctx, id, velro.StatusFailed)
 	}
-	return nil
+	return w.discard(ctx, id)
 }
 
 func (w *Worker) announce(ctx context.Context, id uuid.UUID, status velro.Status) {

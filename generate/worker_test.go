@@ -3,8 +3,12 @@ package generate_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -20,8 +24,28 @@ import (
 // failing is a provider that fails the way it is told to.
 type failing struct{ err error }
 
-func (f failing) Generate(ctx context.Context, _ generate.Request) ([]generate.Output, error) {
-	return nil, f.err
+func (f failing) Generate(context.Context, generate.Request) error { return f.err }
+
+// putting is a provider that stores n small outputs, then, given
+// stored, closes it and waits for ctx to end; it returns err.
+type putting struct {
+	n      int
+	stored chan struct{}
+	err    error
+}
+
+func (p putting) Generate(ctx context.Context, req generate.Request) error {
+	for i := range p.n {
+		if err := req.Put(ctx, generate.Output{Body: strings.NewReader(fmt.Sprint("output ", i)), ContentType: "image/png"}); err != nil {
+			return err
+		}
+	}
+	if p.stored != nil {
+		close(p.stored)
+		<-ctx.Done()
+		return context.Cause(ctx)
+	}
+	return p.err
 }
 
 // brokenMedia is a media store whose disk is full.
@@ -85,10 +109,13 @@ func TestWorkerAttempts(t *testing.T) {
 	})
 
 	t.Run("permanent failure fails at once", func(t *testing.T) {
-		w, s, u := setup(t, failing{generate.Permanent(errors.New("rejected"))}, dir)
+		w, s, u := setup(t, failing{generate.Permanent(errors.New("rejected by 10.0.0.7:6379"))}, dir)
 		id := submitted(t, s, u)
 		if err := w.Run(t.Context(), id, 1, 3); err != nil || status(t, s, id) != velro.StatusFailed {
 			t.Fatalf("permanent failure: %v, %s", err, status(t, s, id))
+		}
+		if g, _ := s.FindGeneration(t.Context(), id); *g.ErrorMessage != "Generation failed: an internal error occurred" {
+			t.Fatalf("error_message %q, want the generic one", *g.ErrorMessage)
 		}
 	})
 
@@ -97,6 +124,9 @@ func TestWorkerAttempts(t *testing.T) {
 		id := submitted(t, s, u)
 		if err := w.Run(t.Context(), id, 3, 3); err != nil || status(t, s, id) != velro.StatusFailed {
 			t.Fatalf("full disk on the last attempt: %v, %s", err, status(t, s, id))
+		}
+		if g, _ := s.FindGeneration(t.Context(), id); *g.ErrorMessage != "Generation failed: could not store an output" {
+			t.Fatalf("error_message %q", *g.ErrorMessage)
 		}
 		if b, _ := s.FindUserByID(t.Context(), u.ID); b.CreditsBalance != velro.WelcomeCredits {
 			t.Fatalf("balance %d: not refunded", b.CreditsBalance)
@@ -164,4 +194,99 @@ func TestWorkerRunsTwice(t *testing.T) {
 	if b, _ := s.FindUserByID(t.Context(), u.ID); b.CreditsBalance != velro.WelcomeCredits-5 {
 		t.Fatalf("balance %d", b.CreditsBalance)
 	}
+}
+
+// stored reports whether any output of generation id is in root.
+func stored(t *testing.T, root string, id uuid.UUID) bool {
+	_, err := os.Stat(filepath.Join(root, generate.MediaPrefix(id)))
+	if err != nil && !os.IsNotExist(err) {
+		t.Fatal(err)
+	}
+	return err == nil
+}
+
+func TestWorkerOutputLimit(t *testing.T) {
+	root := t.TempDir()
+	dir, err := media.NewDir(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	w, s, u := setup(t, putting{n: generate.MaxOutputs}, dir)
+	id := submitted(t, s, u)
+	if err := w.Run(t.Context(), id, 1, 3); err != nil {
+		t.Fatal(err)
+	}
+	if g, _ := s.FindGeneration(t.Context(), id); g.Status != velro.StatusCompleted || len(g.OutputURLs) != generate.MaxOutputs {
+		t.Fatalf("%d outputs: %s with %d", generate.MaxOutputs, g.Status, len(g.OutputURLs))
+	}
+
+	w, s, u = setup(t, putting{n: generate.MaxOutputs + 1}, dir)
+	id = submitted(t, s, u)
+	if err := w.Run(t.Context(), id, 1, 3); err != nil {
+		t.Fatal(err)
+	}
+	g, _ := s.FindGeneration(t.Context(), id)
+	if g.Status != velro.StatusFailed || *g.ErrorMessage != "Generation failed: the provider returned more than 8 outputs" {
+		t.Fatalf("%d outputs: %s, %q", generate.MaxOutputs+1, g.Status, *g.ErrorMessage)
+	}
+	if b, _ := s.FindUserByID(t.Context(), u.ID); b.CreditsBalance != velro.WelcomeCredits {
+		t.Fatalf("balance %d: not refunded", b.CreditsBalance)
+	}
+	if stored(t, root, id) {
+		t.Fatal("the outputs stored before the limit are left behind")
+	}
+}
+
+// Outputs are stored as they come, so a generation that ends without
+// completing deletes those it had.
+func TestWorkerDiscardsPartialOutputs(t *testing.T) {
+	root := t.TempDir()
+	dir, err := media.NewDir(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	t.Run("failed", func(t *testing.T) {
+		w, s, u := setup(t, putting{n: 2, err: generate.Permanent(errors.New("third output refused"))}, dir)
+		id := submitted(t, s, u)
+		if err := w.Run(t.Context(), id, 1, 3); err != nil || status(t, s, id) != velro.StatusFailed {
+			t.Fatalf("%v, %s", err, status(t, s, id))
+		}
+		if stored(t, root, id) {
+			t.Fatal("outputs of a failed generation are left behind")
+		}
+	})
+
+	t.Run("retried keeps them for the next attempt", func(t *testing.T) {
+		w, s, u := setup(t, putting{n: 1, err: errors.New("hiccup")}, dir)
+		id := submitted(t, s, u)
+		if err := w.Run(t.Context(), id, 1, 3); err == nil || status(t, s, id) != velro.StatusProcessing {
+			t.Fatalf("%v, %s", err, status(t, s, id))
+		}
+		if !stored(t, root, id) {
+			t.Fatal("a transient failure deleted outputs while another run may be storing them")
+		}
+	})
+
+	t.Run("cancelled", func(t *testing.T) {
+		first := make(chan struct{})
+		w, s, u := setup(t, putting{n: 1, stored: first}, dir)
+		id := submitted(t, s, u)
+		done := make(chan error, 1)
+		go func() { done <- w.Run(t.Context(), id, 1, 3) }()
+		<-first
+		if _, err := s.CancelGeneration(t.Context(), id, velro.NoRule); err != nil {
+			t.Fatal(err)
+		}
+		if err := w.Bus.Publish(t.Context(), velro.Event{Statuses: []velro.StatusChange{{ID: id, Status: velro.StatusCancelled}}}); err != nil {
+			t.Fatal(err)
+		}
+		if err := <-done; err != nil {
+			t.Fatal(err)
+		}
+		if stored(t, root, id) {
+			t.Fatal("outputs of a cancelled generation are left behind")
+		}
+	})
 }

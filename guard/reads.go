@@ -131,3 +131,8 @@ func (s *Store) BaseAccessFacts(ctx context.Context, user uuid.UUID, kind velro.
 
 // Ping implements velro.Store.
 func (s *Store) Ping(ctx context.Context) error { return s.raw.Ping(ctx) }
+
+// ListAudit implements velro.AuditStore.
+func (s *Store) ListAudit(ctx context.Context, f velro.AuditFilter) ([]*velro.AuditEvent, int, error) {
+	return s.raw.ListAudit(ctx, f)
+}

@@ -33,8 +33,8 @@ func (s *Store) RotateSession(ctx context.Context, id uuid.UUID, from int64, now
 }
 
 // RevokeSession implements velro.SessionStore.
-func (s *Store) RevokeSession(ctx context.Context, id uuid.UUID, now time.Time) error {
-	if err := s.raw.RevokeSession(ctx, id, now); err != nil {
+func (s *Store) RevokeSession(ctx context.Context, id uuid.UUID, now time.Time, why velro.AuditAction) error {
+	if err := s.raw.RevokeSession(ctx, id, now, why); err != nil {
 		return err
 	}
 	_ = s.sessionRevoked(ctx, id)
@@ -214,4 +214,14 @@ func withOwner[T any](ctx context.Context, s *Store, id uuid.UUID, write func() 
 	s.generationChanged(ctx, id)
 	s.usersChanged(ctx, g.UserID)
 	return v, err
+}
+
+// RecordAudit implements velro.AuditStore: the audit log is not cached.
+func (s *Store) RecordAudit(ctx context.Context, ev *velro.AuditEvent) error {
+	return s.raw.RecordAudit(ctx, ev)
+}
+
+// PruneAudit implements velro.AuditStore: the audit log is not cached.
+func (s *Store) PruneAudit(ctx context.Context, before time.Time) (int64, error) {
+	return s.raw.PruneAudit(ctx, before)
 }

@@ -64,22 +64,10 @@ func (s *Accounts) CreditStats(ctx context.Context, actor uuid.UUID, days int) (
 	return st, err
 }
 
-// mayGrantCredits: only admins grant credits.
-func (s *Accounts) mayGrantCredits(ctx context.Context, actor uuid.UUID) (*velro.User, error) {
-	caller, err := s.store.FindUserByID(ctx, actor)
-	if err != nil {
-		return nil, err
-	}
-	if caller.Role != velro.AdminRole {
-		return nil, velro.Errorf(velro.EFORBIDDEN, "Only admins grant credits.")
-	}
-	return caller, nil
-}
-
 // GrantCredits gives credits to the account with the email, with a
-// "grant" ledger entry.
+// "grant" ledger entry. Only admins grant credits.
 func (s *Accounts) GrantCredits(ctx context.Context, actor uuid.UUID, email string, amount int64, description string) (*velro.CreditTransaction, error) {
-	caller, err := s.mayGrantCredits(ctx, actor)
+	caller, err := requireAdmin(ctx, s.store, actor)
 	if err != nil {
 		return nil, err
 	}

@@ -94,10 +94,18 @@ func (s *Teams) Delete(ctx context.Context, actor, id uuid.UUID) error {
 	return err
 }
 
-// memberRole is user's role in the team ("" for none), read through a.
-func memberRole(ctx context.Context, a velro.Authorizer, user, team uuid.UUID) (velro.TeamRole, error) {
-	acc, err := a.Access(ctx, user, velro.KindTeam, team)
-	return velro.MemberRole(acc), err
+// roles are the actor's and another member's roles in the team, read
+// through a: ENOTFOUND if the actor is not a member (to whom the team does
+// not exist) or the other user is not one.
+func roles(ctx context.Context, a velro.Authorizer, actor, member, team uuid.UUID) (mine, theirs velro.TeamRole, err error) {
+	if mine, err = actorRole(ctx, a, actor, team); err != nil {
+		return "", "", err
+	}
+	acc, err := a.Access(ctx, member, velro.KindTeam, team)
+	if err == nil && acc.Role == velro.RoleNone {
+		err = errNotMember
+	}
+	return mine, velro.MemberRole(acc), err
 }
 
 // actorRole is the actor's role in the team; ENOTFOUND for non-members,
@@ -149,16 +157,10 @@ func (s *Teams) AddMember(ctx context.Context, actor, team uuid.UUID, email stri
 // moves editors and viewers between those two roles (CanManageMember).
 func mayChangeRole(actor, team, member uuid.UUID, to velro.TeamRole) velro.Check {
 	return func(ctx context.Context, a velro.Authorizer) error {
-		mine, err := actorRole(ctx, a, actor, team)
-		if err != nil {
-			return err
-		}
-		theirs, err := memberRole(ctx, a, member, team)
+		mine, theirs, err := roles(ctx, a, actor, member, team)
 		switch {
 		case err != nil:
 			return err
-		case theirs == "":
-			return errNotMember
 		case !velro.CanManageMember(mine, theirs, to):
 			return velro.Errorf(velro.EFORBIDDEN, "Your role on this team (%s) does not allow changing this member's role.", mine)
 		}
@@ -183,16 +185,10 @@ func (s *Teams) SetMemberRole(ctx context.Context, actor, team, member uuid.UUID
 // removes editors and viewers.
 func mayRemoveMember(actor, team, member uuid.UUID) velro.Check {
 	return func(ctx context.Context, a velro.Authorizer) error {
-		mine, err := actorRole(ctx, a, actor, team)
-		if err != nil {
-			return err
-		}
-		theirs, err := memberRole(ctx, a, member, team)
+		mine, theirs, err := roles(ctx, a, actor, member, team)
 		switch {
 		case err != nil:
 			return err
-		case theirs == "":
-			return errNotMember
 		case member == actor && mine == velro.TeamOwner:
 			return velro.Errorf(velro.ECONFLICT, "The owner cannot leave the team; delete it instead.")
 		case member != actor && !velro.CanManageMember(mine, theirs, ""):

@@ -107,8 +107,10 @@ func (s *Store) GrantCredits(ctx context.Context, userID uuid.UUID, amount int64
 		if err := exists(ctx, tx, `SELECT 1 FROM users WHERE id = $1`, userID, "User"); err != nil {
 			return err
 		}
-		entry, err = addCredits(ctx, tx, userID, velro.CreditGrant, amount, description, nil, velro.Now())
-		return err
+		if entry, err = addCredits(ctx, tx, userID, velro.CreditGrant, amount, description, nil, velro.Now()); err != nil {
+			return err
+		}
+		return audit(ctx, tx, event(velro.AuditCreditsGranted, "user", userID, map[string]any{"amount": amount, "description": description}))
 	})
 	return entry, err
 }

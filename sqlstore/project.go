@@ -124,6 +124,9 @@ func (s *Store) UpdateProject(ctx context.Context, id uuid.UUID, upd velro.Proje
 				return err
 			}
 			change.Projects = []uuid.UUID{id}
+			if err := audit(ctx, tx, event(velro.AuditVisibilityChanged, "project", id, map[string]any{"visibility": *upd.Visibility})); err != nil {
+				return err
+			}
 		}
 		p, err = scanProject(tx.QueryRow(ctx, `SELECT `+projectColumns+` FROM projects p WHERE p.id = $1`, id))
 		return err
@@ -143,8 +146,10 @@ func (s *Store) DeleteProject(ctx context.Context, id uuid.UUID, check velro.Che
 		n, err := tx.Exec(ctx, `DELETE FROM projects WHERE id = $1`, id)
 		if err == nil && n == 0 {
 			return velro.Errorf(velro.ENOTFOUND, "Project not found.")
+		} else if err != nil {
+			return err
 		}
-		return err
+		return audit(ctx, tx, event(velro.AuditProjectDeleted, "project", id, nil))
 	})
 	if err == nil {
 		change.Projects = []uuid.UUID{id}
@@ -174,6 +179,10 @@ func (s *Store) ShareProject(ctx context.Context, share *velro.ProjectShare, che
 		if err != nil {
 			return err
 		}
+		if err := audit(ctx, tx, event(velro.AuditShared, "project", share.ProjectID,
+			map[string]any{"team_id": share.TeamID, "access_level": share.AccessLevel})); err != nil {
+			return err
+		}
 		return refreshProjectAccess(ctx, tx, share.ProjectID)
 	})
 	if err == nil {
@@ -196,6 +205,9 @@ func (s *Store) UnshareProject(ctx context.Context, projectID, teamID uuid.UUID,
 			return err
 		} else if n == 0 {
 			return velro.Errorf(velro.ENOTFOUND, "The project is not shared with this team.")
+		}
+		if err := audit(ctx, tx, event(velro.AuditUnshared, "project", projectID, map[string]any{"team_id": teamID})); err != nil {
+			return err
 		}
 		return refreshProjectAccess(ctx, tx, projectID)
 	})

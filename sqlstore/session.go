@@ -11,11 +11,17 @@ import (
 
 var _ velro.SessionStore = (*Store)(nil)
 
-// CreateSession implements velro.SessionStore.
+// CreateSession implements velro.SessionStore: a login, audited.
 func (s *Store) CreateSession(ctx context.Context, sess *velro.Session) error {
-	_, err := s.exec(ctx, `INSERT INTO sessions (id, user_id, counter, created_at, refreshed_at)
-		VALUES ($1, $2, 0, $3, $4)`, sess.ID, sess.UserID, at(sess.CreatedAt), at(sess.RefreshedAt))
-	return err
+	return s.write(ctx, func(ctx context.Context, tx Querier) error {
+		if _, err := tx.Exec(ctx, `INSERT INTO sessions (id, user_id, counter, created_at, refreshed_at)
+			VALUES ($1, $2, 0, $3, $4)`, sess.ID, sess.UserID, at(sess.CreatedAt), at(sess.RefreshedAt)); err != nil {
+			return err
+		}
+		login := event(velro.AuditLogin, "session", sess.ID, nil)
+		login.ActorID = &sess.UserID
+		return audit(ctx, tx, login)
+	})
 }
 
 // FindSession implements velro.SessionStore.
@@ -50,7 +56,21 @@ func (s *Store) RotateSession(ctx context.Context, id uuid.UUID, from int64, now
 }
 
 // RevokeSession implements velro.SessionStore.
-func (s *Store) RevokeSession(ctx context.Context, id uuid.UUID, now time.Time) error {
-	_, err := s.exec(ctx, `UPDATE sessions SET revoked_at = $2 WHERE id = $1 AND revoked_at IS NULL`, id, at(now))
-	return err
+func (s *Store) RevokeSession(ctx context.Context, id uuid.UUID, now time.Time, why velro.AuditAction) error {
+	return s.write(ctx, func(ctx context.Context, tx Querier) error {
+		var user uuid.UUID
+		err := tx.QueryRow(ctx, `UPDATE sessions SET revoked_at = $2 WHERE id = $1 AND revoked_at IS NULL RETURNING user_id`, id, at(now)).Scan(&user)
+		if errors.Is(err, ErrNoRows) {
+			return nil // already revoked, or no such session
+		} else if err != nil {
+			return err
+		}
+		ev := event(why, "session", id, nil)
+		if why == velro.AuditRefreshReuse { // nobody acted: a stolen token was presented
+			ev.Details = map[string]any{"user_id": user}
+		} else {
+			ev.ActorID = &user
+		}
+		return audit(ctx, tx, ev)
+	})
 }

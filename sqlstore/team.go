@@ -172,6 +172,9 @@ func (s *Store) DeleteTeam(ctx context.Context, id uuid.UUID, check velro.Check)
 		} else if n == 0 {
 			return velro.Errorf(velro.ENOTFOUND, "Team not found.")
 		}
+		if err := audit(ctx, tx, event(velro.AuditTeamDeleted, "team", id, nil)); err != nil {
+			return err
+		}
 		change = velro.AccessChange{Projects: projects, Teams: []uuid.UUID{id}}
 		return refreshProjectAccess(ctx, tx, projects...)
 	})
@@ -188,22 +191,30 @@ func (s *Store) AddTeamMember(ctx context.Context, teamID, userID uuid.UUID, rol
 			teamID, userID, role, velro.Now())
 		if s.engine.IsUniqueViolation(err) {
 			return velro.Errorf(velro.ECONFLICT, "The user is already a member of this team.")
+		} else if err != nil {
+			return err
 		}
-		return err
+		return audit(ctx, tx, event(velro.AuditMemberAdded, "team", teamID, map[string]any{"user_id": userID, "role": role}))
 	})
 }
 
 // SetTeamMemberRole implements velro.TeamStore.
 func (s *Store) SetTeamMemberRole(ctx context.Context, teamID, userID uuid.UUID, role velro.TeamRole, check velro.Check) (velro.AccessChange, error) {
 	return s.changeMembership(ctx, teamID, check, func(ctx context.Context, tx Querier) error {
-		return affectedOne(tx.Exec(ctx, `UPDATE team_members SET role = $3 WHERE team_id = $1 AND user_id = $2`, teamID, userID, role))
+		if err := affectedOne(tx.Exec(ctx, `UPDATE team_members SET role = $3 WHERE team_id = $1 AND user_id = $2`, teamID, userID, role)); err != nil {
+			return err
+		}
+		return audit(ctx, tx, event(velro.AuditMemberRoleChanged, "team", teamID, map[string]any{"user_id": userID, "role": role}))
 	})
 }
 
 // RemoveTeamMember implements velro.TeamStore.
 func (s *Store) RemoveTeamMember(ctx context.Context, teamID, userID uuid.UUID, check velro.Check) (velro.AccessChange, error) {
 	return s.changeMembership(ctx, teamID, check, func(ctx context.Context, tx Querier) error {
-		return affectedOne(tx.Exec(ctx, `DELETE FROM team_members WHERE team_id = $1 AND user_id = $2`, teamID, userID))
+		if err := affectedOne(tx.Exec(ctx, `DELETE FROM team_members WHERE team_id = $1 AND user_id = $2`, teamID, userID)); err != nil {
+			return err
+		}
+		return audit(ctx, tx, event(velro.AuditMemberRemoved, "team", teamID, map[string]any{"user_id": userID}))
 	})
 }
 

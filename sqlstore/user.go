@@ -40,7 +40,9 @@ func (s *Store) CreateUser(ctx context.Context, u *velro.User) error {
 			return err
 		}
 		u.CreditsBalance = entry.BalanceAfter
-		return nil
+		registered := event(velro.AuditRegistered, "user", u.ID, map[string]any{"email": u.Email})
+		registered.ActorID = &u.ID
+		return audit(ctx, tx, registered)
 	})
 }
 
@@ -72,7 +74,10 @@ func (s *Store) UpdateUser(ctx context.Context, id uuid.UUID, upd velro.UserUpda
 			updated_at = $5
 			WHERE id = $1 RETURNING `+userColumns,
 			id, upd.FullName, upd.AvatarURL, upd.Role, velro.Now()))
-		return err
+		if err != nil || upd.Role == nil {
+			return err
+		}
+		return audit(ctx, tx, event(velro.AuditRoleChanged, "user", id, map[string]any{"role": *upd.Role}))
 	})
 	return u, err
 }

@@ -32,6 +32,7 @@ func Run(t *testing.T, open Opener) {
 	t.Run("AccessTable", func(t *testing.T) { testAccessTable(t, open) })
 	t.Run("AccessRace", func(t *testing.T) { testAccessRace(t, open) })
 	t.Run("Checks", func(t *testing.T) { testChecks(t, open) })
+	t.Run("Audit", func(t *testing.T) { testAudit(t, open) })
 	t.Run("Submit", func(t *testing.T) { testSubmit(t, open) })
 	t.Run("SubmitConcurrency", func(t *testing.T) { testSubmitConcurrency(t, open) })
 	t.Run("SubmitKeyRace", func(t *testing.T) { testSubmitKeyRace(t, open) })

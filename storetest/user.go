@@ -82,8 +82,8 @@ func testSessions(t *testing.T, open Opener) {
 		t.Fatalf("after rotation = %+v", got)
 	}
 
-	must(t, s.RevokeSession(ctx(t), sess.ID, later))
-	must(t, s.RevokeSession(ctx(t), sess.ID, later.Add(time.Second))) // idempotent
+	must(t, s.RevokeSession(ctx(t), sess.ID, later, velro.AuditLogout))
+	must(t, s.RevokeSession(ctx(t), sess.ID, later.Add(time.Second), velro.AuditLogout)) // idempotent
 	got, _ = s.FindSession(ctx(t), sess.ID)
 	if !got.Revoked() || !got.RevokedAt.Equal(later) {
 		t.Fatalf("after revoke = %+v", got)

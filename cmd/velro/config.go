@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
+	velrofetch "github.com/velro-ai/velro/fetch" // the tests of this package have a fetch helper
 	"github.com/velro-ai/velro/media"
 	"github.com/velro-ai/velro/redis"
 )
@@ -43,14 +44,15 @@ type config struct {
 	AuthzL2TTL      time.Duration
 	FALKey          string
 	FALBaseURL      string
+	FetchAllow      []velrofetch.Origin
 	RenderDelay     time.Duration
 	PublicURL       string
 	FALTimeout      time.Duration
 	Workers         int
 	JobTimeout      time.Duration
 	JobRescueAfter  time.Duration
-
-	MediaURL string
+	MediaURL        string
+	AuditRetention  time.Duration
 
 	postgres *pgxpool.Config // parsed DATABASE_URL, nil for SQLite
 	redis    *redis.Options  // parsed REDIS_URL, nil without Redis

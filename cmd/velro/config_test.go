@@ -39,11 +39,12 @@ func TestBadConfiguration(t *testing.T) {
 		{env{"VELRO_AUTHZ_CACHE": "maybe"}, nil, "VELRO_AUTHZ_CACHE"},
 		{env{"VELRO_TRUSTED_PROXIES": "10.0.0.0/99"}, nil, "VELRO_TRUSTED_PROXIES"},
 		{env{"FAL_BASE_URL": "queue.fal.run"}, nil, "FAL_BASE_URL"},
+		{env{"VELRO_FETCH_ALLOW": "https://ok.example, storage.internal:9000"}, nil, "VELRO_FETCH_ALLOW"},
 		{env{"VELRO_PUBLIC_URL": "example.com"}, nil, "VELRO_PUBLIC_URL"},
 		{env{"VELRO_LOG_LEVEL": "loud"}, nil, "VELRO_LOG_LEVEL"},
 		{env{"VELRO_REGISTER_LIMIT": "-1"}, nil, "VELRO_REGISTER_LIMIT"},
-		{env{"VELRO_SESSION_IDLE": "30d"}, nil, "VELRO_SESSION_IDLE"},
-		{env{"VELRO_SESSION_MAX": "10m"}, nil, "VELRO_SESSION_MAX \"10m\" is not a duration of at least 15m0s"},
+		{env{"VELRO_SESSION_IDLE": "a month"}, nil, "VELRO_SESSION_IDLE"},
+		{env{"VELRO_SESSION_MAX": "10m"}, nil, "VELRO_SESSION_MAX \"10m\" is not a number of days or a duration of at least 15m0s"},
 		{env{"VELRO_KEY_RELOAD": "10ms"}, nil, "VELRO_KEY_RELOAD"},
 		{env{}, []string{"keys"}, "unknown keys command"},
 		{env{}, []string{"keys", "rotate", "--data-dir", notADir + "/none"}, "has no database"},
@@ -185,11 +186,11 @@ func TestEverySettingIsAFlag(t *testing.T) {
 	values := map[string]string{"VELRO_ADDR": ":1", "VELRO_DATA_DIR": "/tmp/x", "DATABASE_URL": "postgres://h/db", "VELRO_DB_MAX_CONNS": "7",
 		"VELRO_DB_TIMEOUT": "3s", "REDIS_URL": "redis://h:1/0", "VELRO_REDIS_PREFIX": "p:", "VELRO_ADMIN_EMAILS": "a@b.co",
 		"VELRO_CORS_ORIGINS": "https://a.example", "VELRO_TRUSTED_PROXIES": "10.0.0.1", "VELRO_PUBLIC_URL": "https://p.example",
-		"FAL_KEY": "k", "FAL_BASE_URL": "https://f.example", "VELRO_FAL_TIMEOUT": "1m", "VELRO_LOCAL_RENDER_DELAY": "1s",
+		"FAL_KEY": "k", "FAL_BASE_URL": "https://f.example", "VELRO_FETCH_ALLOW": "http://s.example:9000", "VELRO_FAL_TIMEOUT": "1m", "VELRO_LOCAL_RENDER_DELAY": "1s",
 		"VELRO_WORKERS": "2", "VELRO_JOB_TIMEOUT": "2m", "VELRO_JOB_RESCUE_AFTER": "9m", "VELRO_AUTHZ_CACHE": "off",
 		"VELRO_AUTHZ_L1_SIZE": "5", "VELRO_AUTHZ_L1_TTL": "2s", "VELRO_AUTHZ_L2_TTL": "3s", "VELRO_LOG_LEVEL": "warn", "VELRO_SHUTDOWN_TIMEOUT": "4s",
-		"VELRO_MEDIA_URL": "s3://bucket/media?endpoint=http://127.0.0.1:9000&region=r1", "VELRO_REGISTER_LIMIT": "3",
-		"VELRO_SESSION_IDLE": "1h", "VELRO_SESSION_MAX": "2h", "VELRO_KEY_RELOAD": "5s"}
+		"VELRO_MEDIA_URL": "s3://bucket/media?endpoint=http://127.0.0.1:9000&region=r1", "VELRO_AUDIT_RETENTION": "30d",
+		"VELRO_REGISTER_LIMIT": "3", "VELRO_SESSION_IDLE": "1h", "VELRO_SESSION_MAX": "2d", "VELRO_KEY_RELOAD": "5s"}
 	credentials := env{"AWS_ACCESS_KEY_ID": "id", "AWS_SECRET_ACCESS_KEY": "secret"}
 	var args []string
 	for _, s := range settings {
@@ -221,7 +222,7 @@ func TestEverySettingIsAFlag(t *testing.T) {
 		t.Fatalf("flags %+v\nenv   %+v", fromFlags, fromEnv)
 	}
 	if fromEnv.Workers != 2 || fromEnv.DBMaxConns != 7 || fromEnv.AuthzCache || fromEnv.JobRescueAfter != 9*time.Minute ||
-		fromEnv.RegisterLimit != 3 || fromEnv.SessionIdle != time.Hour || fromEnv.SessionMax != 2*time.Hour || fromEnv.KeyReload != 5*time.Second {
+		fromEnv.RegisterLimit != 3 || fromEnv.SessionIdle != time.Hour || fromEnv.SessionMax != 48*time.Hour || fromEnv.KeyReload != 5*time.Second {
 		t.Fatalf("values not applied: %+v", fromEnv)
 	}
 }

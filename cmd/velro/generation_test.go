@@ -444,3 +444,50 @@ func TestAdminGrant(t *testing.T) {
 	}
 	ledger(t, a, "")
 }
+
+// TestStreamEndsOnRevocation: a team member follows a generation in a
+// project shared with their team; the moment they are removed from the
+// team, the stream ends with a named "revoked" event, on the instance that
+// removed them and on another one.
+func TestStreamEndsOnRevocation(t *testing.T) {
+	check := func(t *testing.T, owner, watcher *client, member account, team, id string) {
+		t.Helper()
+		resp := openStream(t, watcher, id)
+		got := make(chan []sseEvent, 1)
+		go func() { got <- readEvents(resp) }()
+		owner.do("DELETE", "/api/v1/teams/"+team+"/members/"+member.ID, nil).want(t, 200)
+		select {
+		case events := <-got:
+			last := events[len(events)-1]
+			if last.name != "revoked" || last.data["generation_id"] != id {
+				t.Fatalf("stream ended with %+v", events)
+			}
+		case <-time.After(20 * time.Second):
+			t.Fatal("the stream went on after the watcher lost access")
+		}
+		owner.do("POST", "/api/v1/generations/"+id+"/cancel", nil).want(t, 200) // no job left for shutdown to wait on
+	}
+	setup := func(t *testing.T, owner *client, member account) (team, id string) {
+		team = owner.do("POST", "/api/v1/teams", map[string]any{"name": "T"}).want(t, 201).Str(t, "id")
+		owner.do("POST", "/api/v1/teams/"+team+"/members", map[string]any{"email": member.Email, "role": "viewer"}).want(t, 201)
+		project := owner.do("POST", "/api/v1/projects", map[string]any{"name": "P", "visibility": "team-only"}).want(t, 201).Str(t, "id")
+		owner.do("POST", "/api/v1/projects/"+project+"/teams", map[string]any{"team_id": team, "access_level": "read"}).want(t, 201)
+		id = submit(t, owner, map[string]any{"model_id": "local/image", "prompt": "slow", "project_id": project})["id"].(string)
+		waitStatus(t, owner, id, "processing")
+		return team, id
+	}
+	slow := env{"VELRO_LOCAL_RENDER_DELAY": "60s"}
+	t.Run("one instance", func(t *testing.T) {
+		c := startServer(t, slow).client(t)
+		o, m := register(t, c, "owner@example.com"), register(t, c, "member@example.com")
+		team, id := setup(t, c.with(o.Access), m)
+		check(t, c.with(o.Access), c.with(m.Access), m, team, id)
+	})
+	forEachSharedBackend(t, func(t *testing.T, e env) {
+		e = merge(e, slow)
+		a, b := startServer(t, e).client(t), startServer(t, e).client(t)
+		o, m := register(t, a, "owner@example.com"), register(t, a, "member@example.com")
+		team, id := setup(t, a.with(o.Access), m)
+		check(t, a.with(o.Access), b.with(m.Access), m, team, id)
+	})
+}

@@ -68,7 +68,7 @@ func serve(ctx context.Context, cfg *config, stdout, stderr io.Writer) error {
 	notifier := generate.NewNotifier(d.bus)
 	providers := map[string]generate.Provider{velro.ProviderLocal: &generate.Local{Delay: cfg.RenderDelay}}
 	if cfg.FALKey != "" {
-		providers[velro.ProviderFAL] = generate.NewFAL(generate.FALConfig{Key: cfg.FALKey, BaseURL: cfg.FALBaseURL, Timeout: cfg.FALTimeout})
+		providers[velro.ProviderFAL] = generate.NewFAL(generate.FALConfig{Key: cfg.FALKey, BaseURL: cfg.FALBaseURL, Allow: cfg.FetchAllow, Timeout: cfg.FALTimeout})
 	}
 	jobs, err := newQueue(d.engine, queue.Config{
 		Runner: &generate.Worker{Store: store, Media: files, Providers: providers, Bus: d.bus, Notifier: notifier, Log: log,
@@ -83,6 +83,8 @@ func serve(ctx context.Context, cfg *config, stdout, stderr io.Writer) error {
 		return fmt.Errorf("job queue: %w", err)
 	}
 	d.store.UseJobs(jobs)
+	audit := service.NewAudit(store, cfg.AuditRetention, log)
+	go audit.KeepRetention(ctx, time.Hour)
 	generations := &generate.Service{Store: store, Authz: engine, Media: files, Bus: d.bus, FALKey: cfg.FALKey != ""}
 
 	handler := api.NewServer(api.Config{
@@ -91,6 +93,7 @@ func serve(ctx context.Context, cfg *config, stdout, stderr io.Writer) error {
 		Accounts:       service.NewAccounts(store),
 		Projects:       service.NewProjects(store, engine),
 		Teams:          service.NewTeams(store, engine),
+		Audit:          audit,
 		Authz:          engine,
 		Dependencies:   readiness,
 		CORSOrigins:    cfg.CORSOrigins,

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/velro-ai/velro/auth"
+	velrofetch "github.com/velro-ai/velro/fetch" // the tests of this package have a fetch helper
 	"github.com/velro-ai/velro/postgres"
 	"github.com/velro-ai/velro/redis"
 )
@@ -74,11 +75,11 @@ var settings = []setting{
 	{Flag: "register-limit", Env: "VELRO_REGISTER_LIMIT", Default: "10",
 		Usage: "registrations one client address may make an hour (`429` beyond); `0` turns the limit off", Fix: "set a number like 10, or 0 for no limit",
 		set: intSetting(0, func(c *config, n int) { c.RegisterLimit = n })},
-	{Flag: "session-idle", Env: "VELRO_SESSION_IDLE", Default: "720h", Shown: "`720h` (30 days)",
-		Usage: "a session not refreshed for this long ends (refresh answers `401`)", Fix: sessionFix,
+	{Flag: "session-idle", Env: "VELRO_SESSION_IDLE", Default: "30d",
+		Usage: "a session not refreshed for this long ends (refresh answers `401`); days (`30d`) or a Go duration", Fix: sessionFix,
 		set: sessionSetting(func(c *config, d time.Duration) { c.SessionIdle = d })},
-	{Flag: "session-max", Env: "VELRO_SESSION_MAX", Default: "2160h", Shown: "`2160h` (90 days)",
-		Usage: "a session ends this long after login however often it is refreshed; its access tokens stop working with it", Fix: sessionFix,
+	{Flag: "session-max", Env: "VELRO_SESSION_MAX", Default: "90d",
+		Usage: "a session ends this long after login however often it is refreshed; its access tokens stop working with it; days (`90d`) or a Go duration", Fix: sessionFix,
 		set: sessionSetting(func(c *config, d time.Duration) { c.SessionMax = d })},
 	{Flag: "key-reload", Env: "VELRO_KEY_RELOAD", Default: "1m",
 		Usage: "how often each instance re-reads the token-signing keys; `velro keys rotate` reaches instances at once over Redis or PostgreSQL, and within this period otherwise (SQLite, a missed event)", Fix: "use a Go duration of at least 1s, like 1m",
@@ -99,6 +100,9 @@ var settings = []setting{
 	{Flag: "fal-base-url", Env: "FAL_BASE_URL", Default: "https://queue.fal.run",
 		Usage: "FAL queue API base URL", Fix: "set it like https://queue.fal.run",
 		set: func(c *config, v string) error { c.FALBaseURL = v; return httpURL(v) }},
+	{Flag: "fetch-allow", Env: "VELRO_FETCH_ALLOW", Shown: "(none)",
+		Usage: "comma-separated origins (`scheme://host:port`) provider outputs may be fetched from over plain http or on private addresses (on-premises storage, tests); any other fetch is https to a public address, or to `FAL_BASE_URL`'s origin",
+		Fix:   "list origins like https://storage.internal:9000", set: setFetchAllow},
 	{Flag: "fal-timeout", Env: "VELRO_FAL_TIMEOUT", Default: "10m",
 		Usage: "longest wait for one FAL generation", Fix: durationFix,
 		set: durationSetting(func(c *config, d time.Duration) { c.FALTimeout = d })},
@@ -132,6 +136,9 @@ var settings = []setting{
 	{Flag: "authz-l2-ttl", Env: "VELRO_AUTHZ_L2_TTL", Default: "5m",
 		Usage: "Redis authorization cache lifetime", Fix: durationFix,
 		set: durationSetting(func(c *config, d time.Duration) { c.AuthzL2TTL = d })},
+	{Flag: "audit-retention", Env: "VELRO_AUDIT_RETENTION", Default: "90d",
+		Usage: "how long the audit log keeps events; days (`90d`) or a Go duration", Fix: "use days like 90d or a Go duration like 720h",
+		set: func(c *config, v string) (err error) { c.AuditRetention, err = days(v); return err }},
 	{Flag: "log-level", Env: "VELRO_LOG_LEVEL", Default: "info",
 		Usage: "`debug`, `info` (one JSON access-log line per request), `warn`, `error`", Fix: "use debug, info, warn or error",
 		set: func(c *config, v string) error {
@@ -152,15 +159,15 @@ var settings = []setting{
 const durationFix = "use a Go duration like 2s or 500ms"
 
 // sessionFix explains the session lifetimes' lower bound.
-var sessionFix = fmt.Sprintf("use a Go duration of at least %v (an access token's life), like 720h for 30 days", auth.AccessTokenTTL)
+var sessionFix = fmt.Sprintf("use days like 30d or a Go duration of at least %v (an access token's life)", auth.AccessTokenTTL)
 
 // sessionSetting parses a session lifetime: at least an access token's
 // life, so no access token outlives the idle limit of its session.
 func sessionSetting(apply func(*config, time.Duration)) func(*config, string) error {
 	return func(c *config, v string) error {
-		d, err := time.ParseDuration(v)
+		d, err := days(v)
 		if err != nil || d < auth.AccessTokenTTL {
-			return fmt.Errorf("is not a duration of at least %v", auth.AccessTokenTTL)
+			return fmt.Errorf("is not a number of days or a duration of at least %v", auth.AccessTokenTTL)
 		}
 		apply(c, d)
 		return nil
@@ -192,6 +199,18 @@ func durationSetting(apply func(*config, time.Duration)) func(*config, string) e
 		apply(c, d)
 		return nil
 	}
+}
+
+// days parses a positive number of days ("90d") or a Go duration.
+func days(v string) (time.Duration, error) {
+	if n, ok := strings.CutSuffix(v, "d"); ok {
+		if d, err := strconv.Atoi(n); err == nil && d > 0 {
+			return time.Duration(d) * 24 * time.Hour, nil
+		}
+	} else if d, err := time.ParseDuration(v); err == nil && d > 0 {
+		return d, nil
+	}
+	return 0, errors.New("is not a number of days or a duration")
 }
 
 func httpURL(v string) error {
@@ -240,6 +259,17 @@ func setTrustedProxies(c *config, v string) error {
 			return &configError{"VELRO_TRUSTED_PROXIES", fmt.Sprintf("%q is not an IP address or CIDR", p), "list addresses or networks like 10.0.0.0/8"}
 		}
 		c.TrustedProxies = append(c.TrustedProxies, prefix)
+	}
+	return nil
+}
+
+func setFetchAllow(c *config, v string) error {
+	for _, o := range list(v) {
+		origin, err := velrofetch.ParseOrigin(o)
+		if err != nil {
+			return &configError{"VELRO_FETCH_ALLOW", fmt.Sprintf("%q is not an origin (%v)", o, err), "list origins like https://storage.internal:9000"}
+		}
+		c.FetchAllow = append(c.FetchAllow, origin)
 	}
 	return nil
 }

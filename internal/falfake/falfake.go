@@ -24,6 +24,8 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -66,7 +68,25 @@ type Config struct {
 	// [Server.CDNURL]) instead of the API server, to check that the API
 	// key does not leak to it.
 	CDN bool
+	// CDNRedirect (with CDN) names the file by a URL on the API server
+	// that redirects to the CDN: the same host on another port, where Go's
+	// client would forward the key.
+	CDNRedirect bool
+	// Outputs is how many files the result names (default 1).
+	Outputs int
+	// FileSize, when positive, makes the file that many bytes of a
+	// repeating pattern, streamed with its length (the content type stays
+	// the media's): for memory and size-limit tests.
+	FileSize int64
+	// OutputURL, when set, is what the result names instead of the
+	// stand-in's file: a URL, or a path on the API server such as
+	// Redirect's.
+	OutputURL string
 }
+
+// Redirect is a path on the API server that redirects to target, for
+// [Config.OutputURL].
+func Redirect(target string) string { return "/redirect?to=" + url.QueryEscape(target) }
 
 // Call is one request the stand-in saw.
 type Call struct {
@@ -93,6 +113,7 @@ type Call struct {
 //	GET  /queue/requests/{id}          result (400 until a poll said COMPLETED)
 //	PUT  /queue/requests/{id}/cancel   cancel (always 202)
 //	GET  /files/{name}                 the generated file
+//	GET  /redirect?to={url}            302 to url
 type Server struct {
 	cfg      Config
 	api, cdn *httptest.Server
@@ -115,6 +136,9 @@ func New(t testing.TB, cfg Config) *Server {
 	if cfg.Media == "" {
 		cfg.Media = "image"
 	}
+	if cfg.Outputs == 0 {
+		cfg.Outputs = 1
+	}
 	f := &Server{cfg: cfg, polled: make(chan struct{}, 1), polls: map[string]int{}}
 	if cfg.Media == "video" {
 		f.file, f.fileType = testMP4(), "video/mp4"
@@ -128,6 +152,9 @@ func New(t testing.TB, cfg Config) *Server {
 	mux.HandleFunc("GET /queue/requests/{id}", f.result)
 	mux.HandleFunc("PUT /queue/requests/{id}/cancel", f.cancel)
 	mux.HandleFunc("GET /files/{name}", f.serveFile)
+	mux.HandleFunc("GET /redirect", func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, r.URL.Query().Get("to"), http.StatusFound)
+	})
 	// Both servers are fully set up before either starts serving, so the
 	// handlers may read f.api and f.cdn without the lock.
 	f.api = httptest.NewUnstartedServer(f.record("api", mux))
@@ -145,7 +172,16 @@ func New(t testing.TB, cfg Config) *Server {
 // base URL (FAL_BASE_URL) should be set to.
 func (f *Server) URL() string { return f.api.URL }
 
-// File is the content of the file every completed request yields.
+// CDNURL is the CDN server's base URL (with [Config.CDN]), "" without.
+func (f *Server) CDNURL() string {
+	if f.cdn == nil {
+		return ""
+	}
+	return f.cdn.URL
+}
+
+// File is the content of the file every completed request yields (the
+// small one: not with [Config.FileSize]).
 func (f *Server) File() []byte { return bytes.Clone(f.file) }
 
 // Polled receives, without the stand-in ever blocking on it, after status
@@ -278,19 +314,43 @@ func (f *Server) result(w http.ResponseWriter, r *http.Request) {
 }
 
 func (f *Server) resultBody() map[string]any {
+	files := make([]any, f.cfg.Outputs)
+	for i := range files {
+		file := map[string]any{"url": f.outputURL(i)}
+		if !f.cfg.NoJSONType {
+			file["content_type"] = f.fileType
+		}
+		if f.cfg.Media == "image" {
+			file["width"], file["height"] = 2, 2
+		}
+		files[i] = file
+	}
+	switch {
+	case f.cfg.Media == "image":
+		return map[string]any{"images": files, "seed": 42}
+	case len(files) == 1:
+		return map[string]any{"video": files[0]}
+	}
+	return map[string]any{"videos": files}
+}
+
+// outputURL is where the result says output i is.
+func (f *Server) outputURL(i int) string {
+	switch {
+	case strings.HasPrefix(f.cfg.OutputURL, "/"):
+		return f.api.URL + f.cfg.OutputURL
+	case f.cfg.OutputURL != "":
+		return f.cfg.OutputURL
+	}
 	origin := f.api.URL
 	if f.cdn != nil {
 		origin = f.cdn.URL
 	}
-	file := map[string]any{"url": origin + "/files/out." + strings.TrimPrefix(f.fileType, f.cfg.Media+"/")}
-	if !f.cfg.NoJSONType {
-		file["content_type"] = f.fileType
+	u := fmt.Sprintf("%s/files/out.%s?n=%d", origin, strings.TrimPrefix(f.fileType, f.cfg.Media+"/"), i)
+	if f.cdn != nil && f.cfg.CDNRedirect {
+		return f.api.URL + Redirect(u)
 	}
-	if f.cfg.Media == "video" {
-		return map[string]any{"video": file}
-	}
-	file["width"], file["height"] = 2, 2
-	return map[string]any{"images": []any{file}, "seed": 42}
+	return u
 }
 
 func (f *Server) cancel(w http.ResponseWriter, r *http.Request) {
@@ -307,7 +367,22 @@ func (f *Server) serveFile(w http.ResponseWriter, r *http.Request) {
 	default:
 		w.Header().Set("Content-Type", f.cfg.HeaderType)
 	}
+	if f.cfg.FileSize > 0 {
+		w.Header().Set("Content-Length", strconv.FormatInt(f.cfg.FileSize, 10))
+		_, _ = io.CopyN(w, pattern{}, f.cfg.FileSize)
+		return
+	}
 	_, _ = w.Write(f.file)
+}
+
+// pattern is an endless stream of repeating bytes that holds no memory.
+type pattern struct{}
+
+func (pattern) Read(p []byte) (int, error) {
+	for i := range p {
+		p[i] = byte(i)
+	}
+	return len(p), nil
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {

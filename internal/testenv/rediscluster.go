@@ -22,14 +22,7 @@ import (
 // skipped, or fails when VELRO_TEST_REQUIRE_SERVICES=1.
 func RedisClusterURL(t testing.TB) string {
 	t.Helper()
-	for _, bin := range []string{"redis-server", "redis-cli"} {
-		if _, err := exec.LookPath(bin); err != nil {
-			if os.Getenv("VELRO_TEST_REQUIRE_SERVICES") == "1" {
-				t.Fatalf("%s is not installed but VELRO_TEST_REQUIRE_SERVICES=1 (apt-get install redis-server)", bin)
-			}
-			t.Skipf("%s is not installed; skipping the Redis Cluster test (apt-get install redis-server)", bin)
-		}
-	}
+	requireCommands(t, "redis-server", "redis-server", "redis-cli")
 	dir := t.TempDir()
 	ports := freePorts(t, 6) // a client port and a cluster bus port per node
 	var nodes []string

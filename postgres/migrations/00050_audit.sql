@@ -1,0 +1,21 @@
+-- +goose Up
+-- The audit log. No foreign keys: events outlive the accounts, projects
+-- and teams they name (an account deletion is itself an event).
+CREATE TABLE audit_events (
+    id          uuid PRIMARY KEY,
+    action      text NOT NULL,
+    actor_id    uuid,
+    target_type text NOT NULL DEFAULT '',
+    target_id   uuid,
+    ip          text NOT NULL DEFAULT '',
+    user_agent  text NOT NULL DEFAULT '',
+    details     jsonb NOT NULL DEFAULT '{}',
+    created_at  timestamptz NOT NULL
+);
+CREATE INDEX audit_events_created ON audit_events (created_at DESC, id DESC);
+CREATE INDEX audit_events_actor ON audit_events (actor_id, created_at DESC);
+CREATE INDEX audit_events_target ON audit_events (target_id, created_at DESC);
+CREATE INDEX audit_events_action ON audit_events (action, created_at DESC);
+
+-- +goose Down
+DROP TABLE audit_events;
