@@ -23,6 +23,7 @@ const (
 	AuditEmailVerified     AuditAction = "user.email_verified"
 	AuditRoleChanged       AuditAction = "user.role_changed"
 	AuditDisabled          AuditAction = "user.disabled"
+	AuditEnabled           AuditAction = "user.enabled"
 	AuditAccountDeleted    AuditAction = "user.deleted"
 	AuditCreditsGranted    AuditAction = "credits.granted"
 	AuditMemberAdded       AuditAction = "team.member_added"

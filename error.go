@@ -21,6 +21,9 @@ const (
 	EUNAVAILABLE  = "unavailable"            // 503: a dependency timed out or is down
 	EPROVIDER     = "provider_unavailable"   // 503: the generation provider is not configured
 	EINTERNAL     = "internal"               // 500: a bug; details are logged, not returned
+	EINVALIDTOKEN = "invalid_token"          // 400: a link's token is unknown or was used
+	EEXPIRED      = "expired"                // 410: a link's token or an invitation expired
+	EDISABLED     = "account_disabled"       // 403: the account was disabled by an admin
 )
 
 // Error is Velro's application error: a code from the list above, a message

@@ -19,6 +19,10 @@ type Event struct {
 	Teams []uuid.UUID `json:"teams,omitempty"`
 	// Users had their account data changed (profile, role, balance).
 	Users []uuid.UUID `json:"users,omitempty"`
+	// Accounts had what may use them change: disabled or enabled, role
+	// changed, password changed or reset, address verified, deleted. Their
+	// sessions and account rows cached anywhere go.
+	Accounts []uuid.UUID `json:"accounts,omitempty"`
 	// Generations were deleted.
 	Generations []uuid.UUID `json:"generations,omitempty"`
 	// GenerationRows changed (any write to a generation): cached copies go.
@@ -50,4 +54,9 @@ type Bus interface {
 	// Connected reports whether events from other instances are arriving.
 	// While it is false, caches of shared state cannot be trusted.
 	Connected() bool
+	// Sync delivers, before it returns, the changes other processes made
+	// that reach this one only when it asks (SQLite: a CLI command on the
+	// same file). Authentication calls it on every request; buses that
+	// push every event do nothing.
+	Sync(ctx context.Context) error
 }

@@ -12,16 +12,22 @@ import (
 // rotation Counter; every refresh moves the counter on by one, so the
 // session is a single row however often it is refreshed.
 type Session struct {
-	ID          uuid.UUID
-	UserID      uuid.UUID
-	Counter     int64
-	CreatedAt   time.Time
-	RefreshedAt time.Time
-	RevokedAt   *time.Time
+	ID          uuid.UUID  `json:"id"`
+	UserID      uuid.UUID  `json:"-"`
+	Counter     int64      `json:"-"`
+	CreatedAt   time.Time  `json:"created_at"`
+	RefreshedAt time.Time  `json:"refreshed_at"`
+	RevokedAt   *time.Time `json:"revoked_at"`
+	// AccountDisabled: the account was disabled, which ends its sessions.
+	AccountDisabled bool `json:"-"`
 }
 
 // Revoked reports whether the session was logged out or found reused.
 func (s *Session) Revoked() bool { return s.RevokedAt != nil }
+
+// Live reports whether the session's tokens may be used: not revoked, and
+// its account not disabled.
+func (s *Session) Live() bool { return s.RevokedAt == nil && !s.AccountDisabled }
 
 // SessionLifetime bounds a session: it ends Idle after its last refresh
 // and Max after it began, whichever comes first.
@@ -41,7 +47,8 @@ func (s *Session) Ends(l SessionLifetime) time.Time { return s.CreatedAt.Add(l.M
 type SessionStore interface {
 	// CreateSession inserts s with its counter at 0.
 	CreateSession(ctx context.Context, s *Session) error
-	// FindSession returns ENOTFOUND when there is no such session.
+	// FindSession returns ENOTFOUND when there is no such session (or
+	// account).
 	FindSession(ctx context.Context, id uuid.UUID) (*Session, error)
 	// RotateSession moves the counter from `from` to from+1 and sets
 	// RefreshedAt to now if the session is still at `from`, not revoked and

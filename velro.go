@@ -50,12 +50,14 @@ const (
 // suite both must pass.
 type Store interface {
 	UserStore
+	AccountStore
 	SessionStore
 	SecretStore
 	SigningKeyStore
 	CreditStore
 	ProjectStore
 	TeamStore
+	InvitationStore
 	GenerationStore
 	AccessStore
 	AuditStore

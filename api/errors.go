@@ -44,14 +44,17 @@ type ErrorCode struct {
 func ErrorCodes() []ErrorCode {
 	return []ErrorCode{
 		{velro.EBADREQUEST, http.StatusBadRequest, "the request cannot be understood (a malformed body, a bad media key)"},
+		{velro.EINVALIDTOKEN, http.StatusBadRequest, "the token of a mailed link (password reset, address verification) is unknown or was used"},
 		{velro.EUNAUTHORIZED, http.StatusUnauthorized, "no, bad, expired or revoked credentials; the response carries `WWW-Authenticate: Bearer`"},
 		{velro.EPAYMENT, http.StatusPaymentRequired, "the balance does not cover the generation's cost; nothing was charged"},
 		{velro.EFORBIDDEN, http.StatusForbidden, "the caller sees the resource but may not do this (or a signed media URL is invalid or expired)"},
+		{velro.EDISABLED, http.StatusForbidden, "the account was disabled by an admin: it cannot log in"},
 		{velro.ENOTFOUND, http.StatusNotFound, "absent, or not visible to the caller (no existence leak)"},
 		{"method_not_allowed", http.StatusMethodNotAllowed, "the path exists, the method does not"},
 		{"not_acceptable", http.StatusNotAcceptable, "the `Accept` header asks for a format the API does not speak"},
 		{velro.ECONFLICT, http.StatusConflict, "the request clashes with the current state (a duplicate email, a member already added, a generation that already ended)"},
 		{"gone", http.StatusGone, "the media behind a signed URL was deleted"},
+		{velro.EEXPIRED, http.StatusGone, "a mailed link (password reset, verification) or an invitation has expired; ask for a new one"},
 		{"request_too_large", http.StatusRequestEntityTooLarge, "the body is over the limit (1 MiB of JSON)"},
 		{"unsupported_media_type", http.StatusUnsupportedMediaType, "the body is not JSON (or a form where forms are accepted)"},
 		{velro.EINVALID, http.StatusUnprocessableEntity, "a field breaks a validation rule; `errors` names each field"},

@@ -25,11 +25,13 @@ import (
 
 // fuzzServer is the whole API on SQLite, wired as cmd/velro wires it (a
 // cheap password hash; jobs queued but never run), with one account whose
-// bearer token the requests carry, and a project of it.
+// bearer token the requests carry, and a project and a team of it.
 type fuzzServer struct {
 	handler http.Handler
 	token   string
+	user    string
 	project string
+	team    string
 }
 
 func newFuzzServer(t testing.TB) *fuzzServer {
@@ -46,11 +48,14 @@ func newFuzzServer(t testing.TB) *fuzzServer {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// Errors (the cause of a 5xx) go to stderr, next to the failure.
+	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError}))
+	accounts := service.NewAccounts(store, service.AccountsConfig{Passwords: authSvc, Media: files, Bus: b, Log: log})
 	s := &fuzzServer{handler: api.NewServer(api.Config{
-		// Errors (the cause of a 5xx) go to stderr, next to the failure.
-		Log:         slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError})),
+		Log:         log,
 		Auth:        authSvc,
-		Accounts:    service.NewAccounts(store),
+		Accounts:    accounts,
+		Audit:       service.NewAudit(store, accounts, time.Hour, log),
 		Projects:    service.NewProjects(store, engine),
 		Teams:       service.NewTeams(store, engine),
 		Authz:       engine,
@@ -59,22 +64,32 @@ func newFuzzServer(t testing.TB) *fuzzServer {
 		Media:       files,
 		Signer:      media.NewSigner([]byte("fuzz media key")),
 	})}
-	reg := s.do(t, "POST", "/api/v1/auth/register", `{"email":"fuzz@example.com","password":"Passw0rd!"}`)
+	// A password no seed holds: inputs that change the password or delete
+	// the account need it, and the account must stay.
+	reg := s.do(t, "POST", "/api/v1/auth/register", `{"email":"fuzz@example.com","password":"`+fuzzPassword+`"}`)
 	var tok struct {
 		AccessToken string `json:"access_token"`
+		User        struct{ ID string }
 	}
 	if reg.Code != 201 || json.Unmarshal(reg.Body.Bytes(), &tok) != nil {
 		t.Fatalf("register: %d %s", reg.Code, reg.Body)
 	}
-	s.token = tok.AccessToken
-	proj := s.do(t, "POST", "/api/v1/projects", `{"name":"fuzz"}`)
-	var p struct{ ID string }
-	if proj.Code != 201 || json.Unmarshal(proj.Body.Bytes(), &p) != nil {
-		t.Fatalf("project: %d %s", proj.Code, proj.Body)
-	}
-	s.project = p.ID
+	s.token, s.user = tok.AccessToken, tok.User.ID
+	s.project, s.team = s.create(t, "/api/v1/projects"), s.create(t, "/api/v1/teams")
 	return s
 }
+
+// create makes a project or a team and returns its id.
+func (s *fuzzServer) create(t testing.TB, path string) string {
+	w := s.do(t, "POST", path, `{"name":"fuzz"}`)
+	var v struct{ ID string }
+	if w.Code != 201 || json.Unmarshal(w.Body.Bytes(), &v) != nil {
+		t.Fatalf("POST %s: %d %s", path, w.Code, w.Body)
+	}
+	return v.ID
+}
+
+const fuzzPassword = "Xq7-unguessable-by-mutation-9Zr"
 
 // do sends a request with the account's token; path is taken as it is
 // (already escaped), so any bytes can reach the router.
@@ -101,8 +116,8 @@ func noServerError(t *testing.T, w *httptest.ResponseRecorder, method, path, bod
 	}
 }
 
-// bodyRoutes are the operations that decode a JSON body ({p}: the
-// account's project).
+// bodyRoutes are the operations that decode a JSON body ({p}, {t}, {u}:
+// the account's project, team and own id).
 var bodyRoutes = []struct{ method, path string }{
 	{"POST", "/api/v1/auth/register"},
 	{"POST", "/api/v1/auth/login"},
@@ -114,6 +129,13 @@ var bodyRoutes = []struct{ method, path string }{
 	{"POST", "/api/v1/teams"},
 	{"POST", "/api/v1/generations"},
 	{"POST", "/api/v1/admin/credits/grant"},
+	{"POST", "/api/v1/auth/password"},
+	{"POST", "/api/v1/auth/password/forgot"},
+	{"POST", "/api/v1/auth/password/reset"},
+	{"POST", "/api/v1/auth/verify"},
+	{"DELETE", "/api/v1/user"},
+	{"POST", "/api/v1/teams/{t}/invitations"},
+	{"PATCH", "/api/v1/admin/users/{u}"},
 }
 
 // FuzzRequestJSON sends arbitrary bodies to every operation that decodes
@@ -125,6 +147,8 @@ func FuzzRequestJSON(f *testing.F) {
 		`{"name":"n","visibility":"public","tags":["a"],"metadata":{"k":[1,{"x":null}]}}`,
 		`{"team_id":"00000000-0000-0000-0000-000000000000","access_level":"admin"}`,
 		`{"full_name":"\u0000"}`, `[]`, `null`, `{"prompt":` + strings.Repeat("[", 100),
+		`{"current_password":"x","new_password":"Another1pass"}`, `{"token":"abc","new_password":"Another1pass"}`,
+		`{"email":"x@example.com","role":"editor"}`, `{"role":"admin","disabled":true}`,
 	} {
 		for i := range bodyRoutes {
 			f.Add(uint8(i), body)
@@ -133,7 +157,7 @@ func FuzzRequestJSON(f *testing.F) {
 	s := newFuzzServer(f)
 	f.Fuzz(func(t *testing.T, route uint8, body string) {
 		r := bodyRoutes[int(route)%len(bodyRoutes)]
-		path := strings.ReplaceAll(r.path, "{p}", s.project)
+		path := strings.NewReplacer("{p}", s.project, "{t}", s.team, "{u}", s.user).Replace(r.path)
 		noServerError(t, s.do(t, r.method, path, body), r.method, path, body)
 	})
 }
@@ -153,6 +177,10 @@ var idRoutes = []struct{ method, path string }{
 	{"GET", "/api/v1/generations/{x}/authorize"},
 	{"GET", "/api/v1/models/{x}"},
 	{"GET", "/media/{x}"},
+	{"GET", "/api/v1/invitations/{x}"},
+	{"POST", "/api/v1/invitations/{x}/accept"},
+	{"DELETE", "/api/v1/teams/{x}/invitations/{x}"},
+	{"PATCH", "/api/v1/admin/users/{x}"},
 }
 
 // FuzzPathIDs puts arbitrary segments where ids go, escaped (any bytes as

@@ -27,6 +27,21 @@ func addRoutes(mux *http.ServeMux, api huma.API, cfg Config) {
 	huma.Register(api, secured(op("POST", "/api/v1/auth/logout", "End this session", "auth")), handleLogout(cfg.Auth))
 	huma.Register(api, secured(op("GET", "/api/v1/auth/me", "The caller's account", "auth")), handleMe(cfg.Accounts))
 
+	// Accounts: passwords, verification, deletion, export.
+	huma.Register(api, failing(secured(op("POST", "/api/v1/auth/password", "Change the password; the caller's other sessions end", "accounts")), http.StatusTooManyRequests),
+		handleChangePassword(cfg.Auth))
+	huma.Register(api, failing(accepting(op("POST", "/api/v1/auth/password/forgot", "Mail a password-reset link, if an account has the address (the same answer either way)", "accounts")),
+		http.StatusTooManyRequests, http.StatusServiceUnavailable), handleForgotPassword(cfg.Auth))
+	huma.Register(api, failing(op("POST", "/api/v1/auth/password/reset", "Set a new password with a reset link's token; every session ends", "accounts"),
+		http.StatusBadRequest, http.StatusGone, http.StatusTooManyRequests, http.StatusServiceUnavailable), handleResetPassword(cfg.Auth))
+	huma.Register(api, failing(accepting(secured(op("POST", "/api/v1/auth/verify/send", "Mail a link that verifies the caller's address", "accounts"))), http.StatusConflict),
+		handleSendVerification(cfg.Accounts))
+	huma.Register(api, failing(op("POST", "/api/v1/auth/verify", "Verify an address with a verification link's token", "accounts"),
+		http.StatusBadRequest, http.StatusGone, http.StatusServiceUnavailable), handleVerifyEmail(cfg.Accounts))
+	huma.Register(api, failing(secured(op("DELETE", "/api/v1/user", "Delete the caller's account with all its data and media (password required)", "accounts")), http.StatusTooManyRequests),
+		handleDeleteAccount(cfg.Accounts))
+	huma.Register(api, secured(op("GET", "/api/v1/user/export", "Everything Velro holds about the caller", "accounts")), handleExport(cfg.Accounts))
+
 	// User and credits.
 	huma.Register(api, secured(op("GET", "/api/v1/user/profile", "The caller's profile", "user")), handleMe(cfg.Accounts))
 	huma.Register(api, secured(op("PUT", "/api/v1/user/profile", "Update the caller's profile", "user")), handleUpdateProfile(cfg.Accounts))
@@ -53,12 +68,30 @@ func addRoutes(mux *http.ServeMux, api huma.API, cfg Config) {
 	huma.Register(api, secured(op("PATCH", "/api/v1/teams/{id}/members/{user_id}", "Change a member's role", "teams")), handleSetMemberRole(cfg.Teams))
 	huma.Register(api, failing(secured(op("DELETE", "/api/v1/teams/{id}/members/{user_id}", "Remove a member, or leave (the owner cannot leave)", "teams")), http.StatusConflict), handleRemoveMember(cfg.Teams))
 
+	// Invitations.
+	huma.Register(api, failing(created(secured(op("POST", "/api/v1/teams/{id}/invitations", "Invite an address (who may add the role may invite it); the link goes by mail", "teams"))), http.StatusConflict),
+		handleInvite(cfg.Teams))
+	huma.Register(api, secured(op("GET", "/api/v1/teams/{id}/invitations", "The team's pending invitations (owner, admins)", "teams")), handleListInvitations(cfg.Teams))
+	huma.Register(api, failing(secured(op("DELETE", "/api/v1/teams/{id}/invitations/{invitation_id}", "Revoke a pending invitation", "teams")), http.StatusConflict),
+		handleRevokeInvitation(cfg.Teams))
+	huma.Register(api, failing(op("GET", "/api/v1/invitations/{token}", "The invitation of a mailed link (public)", "teams"), http.StatusNotFound, http.StatusServiceUnavailable),
+		handleShowInvitation(cfg.Teams))
+	huma.Register(api, failing(secured(op("POST", "/api/v1/invitations/{token}/accept", "Accept an invitation (the invited address only): join the team", "teams")),
+		http.StatusConflict, http.StatusGone), handleAcceptInvitation(cfg.Teams))
+	huma.Register(api, failing(secured(op("POST", "/api/v1/invitations/{token}/decline", "Decline an invitation (the invited address only)", "teams")),
+		http.StatusConflict, http.StatusGone), handleDeclineInvitation(cfg.Teams))
+
 	// Models and credits.
 	huma.Register(api, op("GET", "/api/v1/models", "The model catalog", "models"), handleModels(cfg.Generations))
 	huma.Register(api, op("GET", "/api/v1/generations/models/supported", "The model catalog, as generation options", "models"), handleSupportedModels(cfg.Generations))
 	huma.Register(api, secured(op("GET", "/api/v1/credits/stats", "The caller's credit summary over a period", "credits")), handleCreditStats(cfg.Accounts))
 	huma.Register(api, failing(created(secured(op("POST", "/api/v1/admin/credits/grant", "Grant credits to an account (admins)", "credits"))), http.StatusForbidden, http.StatusNotFound), handleGrant(cfg.Accounts))
 	huma.Register(api, failing(secured(op("GET", "/api/v1/admin/audit", "The audit log, newest first (admins)", "admin")), http.StatusForbidden), handleAudit(cfg.Audit))
+
+	// Administration of accounts (admins).
+	huma.Register(api, secured(op("GET", "/api/v1/admin/users", "Accounts whose email or name contains the query (admins)", "admin")), handleListUsers(cfg.Accounts))
+	huma.Register(api, failing(secured(op("PATCH", "/api/v1/admin/users/{id}", "Grant or take a role, disable or enable an account (admins)", "admin")), http.StatusConflict),
+		handleControlUser(cfg.Accounts))
 
 	// Generations.
 	huma.Register(api, failing(created(secured(op("POST", "/api/v1/generations", "Submit a generation (JSON, or a form with the same fields)", "generations"))),
@@ -106,6 +139,12 @@ func secured(o huma.Operation) huma.Operation {
 // failing adds error statuses an operation answers beyond the usual ones.
 func failing(o huma.Operation, statuses ...int) huma.Operation {
 	o.Errors = append(o.Errors, statuses...)
+	return o
+}
+
+// accepting makes 202 the success status: the work (a mail) happens later.
+func accepting(o huma.Operation) huma.Operation {
+	o.DefaultStatus = http.StatusAccepted
 	return o
 }
 

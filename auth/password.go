@@ -152,10 +152,13 @@ func decodePHC(phc string) (p Argon2Params, salt, key []byte, err error) {
 
 // ValidatePassword enforces API.md's rule: 8..128 characters, not all of
 // one class (lower-case, upper-case, digits, others).
-func ValidatePassword(password string) error {
+func ValidatePassword(password string) error { return validatePassword("password", password) }
+
+// validatePassword is ValidatePassword naming the field it checks.
+func validatePassword(field, password string) error {
 	n := utf8.RuneCountInString(password)
 	if n < 8 || n > 128 {
-		return velro.Invalid("password", "must be 8 to 128 characters long")
+		return velro.Invalid(field, "must be 8 to 128 characters long")
 	}
 	var lower, upper, digit, other bool
 	for _, r := range password {
@@ -177,7 +180,7 @@ func ValidatePassword(password string) error {
 		}
 	}
 	if classes < 2 {
-		return velro.Invalid("password", "must mix at least two kinds of characters (lower-case, upper-case, digits, symbols)")
+		return velro.Invalid(field, "must mix at least two kinds of characters (lower-case, upper-case, digits, symbols)")
 	}
 	return nil
 }

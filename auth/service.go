@@ -7,7 +7,6 @@ import (
 	"cmp"
 	"context"
 	"log/slog"
-	"net/mail"
 	"strings"
 	"time"
 
@@ -35,19 +34,22 @@ type Result struct {
 
 // Config tunes the Service; zero values take the defaults.
 type Config struct {
-	// AdminEmails get role admin at registration and login.
-	AdminEmails []string
+	// Admins are VELRO_ADMIN_EMAILS: the users handed out carry their
+	// effective role.
+	Admins velro.AdminEmails
 	// RefreshGrace is how long the refresh token just rotated out still
 	// works (parallel tabs, a lost response). Default 10 s.
 	RefreshGrace time.Duration
 	// Hasher defaults to the OWASP parameters, GOMAXPROCS hashes at a time.
 	Hasher PasswordHasher
-	// SharedLimiter shares the counts that throttle logins and
-	// registrations between instances (Redis); without it each instance
-	// counts alone. Each instance counts in memory either way.
+	// SharedLimiter shares the counts that throttle logins, registrations
+	// and password resets between instances (Redis); without it each
+	// instance counts alone. Each instance counts in memory either way.
 	SharedLimiter Limiter
 	// Login limits login attempts; default DefaultLoginLimits.
 	Login LoginLimits
+	// Forgot limits password-reset requests; default DefaultForgotLimits.
+	Forgot ForgotLimits
 	// RegisterLimit is how many registrations one client may make an
 	// hour; 0 means no limit.
 	RegisterLimit int
@@ -73,12 +75,14 @@ type Store interface {
 	CreateUser(ctx context.Context, u *velro.User) error
 	FindUserByID(ctx context.Context, id uuid.UUID) (*velro.User, error)
 	FindUserByEmail(ctx context.Context, email string) (*velro.User, error)
-	UpdateUser(ctx context.Context, id uuid.UUID, upd velro.UserUpdate) (*velro.User, error)
 	CreateSession(ctx context.Context, s *velro.Session) error
 	FindSession(ctx context.Context, id uuid.UUID) (*velro.Session, error)
 	RotateSession(ctx context.Context, id uuid.UUID, from int64, now time.Time, l velro.SessionLifetime) (userID uuid.UUID, rotated bool, err error)
 	RevokeSession(ctx context.Context, id uuid.UUID, now time.Time, why velro.AuditAction) error
 	RecordAudit(ctx context.Context, ev *velro.AuditEvent) error
+	ChangePassword(ctx context.Context, userID uuid.UUID, passwordHash string, keep uuid.UUID) error
+	ResetPassword(ctx context.Context, tokenHash, passwordHash string) (*velro.User, error)
+	QueueMail(ctx context.Context, m velro.MailJob) error
 }
 
 // Service implements the authentication endpoints.
@@ -89,10 +93,11 @@ type Service struct {
 	keysChanged chan struct{} // asks keepKeysCurrent for a reload
 	refresh     refreshCodec
 	sessions    *cache.Local[uuid.UUID, sessionState]
-	admins      map[string]bool
+	admins      velro.AdminEmails
 	grace       time.Duration
 	throttle    throttle
 	login       LoginLimits
+	forgot      ForgotLimits
 	register    int
 	lifetime    velro.SessionLifetime
 	bus         velro.Bus
@@ -128,20 +133,16 @@ func NewService(ctx context.Context, store Store, cfg Config) (*Service, error) 
 		// Revocations arrive on the bus; the expiry bounds how long a
 		// missed one could matter.
 		sessions: cache.NewLocal[uuid.UUID, sessionState](100_000, time.Minute),
-		admins:   map[string]bool{},
+		admins:   cfg.Admins,
 		grace:    cfg.RefreshGrace,
 		throttle: throttle{local: NewMemoryLimiter(), shared: cfg.SharedLimiter},
 		login:    cmp.Or(cfg.Login, DefaultLoginLimits),
+		forgot:   cmp.Or(cfg.Forgot, DefaultForgotLimits),
 		register: cfg.RegisterLimit,
 		lifetime: cmp.Or(cfg.Lifetime, DefaultSessionLifetime),
 		bus:      cfg.Bus,
 		log:      cfg.Log,
 		now:      time.Now,
-	}
-	for _, e := range cfg.AdminEmails {
-		if e = strings.ToLower(strings.TrimSpace(e)); e != "" {
-			s.admins[e] = true
-		}
 	}
 	if s.hasher == nil {
 		s.hasher = NewHasher(OWASPParams(), 0, 5*time.Second)
@@ -174,6 +175,15 @@ func (s *Service) apply(ev velro.Event) {
 	if len(ev.Sessions) > 0 {
 		s.sessions.Invalidate(ev.Sessions...)
 	}
+	if len(ev.Accounts) > 0 {
+		// Rare (a password, a role, an account disabled or deleted): a
+		// walk over the cache is fine.
+		accounts := make(map[uuid.UUID]bool, len(ev.Accounts))
+		for _, id := range ev.Accounts {
+			accounts[id] = true
+		}
+		s.sessions.InvalidateIf(func(_ uuid.UUID, st sessionState) bool { return accounts[st.userID] })
+	}
 	if ev.SigningKeys || ev.Flush {
 		select {
 		case s.keysChanged <- struct{}{}:
@@ -182,12 +192,15 @@ func (s *Service) apply(ev velro.Event) {
 	}
 }
 
-var errBadCredentials = &velro.Error{Code: velro.EUNAUTHORIZED, Message: "Invalid email or password"}
+var (
+	errBadCredentials = &velro.Error{Code: velro.EUNAUTHORIZED, Message: "Invalid email or password"}
+	errDisabled       = &velro.Error{Code: velro.EDISABLED, Message: "This account is disabled; ask an administrator."}
+)
 
 // Register creates an account with the welcome credits and logs it in.
 // Each client (address) may register RegisterLimit accounts an hour.
 func (s *Service) Register(ctx context.Context, email, password, fullName, clientAddr string) (_ *Result, err error) {
-	email, err = normalizeEmail(email)
+	email, err = velro.NormalizeEmail(email)
 	if err != nil {
 		return nil, err
 	}
@@ -215,10 +228,9 @@ func (s *Service) Register(ctx context.Context, email, password, fullName, clien
 	if err != nil {
 		return nil, err
 	}
+	// A listed address becomes admin once verified, never at sign-up:
+	// anyone may register any address.
 	u := &velro.User{ID: velro.NewID(), Email: email, PasswordHash: hash, FullName: fullName, Role: velro.UserRole}
-	if s.admins[email] {
-		u.Role = velro.AdminRole
-	}
 	if err := s.store.CreateUser(ctx, u); err != nil {
 		return nil, err
 	}
@@ -232,8 +244,7 @@ func (s *Service) Register(ctx context.Context, email, password, fullName, clien
 // attempt; a success clears the account's and gives the client's back.
 func (s *Service) Login(ctx context.Context, email, password, clientAddr string) (_ *Result, err error) {
 	email = strings.ToLower(strings.TrimSpace(email))
-	pair := Bucket{Key: "login-pair:" + email, Limit: s.login.PerAccountClient, Window: s.login.Window}
-	client := Bucket{Key: "login-client", Limit: s.login.PerClient, Window: s.login.Window}
+	pair, client := s.loginBuckets(email)
 	attempt, err := s.throttle.reserve(ctx, clientAddr, "Too many failed login attempts; try again later.", pair, client)
 	if err != nil {
 		return nil, err
@@ -264,13 +275,16 @@ func (s *Service) Login(ctx context.Context, email, password, clientAddr string)
 		s.auditFailedLogin(ctx, email, u)
 		return nil, errBadCredentials
 	}
-	if s.admins[email] && u.Role != velro.AdminRole {
-		admin := velro.AdminRole
-		if u, err = s.store.UpdateUser(ctx, u.ID, velro.UserUpdate{Role: &admin}); err != nil {
-			return nil, err
-		}
+	if u.Disabled { // told only to who knows the password
+		return nil, errDisabled
 	}
 	return s.startSession(ctx, u)
+}
+
+// loginBuckets are a client's login buckets: for the account and for all.
+func (s *Service) loginBuckets(email string) (pair, client Bucket) {
+	return Bucket{Key: "login-pair:" + email, Limit: s.login.PerAccountClient, Window: s.login.Window},
+		Bucket{Key: "login-client", Limit: s.login.PerClient, Window: s.login.Window}
 }
 
 func (s *Service) startSession(ctx context.Context, u *velro.User) (*Result, error) {
@@ -287,7 +301,7 @@ func (s *Service) issue(u *velro.User, sessionID uuid.UUID, counter int64) (*Res
 	if err != nil {
 		return nil, err
 	}
-	return &Result{User: u, AccessToken: access, RefreshToken: s.refresh.encode(sessionID, counter), ExpiresIn: AccessTokenTTL}, nil
+	return &Result{User: s.admins.Effective(u), AccessToken: access, RefreshToken: s.refresh.encode(sessionID, counter), ExpiresIn: AccessTokenTTL}, nil
 }
 
 var errBadRefresh = &velro.Error{Code: velro.EUNAUTHORIZED, Message: "Invalid or expired refresh token."}
@@ -318,7 +332,7 @@ func (s *Service) Refresh(ctx context.Context, token string) (*Result, error) {
 			return nil, err
 		}
 		switch {
-		case sess.Revoked() || counter > sess.Counter || sess.Expired(now, s.lifetime):
+		case !sess.Live() || counter > sess.Counter || sess.Expired(now, s.lifetime):
 			return nil, errBadRefresh
 		case counter == sess.Counter-1 && now.Sub(sess.RefreshedAt) <= s.grace:
 			// A parallel refresh of the same token: hand out the current one.
@@ -332,7 +346,7 @@ func (s *Service) Refresh(ctx context.Context, token string) (*Result, error) {
 		}
 	}
 	u, err := s.store.FindUserByID(ctx, userID)
-	if velro.ErrorCode(err) == velro.ENOTFOUND {
+	if velro.ErrorCode(err) == velro.ENOTFOUND || (err == nil && u.Disabled) {
 		return nil, errBadRefresh
 	} else if err != nil {
 		return nil, err
@@ -360,6 +374,11 @@ func (s *Service) Authenticate(ctx context.Context, accessToken string) (Princip
 	if err != nil {
 		return Principal{}, err
 	}
+	// Changes to accounts made by other processes on an SQLite file (the
+	// CLI) reach the caches before they are trusted.
+	if err := s.bus.Sync(ctx); err != nil {
+		return Principal{}, err
+	}
 	// While revocations from other instances cannot arrive, ask the
 	// database every time.
 	state, ok := sessionState{}, false
@@ -374,7 +393,7 @@ func (s *Service) Authenticate(ctx context.Context, accessToken string) (Princip
 			} else if err != nil {
 				return sessionState{}, err
 			}
-			return sessionState{userID: sess.UserID, revoked: sess.Revoked(), ends: sess.Ends(s.lifetime)}, nil
+			return sessionState{userID: sess.UserID, revoked: !sess.Live(), ends: sess.Ends(s.lifetime)}, nil
 		})
 		if err != nil {
 			return Principal{}, err
@@ -387,15 +406,6 @@ func (s *Service) Authenticate(ctx context.Context, accessToken string) (Princip
 		return Principal{}, &velro.Error{Code: velro.EUNAUTHORIZED, Message: "The session has ended; log in again."}
 	}
 	return Principal{UserID: claims.UserID, SessionID: claims.SessionID}, nil
-}
-
-func normalizeEmail(email string) (string, error) {
-	email = strings.ToLower(strings.TrimSpace(email))
-	addr, err := mail.ParseAddress(email)
-	if err != nil || addr.Address != email || len(email) > 254 || !strings.Contains(email[strings.LastIndexByte(email, '@'):], ".") {
-		return "", velro.Invalid("email", "must be a valid email address")
-	}
-	return email, nil
 }
 
 // auditFailedLogin records a wrong password (u is nil for an unknown

@@ -96,6 +96,15 @@ func TestEveryAccessWriteInvalidates(t *testing.T) {
 		"DeleteGeneration": func(t *testing.T, g *guard.Store, w world) (velro.AccessChange, error) {
 			return g.DeleteGeneration(t.Context(), w.generation.ID, velro.NoRule)
 		},
+		"DeleteUser": func(t *testing.T, g *guard.Store, w world) (velro.AccessChange, error) {
+			return g.DeleteUser(t.Context(), w.member.ID, velro.NoRule)
+		},
+		"AcceptInvitation": func(t *testing.T, g *guard.Store, w world) (velro.AccessChange, error) {
+			u := storetest.NewUser(t, g, uuid.NewString()+"@example.com")
+			token := storetest.NewInvitation(t, g, w.team.ID, u.Email, velro.TeamViewer)
+			_, change, err := g.AcceptInvitation(t.Context(), velro.HashToken(token), u.ID)
+			return change, err
+		},
 	}
 	changeType := reflect.TypeFor[velro.AccessChange]()
 	store := reflect.TypeFor[velro.Store]()

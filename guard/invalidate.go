@@ -15,14 +15,19 @@ import (
 //	cache                      write                                          drops
 //	authz L1 (engine), L2      share, unshare, visibility change,             decisions of the project's scope
 //	                           project deleted
+//	                           account deleted                                its teams', projects' and generations' scopes
+//	                           invitation accepted                            as a member added
 //	                           member added/re-roled/removed, team deleted    the team's and its projects' scopes
 //	                           generation deleted                             the generation's scope and project's
 //	                           a write whose outcome is unknown               everything (flush)
-//	account rows (users)       profile or role change, credits granted,       that user
+//	account rows (users)       profile change, credits granted,               that user
 //	                           charge (submit), refund (fail, cancel,
 //	                           delete in flight)
+//	account rows, sessions     role or disabled changed, password changed     that account's row and sessions
+//	(auth) by account          or reset, address verified, account deleted    (a reset of unknown outcome: everything)
 //	generation rows            start, complete, fail, cancel, favorite,       that generation
 //	                           delete; project deleted                        the project's generations
+//	                           account deleted                                its generations
 //	sessions (auth)            session revoked (logout, refresh reuse)        that session
 //	signing keys (auth)        key rotated (velro keys rotate)                the key set (reloaded)
 //	all of the above           the bus reconnected (events may be missed)     everything
@@ -35,7 +40,7 @@ func (s *Store) afterAccessWrite(ctx context.Context, change velro.AccessChange,
 	switch velro.ErrorCode(err) {
 	case "":
 		s.authz.Invalidate(ctx, change)
-	case velro.ENOTFOUND, velro.ECONFLICT, velro.EINVALID, velro.EFORBIDDEN:
+	case velro.ENOTFOUND, velro.ECONFLICT, velro.EINVALID, velro.EFORBIDDEN, velro.EEXPIRED:
 		// Refused: nothing was written.
 	default:
 		s.authz.InvalidateAll(ctx)
@@ -48,6 +53,13 @@ func (s *Store) afterAccessWrite(ctx context.Context, change velro.AccessChange,
 // instances to the bus's reconnection flush.
 func (s *Store) usersChanged(ctx context.Context, ids ...uuid.UUID) {
 	_ = s.bus.Publish(context.WithoutCancel(ctx), velro.Event{Users: ids})
+}
+
+// accountsChanged drops what is cached about the accounts (their rows,
+// their sessions' states) here and on the other instances; a CLI command
+// publishes the same event (on SQLite the store's account epoch carries it).
+func (s *Store) accountsChanged(ctx context.Context, ev velro.Event) {
+	_ = s.bus.Publish(context.WithoutCancel(ctx), ev)
 }
 
 // generationChanged drops a generation here and everywhere.
@@ -74,6 +86,9 @@ func (s *Store) apply(ev velro.Event) {
 	}
 	if len(ev.Users) > 0 {
 		s.users.Invalidate(ev.Users...)
+	}
+	if len(ev.Accounts) > 0 {
+		s.users.Invalidate(ev.Accounts...)
 	}
 	if len(ev.GenerationRows) > 0 {
 		s.generations.Invalidate(ev.GenerationRows...)

@@ -132,6 +132,31 @@ func (s *Store) BaseAccessFacts(ctx context.Context, user uuid.UUID, kind velro.
 // Ping implements velro.Store.
 func (s *Store) Ping(ctx context.Context) error { return s.raw.Ping(ctx) }
 
+// ListUsers implements velro.UserStore.
+func (s *Store) ListUsers(ctx context.Context, query string, page velro.Page) ([]*velro.User, int, error) {
+	return s.raw.ListUsers(ctx, query, page)
+}
+
+// ExportAccount implements velro.AccountStore.
+func (s *Store) ExportAccount(ctx context.Context, userID uuid.UUID) (*velro.AccountExport, error) {
+	return s.raw.ExportAccount(ctx, userID)
+}
+
+// FindInvitation implements velro.InvitationStore.
+func (s *Store) FindInvitation(ctx context.Context, id uuid.UUID) (*velro.Invitation, error) {
+	return s.raw.FindInvitation(ctx, id)
+}
+
+// FindInvitationByToken implements velro.InvitationStore.
+func (s *Store) FindInvitationByToken(ctx context.Context, tokenHash string) (*velro.Invitation, error) {
+	return s.raw.FindInvitationByToken(ctx, tokenHash)
+}
+
+// ListInvitations implements velro.InvitationStore.
+func (s *Store) ListInvitations(ctx context.Context, teamID uuid.UUID) ([]*velro.Invitation, error) {
+	return s.raw.ListInvitations(ctx, teamID)
+}
+
 // ListAudit implements velro.AuditStore.
 func (s *Store) ListAudit(ctx context.Context, f velro.AuditFilter) ([]*velro.AuditEvent, int, error) {
 	return s.raw.ListAudit(ctx, f)

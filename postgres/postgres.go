@@ -107,6 +107,12 @@ func (db *DB) IsUniqueViolation(err error) bool {
 	return errors.As(err, &e) && e.Code == "23505"
 }
 
+// IsForeignKeyViolation implements sqlstore.Engine.
+func (db *DB) IsForeignKeyViolation(err error) bool {
+	var e *pgconn.PgError
+	return errors.As(err, &e) && e.Code == "23503"
+}
+
 // IsUnavailable implements sqlstore.Engine: no connection could be made or
 // the server is shutting down.
 func (db *DB) IsUnavailable(err error) bool {

@@ -1,6 +1,7 @@
-// Package queue runs generation jobs on River: riverpgxv5 on PostgreSQL,
-// riversqlite on SQLite. Jobs are inserted in the transaction that charges
-// for them (InsertTx), survive restarts and are picked up by any instance.
+// Package queue runs Velro's jobs on River (riverpgxv5 on PostgreSQL,
+// riversqlite on SQLite): generations, and mails. Jobs are inserted in the
+// transaction of the write that causes them (InsertTx), survive restarts
+// and are picked up by any instance.
 package queue
 
 import (
@@ -42,7 +43,9 @@ type Runner interface {
 
 // Config tunes the queue.
 type Config struct {
-	Runner  Runner
+	Runner Runner
+	// Mailer sends the mail jobs; without one they fail (and are retried).
+	Mailer  Mailer
 	Workers int // concurrent jobs per instance, default 4
 	// MaxAttempts per job, default 3.
 	MaxAttempts int
@@ -115,8 +118,14 @@ func newQueue[TTx any](driver riverdriver.Driver[TTx], unwrap func(sqlstore.Quer
 	if err := river.AddWorkerSafely(workers, &worker{runner: cfg.Runner, interrupted: cfg.Interrupted}); err != nil {
 		return nil, err
 	}
+	if err := river.AddWorkerSafely(workers, &mailWorker{mailer: cfg.Mailer, log: cfg.Log}); err != nil {
+		return nil, err
+	}
 	client, err := river.NewClient(driver, &river.Config{
-		Queues:  map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: cfg.Workers}},
+		Queues: map[string]river.QueueConfig{
+			river.QueueDefault: {MaxWorkers: cfg.Workers},
+			MailQueue:          {MaxWorkers: mailWorkers},
+		},
 		Workers: workers,
 		// Pick jobs up fast: a user is watching the spinner. A poll every
 		// 20 ms is cheap and bounds pickup where notifications lag (SQLite

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Velro's load tool: starts a trivial Go JSON server (the machine's ceiling)
+# The wrk cross-check of `velro bench`: starts a trivial Go JSON server (the ceiling)
 # and a Velro server, then drives both with wrk and prints one Markdown
 # table row per scenario, ready for BENCHMARKS.md.
 #

@@ -13,28 +13,34 @@ import (
 // auditStore is what Audit needs of the (guarded) store.
 type auditStore interface {
 	guard.Guarded
-	userFinder
 	ListAudit(ctx context.Context, f velro.AuditFilter) ([]*velro.AuditEvent, int, error)
 	PruneAudit(ctx context.Context, before time.Time) (int64, error)
+}
+
+// AdminCheck is the one admin check (Accounts.RequireAdmin).
+type AdminCheck interface {
+	RequireAdmin(ctx context.Context, actor uuid.UUID, what string) (*velro.User, error)
 }
 
 // Audit reads and keeps the audit log. Events are written by the store,
 // in the transaction of the change each one records.
 type Audit struct {
-	store auditStore
+	store  auditStore
+	admins AdminCheck
 	// Retention is how long events are kept.
 	Retention time.Duration
 	Log       *slog.Logger
 }
 
-// NewAudit returns the audit use cases; events older than retention go.
-func NewAudit(store auditStore, retention time.Duration, log *slog.Logger) *Audit {
-	return &Audit{store: store, Retention: retention, Log: log}
+// NewAudit returns the audit use cases, for admins as admins says; events
+// older than retention go.
+func NewAudit(store auditStore, admins AdminCheck, retention time.Duration, log *slog.Logger) *Audit {
+	return &Audit{store: store, admins: admins, Retention: retention, Log: log}
 }
 
 // List returns a page of events, newest first: admins only.
 func (s *Audit) List(ctx context.Context, actor uuid.UUID, f velro.AuditFilter) ([]*velro.AuditEvent, int, error) {
-	if _, err := requireAdmin(ctx, s.store, actor); err != nil {
+	if _, err := s.admins.RequireAdmin(ctx, actor, "read the audit log"); err != nil {
 		return nil, 0, err
 	}
 	return s.store.ListAudit(ctx, f)

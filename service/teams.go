@@ -20,6 +20,13 @@ type teamStore interface {
 	SetTeamMemberRole(ctx context.Context, teamID, userID uuid.UUID, role velro.TeamRole, check velro.Check) (velro.AccessChange, error)
 	RemoveTeamMember(ctx context.Context, teamID, userID uuid.UUID, check velro.Check) (velro.AccessChange, error)
 	FindUserByEmail(ctx context.Context, email string) (*velro.User, error)
+	CreateInvitation(ctx context.Context, inv *velro.Invitation, check velro.Check) error
+	FindInvitation(ctx context.Context, id uuid.UUID) (*velro.Invitation, error)
+	FindInvitationByToken(ctx context.Context, tokenHash string) (*velro.Invitation, error)
+	ListInvitations(ctx context.Context, teamID uuid.UUID) ([]*velro.Invitation, error)
+	RevokeInvitation(ctx context.Context, teamID, id uuid.UUID, check velro.Check) (*velro.Invitation, error)
+	AcceptInvitation(ctx context.Context, tokenHash string, userID uuid.UUID) (*velro.Invitation, velro.AccessChange, error)
+	DeclineInvitation(ctx context.Context, tokenHash string, userID uuid.UUID) (*velro.Invitation, error)
 }
 
 // Teams is what users do with teams and their members.
@@ -50,8 +57,13 @@ func (s *Teams) List(ctx context.Context, actor uuid.UUID, page velro.Page) ([]*
 	if err != nil {
 		return nil, 0, err
 	}
-	lo := min(page.Offset, len(teams))
-	return teams[lo : lo+min(page.Limit, len(teams)-lo)], len(teams), nil
+	return window(teams, page), len(teams), nil
+}
+
+// window is the page of a whole list.
+func window[T any](list []T, page velro.Page) []T {
+	lo := min(page.Offset, len(list))
+	return list[lo : lo+min(page.Limit, len(list)-lo)]
 }
 
 // Get returns a team to its members; to anyone else it does not exist.

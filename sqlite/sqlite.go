@@ -92,6 +92,9 @@ func (db *DB) Migrate(ctx context.Context) error {
 	return sqlstore.Migrate(ctx, goose.DialectSQLite3, db.writer, sub)
 }
 
+// Path is the database file.
+func (db *DB) Path() string { return db.path }
+
 // Pool is the single-connection pool that every write goes through; the job
 // queue shares it.
 func (db *DB) Pool() *sql.DB { return db.writer }
@@ -134,6 +137,12 @@ func (db *DB) Ping(ctx context.Context) error {
 func (db *DB) IsUniqueViolation(err error) bool {
 	var e *sqlite.Error
 	return errors.As(err, &e) && (e.Code() == sqlite3.SQLITE_CONSTRAINT_UNIQUE || e.Code() == sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY)
+}
+
+// IsForeignKeyViolation implements sqlstore.Engine.
+func (db *DB) IsForeignKeyViolation(err error) bool {
+	var e *sqlite.Error
+	return errors.As(err, &e) && e.Code() == sqlite3.SQLITE_CONSTRAINT_FOREIGNKEY
 }
 
 // IsUnavailable implements sqlstore.Engine: a lock held past busy_timeout.

@@ -33,6 +33,18 @@ func addCredits(ctx context.Context, tx Querier, userID uuid.UUID, kind velro.Tr
 	return entry, err
 }
 
+func scanCredit(r Row) (*velro.CreditTransaction, error) {
+	var t velro.CreditTransaction
+	var gen uuid.NullUUID
+	if err := r.Scan(&t.ID, &t.UserID, &t.Type, &t.Amount, &t.BalanceAfter, &t.Description, &gen, utc{&t.CreatedAt}); err != nil {
+		return nil, err
+	}
+	if gen.Valid {
+		t.GenerationID = &gen.UUID
+	}
+	return &t, nil
+}
+
 // uuidOrNil passes a nil *uuid.UUID as SQL NULL.
 func uuidOrNil(id *uuid.UUID) any {
 	if id == nil {
@@ -52,17 +64,7 @@ func (s *Store) ListCreditTransactions(ctx context.Context, userID uuid.UUID, pa
 		if err != nil {
 			return err
 		}
-		list, err = collect(rows, func(r Row) (*velro.CreditTransaction, error) {
-			var t velro.CreditTransaction
-			var gen uuid.NullUUID
-			if err := r.Scan(&t.ID, &t.UserID, &t.Type, &t.Amount, &t.BalanceAfter, &t.Description, &gen, utc{&t.CreatedAt}); err != nil {
-				return nil, err
-			}
-			if gen.Valid {
-				t.GenerationID = &gen.UUID
-			}
-			return &t, nil
-		})
+		list, err = collect(rows, scanCredit)
 		return err
 	})
 	return list, total, err

@@ -49,6 +49,8 @@ type Engine interface {
 	Lock(ctx context.Context, tx Querier, l Lock) error
 	// IsUniqueViolation reports whether err is a unique-constraint failure.
 	IsUniqueViolation(err error) bool
+	// IsForeignKeyViolation reports whether err is a foreign-key failure.
+	IsForeignKeyViolation(err error) bool
 	// IsUnavailable reports whether err means the database cannot answer
 	// now (connection refused, busy), as opposed to a bad statement.
 	IsUnavailable(err error) bool

@@ -9,11 +9,12 @@ import (
 	"github.com/velro-ai/velro"
 )
 
-// JobInserter enqueues a generation's job inside the transaction that
-// creates the generation (River's InsertTx), so a job exists if and only if
-// the generation was committed.
+// JobInserter enqueues jobs inside the transaction of the write that causes
+// them (River's InsertTx), so a job exists if and only if the write was
+// committed: a generation's job, a mail.
 type JobInserter interface {
 	InsertGenerationJob(ctx context.Context, tx Querier, generationID uuid.UUID) error
+	InsertMailJob(ctx context.Context, tx Querier, m velro.MailJob) error
 }
 
 // UseJobs sets the job queue SubmitGeneration enqueues into.
@@ -49,7 +50,7 @@ func (s *Store) SubmitGeneration(ctx context.Context, g *velro.Generation, idemp
 			return err
 		}
 		if s.jobs == nil {
-			return errors.New("sqlstore: no job queue configured")
+			return errNoQueue
 		}
 		return s.jobs.InsertGenerationJob(ctx, tx, g.ID)
 	})

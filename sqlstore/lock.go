@@ -16,9 +16,12 @@ import (
 // lives on in the table for good.
 //
 // Every transaction that changes who may access a project takes its locks
-// before any write, and in one global order: teams, then projects, each by
-// key. So two writers never wait on each other in a
-// cycle. A membership write locks its team exclusively (the set of
+// before any write, and in one global order: users, then teams, then
+// projects, each by key. So two writers never wait on each other in a
+// cycle. A write that makes a user a member (a new team, a member added or
+// an invitation accepted) locks that user shared; deleting an account
+// locks it exclusively, so the set of its teams cannot grow under the
+// deletion. A membership write locks its team exclusively (the set of
 // projects shared with the team must not change under it) and then every
 // project shared with the team; a share locks its team shared and its
 // project exclusively; a visibility change or deletion locks the project.
@@ -31,7 +34,8 @@ import (
 type lockKind uint8
 
 const (
-	lockTeam lockKind = iota + 1
+	lockUser lockKind = iota + 1
+	lockTeam
 	lockProject
 )
 
@@ -48,6 +52,12 @@ type Lock struct {
 func lockKey(kind lockKind, id uuid.UUID) int64 {
 	tail := binary.BigEndian.Uint64(id[8:]) & (1<<56 - 1)
 	return int64(uint64(kind)<<56 | tail)
+}
+
+// lockUser takes a user's access lock. It must come before any other lock
+// of its transaction.
+func (s *Store) lockUser(ctx context.Context, tx Querier, id uuid.UUID, shared bool) error {
+	return s.engine.Lock(ctx, tx, Lock{Key: lockKey(lockUser, id), Shared: shared})
 }
 
 // lockAccess takes the locks of the teams (shared or exclusive) and of the

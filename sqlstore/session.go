@@ -28,9 +28,9 @@ func (s *Store) CreateSession(ctx context.Context, sess *velro.Session) error {
 func (s *Store) FindSession(ctx context.Context, id uuid.UUID) (sess *velro.Session, err error) {
 	err = s.read(ctx, func(ctx context.Context, q Querier) error {
 		var v velro.Session
-		err := q.QueryRow(ctx, `SELECT id, user_id, counter, created_at, refreshed_at, revoked_at
-			FROM sessions WHERE id = $1`, id).
-			Scan(&v.ID, &v.UserID, &v.Counter, utc{&v.CreatedAt}, utc{&v.RefreshedAt}, nullUTC{&v.RevokedAt})
+		err := q.QueryRow(ctx, `SELECT s.id, s.user_id, s.counter, s.created_at, s.refreshed_at, s.revoked_at, u.disabled_at IS NOT NULL
+			FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.id = $1`, id).
+			Scan(&v.ID, &v.UserID, &v.Counter, utc{&v.CreatedAt}, utc{&v.RefreshedAt}, nullUTC{&v.RevokedAt}, &v.AccountDisabled)
 		if err != nil {
 			return notFound(err, "Session")
 		}

@@ -68,6 +68,10 @@ func (s *Store) mapError(ctx context.Context, err error) error {
 		return err
 	case ctx.Err() != nil || errors.Is(err, context.DeadlineExceeded) || s.engine.IsUnavailable(err):
 		return &velro.Error{Code: velro.EUNAVAILABLE, Message: "The database is not answering; try again shortly."}
+	case s.engine.IsForeignKeyViolation(err):
+		// A write lost a race with a deletion (an account deleted while
+		// its request was in flight): a conflict, not a bug.
+		return &velro.Error{Code: velro.ECONFLICT, Message: "Something this request refers to was deleted meanwhile."}
 	}
 	return fmt.Errorf("sqlstore %s: %w", s.engine.Name(), err)
 }

@@ -55,6 +55,9 @@ func (s *Store) CreateTeam(ctx context.Context, t *velro.Team) error {
 	now := velro.Now()
 	t.CreatedAt, t.UpdatedAt = now, now
 	return s.write(ctx, func(ctx context.Context, tx Querier) error {
+		if err := s.lockUser(ctx, tx, t.OwnerID, true); err != nil {
+			return err
+		}
 		if _, err := tx.Exec(ctx, `INSERT INTO teams (id, name, description, owner_id, created_at, updated_at)
 			VALUES ($1, $2, $3, $4, $5, $5)`, t.ID, t.Name, t.Description, t.OwnerID, now); err != nil {
 			return err
@@ -81,18 +84,26 @@ func (s *Store) FindTeam(ctx context.Context, id uuid.UUID) (t *velro.Team, err 
 
 // ListTeams implements velro.TeamStore.
 func (s *Store) ListTeams(ctx context.Context, userID uuid.UUID) (teams []*velro.Team, err error) {
-	const mine = `(SELECT team_id FROM team_members WHERE user_id = $1)`
 	err = s.read(ctx, func(ctx context.Context, q Querier) error {
-		rows, err := q.Query(ctx, `SELECT `+teamColumns+` FROM teams t WHERE t.id IN `+mine+` ORDER BY t.created_at DESC, t.id DESC`, userID)
-		if err != nil {
-			return err
-		}
-		if teams, err = collect(rows, scanTeam); err != nil {
-			return err
-		}
-		return attachMembers(ctx, q, "m.team_id IN "+mine, userID, teams...)
+		teams, err = teamsOf(ctx, q, userID)
+		return err
 	})
 	return teams, err
+}
+
+// teamsOf reads the teams userID is a member of, newest first, with their
+// members.
+func teamsOf(ctx context.Context, q Querier, userID uuid.UUID) ([]*velro.Team, error) {
+	const mine = `(SELECT team_id FROM team_members WHERE user_id = $1)`
+	rows, err := q.Query(ctx, `SELECT `+teamColumns+` FROM teams t WHERE t.id IN `+mine+` ORDER BY t.created_at DESC, t.id DESC`, userID)
+	if err != nil {
+		return nil, err
+	}
+	teams, err := collect(rows, scanTeam)
+	if err != nil {
+		return nil, err
+	}
+	return teams, attachMembers(ctx, q, "m.team_id IN "+mine, userID, teams...)
 }
 
 // UpdateTeam implements velro.TeamStore.
@@ -122,23 +133,35 @@ func teamProjects(ctx context.Context, tx Querier, teamID uuid.UUID) ([]uuid.UUI
 
 // changeMembership runs a membership write, then rewrites the effective
 // access of every project shared with the team, under the team's and those
-// projects' access locks.
-func (s *Store) changeMembership(ctx context.Context, teamID uuid.UUID, check velro.Check, write func(ctx context.Context, tx Querier) error) (change velro.AccessChange, err error) {
+// projects' access locks (and, first, the lock of the user joining, if the
+// write adds one: uuid.Nil otherwise).
+func (s *Store) changeMembership(ctx context.Context, teamID, joining uuid.UUID, check velro.Check, write func(ctx context.Context, tx Querier) error) (change velro.AccessChange, err error) {
 	err = s.write(ctx, func(ctx context.Context, tx Querier) error {
-		projects, err := s.lockTeamAndProjects(ctx, tx, teamID)
-		if err != nil {
-			return err
-		}
-		if err := runCheck(ctx, tx, check); err != nil {
-			return err
-		}
-		if err := write(ctx, tx); err != nil {
-			return err
-		}
-		change = velro.AccessChange{Projects: projects, Teams: []uuid.UUID{teamID}}
-		return refreshProjectAccess(ctx, tx, projects...)
+		change, err = s.changeMembershipTx(ctx, tx, teamID, joining, check, write)
+		return err
 	})
 	return change, err
+}
+
+// changeMembershipTx is changeMembership inside a transaction of the
+// caller's, which must take no lock before it.
+func (s *Store) changeMembershipTx(ctx context.Context, tx Querier, teamID, joining uuid.UUID, check velro.Check, write func(ctx context.Context, tx Querier) error) (velro.AccessChange, error) {
+	if joining != uuid.Nil {
+		if err := s.lockUser(ctx, tx, joining, true); err != nil {
+			return velro.AccessChange{}, err
+		}
+	}
+	projects, err := s.lockTeamAndProjects(ctx, tx, teamID)
+	if err != nil {
+		return velro.AccessChange{}, err
+	}
+	if err := runCheck(ctx, tx, check); err != nil {
+		return velro.AccessChange{}, err
+	}
+	if err := write(ctx, tx); err != nil {
+		return velro.AccessChange{}, err
+	}
+	return velro.AccessChange{Projects: projects, Teams: []uuid.UUID{teamID}}, refreshProjectAccess(ctx, tx, projects...)
 }
 
 // lockTeamAndProjects takes the team's access lock, exclusively, and then
@@ -183,24 +206,30 @@ func (s *Store) DeleteTeam(ctx context.Context, id uuid.UUID, check velro.Check)
 
 // AddTeamMember implements velro.TeamStore.
 func (s *Store) AddTeamMember(ctx context.Context, teamID, userID uuid.UUID, role velro.TeamRole, check velro.Check) (velro.AccessChange, error) {
-	return s.changeMembership(ctx, teamID, check, func(ctx context.Context, tx Querier) error {
-		if err := exists(ctx, tx, `SELECT 1 FROM teams WHERE id = $1`, teamID, "Team"); err != nil {
-			return err
-		}
-		_, err := tx.Exec(ctx, `INSERT INTO team_members (team_id, user_id, role, created_at) VALUES ($1, $2, $3, $4)`,
-			teamID, userID, role, velro.Now())
-		if s.engine.IsUniqueViolation(err) {
-			return velro.Errorf(velro.ECONFLICT, "The user is already a member of this team.")
-		} else if err != nil {
-			return err
-		}
-		return audit(ctx, tx, event(velro.AuditMemberAdded, "team", teamID, map[string]any{"user_id": userID, "role": role}))
+	return s.changeMembership(ctx, teamID, userID, check, func(ctx context.Context, tx Querier) error {
+		return s.addMember(ctx, tx, teamID, userID, role)
 	})
+}
+
+// addMember adds a member to an existing team, audited; ECONFLICT if
+// already one.
+func (s *Store) addMember(ctx context.Context, tx Querier, teamID, userID uuid.UUID, role velro.TeamRole) error {
+	if err := exists(ctx, tx, `SELECT 1 FROM teams WHERE id = $1`, teamID, "Team"); err != nil {
+		return err
+	}
+	_, err := tx.Exec(ctx, `INSERT INTO team_members (team_id, user_id, role, created_at) VALUES ($1, $2, $3, $4)`,
+		teamID, userID, role, velro.Now())
+	if s.engine.IsUniqueViolation(err) {
+		return velro.Errorf(velro.ECONFLICT, "The user is already a member of this team.")
+	} else if err != nil {
+		return err
+	}
+	return audit(ctx, tx, event(velro.AuditMemberAdded, "team", teamID, map[string]any{"user_id": userID, "role": role}))
 }
 
 // SetTeamMemberRole implements velro.TeamStore.
 func (s *Store) SetTeamMemberRole(ctx context.Context, teamID, userID uuid.UUID, role velro.TeamRole, check velro.Check) (velro.AccessChange, error) {
-	return s.changeMembership(ctx, teamID, check, func(ctx context.Context, tx Querier) error {
+	return s.changeMembership(ctx, teamID, uuid.Nil, check, func(ctx context.Context, tx Querier) error {
 		if err := affectedOne(tx.Exec(ctx, `UPDATE team_members SET role = $3 WHERE team_id = $1 AND user_id = $2`, teamID, userID, role)); err != nil {
 			return err
 		}
@@ -210,7 +239,7 @@ func (s *Store) SetTeamMemberRole(ctx context.Context, teamID, userID uuid.UUID,
 
 // RemoveTeamMember implements velro.TeamStore.
 func (s *Store) RemoveTeamMember(ctx context.Context, teamID, userID uuid.UUID, check velro.Check) (velro.AccessChange, error) {
-	return s.changeMembership(ctx, teamID, check, func(ctx context.Context, tx Querier) error {
+	return s.changeMembership(ctx, teamID, uuid.Nil, check, func(ctx context.Context, tx Querier) error {
 		if err := affectedOne(tx.Exec(ctx, `DELETE FROM team_members WHERE team_id = $1 AND user_id = $2`, teamID, userID)); err != nil {
 			return err
 		}

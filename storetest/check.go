@@ -20,6 +20,8 @@ func testChecks(t *testing.T, open Opener) {
 	_, err := s.ShareProject(ctx(t), &velro.ProjectShare{ProjectID: p.ID, TeamID: team.ID, AccessLevel: velro.ShareRead}, velro.NoRule)
 	must(t, err)
 	g := NewGeneration(t, s, owner.ID, &p.ID)
+	invited := &velro.Invitation{ID: velro.NewID(), TeamID: team.ID, Email: "invited@example.com", Role: velro.TeamViewer}
+	must(t, s.CreateInvitation(ctx(t), invited, velro.NoRule))
 
 	refused := errors.New("refused by the rule")
 	var seen velro.Access
@@ -58,6 +60,11 @@ func testChecks(t *testing.T, open Opener) {
 			return err
 		},
 		"RemoveTeamMember": func(c velro.Check) error { _, err := s.RemoveTeamMember(ctx(t), team.ID, member.ID, c); return err },
+		"DeleteUser":       func(c velro.Check) error { _, err := s.DeleteUser(ctx(t), member.ID, c); return err },
+		"CreateInvitation": func(c velro.Check) error {
+			return s.CreateInvitation(ctx(t), &velro.Invitation{ID: velro.NewID(), TeamID: team.ID, Email: "new@example.com", Role: velro.TeamViewer}, c)
+		},
+		"RevokeInvitation": func(c velro.Check) error { _, err := s.RevokeInvitation(ctx(t), team.ID, invited.ID, c); return err },
 		"SubmitGeneration": func(c velro.Check) error {
 			_, err := s.SubmitGeneration(ctx(t), pending(member.ID, &p.ID, 1), "", c)
 			return err
@@ -90,5 +97,11 @@ func testChecks(t *testing.T, open Opener) {
 	}
 	if tm, err := s.FindTeam(ctx(t), team.ID); err != nil || tm.Name != "Team" || len(tm.Members) != 2 {
 		t.Fatalf("refused writes changed the team: %+v %v", tm, err)
+	}
+	if inv, err := s.FindInvitation(ctx(t), invited.ID); err != nil || inv.Status != velro.InvitationPending {
+		t.Fatalf("a refused revoke changed the invitation: %+v %v", inv, err)
+	}
+	if list, _ := s.ListInvitations(ctx(t), team.ID); len(list) != 1 {
+		t.Fatalf("a refused invitation was made: %d pending", len(list))
 	}
 }

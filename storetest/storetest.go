@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/uuid"
 	"github.com/velro-ai/velro"
 )
 
@@ -38,6 +39,14 @@ func Run(t *testing.T, open Opener) {
 	t.Run("SubmitKeyRace", func(t *testing.T) { testSubmitKeyRace(t, open) })
 	t.Run("Lifecycle", func(t *testing.T) { testLifecycle(t, open) })
 	t.Run("ListsAndStats", func(t *testing.T) { testListsAndStats(t, open) })
+	t.Run("AccountControl", func(t *testing.T) { testAccountControl(t, open) })
+	t.Run("AccountTokens", func(t *testing.T) { testAccountTokens(t, open) })
+	t.Run("TokenRace", func(t *testing.T) { testTokenRace(t, open) })
+	t.Run("DeleteUser", func(t *testing.T) { testDeleteUser(t, open) })
+	t.Run("DeleteRace", func(t *testing.T) { testDeleteRace(t, open) })
+	t.Run("Invitations", func(t *testing.T) { testInvitations(t, open) })
+	t.Run("AcceptRace", func(t *testing.T) { testAcceptRace(t, open) })
+	t.Run("Export", func(t *testing.T) { testExport(t, open) })
 }
 
 func ctx(t testing.TB) context.Context { return t.Context() }
@@ -63,4 +72,17 @@ func NewUser(t testing.TB, s velro.Store, email string) *velro.User {
 	u := &velro.User{ID: velro.NewID(), Email: email, PasswordHash: "$argon2id$test", Role: velro.UserRole}
 	must(t, s.CreateUser(ctx(t), u))
 	return u
+}
+
+// NewInvitation invites email into the team with role, as if its mail had
+// been sent, and returns the mailed token.
+func NewInvitation(t testing.TB, s velro.Store, team uuid.UUID, email string, role velro.TeamRole) string {
+	t.Helper()
+	inv := &velro.Invitation{ID: velro.NewID(), TeamID: team, Email: email, Role: role}
+	must(t, s.CreateInvitation(ctx(t), inv, velro.NoRule))
+	token, hash := velro.NewToken()
+	if ok, err := s.SetInvitationToken(ctx(t), inv.ID, hash); err != nil || !ok {
+		t.Fatalf("set the invitation's token: %v, %v", ok, err)
+	}
+	return token
 }

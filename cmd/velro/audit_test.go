@@ -12,10 +12,11 @@ import (
 // the log with filters, nobody else does.
 func TestAuditLog(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, e env) {
-		s := startServer(t, merge(e, env{"VELRO_ADMIN_EMAILS": "boss@example.com"}))
+		s := startServer(t, e)
 		c := s.client(t)
 		start := time.Now().UTC().Add(-time.Second)
-		boss, ada, bob := register(t, c, "boss@example.com"), register(t, c, "ada@example.com"), register(t, c, "bob@example.com")
+		boss := adminOf(t, c, merge(e, env{"VELRO_DATA_DIR": s.DataDir}), "boss@example.com")
+		ada, bob := register(t, c, "ada@example.com"), register(t, c, "bob@example.com")
 		a, b, admin := c.with(ada.Access), c.with(bob.Access), c.with(boss.Access)
 
 		// Authentication events.
@@ -124,4 +125,65 @@ func TestAuditLog(t *testing.T) {
 			}
 		}
 	})
+}
+
+// TestAccountEventsAudited: the account, admin and invitation events are
+// in the audit log, with their actor.
+func TestAccountEventsAudited(t *testing.T) {
+	sink, e := withMail(t, env{})
+	s := startServer(t, e)
+	e["VELRO_DATA_DIR"] = s.DataDir
+	c := s.client(t)
+	boss := adminOf(t, c, e, "boss@example.com")
+	ada, bob := register(t, c, "ada@example.com"), register(t, c, "bob@example.com")
+	a, admin := c.with(ada.Access), c.with(boss.Access)
+
+	a.do("POST", "/api/v1/auth/password", map[string]any{"current_password": ada.Password, "new_password": "N3w-password"}).want(t, 200)
+	a.do("POST", "/api/v1/auth/verify/send", nil).want(t, 202)
+	c.do("POST", "/api/v1/auth/verify", map[string]any{"token": linkToken(t, sink.Next(t, ada.Email, mailTimeout), "/verify-email?token=")}).want(t, 200)
+	c.do("POST", "/api/v1/auth/password/forgot", map[string]any{"email": ada.Email}).want(t, 202)
+	reset := linkToken(t, sink.Next(t, ada.Email, mailTimeout), "/reset-password?token=")
+	c.do("POST", "/api/v1/auth/password/reset", map[string]any{"token": reset, "new_password": "Newer-pass1"}).want(t, 200)
+	admin.do("PATCH", "/api/v1/admin/users/"+bob.ID, map[string]any{"disabled": true, "role": "admin"}).want(t, 200)
+	admin.do("PATCH", "/api/v1/admin/users/"+bob.ID, map[string]any{"disabled": false}).want(t, 200)
+	team := admin.do("POST", "/api/v1/teams", map[string]any{"name": "T"}).want(t, 201).Str(t, "id")
+	inv := admin.do("POST", "/api/v1/teams/"+team+"/invitations", map[string]any{"email": ada.Email, "role": "viewer"}).want(t, 201).Str(t, "id")
+	ada2 := c.do("POST", "/api/v1/auth/login", map[string]any{"email": ada.Email, "password": "Newer-pass1"}).want(t, 200).Str(t, "access_token")
+	c.with(ada2).do("POST", "/api/v1/invitations/"+linkToken(t, sink.Next(t, ada.Email, mailTimeout), "/invitations/")+"/accept", nil).want(t, 200)
+	other := admin.do("POST", "/api/v1/teams/"+team+"/invitations", map[string]any{"email": "x@example.com", "role": "viewer"}).want(t, 201).Str(t, "id")
+	admin.do("DELETE", "/api/v1/teams/"+team+"/invitations/"+other, nil).want(t, 200)
+	c.with(ada2).do("DELETE", "/api/v1/user", map[string]any{"password": "Newer-pass1"}).want(t, 200)
+
+	page := admin.do("GET", "/api/v1/admin/audit?limit=100", nil).want(t, 200).JSON(t)
+	seen := map[string]map[string]any{}
+	for _, raw := range page["events"].([]any) {
+		ev := raw.(map[string]any)
+		seen[ev["action"].(string)+" "+ev["target_id"].(string)] = ev
+	}
+	for _, want := range []struct{ action, target, actor string }{
+		{"auth.password_changed", ada.ID, ada.ID},
+		{"user.email_verified", ada.ID, ada.ID},
+		{"auth.password_reset", ada.ID, ada.ID},
+		{"user.role_changed", boss.ID, ""}, // the CLI: no actor
+		{"user.role_changed", bob.ID, boss.ID},
+		{"user.disabled", bob.ID, boss.ID},
+		{"user.enabled", bob.ID, boss.ID},
+		{"invitation.created", inv, boss.ID},
+		{"invitation.accepted", inv, ada.ID},
+		{"invitation.revoked", other, boss.ID},
+		{"user.deleted", ada.ID, ada.ID},
+	} {
+		ev := seen[want.action+" "+want.target]
+		if ev == nil {
+			t.Errorf("no %s event about %s", want.action, want.target)
+			continue
+		}
+		if actor, _ := ev["actor_id"].(string); actor != want.actor {
+			t.Errorf("%s: actor %v, want %q", want.action, ev["actor_id"], want.actor)
+		}
+	}
+	raw, _ := json.Marshal(page)
+	if strings.Contains(string(raw), reset) {
+		t.Fatal("the audit log holds a reset token")
+	}
 }

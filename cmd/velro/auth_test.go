@@ -261,18 +261,6 @@ func TestPublicEndpoints(t *testing.T) {
 	}
 }
 
-func TestAdminEmails(t *testing.T) {
-	c := startServer(t, env{"VELRO_ADMIN_EMAILS": " boss@example.com , other@example.com"}).client(t)
-	r := c.do("POST", "/api/v1/auth/register", map[string]any{"email": "Boss@example.com", "password": "Passw0rd!"}).want(t, 201).JSON(t)
-	if r["user"].(map[string]any)["role"] != "admin" {
-		t.Fatalf("listed email got %v", r["user"])
-	}
-	r = c.do("POST", "/api/v1/auth/register", map[string]any{"email": "minion@example.com", "password": "Passw0rd!"}).want(t, 201).JSON(t)
-	if r["user"].(map[string]any)["role"] != "user" {
-		t.Fatalf("unlisted email got %v", r["user"])
-	}
-}
-
 // TestLogoutReachesOtherInstances runs two servers on one PostgreSQL and
 // Redis: a token verified on B (so B caches the session) is refused by B
 // soon after the logout on A.

@@ -1,140 +1,99 @@
 package main
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
-	"net"
-	"net/http"
-	"strings"
+	"os"
 	"time"
 
-	"github.com/google/uuid"
+	"github.com/velro-ai/velro/loadtest"
 )
 
 const benchUsage = `usage:
-  velro bench fixtures --url URL   register a benchmark account on a running server
-                                   and print its credentials as shell variables
-  velro bench trivial --addr ADDR  serve a trivial JSON handler: the machine's
-                                   ceiling, measured beside every figure
+  velro bench [flags] [scenario...]  the performance test suite, against any Velro
+                                     server (default: every scenario)
+  velro bench fixtures --url URL     register a benchmark account on a running server
+                                     and print its credentials as shell variables
+  velro bench trivial --addr ADDR    serve a trivial JSON handler: the machine's
+                                     ceiling, measured beside every figure
 
-scripts/bench.sh drives both with wrk; see README.md "Benchmarks".
+scripts/bench.sh drives fixtures and trivial with wrk, as a cross-check.
+
+scenarios:
+%s
+flags:
 `
 
-// bench holds the helpers of the load tool (scripts/bench.sh).
+// bench runs the performance test suite and the helpers of the wrk script.
 func bench(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	if len(args) == 0 {
-		fmt.Fprint(stderr, benchUsage)
-		return errors.New("bench: say fixtures or trivial")
-	}
-	fs := flag.NewFlagSet("velro bench "+args[0], flag.ContinueOnError)
+	fs := flag.NewFlagSet("velro bench", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	url := fs.String("url", "http://127.0.0.1:8080", "server to prepare")
-	addr := fs.String("addr", "127.0.0.1:8090", "address of the trivial server")
-	sessions := fs.Int("sessions", 4, "extra sessions to open; their refresh tokens are printed as REFRESH_TOKENS")
-	if err := fs.Parse(args[1:]); err != nil {
+	fs.Usage = func() {
+		fmt.Fprintf(stderr, benchUsage, loadtest.Names())
+		fs.PrintDefaults()
+	}
+	o := loadtest.Options{}
+	fs.StringVar(&o.URL, "url", "http://127.0.0.1:8080", "the server")
+	fs.DurationVar(&o.Duration, "duration", 10*time.Second, "length of each row")
+	fs.IntVar(&o.Users, "users", 10_000, "simulated users of the mixed scenario")
+	fs.Float64Var(&o.Rate, "rate", 0, "requests per second of the mixed scenario (0: one per user per 10 s)")
+	fs.IntVar(&o.Accounts, "accounts", 1_000, "accounts to register for the mixed scenario (simulated users share them) and cold authorize (up to 200)")
+	fs.IntVar(&o.Generations, "generations", 1_000, "generations to make for the authorize, generation-access and mixed scenarios")
+	fs.IntVar(&o.Connections, "connections", 10_000, "keep-alive connections the connections scenario holds")
+	fs.Float64Var(&o.HoldRate, "hold-rate", 1_000, "requests per second the connections scenario sends over them")
+	fs.IntVar(&o.SeedConcurrency, "seed-concurrency", 4, "registrations at once while seeding")
+	fs.DurationVar(&o.Timeout, "timeout", 10*time.Second, "limit of one request")
+	fs.BoolVar(&o.Compare, "compare", false, "measure a trivial handler under the same load beside each row (the ceiling)")
+	fs.BoolVar(&o.JSON, "json", false, "print the report as JSON")
+	fs.StringVar(&o.MetricsToken, "metrics-token", "", "bearer token of the server's /metrics, if protected")
+	addr := fs.String("addr", "127.0.0.1:8090", "trivial: address to listen on")
+	sessions := fs.Int("sessions", 4, "fixtures: extra sessions to open; their refresh tokens are printed as REFRESH_TOKENS")
+	names, err := parseInterleaved(fs, args)
+	if errors.Is(err, flag.ErrHelp) {
+		return nil
+	} else if err != nil {
 		return err
 	}
-	switch args[0] {
-	case "fixtures":
-		return benchFixtures(ctx, *url, *sessions, stdout)
-	case "trivial":
-		return serveTrivial(ctx, *addr, stdout)
-	}
-	fmt.Fprint(stderr, benchUsage)
-	return fmt.Errorf("bench: unknown mode %q", args[0])
-}
-
-// benchFixtures registers a fresh account, opens extra sessions and
-// prints what the wrk scripts need.
-func benchFixtures(ctx context.Context, url string, sessions int, stdout io.Writer) error {
-	email := "bench-" + uuid.NewString()[:8] + "@example.com"
-	password := "Bench-passw0rd"
-	creds := map[string]string{"email": email, "password": password}
-	first, err := postTokens(ctx, url+"/api/v1/auth/register", creds, http.StatusCreated)
-	if err != nil {
-		return err
-	}
-	refresh := make([]string, sessions)
-	for i := range refresh {
-		tok, err := postTokens(ctx, url+"/api/v1/auth/login", creds, http.StatusOK)
-		if err != nil {
-			return err
+	if len(names) > 0 {
+		switch names[0] {
+		case "fixtures":
+			return loadtest.Fixtures(ctx, o.URL, *sessions, stdout)
+		case "trivial":
+			return loadtest.ServeTrivial(ctx, *addr, stdout)
 		}
-		refresh[i] = tok.RefreshToken
 	}
-	gen, err := postJSON(ctx, url+"/api/v1/generations", first.AccessToken,
-		map[string]any{"model_id": "local/image", "prompt": "benchmark", "parameters": map[string]any{"width": 64, "height": 64}}, http.StatusCreated)
-	if err != nil {
-		return err
+	if o.Users < 1 || o.Accounts < 1 || o.Generations < 1 || o.Connections < 1 || o.SeedConcurrency < 1 {
+		return errors.New("bench: --users, --accounts, --generations, --connections and --seed-concurrency must be at least 1")
 	}
-	fmt.Fprintf(stdout, "EMAIL=%s\nPASSWORD=%s\nTOKEN=%s\nREFRESH_TOKENS=%s\nGENERATION_ID=%s\n",
-		email, password, first.AccessToken, strings.Join(refresh, ","), gen["id"])
-	return nil
+	if o.Duration <= 0 || o.Timeout <= 0 || o.Rate < 0 || o.HoldRate <= 0 {
+		return errors.New("bench: --duration, --timeout and --hold-rate must be positive, --rate not negative")
+	}
+	o.Scenarios = names
+	if o.Compare {
+		exe, err := os.Executable()
+		if err != nil {
+			return fmt.Errorf("bench --compare: %w", err)
+		}
+		o.Ceiling = loadtest.TrivialProcess(exe, "bench", "trivial", "--addr", "127.0.0.1:0")
+	}
+	return loadtest.Run(ctx, o, stdout, stderr)
 }
 
-type benchTokens struct {
-	AccessToken  string `json:"access_token"`
-	RefreshToken string `json:"refresh_token"`
-}
-
-func postTokens(ctx context.Context, url string, body any, want int) (*benchTokens, error) {
-	m, err := postJSON(ctx, url, "", body, want)
-	if err != nil {
-		return nil, err
+// parseInterleaved parses flags wherever they stand among the arguments
+// ("velro bench mixed --duration 30s") and returns the other arguments.
+func parseInterleaved(fs *flag.FlagSet, args []string) ([]string, error) {
+	var rest []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return nil, err
+		}
+		if fs.NArg() == 0 {
+			return rest, nil
+		}
+		rest = append(rest, fs.Arg(0))
+		args = fs.Args()[1:]
 	}
-	access, _ := m["access_token"].(string)
-	refresh, _ := m["refresh_token"].(string)
-	return &benchTokens{AccessToken: access, RefreshToken: refresh}, nil
-}
-
-// postJSON posts body (with a bearer token unless empty) and decodes the
-// JSON answer, which must have the wanted status.
-func postJSON(ctx context.Context, url, token string, body any, want int) (map[string]any, error) {
-	raw, _ := json.Marshal(body)
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(raw))
-	if err != nil {
-		return nil, err
-	}
-	req.Header.Set("Content-Type", "application/json")
-	if token != "" {
-		req.Header.Set("Authorization", "Bearer "+token)
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		return nil, err
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode != want {
-		msg, _ := io.ReadAll(resp.Body)
-		return nil, fmt.Errorf("POST %s: %s: %s", url, resp.Status, msg)
-	}
-	var out map[string]any
-	return out, json.NewDecoder(resp.Body).Decode(&out)
-}
-
-// serveTrivial is the ceiling: the smallest Go JSON handler, on the same
-// machine and under the same load as Velro.
-func serveTrivial(ctx context.Context, addr string, stdout io.Writer) error {
-	ln, err := net.Listen("tcp", addr)
-	if err != nil {
-		return err
-	}
-	srv := &http.Server{ReadHeaderTimeout: 5 * time.Second, Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "application/json")
-		w.Write([]byte(`{"status":"ok"}`))
-	})}
-	fmt.Fprintf(stdout, "trivial server on http://%s\n", ln.Addr())
-	go func() {
-		<-ctx.Done()
-		srv.Close()
-	}()
-	if err := srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
-		return err
-	}
-	return nil
 }

@@ -14,6 +14,7 @@ import (
 
 	"github.com/jackc/pgx/v5/pgxpool"
 	velrofetch "github.com/velro-ai/velro/fetch" // the tests of this package have a fetch helper
+	"github.com/velro-ai/velro/mail"
 	"github.com/velro-ai/velro/media"
 	"github.com/velro-ai/velro/redis"
 )
@@ -30,6 +31,9 @@ type config struct {
 	RedisURL        string
 	RedisPrefix     string
 	AdminEmails     []string
+	SMTPURL         string
+	MailFrom        string
+	AppURL          string
 	CORSOrigins     []string
 	LogLevel        slog.Level
 	ShutdownTimeout time.Duration
@@ -54,9 +58,10 @@ type config struct {
 	MediaURL        string
 	AuditRetention  time.Duration
 
-	postgres *pgxpool.Config // parsed DATABASE_URL, nil for SQLite
-	redis    *redis.Options  // parsed REDIS_URL, nil without Redis
-	media    *media.S3Config // parsed VELRO_MEDIA_URL, nil for the data dir
+	postgres *pgxpool.Config  // parsed DATABASE_URL, nil for SQLite
+	redis    *redis.Options   // parsed REDIS_URL, nil without Redis
+	media    *media.S3Config  // parsed VELRO_MEDIA_URL, nil for the data dir
+	smtp     *mail.SMTPConfig // parsed VELRO_SMTP_URL, nil for the outbox
 }
 
 // configError is a bad setting: run prints it as one line saying what to fix.
@@ -69,9 +74,19 @@ func (e *configError) Error() string {
 // parseConfig reads the settings from args and getenv. It only reads: it
 // creates nothing (the data dir is made at start-up).
 func parseConfig(name string, args []string, getenv func(string) string, stderr io.Writer) (*config, error) {
+	c, rest, err := parseConfigArgs(name, args, getenv, stderr, settingsHelp(name))
+	if err == nil && len(rest) > 0 {
+		return nil, &configError{"argument", fmt.Sprintf("%q is not understood", rest[0]), "see velro " + strings.TrimPrefix(name, "velro ") + " -h"}
+	}
+	return c, err
+}
+
+// parseConfigArgs is parseConfig for commands that take arguments after
+// the flags: it returns them.
+func parseConfigArgs(name string, args []string, getenv func(string) string, stderr io.Writer, help string) (*config, []string, error) {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	fs.Usage = func() { fmt.Fprint(stderr, settingsHelp(name)) }
+	fs.Usage = func() { fmt.Fprint(stderr, help) }
 	flags := make(map[string]*string, len(settings))
 	for _, s := range settings {
 		if s.Flag != "" {
@@ -79,10 +94,7 @@ func parseConfig(name string, args []string, getenv func(string) string, stderr 
 		}
 	}
 	if err := fs.Parse(args); err != nil {
-		return nil, err
-	}
-	if fs.NArg() > 0 {
-		return nil, &configError{"argument", fmt.Sprintf("%q is not understood", fs.Arg(0)), "see velro " + strings.TrimPrefix(name, "velro ") + " -h"}
+		return nil, nil, err
 	}
 	given := map[string]bool{}
 	fs.Visit(func(f *flag.Flag) { given[f.Name] = true })
@@ -102,15 +114,15 @@ func parseConfig(name string, args []string, getenv func(string) string, stderr 
 		if err := s.set(c, value); err != nil {
 			var ce *configError
 			if errors.As(err, &ce) {
-				return nil, err
+				return nil, nil, err
 			}
-			return nil, &configError{source, fmt.Sprintf("%q %v", value, err), s.Fix}
+			return nil, nil, &configError{source, fmt.Sprintf("%q %v", value, err), s.Fix}
 		}
 	}
 	if err := c.check(getenv); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return c, nil
+	return c, fs.Args(), nil
 }
 
 // fromEnv returns the setting's value from its environment variable or,
@@ -163,6 +175,9 @@ func (c *config) prepareDataDir() error {
 	}
 	return nil
 }
+
+// outboxDir is where mails go without a mail server.
+func (c *config) outboxDir() string { return filepath.Join(c.DataDir, "outbox") }
 
 // sqlitePath is where the embedded database lives.
 func (c *config) sqlitePath() string { return filepath.Join(c.DataDir, "velro.db") }

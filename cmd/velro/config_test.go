@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/velro-ai/velro/internal/testenv"
+	"github.com/velro-ai/velro/mail"
 )
 
 // TestBadConfiguration: the process refuses to start, with one line naming
@@ -59,6 +60,13 @@ func TestBadConfiguration(t *testing.T) {
 		{env{"VELRO_MEDIA_URL": "s3://key:secret@media"}, nil, "VELRO_MEDIA_URL carries credentials"},
 		{env{"VELRO_MEDIA_URL": "s3://media?endpoint=http://127.0.0.1:1", "AWS_ACCESS_KEY_ID": "k", "AWS_SECRET_ACCESS_KEY": "s"}, nil,
 			`media storage: bucket "media" at 127.0.0.1:1`},
+		{env{"VELRO_SMTP_URL": "http://mail.example"}, nil, "VELRO_SMTP_URL has scheme"},
+		{env{"VELRO_SMTP_URL": "smtp://user:s3cret@mail.example:0"}, nil, "VELRO_SMTP_URL has a bad port"},
+		{env{"VELRO_MAIL_FROM": "not an address"}, nil, "VELRO_MAIL_FROM"},
+		{env{"VELRO_APP_URL": "app.example"}, nil, "VELRO_APP_URL"},
+		{env{}, []string{"users"}, "missing users command"},
+		{env{}, []string{"users", "promote"}, `unknown users command "promote"`},
+		{env{}, []string{"users", "set-role", "a@example.com"}, "wrong number of arguments"},
 		{env{}, []string{"media", "migrate"}, "--to is missing"},
 		{env{}, []string{"media", "migrate", "--to", "s3://media?endpoint=http://127.0.0.1:1"}, "--to needs AWS_ACCESS_KEY_ID"},
 		{env{}, []string{"media", "copy"}, "unknown media command"},
@@ -189,7 +197,8 @@ func TestEverySettingIsAFlag(t *testing.T) {
 		"FAL_KEY": "k", "FAL_BASE_URL": "https://f.example", "VELRO_FETCH_ALLOW": "http://s.example:9000", "VELRO_FAL_TIMEOUT": "1m", "VELRO_LOCAL_RENDER_DELAY": "1s",
 		"VELRO_WORKERS": "2", "VELRO_JOB_TIMEOUT": "2m", "VELRO_JOB_RESCUE_AFTER": "9m", "VELRO_AUTHZ_CACHE": "off",
 		"VELRO_AUTHZ_L1_SIZE": "5", "VELRO_AUTHZ_L1_TTL": "2s", "VELRO_AUTHZ_L2_TTL": "3s", "VELRO_LOG_LEVEL": "warn", "VELRO_SHUTDOWN_TIMEOUT": "4s",
-		"VELRO_MEDIA_URL": "s3://bucket/media?endpoint=http://127.0.0.1:9000&region=r1", "VELRO_AUDIT_RETENTION": "30d",
+		"VELRO_MEDIA_URL": "s3://bucket/media?endpoint=http://127.0.0.1:9000&region=r1", "VELRO_SMTP_URL": "smtps://u:p@mail.example",
+		"VELRO_MAIL_FROM": "Velro <v@example.com>", "VELRO_APP_URL": "https://app.example", "VELRO_AUDIT_RETENTION": "30d",
 		"VELRO_REGISTER_LIMIT": "3", "VELRO_SESSION_IDLE": "1h", "VELRO_SESSION_MAX": "2d", "VELRO_KEY_RELOAD": "5s"}
 	credentials := env{"AWS_ACCESS_KEY_ID": "id", "AWS_SECRET_ACCESS_KEY": "secret"}
 	var args []string
@@ -217,7 +226,11 @@ func TestEverySettingIsAFlag(t *testing.T) {
 	if fromFlags.media == nil || fromEnv.media == nil || *fromFlags.media != *fromEnv.media {
 		t.Fatalf("media store from flags %+v, from the environment %+v", fromFlags.media, fromEnv.media)
 	}
+	if fromFlags.smtp == nil || fromEnv.smtp == nil || *fromFlags.smtp != *fromEnv.smtp || fromEnv.smtp.Security != mail.ImplicitTLS {
+		t.Fatalf("mail server from flags %+v, from the environment %+v", fromFlags.smtp, fromEnv.smtp)
+	}
 	fromFlags.postgres, fromEnv.postgres, fromFlags.redis, fromEnv.redis, fromFlags.media, fromEnv.media = nil, nil, nil, nil, nil, nil
+	fromFlags.smtp, fromEnv.smtp = nil, nil
 	if !reflect.DeepEqual(fromFlags, fromEnv) {
 		t.Fatalf("flags %+v\nenv   %+v", fromFlags, fromEnv)
 	}

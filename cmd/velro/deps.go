@@ -8,7 +8,6 @@ import (
 
 	"github.com/velro-ai/velro"
 	"github.com/velro-ai/velro/authz"
-	"github.com/velro-ai/velro/bus"
 	"github.com/velro-ai/velro/postgres"
 	"github.com/velro-ai/velro/queue"
 	"github.com/velro-ai/velro/redis"
@@ -111,12 +110,21 @@ func openDeps(ctx context.Context, cfg *config, log *slog.Logger) (_ *deps, err 
 }
 
 // openDatabaseBus carries events between instances without Redis: over
-// LISTEN/NOTIFY on PostgreSQL; SQLite serves one instance, so in process.
+// LISTEN/NOTIFY on PostgreSQL; SQLite serves one instance, so in process,
+// with account changes of other processes (the CLI) read from the file.
 func (d *deps) openDatabaseBus(ctx context.Context, log *slog.Logger) error {
+	if db, ok := d.engine.(*sqlite.DB); ok {
+		b, err := sqlite.NewBus(ctx, db, log)
+		if err != nil {
+			return err
+		}
+		d.closer = append(d.closer, b.Close)
+		d.bus = b
+		return nil
+	}
 	db, ok := d.engine.(*postgres.DB)
 	if !ok {
-		d.bus = new(bus.Local)
-		return nil
+		return fmt.Errorf("no event bus for engine %s", d.engine.Name())
 	}
 	pgBus, err := postgres.NewBus(ctx, db, log)
 	if err != nil {

@@ -425,8 +425,9 @@ func TestConcurrentSubmits(t *testing.T) {
 }
 
 func TestAdminGrant(t *testing.T) {
-	c := startServer(t, env{"VELRO_ADMIN_EMAILS": "boss@example.com"}).client(t)
-	boss, ada := register(t, c, "boss@example.com"), register(t, c, "ada@example.com")
+	s := startServer(t, env{})
+	c := s.client(t)
+	boss, ada := adminOf(t, c, env{"VELRO_DATA_DIR": s.DataDir}, "boss@example.com"), register(t, c, "ada@example.com")
 	grant := map[string]any{"email": ada.Email, "amount": 250, "description": "Beta tester"}
 	c.with(ada.Access).do("POST", "/api/v1/admin/credits/grant", grant).wantError(t, 403, "forbidden")
 	e := c.with(boss.Access).do("POST", "/api/v1/admin/credits/grant", grant).want(t, 201).JSON(t)

@@ -3,9 +3,10 @@
 //	velro [serve] [flags]   start the server (the default)
 //	velro migrate [flags]   apply database migrations and exit
 //	velro media migrate --to s3://...   copy the data dir's media to S3
+//	velro users list|set-role|disable|enable   operate accounts
 //	velro keys rotate       make a new token-signing key
 //	velro version           print the version
-//	velro bench ...         helpers of the load tool (scripts/bench.sh)
+//	velro bench ...         the performance test suite (and the wrk script's helpers)
 package main
 
 import (
@@ -42,9 +43,10 @@ commands:
   serve     start the server (default)
   migrate   apply database migrations and exit
   media     media migrate --to s3://...: copy the data dir's media to an S3 store
+  users     list, set-role EMAIL admin|user, disable EMAIL, enable EMAIL: operate accounts
   keys      keys rotate: make a new token-signing key (servers may run)
   version   print the version
-  bench     helpers of the load tool (scripts/bench.sh)
+  bench     the performance test suite (velro bench -h)
 
 Run "velro serve -h" for the settings: each is a flag and an environment
 variable (README.md, "Configuration").
@@ -93,6 +95,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return bench(ctx, rest, stdout, stderr)
 	case "media":
 		return mediaCommand(ctx, rest, getenv, stdout, stderr)
+	case "users":
+		return usersCommand(ctx, rest, getenv, stdout, stderr)
 	case "keys":
 		return keysCommand(ctx, rest, getenv, stdout, stderr)
 	case "serve", "migrate":

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/google/uuid"
 	"github.com/velro-ai/velro"
 )
 
@@ -41,6 +42,9 @@ type fixture struct {
 	project, team, generation string
 	users                     map[string]account // by caller name
 	newcomer                  account
+	// invite makes a pending viewer invitation of the team, to an address
+	// without an account, and returns its id and mailed token.
+	invite func() (id, token string)
 }
 
 // expect turns the rules into a status: anonymous 401, invisible 404,
@@ -83,6 +87,18 @@ func authorizeRule(action velro.Action) func(caller) int {
 		}
 		return http.StatusForbidden
 	}
+}
+
+// everyone is a public endpoint: the same answer for every caller.
+func everyone(status int) func(caller) int { return func(caller) int { return status } }
+
+// nobody is an endpoint no caller of the matrix may use: admin-only ones,
+// and answering an invitation addressed to someone else.
+func nobody(c caller) int {
+	if c.anon {
+		return http.StatusUnauthorized
+	}
+	return http.StatusForbidden
 }
 
 type endpoint struct {
@@ -129,6 +145,18 @@ var matrix = []endpoint{
 		teamRule(200, func(a velro.TeamRole) bool {
 			return a == velro.TeamEditor || velro.CanManageMember(a, velro.TeamEditor, "")
 		})},
+	{"POST", "/api/v1/teams/{team}/invitations", func(f *fixture) any { return map[string]any{"email": f.newcomer.Email, "role": "viewer"} },
+		teamRule(201, func(a velro.TeamRole) bool { return velro.CanManageMember(a, "", velro.TeamViewer) })},
+	{"POST", "/api/v1/teams/{team}/invitations", func(f *fixture) any { return map[string]any{"email": f.newcomer.Email, "role": "admin"} },
+		teamRule(201, func(a velro.TeamRole) bool { return velro.CanManageMember(a, "", velro.TeamAdmin) })},
+	{"GET", "/api/v1/teams/{team}/invitations", nil, teamRule(200, func(a velro.TeamRole) bool { return velro.TeamAccess(a).Role.Can(velro.ActionManageTeam) })},
+	{"DELETE", "/api/v1/teams/{team}/invitations/{invitation}", nil,
+		teamRule(200, func(a velro.TeamRole) bool { return velro.CanManageMember(a, "", velro.TeamViewer) })},
+	{"GET", "/api/v1/invitations/{token}", nil, everyone(200)},
+	{"POST", "/api/v1/invitations/{token}/accept", nil, nobody}, // addressed to someone else
+	{"POST", "/api/v1/invitations/{token}/decline", nil, nobody},
+	{"GET", "/api/v1/admin/users", nil, nobody},
+	{"PATCH", "/api/v1/admin/users/{viewer}", func(*fixture) any { return map[string]any{"disabled": true} }, nobody},
 	// Nobody removes the owner; the owner leaving is a conflict, not a
 	// permission matter.
 	{"DELETE", "/api/v1/teams/{team}/members/{owner}", nil, func(c caller) int {
@@ -141,6 +169,9 @@ var matrix = []endpoint{
 
 func (f *fixture) expand(path string) string {
 	r := map[string]string{"{project}": f.project, "{team}": f.team, "{generation}": f.generation}
+	if strings.Contains(path, "{invitation}") || strings.Contains(path, "{token}") {
+		r["{invitation}"], r["{token}"] = f.invite()
+	}
 	for name, a := range f.users {
 		r["{"+name+"}"] = a.ID
 	}
@@ -172,6 +203,11 @@ func testEndpointMatrix(t *testing.T, e env) {
 		}
 	}
 	newcomer := register(t, c, "newcomer@matrix.example.com")
+	// Every fixture costs its owner a generation: an admin (made with the
+	// CLI, outside the matrix's callers) pays for them.
+	e["VELRO_DATA_DIR"] = s.DataDir
+	banker := adminOf(t, c, e, "banker@matrix.example.com")
+	c.with(banker.Access).do("POST", "/api/v1/admin/credits/grant", map[string]any{"email": users["owner"].Email, "amount": 1_000_000}).want(t, 201)
 
 	newFixture := func() *fixture {
 		owner := c.with(users["owner"].Access)
@@ -184,6 +220,12 @@ func testEndpointMatrix(t *testing.T, e env) {
 		owner.do("POST", "/api/v1/projects/"+f.project+"/teams", map[string]any{"team_id": f.team, "access_level": "admin"}).want(t, 201)
 		f.generation = owner.do("POST", "/api/v1/generations", map[string]any{"model_id": "local/image", "prompt": "matrix", "project_id": f.project}).
 			want(t, 201).Str(t, "id")
+		f.invite = func() (string, string) {
+			invitee := uuid.NewString() + "@invited.example.com"
+			id := owner.do("POST", "/api/v1/teams/"+f.team+"/invitations", map[string]any{"email": invitee, "role": "viewer"}).want(t, 201).Str(t, "id")
+			m := outboxMail(t, s.DataDir, invitee)
+			return id, strings.TrimPrefix(m.Link(t, "http://localhost:3000/invitations/"), "http://localhost:3000/invitations/")
+		}
 		return f
 	}
 

@@ -19,6 +19,7 @@ import (
 	"github.com/velro-ai/velro/authz"
 	"github.com/velro-ai/velro/generate"
 	"github.com/velro-ai/velro/guard"
+	"github.com/velro-ai/velro/mail"
 	"github.com/velro-ai/velro/media"
 	"github.com/velro-ai/velro/queue"
 	"github.com/velro-ai/velro/redis"
@@ -44,7 +45,8 @@ func serve(ctx context.Context, cfg *config, stdout, stderr io.Writer) error {
 	store := guard.New(d.store, engine, d.bus)
 	metrics := prometheus.NewRegistry()
 	metrics.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}), engine.Collector())
-	authCfg := auth.Config{AdminEmails: cfg.AdminEmails, Bus: d.bus, Log: log, RegisterLimit: cfg.RegisterLimit,
+	admins := velro.NewAdminEmails(cfg.AdminEmails)
+	authCfg := auth.Config{Admins: admins, Bus: d.bus, Log: log, RegisterLimit: cfg.RegisterLimit,
 		Lifetime: velro.SessionLifetime{Idle: cfg.SessionIdle, Max: cfg.SessionMax}, KeyReload: cfg.KeyReload}
 	readiness := []api.Dependency{{Name: "database", Required: true, Ping: d.store.Ping}}
 	if d.redis != nil {
@@ -70,7 +72,12 @@ func serve(ctx context.Context, cfg *config, stdout, stderr io.Writer) error {
 	if cfg.FALKey != "" {
 		providers[velro.ProviderFAL] = generate.NewFAL(generate.FALConfig{Key: cfg.FALKey, BaseURL: cfg.FALBaseURL, Allow: cfg.FetchAllow, Timeout: cfg.FALTimeout})
 	}
+	sender, err := openMail(cfg, log)
+	if err != nil {
+		return err
+	}
 	jobs, err := newQueue(d.engine, queue.Config{
+		Mailer: &mail.Postman{Store: store, Sender: sender, AppURL: cfg.AppURL, Log: log},
 		Runner: &generate.Worker{Store: store, Media: files, Providers: providers, Bus: d.bus, Notifier: notifier, Log: log,
 			AttemptTimeout: cfg.JobTimeout},
 		Workers:     cfg.Workers,
@@ -83,14 +90,15 @@ func serve(ctx context.Context, cfg *config, stdout, stderr io.Writer) error {
 		return fmt.Errorf("job queue: %w", err)
 	}
 	d.store.UseJobs(jobs)
-	audit := service.NewAudit(store, cfg.AuditRetention, log)
+	accounts := service.NewAccounts(store, service.AccountsConfig{Admins: admins, Passwords: authSvc, Media: files, Bus: d.bus, Log: log})
+	audit := service.NewAudit(store, accounts, cfg.AuditRetention, log)
 	go audit.KeepRetention(ctx, time.Hour)
 	generations := &generate.Service{Store: store, Authz: engine, Media: files, Bus: d.bus, FALKey: cfg.FALKey != ""}
 
 	handler := api.NewServer(api.Config{
 		Log:            log,
 		Auth:           authSvc,
-		Accounts:       service.NewAccounts(store),
+		Accounts:       accounts,
 		Projects:       service.NewProjects(store, engine),
 		Teams:          service.NewTeams(store, engine),
 		Audit:          audit,
@@ -144,6 +152,19 @@ func serve(ctx context.Context, cfg *config, stdout, stderr io.Writer) error {
 		return err
 	}
 	return nil
+}
+
+// openMail returns the mail server VELRO_SMTP_URL names, or else the
+// outbox directory of the data dir.
+func openMail(cfg *config, log *slog.Logger) (mail.Sender, error) {
+	if cfg.smtp != nil {
+		return mail.NewSMTP(*cfg.smtp, cfg.MailFrom, nil), nil
+	}
+	outbox, err := mail.NewOutbox(cfg.outboxDir(), cfg.MailFrom, log)
+	if err != nil {
+		return nil, fmt.Errorf("mail outbox: %w", err)
+	}
+	return outbox, nil
 }
 
 // maxAttempts is how often a generation job runs before it fails.

@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"fmt"
+	netmail "net/mail"
 	"net/netip"
 	"net/url"
 	"strconv"
@@ -11,6 +12,7 @@ import (
 
 	"github.com/velro-ai/velro/auth"
 	velrofetch "github.com/velro-ai/velro/fetch" // the tests of this package have a fetch helper
+	"github.com/velro-ai/velro/mail"
 	"github.com/velro-ai/velro/postgres"
 	"github.com/velro-ai/velro/redis"
 )
@@ -64,8 +66,17 @@ var settings = []setting{
 	{Env: "AWS_SESSION_TOKEN", Shown: "(none)", Usage: "S3 session token, for temporary credentials only"},
 	{Env: "AWS_REGION", Shown: "(asked of the store)", Usage: "S3 region when the media URL names none"},
 	{Flag: "admin-emails", Env: "VELRO_ADMIN_EMAILS", Shown: "(none)",
-		Usage: "comma-separated emails that get role `admin`",
+		Usage: "comma-separated emails whose accounts are admins once the address is verified; an address taken off the list loses admin on its next request (`velro users set-role` grants it without mail)",
 		set:   func(c *config, v string) error { c.AdminEmails = list(v); return nil }},
+	{Flag: "smtp-url", Env: "VELRO_SMTP_URL", Shown: "(mail goes to `<data-dir>/outbox/`)",
+		Usage: "mail server: `smtp://user:pass@host:587` uses STARTTLS when the server offers it and plain SMTP when it does not (local relays), `smtp+starttls://` requires STARTTLS, `smtps://host:465` is implicit TLS; credentials are sent only over TLS. Without it every mail is written as an `.eml` file to `<data-dir>/outbox/` and the log names the file",
+		set:   setSMTPURL},
+	{Flag: "mail-from", Env: "VELRO_MAIL_FROM", Default: "Velro <no-reply@localhost>",
+		Usage: "sender of every mail; set it with `VELRO_SMTP_URL` (a relay refuses senders of domains it does not serve)",
+		Fix:   "set an address like Velro <no-reply@velro.example>", set: setMailFrom},
+	{Flag: "app-url", Env: "VELRO_APP_URL", Default: "http://localhost:3000",
+		Usage: "origin of the web app, used in the links of mails (`/reset-password?token=...`, `/verify-email?token=...`, `/invitations/{token}`)",
+		Fix:   "set the origin users open, like https://app.velro.example", set: func(c *config, v string) error { c.AppURL = v; return httpURL(v) }},
 	{Flag: "cors-origins", Env: "VELRO_CORS_ORIGINS", Shown: "(none)",
 		Usage: "comma-separated browser origins allowed by CORS",
 		set:   func(c *config, v string) error { c.CORSOrigins = list(v); return nil }},
@@ -234,6 +245,25 @@ func setDatabaseURL(c *config, v string) error {
 	}
 	if !strings.HasPrefix(v, "postgres://") && !strings.HasPrefix(v, "postgresql://") {
 		return &configError{"DATABASE_URL", "is not a PostgreSQL URL", "set it like postgres://user:password@host:5432/velro, or unset it to use SQLite"}
+	}
+	return nil
+}
+
+func setSMTPURL(c *config, v string) (err error) {
+	c.SMTPURL = v
+	if v == "" {
+		return nil
+	}
+	if c.smtp, err = mail.ParseURL(v); err != nil { // the URL holds a password: not repeated
+		return &configError{"VELRO_SMTP_URL", err.Error(), "set it like smtp://user:password@mail.example.com:587, or unset it to write mails to the outbox"}
+	}
+	return nil
+}
+
+func setMailFrom(c *config, v string) error {
+	c.MailFrom = v
+	if _, err := netmail.ParseAddress(v); err != nil {
+		return errors.New("is not an address")
 	}
 	return nil
 }

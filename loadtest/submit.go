@@ -1,0 +1,74 @@
+package loadtest
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"sync/atomic"
+)
+
+// submitRate is the submit scenario's arrival rate: it spends credits, so
+// the bench must seed them (one account per 200 generations).
+const submitRate = 50
+
+func submitTarget(ctx context.Context, s *suite) (Target, func(context.Context, *Conn) error, error) {
+	if err := s.ensureCredits(ctx, int64(submitRate*s.opts.Duration.Seconds())+1); err != nil {
+		return nil, nil, err
+	}
+	var cursor atomic.Int64
+	return func(ctx context.Context, c *Conn) Result {
+		return s.submit(ctx, c, int(cursor.Add(1)))
+	}, nil, nil
+}
+
+// submit makes a generation as the account at index from (or the next
+// one that still has credits).
+func (s *suite) submit(ctx context.Context, c *Conn, from int) Result {
+	a := s.payer(from)
+	if a == nil {
+		return Result{Op: opSubmit, Err: errNoCredits}
+	}
+	return Result{Op: opSubmit, Err: call(ctx, c.Client, http.MethodPost, s.base+"/api/v1/generations", a.token(),
+		map[string]any{"model_id": benchModel, "prompt": "bench submit", "parameters": benchParams}, http.StatusCreated, nil)}
+}
+
+var errNoCredits = fmt.Errorf("the bench spent the credits it seeded (raise --accounts)")
+
+// payer finds an account, from index from on, that can pay for one
+// generation, and takes its price.
+func (s *suite) payer(from int) *account {
+	n := len(s.fix.accounts)
+	for i := range n {
+		if a := s.fix.accounts[(from+i)%n]; a.spend(s.fix.cost) {
+			return a
+		}
+	}
+	return nil
+}
+
+// ensureCredits registers accounts until the seeded ones can pay for n
+// more generations.
+func (s *suite) ensureCredits(ctx context.Context, n int64) error {
+	if err := s.fix.ensureCost(ctx); err != nil {
+		return err
+	}
+	for {
+		var have int64
+		for _, a := range s.fix.accounts {
+			have += a.credits.Load() / s.fix.cost
+		}
+		if have >= n {
+			return nil
+		}
+		if len(s.fix.accounts) == 0 {
+			if err := s.fix.ensureAccounts(ctx, 1); err != nil {
+				return err
+			}
+			continue
+		}
+		perAccount := max(1, s.fix.startCredits.Load()/s.fix.cost)
+		if err := s.fix.ensureAccounts(ctx, len(s.fix.accounts)+int((n-have+perAccount-1)/perAccount)); err != nil {
+			return err
+		}
+	}
+}

@@ -1,0 +1,85 @@
+package service
+
+import (
+	"context"
+
+	"github.com/google/uuid"
+	"github.com/velro-ai/velro"
+	"github.com/velro-ai/velro/auth"
+	"github.com/velro-ai/velro/generate"
+)
+
+// SendVerification queues a mail with a link that verifies the actor's
+// address (EmailVerificationTTL). ECONFLICT when it is verified already.
+func (s *Accounts) SendVerification(ctx context.Context, actor uuid.UUID) error {
+	u, err := s.store.FindUserByID(ctx, actor)
+	if err != nil {
+		return err
+	}
+	if u.EmailVerified {
+		return velro.Errorf(velro.ECONFLICT, "The address %s is verified already.", u.Email)
+	}
+	return s.store.QueueMail(ctx, velro.MailJob{Kind: velro.MailEmailVerification, UserID: actor})
+}
+
+// VerifyEmail uses the token of a verification mail and returns the
+// account, verified. A listed address (VELRO_ADMIN_EMAILS) is an admin
+// from now on.
+func (s *Accounts) VerifyEmail(ctx context.Context, token string) (*velro.User, error) {
+	u, err := s.store.VerifyEmail(ctx, velro.HashToken(token))
+	if err != nil {
+		return nil, err
+	}
+	return s.cfg.Admins.Effective(u), nil
+}
+
+// mayDeleteAccount: an account is deleted by its owner only (who proves
+// the password first).
+func mayDeleteAccount(actor, account uuid.UUID) velro.Check {
+	return func(context.Context, velro.Authorizer) error {
+		if actor != account {
+			return velro.Errorf(velro.EFORBIDDEN, "Only the owner of an account deletes it.")
+		}
+		return nil
+	}
+}
+
+// DeleteAccount deletes the caller's account, who proves the password,
+// with everything it owns (velro.UserStore.DeleteUser); its tokens are
+// refused from the next request on, on every instance. Then its
+// generations' media go and whoever watches them is told.
+func (s *Accounts) DeleteAccount(ctx context.Context, p auth.Principal, password, clientAddr string) error {
+	if _, err := s.cfg.Passwords.CheckPassword(ctx, p, password, clientAddr); err != nil {
+		return err
+	}
+	rule := mayDeleteAccount(p.UserID, p.UserID)
+	change, err := s.store.DeleteUser(ctx, p.UserID, rule)
+	if err != nil {
+		return err
+	}
+	// The account is gone whatever happens below: a media failure is
+	// logged for an operator, not reported to the former owner.
+	ctx = context.WithoutCancel(ctx)
+	statuses := make([]velro.StatusChange, len(change.Generations))
+	for i, id := range change.Generations {
+		statuses[i] = velro.StatusChange{ID: id, Status: velro.StatusDeleted}
+	}
+	_ = s.cfg.Bus.Publish(ctx, velro.Event{Statuses: statuses})
+	for _, id := range change.Generations {
+		if err := s.cfg.Media.DeletePrefix(ctx, generate.MediaPrefix(id)); err != nil {
+			s.cfg.Log.ErrorContext(ctx, "account deleted, but a generation's media could not be removed",
+				"user_id", p.UserID, "generation_id", id, "prefix", generate.MediaPrefix(id), "error", err)
+		}
+	}
+	return nil
+}
+
+// Export returns everything Velro holds about the actor.
+func (s *Accounts) Export(ctx context.Context, actor uuid.UUID) (*velro.AccountExport, error) {
+	x, err := s.store.ExportAccount(ctx, actor)
+	if err != nil {
+		return nil, err
+	}
+	x.Profile = s.cfg.Admins.Effective(x.Profile)
+	return x, nil
+}

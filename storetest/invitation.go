@@ -1,0 +1,166 @@
+package storetest
+
+import (
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/velro-ai/velro"
+)
+
+func testInvitations(t *testing.T, open Opener) {
+	s := open(t, 0)
+	owner, ann, bob := NewUser(t, s, "owner@example.com"), NewUser(t, s, "ann@example.com"), NewUser(t, s, "bob@example.com")
+	team := NewTeam(t, s, owner.ID, map[uuid.UUID]velro.TeamRole{bob.ID: velro.TeamViewer})
+	p := NewProject(t, s, owner.ID, velro.VisibilityTeamOnly)
+	_, err := s.ShareProject(ctx(t), &velro.ProjectShare{ProjectID: p.ID, TeamID: team.ID, AccessLevel: velro.ShareWrite}, velro.NoRule)
+	must(t, err)
+
+	inv := &velro.Invitation{ID: velro.NewID(), TeamID: team.ID, Email: "ANN@example.com", Role: velro.TeamEditor, InvitedBy: &owner.ID}
+	must(t, s.CreateInvitation(ctx(t), inv, velro.NoRule))
+	if inv.Email != "ann@example.com" || inv.Status != velro.InvitationPending || inv.TeamName != "Team" ||
+		inv.ExpiresAt.Sub(inv.CreatedAt) != velro.InvitationTTL {
+		t.Fatalf("created invitation %+v", inv)
+	}
+	dup := &velro.Invitation{ID: velro.NewID(), TeamID: team.ID, Email: "ann@example.com", Role: velro.TeamViewer}
+	wantCode(t, s.CreateInvitation(ctx(t), dup, velro.NoRule), velro.ECONFLICT)
+	member := &velro.Invitation{ID: velro.NewID(), TeamID: team.ID, Email: "bob@example.com", Role: velro.TeamViewer}
+	wantCode(t, s.CreateInvitation(ctx(t), member, velro.NoRule), velro.ECONFLICT)
+	wantCode(t, s.CreateInvitation(ctx(t), &velro.Invitation{ID: velro.NewID(), TeamID: uuid.New(), Email: "x@example.com", Role: velro.TeamViewer},
+		velro.NoRule), velro.ENOTFOUND)
+
+	got, err := s.FindInvitation(ctx(t), inv.ID)
+	must(t, err)
+	if got.Email != inv.Email || got.Role != velro.TeamEditor || got.InvitedBy == nil || *got.InvitedBy != owner.ID || !got.ExpiresAt.Equal(inv.ExpiresAt) {
+		t.Fatalf("found invitation %+v", got)
+	}
+	// No token until its mail is sent; then only its hash finds it.
+	_, err = s.FindInvitationByToken(ctx(t), velro.HashToken("nothing"))
+	wantCode(t, err, velro.ENOTFOUND)
+	token, hash := velro.NewToken()
+	ok, err := s.SetInvitationToken(ctx(t), inv.ID, hash)
+	must(t, err)
+	if !ok {
+		t.Fatal("the token of a pending invitation was not recorded")
+	}
+	if got, err := s.FindInvitationByToken(ctx(t), velro.HashToken(token)); err != nil || got.ID != inv.ID {
+		t.Fatalf("by token: %+v, %v", got, err)
+	}
+	if list, _ := s.ListInvitations(ctx(t), team.ID); len(list) != 1 || list[0].ID != inv.ID {
+		t.Fatalf("pending invitations %+v", list)
+	}
+
+	// Only the invited address answers; accepting makes a member with the
+	// role, at once in the effective-access table.
+	_, _, err = s.AcceptInvitation(ctx(t), hash, bob.ID)
+	wantCode(t, err, velro.EFORBIDDEN)
+	_, err = s.DeclineInvitation(ctx(t), hash, bob.ID)
+	wantCode(t, err, velro.EFORBIDDEN)
+	_, _, err = s.AcceptInvitation(ctx(t), velro.HashToken("nothing"), ann.ID)
+	wantCode(t, err, velro.ENOTFOUND)
+	accepted, change, err := s.AcceptInvitation(ctx(t), hash, ann.ID)
+	must(t, err)
+	if accepted.Status != velro.InvitationAccepted || len(change.Projects) != 1 || change.Projects[0] != p.ID || change.Teams[0] != team.ID {
+		t.Fatalf("accepted %+v, change %+v", accepted, change)
+	}
+	wantAccess(t, s, ann.ID, velro.KindProject, p.ID, velro.Access{Role: velro.RoleEditor, Method: velro.MethodTeam}, "after accepting")
+	_, _, err = s.AcceptInvitation(ctx(t), hash, ann.ID)
+	wantCode(t, err, velro.ECONFLICT)
+	_, err = s.DeclineInvitation(ctx(t), hash, ann.ID)
+	wantCode(t, err, velro.ECONFLICT)
+	if list, _ := s.ListInvitations(ctx(t), team.ID); len(list) != 0 {
+		t.Fatalf("an accepted invitation is listed as pending: %+v", list)
+	}
+	if ok, _ := s.SetInvitationToken(ctx(t), inv.ID, hash); ok {
+		t.Fatal("a token was recorded for an answered invitation")
+	}
+
+	// Decline, revoke, expiry.
+	carl := NewUser(t, s, "carl@example.com")
+	declineToken := NewInvitation(t, s, team.ID, "carl@example.com", velro.TeamViewer)
+	declined, err := s.DeclineInvitation(ctx(t), velro.HashToken(declineToken), carl.ID)
+	must(t, err)
+	if declined.Status != velro.InvitationDeclined {
+		t.Fatalf("declined %+v", declined)
+	}
+	revokeToken := NewInvitation(t, s, team.ID, "carl@example.com", velro.TeamViewer) // a new one after a decline
+	revoked, err := s.FindInvitationByToken(ctx(t), velro.HashToken(revokeToken))
+	must(t, err)
+	_, err = s.RevokeInvitation(ctx(t), uuid.New(), revoked.ID, velro.NoRule)
+	wantCode(t, err, velro.ENOTFOUND)
+	r, err := s.RevokeInvitation(ctx(t), team.ID, revoked.ID, velro.NoRule)
+	must(t, err)
+	if r.Status != velro.InvitationRevoked {
+		t.Fatalf("revoked %+v", r)
+	}
+	_, err = s.RevokeInvitation(ctx(t), team.ID, revoked.ID, velro.NoRule)
+	wantCode(t, err, velro.ECONFLICT)
+	_, _, err = s.AcceptInvitation(ctx(t), velro.HashToken(revokeToken), carl.ID)
+	wantCode(t, err, velro.ECONFLICT)
+
+	old := &velro.Invitation{ID: velro.NewID(), TeamID: team.ID, Email: "carl@example.com", Role: velro.TeamViewer,
+		ExpiresAt: velro.Now().Add(-time.Minute)}
+	must(t, s.CreateInvitation(ctx(t), old, velro.NoRule))
+	if got, _ := s.FindInvitation(ctx(t), old.ID); got.Status != velro.InvitationExpired {
+		t.Fatalf("an invitation past its expiry reads %q", got.Status)
+	}
+	NewInvitation(t, s, team.ID, "carl@example.com", velro.TeamViewer) // an expired invitation holds no place
+
+	dora := NewUser(t, s, "dora@example.com")
+	past := &velro.Invitation{ID: velro.NewID(), TeamID: team.ID, Email: "dora@example.com", Role: velro.TeamViewer,
+		ExpiresAt: velro.Now().Add(-time.Second)}
+	must(t, s.CreateInvitation(ctx(t), past, velro.NoRule))
+	pastToken, pastHash := velro.NewToken()
+	if ok, err := s.SetInvitationToken(ctx(t), past.ID, pastHash); err != nil || !ok {
+		t.Fatalf("set token: %v %v", ok, err)
+	}
+	_, _, err = s.AcceptInvitation(ctx(t), velro.HashToken(pastToken), dora.ID)
+	wantCode(t, err, velro.EEXPIRED)
+	_, err = s.DeclineInvitation(ctx(t), velro.HashToken(pastToken), dora.ID)
+	wantCode(t, err, velro.EEXPIRED)
+	if tm, _ := s.FindTeam(ctx(t), team.ID); tm.Role(dora.ID) != "" {
+		t.Fatal("an expired invitation made a member")
+	}
+}
+
+// testAcceptRace: an invitation accepted by several requests at the same
+// instant makes one member, once.
+func testAcceptRace(t *testing.T, open Opener) {
+	s := open(t, 0)
+	owner := NewUser(t, s, "owner@example.com")
+	team := NewTeam(t, s, owner.ID, nil)
+	p := NewProject(t, s, owner.ID, velro.VisibilityTeamOnly)
+	_, err := s.ShareProject(ctx(t), &velro.ProjectShare{ProjectID: p.ID, TeamID: team.ID, AccessLevel: velro.ShareRead}, velro.NoRule)
+	must(t, err)
+	for round := range 5 {
+		u := NewUser(t, s, uuid.NewString()+"@example.com")
+		hash := velro.HashToken(NewInvitation(t, s, team.ID, u.Email, velro.TeamEditor))
+		const n = 6
+		errs := make([]error, n)
+		var wg sync.WaitGroup
+		start := make(chan struct{})
+		for i := range n {
+			wg.Go(func() {
+				<-start
+				_, _, errs[i] = s.AcceptInvitation(ctx(t), hash, u.ID)
+			})
+		}
+		close(start)
+		wg.Wait()
+		ok := 0
+		for _, err := range errs {
+			switch velro.ErrorCode(err) {
+			case "":
+				ok++
+			case velro.ECONFLICT:
+			default:
+				t.Fatalf("round %d: %v", round, err)
+			}
+		}
+		if ok != 1 {
+			t.Fatalf("round %d: the invitation was accepted %d times", round, ok)
+		}
+		wantAccess(t, s, u.ID, velro.KindProject, p.ID, velro.Access{Role: velro.RoleViewer, Method: velro.MethodTeam}, "after the accepts")
+	}
+}
