@@ -55,6 +55,9 @@ type Generation struct {
 	CreatedAt      time.Time      `json:"created_at"`
 	UpdatedAt      time.Time      `json:"updated_at"`
 	CompletedAt    *time.Time     `json:"completed_at"`
+	// RequestHash identifies the request that submitted the generation
+	// under an idempotency key (see SubmitGeneration); empty otherwise.
+	RequestHash string `json:"-"`
 }
 
 // GenerationFilter selects generations: a user's own, or (with ProjectID)
@@ -86,7 +89,8 @@ type GenerationStore interface {
 	// may still add to g's project), takes g.Cost from the balance ("usage"
 	// entry; EPAYMENT when short), inserts g and enqueues its job. With an
 	// idempotency key the user used before, it returns that generation
-	// instead and charges nothing.
+	// instead and charges nothing, or, when that one was submitted with
+	// another request (its RequestHash differs from g's), EIDEMPOTENCY.
 	SubmitGeneration(ctx context.Context, g *Generation, idempotencyKey string, check Check) (existing *Generation, err error)
 	// FindGeneration returns ENOTFOUND when absent.
 	FindGeneration(ctx context.Context, id uuid.UUID) (*Generation, error)

@@ -58,6 +58,7 @@ func ErrorCodes() []ErrorCode {
 		{"request_too_large", http.StatusRequestEntityTooLarge, "the body is over the limit (1 MiB of JSON)"},
 		{"unsupported_media_type", http.StatusUnsupportedMediaType, "the body is not JSON (or a form where forms are accepted)"},
 		{velro.EINVALID, http.StatusUnprocessableEntity, "a field breaks a validation rule; `errors` names each field"},
+		{velro.EIDEMPOTENCY, http.StatusUnprocessableEntity, "the `Idempotency-Key` was used before with a different request; nothing was charged"},
 		{velro.ERATELIMIT, http.StatusTooManyRequests, "too many attempts; `Retry-After` says when to come back"},
 		{velro.EINTERNAL, http.StatusInternalServerError, "a bug: the details are logged under the request id, never returned"},
 		{velro.EUNAVAILABLE, http.StatusServiceUnavailable, "a dependency (the database) did not answer in time; retry shortly"},

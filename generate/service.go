@@ -50,7 +50,8 @@ func mayAddGeneration(actor uuid.UUID, project *uuid.UUID) velro.Check {
 
 // Submit validates the request, checks the project permission, and charges,
 // inserts and enqueues the generation in one transaction. created is false
-// when an earlier request with the same idempotency key is returned.
+// when an earlier request with the same idempotency key is returned; the
+// key with a different request is EIDEMPOTENCY.
 func (s *Service) Submit(ctx context.Context, user uuid.UUID, in SubmitInput) (g *velro.Generation, created bool, err error) {
 	model, ok := velro.FindModel(in.ModelID)
 	if !ok {
@@ -81,6 +82,11 @@ func (s *Service) Submit(ctx context.Context, user uuid.UUID, in SubmitInput) (g
 	g = &velro.Generation{ID: velro.NewID(), UserID: user, ProjectID: in.ProjectID, ModelID: model.ID, Prompt: in.Prompt,
 		NegativePrompt: in.NegativePrompt, Parameters: params, Status: velro.StatusPending, Cost: model.CreditsCost,
 		MediaType: model.Type, OutputURLs: []string{}, CreatedAt: now, UpdatedAt: now}
+	if in.IdempotencyKey != "" {
+		if g.RequestHash, err = requestHash(g); err != nil {
+			return nil, false, err
+		}
+	}
 	existing, err := s.Store.SubmitGeneration(ctx, g, in.IdempotencyKey, rule)
 	if err != nil {
 		return nil, false, err
