@@ -31,6 +31,8 @@ type Event struct {
 	GenerationRows []uuid.UUID `json:"generation_rows,omitempty"`
 	// Statuses are generation status changes (for streams and workers).
 	Statuses []StatusChange `json:"statuses,omitempty"`
+	// SigningKeys were rotated: every instance reloads them.
+	SigningKeys bool `json:"signing_keys,omitempty"`
 	// Flush drops everything cached: events may have been missed (the bus
 	// reconnected).
 	Flush bool `json:"flush,omitempty"`

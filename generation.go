@@ -61,6 +61,9 @@ type Generation struct {
 	StartedAt          *time.Time `json:"started_at" doc:"When a worker started rendering it"`
 	CompletedAt        *time.Time `json:"completed_at" doc:"When it ended (completed, failed or cancelled)"`
 	ProcessingTimeMS   *int64     `json:"processing_time_ms" doc:"From started_at to completed_at, once both are known"`
+	// RequestHash identifies the request that submitted the generation
+	// under an idempotency key (see SubmitGeneration); empty otherwise.
+	RequestHash string `json:"-"`
 }
 
 // GenerationPrefix is where a generation's outputs live in media
@@ -106,7 +109,8 @@ type GenerationStore interface {
 	// may still add to g's project), takes g.Cost from the balance ("usage"
 	// entry; EPAYMENT when short), inserts g and enqueues its job. With an
 	// idempotency key the user used before, it returns that generation
-	// instead and charges nothing.
+	// instead and charges nothing, or, when that one was submitted with
+	// another request (its RequestHash differs from g's), EIDEMPOTENCY.
 	SubmitGeneration(ctx context.Context, g *Generation, idempotencyKey string, check Check) (existing *Generation, err error)
 	// FindGeneration returns ENOTFOUND when absent.
 	FindGeneration(ctx context.Context, id uuid.UUID) (*Generation, error)

@@ -29,6 +29,20 @@ func (s *Session) Revoked() bool { return s.RevokedAt != nil }
 // its account not disabled.
 func (s *Session) Live() bool { return s.RevokedAt == nil && !s.AccountDisabled }
 
+// SessionLifetime bounds a session: it ends Idle after its last refresh
+// and Max after it began, whichever comes first.
+type SessionLifetime struct {
+	Idle, Max time.Duration
+}
+
+// Expired reports whether the session has outlived l at now.
+func (s *Session) Expired(now time.Time, l SessionLifetime) bool {
+	return !now.Before(s.RefreshedAt.Add(l.Idle)) || !now.Before(s.Ends(l))
+}
+
+// Ends is when the session ends at the latest, refreshed or not.
+func (s *Session) Ends(l SessionLifetime) time.Time { return s.CreatedAt.Add(l.Max) }
+
 // SessionStore keeps sessions.
 type SessionStore interface {
 	// CreateSession inserts s with its counter at 0.
@@ -36,10 +50,11 @@ type SessionStore interface {
 	// FindSession returns ENOTFOUND when there is no such session (or
 	// account).
 	FindSession(ctx context.Context, id uuid.UUID) (*Session, error)
-	// RotateSession moves the counter from `from` to from+1 if the session
-	// is live and still at `from`; it reports whether it did, and whose
+	// RotateSession moves the counter from `from` to from+1 and sets
+	// RefreshedAt to now if the session is still at `from`, not revoked and
+	// not expired under l at now; it reports whether it did, and whose
 	// session it is.
-	RotateSession(ctx context.Context, id uuid.UUID, from int64, now time.Time) (userID uuid.UUID, rotated bool, err error)
+	RotateSession(ctx context.Context, id uuid.UUID, from int64, now time.Time, l SessionLifetime) (userID uuid.UUID, rotated bool, err error)
 	// RevokeSession marks the session revoked and audits why (AuditLogout,
 	// AuditRefreshReuse); revoking a revoked session changes nothing.
 	RevokeSession(ctx context.Context, id uuid.UUID, now time.Time, why AuditAction) error

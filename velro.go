@@ -53,6 +53,7 @@ type Store interface {
 	AccountStore
 	SessionStore
 	SecretStore
+	SigningKeyStore
 	CreditStore
 	ProjectStore
 	TeamStore

@@ -80,7 +80,7 @@ type registerInput struct {
 
 func handleRegister(svc *auth.Service) func(context.Context, *registerInput) (*tokenOutput, error) {
 	return func(ctx context.Context, in *registerInput) (*tokenOutput, error) {
-		res, err := svc.Register(ctx, in.Body.Email, in.Body.Password, in.Body.FullName)
+		res, err := svc.Register(ctx, in.Body.Email, in.Body.Password, in.Body.FullName, requestInfoFrom(ctx).clientIP)
 		if err != nil {
 			return nil, err
 		}

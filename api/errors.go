@@ -59,6 +59,7 @@ func ErrorCodes() []ErrorCode {
 		{velro.EQUOTA, http.StatusRequestEntityTooLarge, "the upload would pass the caller's storage quota (`GET /api/v1/user/storage`)"},
 		{velro.EMEDIATYPE, http.StatusUnsupportedMediaType, "the body is not JSON (or a form where forms are accepted), or an uploaded file is not of an accepted type"},
 		{velro.EINVALID, http.StatusUnprocessableEntity, "a field breaks a validation rule; `errors` names each field"},
+		{velro.EIDEMPOTENCY, http.StatusUnprocessableEntity, "the `Idempotency-Key` was used before with a different request; nothing was charged"},
 		{velro.ERATELIMIT, http.StatusTooManyRequests, "too many attempts; `Retry-After` says when to come back"},
 		{velro.EINTERNAL, http.StatusInternalServerError, "a bug: the details are logged under the request id, never returned"},
 		{velro.EUNAVAILABLE, http.StatusServiceUnavailable, "a dependency (the database) did not answer in time; retry shortly"},

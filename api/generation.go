@@ -15,7 +15,7 @@ type generationOutput struct {
 }
 
 type submitInput struct {
-	IdempotencyKey string `header:"Idempotency-Key" maxLength:"200" doc:"Retries with the same key return the same generation, charged once"`
+	IdempotencyKey string `header:"Idempotency-Key" maxLength:"200" doc:"Retries with the same key return the same generation, charged once; the same key with a different request answers 422 idempotency_key_reused"`
 	Body           struct {
 		ModelID        string         `json:"model_id" maxLength:"200"`
 		Prompt         string         `json:"prompt" minLength:"1" maxLength:"2000"`

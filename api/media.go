@@ -11,6 +11,7 @@ import (
 	"github.com/velro-ai/velro"
 	"github.com/velro-ai/velro/generate"
 	"github.com/velro-ai/velro/media"
+	"golang.org/x/net/http/httpguts"
 )
 
 // MediaURLTTL is how long a signed media URL works.
@@ -21,13 +22,25 @@ type mediaURLsInput struct {
 	base string
 }
 
-// Resolve notes the server's own address, for absolute URLs.
+// Resolve notes the origin the client reached, for absolute URLs: the
+// request's own scheme and Host or, from a trusted proxy
+// (VELRO_TRUSTED_PROXIES), the X-Forwarded-Proto and X-Forwarded-Host it
+// sets. Anyone else's forwarding headers are ignored: they could point
+// signed URLs at another host.
 func (in *mediaURLsInput) Resolve(ctx huma.Context) []error {
-	scheme := "http"
-	if ctx.TLS() != nil || ctx.Header("X-Forwarded-Proto") == "https" {
+	scheme, host := "http", ctx.Host()
+	if ctx.TLS() != nil {
 		scheme = "https"
 	}
-	in.base = scheme + "://" + ctx.Host()
+	if requestInfoFrom(ctx.Context()).viaProxy {
+		if p := firstValue(ctx.Header("X-Forwarded-Proto")); p == "http" || p == "https" {
+			scheme = p
+		}
+		if h := firstValue(ctx.Header("X-Forwarded-Host")); h != "" && httpguts.ValidHostHeader(h) {
+			host = h
+		}
+	}
+	in.base = scheme + "://" + host
 	return nil
 }
 
@@ -42,6 +55,13 @@ func (in *mediaURLsInput) origin(publicURL string) string {
 
 // mediaExpiry is when a URL signed now expires.
 func mediaExpiry() time.Time { return time.Now().Add(MediaURLTTL).UTC().Truncate(time.Second) }
+
+// firstValue is the first of a comma-separated header's values: the one
+// the client-facing proxy set.
+func firstValue(header string) string {
+	v, _, _ := strings.Cut(header, ",")
+	return strings.TrimSpace(v)
+}
 
 type mediaURLsOutput struct {
 	Body struct {

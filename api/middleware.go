@@ -23,6 +23,7 @@ import (
 type requestInfo struct {
 	id       string
 	clientIP string
+	viaProxy bool // the peer is a trusted proxy: its forwarding headers count
 	log      *slog.Logger
 }
 
@@ -57,7 +58,8 @@ func withCORS(origins []string, next http.Handler) http.Handler {
 func withBasics(log *slog.Logger, proxies []netip.Prefix, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
-		info := requestInfo{id: requestID(r.Header.Get("X-Request-ID")), clientIP: clientIP(r, proxies), log: log}
+		info := requestInfo{id: requestID(r.Header.Get("X-Request-ID")), log: log}
+		info.clientIP, info.viaProxy = clientIP(r, proxies)
 		h := w.Header()
 		h["X-Request-Id"] = []string{info.id}
 		for k, v := range securityHeaders {
@@ -127,12 +129,12 @@ var (
 	requestCounter  atomic.Uint64
 )
 
-// clientIP is the address of the client, for login throttling and logs:
-// the peer, or, when the peer is a trusted proxy (a load balancer), the
+// clientIP is the address of the client, for throttling and logs: the
+// peer, or, when the peer is a trusted proxy (a load balancer), the
 // nearest untrusted address in X-Forwarded-For. Addresses added by the
 // client itself (left of any trusted hop) are never believed: a client
-// could forge them to dodge throttling.
-func clientIP(r *http.Request, proxies []netip.Prefix) string {
+// could forge them to dodge throttling. viaProxy reports a trusted peer.
+func clientIP(r *http.Request, proxies []netip.Prefix) (ip string, viaProxy bool) {
 	host, _, err := net.SplitHostPort(r.RemoteAddr)
 	if err != nil {
 		host = r.RemoteAddr
@@ -150,7 +152,7 @@ func clientIP(r *http.Request, proxies []netip.Prefix) string {
 		return false
 	}
 	if len(proxies) == 0 || !trusted(host) {
-		return host
+		return host, false
 	}
 	hops := strings.Split(strings.Join(r.Header.Values("X-Forwarded-For"), ","), ",")
 	for i := len(hops) - 1; i >= 0; i-- {
@@ -159,11 +161,11 @@ func clientIP(r *http.Request, proxies []netip.Prefix) string {
 			break // garbage: stop at the last address a proxy vouched for
 		}
 		if !trusted(hop) {
-			return hop
+			return hop, true
 		}
 		host = hop
 	}
-	return host
+	return host, true
 }
 
 // recorder captures status and size for the access log, and turns the

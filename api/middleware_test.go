@@ -3,6 +3,7 @@ package api
 import (
 	"net/http/httptest"
 	"net/netip"
+	"strings"
 	"testing"
 )
 
@@ -30,8 +31,13 @@ func TestClientIP(t *testing.T) {
 		for _, v := range c.xff {
 			r.Header.Add("X-Forwarded-For", v)
 		}
-		if got := clientIP(r, c.proxies); got != c.want {
+		got, viaProxy := clientIP(r, c.proxies)
+		if got != c.want {
 			t.Errorf("%s: %q, want %q", c.name, got, c.want)
+		}
+		// Forwarding headers count only when the peer is a trusted proxy.
+		if peer, _, _ := strings.Cut(strings.Trim(c.remote, "["), "]"); viaProxy != (c.proxies != nil && strings.HasPrefix(peer, "10.")) {
+			t.Errorf("%s: viaProxy = %v", c.name, viaProxy)
 		}
 	}
 }

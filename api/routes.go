@@ -21,7 +21,7 @@ func addRoutes(mux *http.ServeMux, api huma.API, cfg Config) {
 	}
 
 	// Auth.
-	huma.Register(api, failing(created(op("POST", "/api/v1/auth/register", "Create an account", "auth")), http.StatusConflict, http.StatusServiceUnavailable), handleRegister(cfg.Auth))
+	huma.Register(api, failing(created(op("POST", "/api/v1/auth/register", "Create an account", "auth")), http.StatusConflict, http.StatusTooManyRequests, http.StatusServiceUnavailable), handleRegister(cfg.Auth))
 	huma.Register(api, failing(op("POST", "/api/v1/auth/login", "Log in with email and password", "auth"), http.StatusUnauthorized, http.StatusTooManyRequests, http.StatusServiceUnavailable), handleLogin(cfg.Auth))
 	huma.Register(api, failing(op("POST", "/api/v1/auth/refresh", "Rotate a refresh token", "auth"), http.StatusUnauthorized, http.StatusServiceUnavailable), handleRefresh(cfg.Auth))
 	huma.Register(api, secured(op("POST", "/api/v1/auth/logout", "End this session", "auth")), handleLogout(cfg.Auth))
@@ -111,7 +111,7 @@ func addRoutes(mux *http.ServeMux, api huma.API, cfg Config) {
 
 	// Generations.
 	huma.Register(api, failing(created(secured(op("POST", "/api/v1/generations", "Submit a generation (JSON, or a form with the same fields)", "generations"))),
-		http.StatusPaymentRequired, http.StatusForbidden, http.StatusNotFound, http.StatusRequestEntityTooLarge, http.StatusUnsupportedMediaType, http.StatusBadRequest), handleSubmit(cfg.Generations))
+		http.StatusPaymentRequired, http.StatusForbidden, http.StatusNotFound, http.StatusUnprocessableEntity, http.StatusRequestEntityTooLarge, http.StatusUnsupportedMediaType, http.StatusBadRequest), handleSubmit(cfg.Generations))
 	huma.Register(api, secured(op("GET", "/api/v1/generations", "The caller's generations, or a readable project's", "generations")), handleListGenerations(cfg.Generations))
 	huma.Register(api, secured(op("GET", "/api/v1/generations/stats", "The caller's generation counts", "generations")), handleGenerationStats(cfg.Generations))
 	huma.Register(api, secured(op("GET", "/api/v1/generations/{id}", "A generation (view)", "generations")), generationAction(cfg.Generations.Get))

@@ -13,6 +13,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/velro-ai/velro"
 	"github.com/velro-ai/velro/auth"
+	"github.com/velro-ai/velro/auth/limitertest"
 	"github.com/velro-ai/velro/guard"
 	"github.com/velro-ai/velro/internal/testenv"
 )
@@ -46,7 +47,7 @@ func TestHostileTokens(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	claims, err := tokens.Verify(good)
+	claims, err := tokens.Verify(t.Context(), good)
 	if err != nil || claims.UserID != user || claims.SessionID != session {
 		t.Fatalf("good token: %+v, %v", claims, err)
 	}
@@ -87,7 +88,7 @@ func TestHostileTokens(t *testing.T) {
 		"expired (other key)": signed(t, jwt.SigningMethodEdDSA, otherKey, kid, with(func(c jwt.MapClaims) { c["exp"] = now.Add(-time.Hour).Unix() })),
 	}
 	for name, tok := range cases {
-		if _, err := tokens.Verify(tok); velro.ErrorCode(err) != velro.EUNAUTHORIZED {
+		if _, err := tokens.Verify(t.Context(), tok); velro.ErrorCode(err) != velro.EUNAUTHORIZED {
 			t.Errorf("%s: accepted or wrong error: %v", name, err)
 		}
 	}
@@ -101,18 +102,18 @@ func TestClaimChecks(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	seed, err := store.Secret(t.Context(), "jwt_ed25519_seed", nil)
+	keys, err := store.SigningKeys(t.Context(), time.Now())
 	if err != nil {
 		t.Fatal(err)
 	}
-	key := ed25519.NewKeyFromSeed(seed)
+	key := ed25519.NewKeyFromSeed(keys[0].Seed)
 	kid := tokens.JWKS().Keys[0].KeyID
 	now := time.Now()
 	base := func() jwt.MapClaims {
 		return jwt.MapClaims{"sub": uuid.NewString(), "sid": uuid.NewString(), "iss": auth.Issuer, "aud": auth.Audience,
 			"iat": now.Unix(), "exp": now.Add(time.Minute).Unix()}
 	}
-	if _, err := tokens.Verify(signed(t, jwt.SigningMethodEdDSA, key, kid, base())); err != nil {
+	if _, err := tokens.Verify(t.Context(), signed(t, jwt.SigningMethodEdDSA, key, kid, base())); err != nil {
 		t.Fatalf("control token refused: %v", err)
 	}
 	mods := map[string]func(jwt.MapClaims){
@@ -127,11 +128,11 @@ func TestClaimChecks(t *testing.T) {
 	for name, mod := range mods {
 		c := base()
 		mod(c)
-		if _, err := tokens.Verify(signed(t, jwt.SigningMethodEdDSA, key, kid, c)); velro.ErrorCode(err) != velro.EUNAUTHORIZED {
+		if _, err := tokens.Verify(t.Context(), signed(t, jwt.SigningMethodEdDSA, key, kid, c)); velro.ErrorCode(err) != velro.EUNAUTHORIZED {
 			t.Errorf("%s: accepted or wrong error: %v", name, err)
 		}
 	}
-	if _, err := tokens.Verify(signed(t, jwt.SigningMethodEdDSA, key, "other-kid", base())); err == nil {
+	if _, err := tokens.Verify(t.Context(), signed(t, jwt.SigningMethodEdDSA, key, "other-kid", base())); err == nil {
 		t.Error("unknown kid accepted")
 	}
 }
@@ -206,22 +207,8 @@ func TestValidatePassword(t *testing.T) {
 }
 
 func TestMemoryLimiter(t *testing.T) {
-	l := auth.NewMemoryLimiter(3, time.Hour)
-	ctx := context.Background()
-	for range 3 {
-		if w, _ := l.Wait(ctx, "k"); w != 0 {
-			t.Fatal("throttled before the limit")
-		}
-		l.Fail(ctx, "k")
-	}
-	if w, _ := l.Wait(ctx, "k"); w <= 0 || w > time.Hour {
-		t.Fatalf("after 3 failures wait = %v", w)
-	}
-	if w, _ := l.Wait(ctx, "other"); w != 0 {
-		t.Fatal("another key is throttled")
-	}
-	l.Reset(ctx, "k")
-	if w, _ := l.Wait(ctx, "k"); w != 0 {
-		t.Fatal("reset did not clear")
-	}
+	limitertest.Run(t, func(t *testing.T) (auth.Limiter, auth.Limiter) {
+		l := auth.NewMemoryLimiter()
+		return l, l
+	})
 }

@@ -33,6 +33,17 @@ const (
 	keyLen  = 32
 )
 
+// PasswordHasher hashes passwords and checks them against hashes.
+type PasswordHasher interface {
+	// Hash returns the PHC string of password.
+	Hash(ctx context.Context, password string) (string, error)
+	// Verify reports whether password matches the PHC string; an empty
+	// phc (unknown account) takes the same time and reports false.
+	Verify(ctx context.Context, phc, password string) (bool, error)
+}
+
+var _ PasswordHasher = (*Hasher)(nil)
+
 // Hasher hashes and verifies passwords with argon2id. A semaphore bounds
 // concurrent hashes, so memory stays bounded in a login storm: excess
 // callers wait up to MaxWait, then get EUNAVAILABLE rather than an OOM.

@@ -23,25 +23,30 @@ var DefaultForgotLimits = ForgotLimits{PerEmail: 5, PerClient: 20, Window: time.
 var errWrongPassword = &velro.Error{Code: velro.EUNAUTHORIZED, Message: "The password is wrong."}
 
 // CheckPassword confirms that the caller knows the account's password
-// (before a password change or an account deletion). Wrong guesses count
-// toward the login throttling of the account and client, and past it the
-// caller gets ERATELIMIT.
-func (s *Service) CheckPassword(ctx context.Context, p Principal, password, clientAddr string) (*velro.User, error) {
+// (before a password change or an account deletion). Each check is
+// reserved under the login limits of the account and client before the
+// hash, like a login; wrong guesses keep their reservation, and past the
+// limits the caller gets ERATELIMIT.
+func (s *Service) CheckPassword(ctx context.Context, p Principal, password, clientAddr string) (_ *velro.User, err error) {
 	u, err := s.store.FindUserByID(ctx, p.UserID)
 	if err != nil {
 		return nil, err
 	}
-	pairKey, ipKey := "pair "+clientAddr+" "+u.Email, "client "+clientAddr
-	if err := s.throttled(ctx, pairKey, ipKey); err != nil {
+	pair, client := s.loginBuckets(u.Email)
+	attempt, err := s.throttle.reserve(ctx, clientAddr, "Too many failed password checks; try again later.", pair, client)
+	if err != nil {
 		return nil, err
 	}
+	defer func() {
+		if err != errWrongPassword {
+			attempt.release(ctx, pair, client)
+		}
+	}()
 	ok, err := s.hasher.Verify(ctx, u.PasswordHash, password)
 	if err != nil {
 		return nil, err
 	}
 	if !ok {
-		s.limiterCall(ctx, s.perPair.Fail, pairKey)
-		s.limiterCall(ctx, s.perIP.Fail, ipKey)
 		return nil, errWrongPassword
 	}
 	return u, nil
@@ -74,12 +79,17 @@ func (s *Service) ForgotPassword(ctx context.Context, email, clientAddr string) 
 	if err != nil {
 		return err
 	}
-	emailKey, ipKey := "forgot email "+email, "forgot client "+clientAddr
-	if err := s.limited(ctx, "Too many password-reset requests; try again later.", emailKey, ipKey); err != nil {
+	// The address's bucket is no client's: it has a scope of its own.
+	const message = "Too many password-reset requests; try again later."
+	client := s.forgotClient()
+	byClient, err := s.throttle.reserve(ctx, clientAddr, message, client)
+	if err != nil {
 		return err
 	}
-	s.limiterCall(ctx, s.forgot[0].Fail, emailKey)
-	s.limiterCall(ctx, s.forgot[1].Fail, ipKey)
+	if _, err := s.throttle.reserve(ctx, "email "+email, message, Bucket{Key: "forgot-email", Limit: s.forgot.PerEmail, Window: s.forgot.Window}); err != nil {
+		byClient.release(ctx, client)
+		return err
+	}
 	return s.store.QueueMail(ctx, velro.MailJob{Kind: velro.MailPasswordReset, Email: email})
 }
 
@@ -87,46 +97,33 @@ func (s *Service) ForgotPassword(ctx context.Context, email, clientAddr string) 
 // session of the account ends; the address counts as verified (the link
 // proved it). Failed attempts count toward the client's reset throttling:
 // each one costs a password hash.
-func (s *Service) ResetPassword(ctx context.Context, token, next, clientAddr string) (*velro.User, error) {
+func (s *Service) ResetPassword(ctx context.Context, token, next, clientAddr string) (_ *velro.User, err error) {
 	if err := validatePassword("new_password", next); err != nil {
 		return nil, err
 	}
-	ipKey := "forgot client " + clientAddr
-	if err := s.limited(ctx, "Too many password-reset attempts; try again later.", "", ipKey); err != nil {
+	client := s.forgotClient()
+	attempt, err := s.throttle.reserve(ctx, clientAddr, "Too many password-reset attempts; try again later.", client)
+	if err != nil {
 		return nil, err
 	}
+	defer func() {
+		if code := velro.ErrorCode(err); code != velro.EINVALIDTOKEN && code != velro.EEXPIRED {
+			attempt.release(ctx, client)
+		}
+	}()
 	hash, err := s.hasher.Hash(ctx, next)
 	if err != nil {
 		return nil, err
 	}
 	u, err := s.store.ResetPassword(ctx, velro.HashToken(token), hash)
-	switch velro.ErrorCode(err) {
-	case "":
-		return s.admins.Effective(u), nil
-	case velro.EINVALIDTOKEN, velro.EEXPIRED:
-		s.limiterCall(ctx, s.forgot[1].Fail, ipKey)
+	if err != nil {
+		return nil, err
 	}
-	return nil, err
+	return s.admins.Effective(u), nil
 }
 
-// limited returns ERATELIMIT with message if the forgot limiters make the
-// email key (if any) or the client key wait. A limiter that cannot answer
-// lets the request through, as for logins.
-func (s *Service) limited(ctx context.Context, message, emailKey, ipKey string) error {
-	var wait time.Duration
-	for i, key := range []string{emailKey, ipKey} {
-		if key == "" {
-			continue
-		}
-		w, err := s.forgot[i].Wait(ctx, key)
-		if err != nil {
-			s.log.WarnContext(ctx, "reset limiter unavailable", "error", err)
-			continue
-		}
-		wait = max(wait, w)
-	}
-	if wait > 0 {
-		return &velro.Error{Code: velro.ERATELIMIT, Message: message, RetryAfter: wait}
-	}
-	return nil
+// forgotClient is a client's bucket of password-reset requests and
+// failed resets.
+func (s *Service) forgotClient() Bucket {
+	return Bucket{Key: "forgot-client", Limit: s.forgot.PerClient, Window: s.forgot.Window}
 }

@@ -39,7 +39,8 @@ func (c refreshCodec) decode(token string) (sessionID uuid.UUID, counter int64, 
 	if len(token) <= len(refreshPrefix) || token[:len(refreshPrefix)] != refreshPrefix {
 		return sessionID, 0, false
 	}
-	raw, err := base64.RawURLEncoding.DecodeString(token[len(refreshPrefix):])
+	// Strict: a token has one spelling (no variants in the unused bits).
+	raw, err := base64.RawURLEncoding.Strict().DecodeString(token[len(refreshPrefix):])
 	if err != nil || len(raw) != refreshLen {
 		return sessionID, 0, false
 	}

@@ -4,6 +4,7 @@
 package auth
 
 import (
+	"cmp"
 	"context"
 	"log/slog"
 	"strings"
@@ -13,7 +14,6 @@ import (
 	"github.com/velro-ai/velro"
 	"github.com/velro-ai/velro/bus"
 	"github.com/velro-ai/velro/cache"
-	"github.com/velro-ai/velro/guard"
 )
 
 const refreshKeySecret = "refresh_hmac_key"
@@ -41,28 +41,43 @@ type Config struct {
 	// works (parallel tabs, a lost response). Default 10 s.
 	RefreshGrace time.Duration
 	// Hasher defaults to the OWASP parameters, GOMAXPROCS hashes at a time.
-	Hasher *Hasher
-	// PerAccountClient and PerClient count failed logins; default
-	// in-memory limiters with DefaultLoginLimits.
-	PerAccountClient, PerClient Limiter
-	// ForgotPerEmail and ForgotPerClient count password-reset requests;
-	// default in-memory limiters with DefaultForgotLimits.
-	ForgotPerEmail, ForgotPerClient Limiter
-	// Bus spreads session revocations; default in-process only.
+	Hasher PasswordHasher
+	// SharedLimiter shares the counts that throttle logins, registrations
+	// and password resets between instances (Redis); without it each
+	// instance counts alone. Each instance counts in memory either way.
+	SharedLimiter Limiter
+	// Login limits login attempts; default DefaultLoginLimits.
+	Login LoginLimits
+	// Forgot limits password-reset requests; default DefaultForgotLimits.
+	Forgot ForgotLimits
+	// RegisterLimit is how many registrations one client may make an
+	// hour; 0 means no limit.
+	RegisterLimit int
+	// Lifetime bounds sessions; default DefaultSessionLifetime.
+	Lifetime velro.SessionLifetime
+	// KeyReload is how often the signing keys are re-read, for rotations
+	// whose event was missed (or that no bus carries: SQLite); default a
+	// minute.
+	KeyReload time.Duration
+	// Bus spreads session revocations and key rotations; default
+	// in-process only.
 	Bus velro.Bus
 	Log *slog.Logger
 }
 
+// DefaultSessionLifetime: 30 days without a refresh, 90 days in all.
+var DefaultSessionLifetime = velro.SessionLifetime{Idle: 30 * 24 * time.Hour, Max: 90 * 24 * time.Hour}
+
 // Store is what authentication needs of the (guarded) store.
 type Store interface {
-	guard.Guarded
+	KeyStore
 	velro.SecretStore
 	CreateUser(ctx context.Context, u *velro.User) error
 	FindUserByID(ctx context.Context, id uuid.UUID) (*velro.User, error)
 	FindUserByEmail(ctx context.Context, email string) (*velro.User, error)
 	CreateSession(ctx context.Context, s *velro.Session) error
 	FindSession(ctx context.Context, id uuid.UUID) (*velro.Session, error)
-	RotateSession(ctx context.Context, id uuid.UUID, from int64, now time.Time) (userID uuid.UUID, rotated bool, err error)
+	RotateSession(ctx context.Context, id uuid.UUID, from int64, now time.Time, l velro.SessionLifetime) (userID uuid.UUID, rotated bool, err error)
 	RevokeSession(ctx context.Context, id uuid.UUID, now time.Time, why velro.AuditAction) error
 	RecordAudit(ctx context.Context, ev *velro.AuditEvent) error
 	ChangePassword(ctx context.Context, userID uuid.UUID, passwordHash string, keep uuid.UUID) error
@@ -72,29 +87,34 @@ type Store interface {
 
 // Service implements the authentication endpoints.
 type Service struct {
-	store    Store
-	hasher   *Hasher
-	tokens   *Tokens
-	refresh  refreshCodec
-	sessions *cache.Local[uuid.UUID, sessionState]
-	admins   velro.AdminEmails
-	grace    time.Duration
-	perPair  Limiter
-	perIP    Limiter
-	forgot   [2]Limiter // per email, per client
-	bus      velro.Bus
-	log      *slog.Logger
-	now      func() time.Time
+	store       Store
+	hasher      PasswordHasher
+	tokens      *Tokens
+	keysChanged chan struct{} // asks keepKeysCurrent for a reload
+	refresh     refreshCodec
+	sessions    *cache.Local[uuid.UUID, sessionState]
+	admins      velro.AdminEmails
+	grace       time.Duration
+	throttle    throttle
+	login       LoginLimits
+	forgot      ForgotLimits
+	register    int
+	lifetime    velro.SessionLifetime
+	bus         velro.Bus
+	log         *slog.Logger
+	now         func() time.Time
 }
 
 // sessionState is what request authentication needs to know of a session.
 type sessionState struct {
 	userID  uuid.UUID
 	revoked bool
+	ends    time.Time // the session's absolute end
 }
 
-// NewService loads the shared keys (creating them on first start) and
-// subscribes to session revocations on the bus.
+// NewService loads the shared keys (creating them on first start),
+// subscribes to session revocations and key rotations on the bus, and
+// keeps the signing keys current until ctx ends.
 func NewService(ctx context.Context, store Store, cfg Config) (*Service, error) {
 	tokens, err := NewTokens(ctx, store)
 	if err != nil {
@@ -105,18 +125,21 @@ func NewService(ctx context.Context, store Store, cfg Config) (*Service, error) 
 		return nil, err
 	}
 	s := &Service{
-		store:   store,
-		hasher:  cfg.Hasher,
-		tokens:  tokens,
-		refresh: refreshCodec{key: refreshKey},
+		store:       store,
+		hasher:      cfg.Hasher,
+		tokens:      tokens,
+		keysChanged: make(chan struct{}, 1),
+		refresh:     refreshCodec{key: refreshKey},
 		// Revocations arrive on the bus; the expiry bounds how long a
 		// missed one could matter.
 		sessions: cache.NewLocal[uuid.UUID, sessionState](100_000, time.Minute),
 		admins:   cfg.Admins,
 		grace:    cfg.RefreshGrace,
-		perPair:  cfg.PerAccountClient,
-		perIP:    cfg.PerClient,
-		forgot:   [2]Limiter{cfg.ForgotPerEmail, cfg.ForgotPerClient},
+		throttle: throttle{local: NewMemoryLimiter(), shared: cfg.SharedLimiter},
+		login:    cmp.Or(cfg.Login, DefaultLoginLimits),
+		forgot:   cmp.Or(cfg.Forgot, DefaultForgotLimits),
+		register: cfg.RegisterLimit,
+		lifetime: cmp.Or(cfg.Lifetime, DefaultSessionLifetime),
 		bus:      cfg.Bus,
 		log:      cfg.Log,
 		now:      time.Now,
@@ -127,32 +150,24 @@ func NewService(ctx context.Context, store Store, cfg Config) (*Service, error) 
 	if s.grace <= 0 {
 		s.grace = 10 * time.Second
 	}
-	if s.perPair == nil {
-		s.perPair = NewMemoryLimiter(DefaultLoginLimits.PerAccountClient, DefaultLoginLimits.Window)
-	}
-	if s.perIP == nil {
-		s.perIP = NewMemoryLimiter(DefaultLoginLimits.PerClient, DefaultLoginLimits.Window)
-	}
-	if s.forgot[0] == nil {
-		s.forgot[0] = NewMemoryLimiter(DefaultForgotLimits.PerEmail, DefaultForgotLimits.Window)
-	}
-	if s.forgot[1] == nil {
-		s.forgot[1] = NewMemoryLimiter(DefaultForgotLimits.PerClient, DefaultForgotLimits.Window)
-	}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}
+	s.throttle.log = s.log
 	if s.bus == nil {
 		s.bus = new(bus.Local)
 	}
 	s.bus.Subscribe(s.apply)
+	go s.keepKeysCurrent(ctx, cmp.Or(cfg.KeyReload, time.Minute))
 	return s, nil
 }
 
 // Tokens returns the access-token signer (for the JWKS endpoint).
 func (s *Service) Tokens() *Tokens { return s.tokens }
 
-// apply updates the session cache from a bus event.
+// apply updates the session cache from a bus event, and asks for a reload
+// of the signing keys after a rotation or a reconnection (which may have
+// missed one).
 func (s *Service) apply(ev velro.Event) {
 	if ev.Flush {
 		s.sessions.InvalidateAll()
@@ -169,6 +184,12 @@ func (s *Service) apply(ev velro.Event) {
 		}
 		s.sessions.InvalidateIf(func(_ uuid.UUID, st sessionState) bool { return accounts[st.userID] })
 	}
+	if ev.SigningKeys || ev.Flush {
+		select {
+		case s.keysChanged <- struct{}{}:
+		default: // a reload is pending already
+		}
+	}
 }
 
 var (
@@ -177,8 +198,9 @@ var (
 )
 
 // Register creates an account with the welcome credits and logs it in.
-func (s *Service) Register(ctx context.Context, email, password, fullName string) (*Result, error) {
-	email, err := velro.NormalizeEmail(email)
+// Each client (address) may register RegisterLimit accounts an hour.
+func (s *Service) Register(ctx context.Context, email, password, fullName, clientAddr string) (_ *Result, err error) {
+	email, err = velro.NormalizeEmail(email)
 	if err != nil {
 		return nil, err
 	}
@@ -189,6 +211,18 @@ func (s *Service) Register(ctx context.Context, email, password, fullName string
 	if len([]rune(fullName)) > 100 {
 		return nil, velro.Invalid("full_name", "must be at most 100 characters")
 	}
+	bucket := Bucket{Key: "register", Limit: s.register, Window: time.Hour}
+	attempt, err := s.throttle.reserve(ctx, clientAddr, "Too many registrations from this address; try again later.", bucket)
+	if err != nil {
+		return nil, err
+	}
+	defer func() {
+		// What did not register (but a duplicate email: probing counts)
+		// does not use up the limit.
+		if err != nil && velro.ErrorCode(err) != velro.ECONFLICT {
+			attempt.release(ctx, bucket)
+		}
+	}()
 	// Hash before touching the database: no connection is held meanwhile.
 	hash, err := s.hasher.Hash(ctx, password)
 	if err != nil {
@@ -203,16 +237,27 @@ func (s *Service) Register(ctx context.Context, email, password, fullName string
 	return s.startSession(ctx, u)
 }
 
-// Login checks the password and starts a session. Failures are counted per
-// account and client address and per client address; past the limits the
-// caller gets ERATELIMIT with a RetryAfter.
-func (s *Service) Login(ctx context.Context, email, password, clientAddr string) (*Result, error) {
+// Login checks the password and starts a session. Attempts are reserved
+// per account and client address, and per client address, before the
+// password is hashed: past a limit the caller gets ERATELIMIT with a
+// RetryAfter, however many attempts arrive at once. A failure keeps its
+// attempt; a success clears the account's and gives the client's back.
+func (s *Service) Login(ctx context.Context, email, password, clientAddr string) (_ *Result, err error) {
 	email = strings.ToLower(strings.TrimSpace(email))
-	// Client addresses hold no spaces, so the pair key is unambiguous.
-	pairKey, ipKey := "pair "+clientAddr+" "+email, "client "+clientAddr
-	if err := s.throttled(ctx, pairKey, ipKey); err != nil {
+	pair, client := s.loginBuckets(email)
+	attempt, err := s.throttle.reserve(ctx, clientAddr, "Too many failed login attempts; try again later.", pair, client)
+	if err != nil {
 		return nil, err
 	}
+	defer func() {
+		switch {
+		case err == nil:
+			attempt.reset(ctx, pair)
+			attempt.release(ctx, client)
+		case err != errBadCredentials: // no password was checked
+			attempt.release(ctx, pair, client)
+		}
+	}()
 	u, err := s.store.FindUserByEmail(ctx, email)
 	phc := ""
 	switch velro.ErrorCode(err) {
@@ -227,45 +272,19 @@ func (s *Service) Login(ctx context.Context, email, password, clientAddr string)
 		return nil, err
 	}
 	if !ok {
-		s.limiterCall(ctx, s.perPair.Fail, pairKey)
-		s.limiterCall(ctx, s.perIP.Fail, ipKey)
 		s.auditFailedLogin(ctx, email, u)
 		return nil, errBadCredentials
 	}
-	s.limiterCall(ctx, s.perPair.Reset, pairKey)
 	if u.Disabled { // told only to who knows the password
 		return nil, errDisabled
 	}
 	return s.startSession(ctx, u)
 }
 
-// throttled returns ERATELIMIT if any key must wait. A limiter that cannot
-// answer (Redis down) lets the attempt through: guessing stays bounded by
-// the hashing cost, and logins keep working.
-func (s *Service) throttled(ctx context.Context, keys ...string) error {
-	var wait time.Duration
-	for i, key := range keys {
-		l := s.perPair
-		if i > 0 {
-			l = s.perIP
-		}
-		w, err := l.Wait(ctx, key)
-		if err != nil {
-			s.log.WarnContext(ctx, "login limiter unavailable", "error", err)
-			continue
-		}
-		wait = max(wait, w)
-	}
-	if wait > 0 {
-		return &velro.Error{Code: velro.ERATELIMIT, Message: "Too many failed login attempts; try again later.", RetryAfter: wait}
-	}
-	return nil
-}
-
-func (s *Service) limiterCall(ctx context.Context, fn func(context.Context, string) error, key string) {
-	if err := fn(ctx, key); err != nil {
-		s.log.WarnContext(ctx, "login limiter unavailable", "error", err)
-	}
+// loginBuckets are a client's login buckets: for the account and for all.
+func (s *Service) loginBuckets(email string) (pair, client Bucket) {
+	return Bucket{Key: "login-pair:" + email, Limit: s.login.PerAccountClient, Window: s.login.Window},
+		Bucket{Key: "login-client", Limit: s.login.PerClient, Window: s.login.Window}
 }
 
 func (s *Service) startSession(ctx context.Context, u *velro.User) (*Result, error) {
@@ -291,13 +310,15 @@ var errBadRefresh = &velro.Error{Code: velro.EUNAUTHORIZED, Message: "Invalid or
 // counter on (one conditional update: the common case costs one round
 // trip); the token rotated out just before still works within the grace
 // period and gets the current one (parallel tabs all succeed); any older
-// token is reuse of a stolen token and revokes the whole session.
+// token is reuse of a stolen token and revokes the whole session. A
+// session past its lifetime (idle or absolute) refreshes no more.
 func (s *Service) Refresh(ctx context.Context, token string) (*Result, error) {
 	sessionID, counter, ok := s.refresh.decode(token)
 	if !ok {
 		return nil, errBadRefresh
 	}
-	userID, rotated, err := s.store.RotateSession(ctx, sessionID, counter, velro.Now())
+	now := velro.Now()
+	userID, rotated, err := s.store.RotateSession(ctx, sessionID, counter, now, s.lifetime)
 	if err != nil {
 		return nil, err
 	}
@@ -311,9 +332,9 @@ func (s *Service) Refresh(ctx context.Context, token string) (*Result, error) {
 			return nil, err
 		}
 		switch {
-		case !sess.Live() || counter > sess.Counter:
+		case !sess.Live() || counter > sess.Counter || sess.Expired(now, s.lifetime):
 			return nil, errBadRefresh
-		case counter == sess.Counter-1 && s.now().Sub(sess.RefreshedAt) <= s.grace:
+		case counter == sess.Counter-1 && now.Sub(sess.RefreshedAt) <= s.grace:
 			// A parallel refresh of the same token: hand out the current one.
 			userID, next = sess.UserID, sess.Counter
 		default:
@@ -349,7 +370,7 @@ func (s *Service) revoke(ctx context.Context, sessionID uuid.UUID, why velro.Aud
 // hot path touches no database: tokens are verified in process and session
 // states are cached, kept current by revocation events.
 func (s *Service) Authenticate(ctx context.Context, accessToken string) (Principal, error) {
-	claims, err := s.tokens.Verify(accessToken)
+	claims, err := s.tokens.Verify(ctx, accessToken)
 	if err != nil {
 		return Principal{}, err
 	}
@@ -372,13 +393,16 @@ func (s *Service) Authenticate(ctx context.Context, accessToken string) (Princip
 			} else if err != nil {
 				return sessionState{}, err
 			}
-			return sessionState{userID: sess.UserID, revoked: !sess.Live()}, nil
+			return sessionState{userID: sess.UserID, revoked: !sess.Live(), ends: sess.Ends(s.lifetime)}, nil
 		})
 		if err != nil {
 			return Principal{}, err
 		}
 	}
-	if state.revoked || state.userID != claims.UserID {
+	// Past its absolute end a session's access tokens die with it; its
+	// idle limit (at least an access token's life) cannot pass while one
+	// lives, as each was issued at a refresh.
+	if state.revoked || state.userID != claims.UserID || !s.now().Before(state.ends) {
 		return Principal{}, &velro.Error{Code: velro.EUNAUTHORIZED, Message: "The session has ended; log in again."}
 	}
 	return Principal{UserID: claims.UserID, SessionID: claims.SessionID}, nil

@@ -3,15 +3,16 @@ package auth
 import (
 	"context"
 	"crypto/ed25519"
-	"crypto/sha256"
-	"encoding/base64"
 	"errors"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
 	"github.com/google/uuid"
 	"github.com/maypok86/otter/v2"
 	"github.com/velro-ai/velro"
+	"github.com/velro-ai/velro/guard"
 )
 
 // Access-token constants. Every instance uses the same values, so any
@@ -20,8 +21,6 @@ const (
 	Issuer         = "velro"
 	Audience       = "velro-api"
 	AccessTokenTTL = 15 * time.Minute
-
-	signingKeySecret = "jwt_ed25519_seed"
 )
 
 // ErrInvalidToken is returned for any access token that must be refused:
@@ -40,37 +39,39 @@ type jwtClaims struct {
 	jwt.RegisteredClaims
 }
 
-// Tokens signs and verifies EdDSA access tokens. The signing key lives in
-// the database (generated on first start), so every instance agrees.
-// Verified tokens are remembered until they expire: a token is verified
-// once per instance, not once per request.
+// KeyStore is what the token signer needs of the (guarded) store.
+type KeyStore interface {
+	guard.Guarded
+	SigningKeys(ctx context.Context, retiredAfter time.Time) ([]velro.SigningKey, error)
+	CreateSigningKey(ctx context.Context, k *velro.SigningKey) (bool, error)
+}
+
+// Tokens signs and verifies EdDSA access tokens. The keys live in the
+// database, so every instance agrees: the current key signs, and keys
+// retired by a rotation (velro keys rotate) verify until the tokens they
+// signed have expired. Each token names its key (kid). Verified tokens are
+// remembered until they expire: a token is verified once per instance, not
+// once per request.
 type Tokens struct {
-	key      ed25519.PrivateKey
-	kid      string
+	store    KeyStore
+	keys     atomic.Pointer[keySet]
+	reloadMu sync.Mutex   // one reload at a time
+	lastMiss atomic.Int64 // when an unknown kid last caused a reload (unix ns)
 	parser   *jwt.Parser
 	verified *otter.Cache[string, AccessClaims]
 	now      func() time.Time
 }
 
-// NewTokens loads (or creates) the signing key.
-func NewTokens(ctx context.Context, secrets velro.SecretStore) (*Tokens, error) {
-	seed, err := secrets.Secret(ctx, signingKeySecret, velro.RandomSecret(ed25519.SeedSize))
-	if err != nil {
-		return nil, err
-	}
-	if len(seed) != ed25519.SeedSize {
-		return nil, errors.New("auth: stored signing key has the wrong size")
-	}
-	key := ed25519.NewKeyFromSeed(seed)
-	sum := sha256.Sum256(key.Public().(ed25519.PublicKey))
-	return &Tokens{
-		key: key,
-		kid: base64.RawURLEncoding.EncodeToString(sum[:12]),
+// NewTokens loads the signing keys, creating the first on first start.
+func NewTokens(ctx context.Context, store KeyStore) (*Tokens, error) {
+	t := &Tokens{
+		store: store,
 		parser: jwt.NewParser(
 			jwt.WithValidMethods([]string{jwt.SigningMethodEdDSA.Alg()}),
 			jwt.WithIssuer(Issuer),
 			jwt.WithAudience(Audience),
 			jwt.WithExpirationRequired(),
+			jwt.WithStrictDecoding(), // one spelling per token: no variants in unused bits
 		),
 		verified: otter.Must(&otter.Options[string, AccessClaims]{
 			MaximumSize: 100_000,
@@ -79,10 +80,44 @@ func NewTokens(ctx context.Context, secrets velro.SecretStore) (*Tokens, error) 
 			}),
 		}),
 		now: time.Now,
-	}, nil
+	}
+	if err := t.Reload(ctx); !errors.Is(err, errNoKey) {
+		return t, err
+	}
+	seed, err := velro.RandomSecret(ed25519.SeedSize)()
+	if err != nil {
+		return nil, err
+	}
+	// Instances racing on a first start all store theirs; one is kept.
+	if _, err := store.CreateSigningKey(ctx, &velro.SigningKey{Seed: seed, CreatedAt: velro.Now()}); err != nil {
+		return nil, err
+	}
+	return t, t.Reload(ctx)
 }
 
-// Issue returns a signed access token for the session.
+var errNoKey = errors.New("auth: no current signing key")
+
+// Reload reads the signing keys again: the current one and those retired
+// recently enough to verify tokens still alive.
+func (t *Tokens) Reload(ctx context.Context) error {
+	t.reloadMu.Lock()
+	defer t.reloadMu.Unlock()
+	keys, err := t.store.SigningKeys(ctx, t.now().Add(-retiredKeyLifetime))
+	if err != nil {
+		return err
+	}
+	if len(keys) == 0 || keys[0].RetiredAt != nil {
+		return errNoKey
+	}
+	set, err := newKeySet(keys)
+	if err != nil {
+		return err
+	}
+	t.keys.Store(set)
+	return nil
+}
+
+// Issue returns an access token for the session, signed by the current key.
 func (t *Tokens) Issue(userID, sessionID uuid.UUID) (string, error) {
 	now := t.now()
 	tok := jwt.NewWithClaims(jwt.SigningMethodEdDSA, jwtClaims{
@@ -95,13 +130,14 @@ func (t *Tokens) Issue(userID, sessionID uuid.UUID) (string, error) {
 			ExpiresAt: jwt.NewNumericDate(now.Add(AccessTokenTTL)),
 		},
 	})
-	tok.Header["kid"] = t.kid
-	return tok.SignedString(t.key)
+	keys := t.keys.Load()
+	tok.Header["kid"] = keys.kid
+	return tok.SignedString(keys.signer)
 }
 
-// Verify checks the token's signature, algorithm, issuer, audience and
-// expiry and returns its claims.
-func (t *Tokens) Verify(token string) (AccessClaims, error) {
+// Verify checks the token's signature (by the key its kid names),
+// algorithm, issuer, audience and expiry and returns its claims.
+func (t *Tokens) Verify(ctx context.Context, token string) (AccessClaims, error) {
 	if c, ok := t.verified.GetIfPresent(token); ok {
 		if t.now().Before(c.ExpiresAt) {
 			return c, nil
@@ -110,10 +146,11 @@ func (t *Tokens) Verify(token string) (AccessClaims, error) {
 	}
 	var claims jwtClaims
 	_, err := t.parser.ParseWithClaims(token, &claims, func(tok *jwt.Token) (any, error) {
-		if kid, _ := tok.Header["kid"].(string); kid != t.kid {
-			return nil, errors.New("unknown key id")
+		kid, _ := tok.Header["kid"].(string)
+		if pub, ok := t.publicKey(ctx, kid); ok {
+			return pub, nil
 		}
-		return t.key.Public(), nil
+		return nil, errors.New("unknown key id")
 	})
 	if err != nil {
 		return AccessClaims{}, ErrInvalidToken
@@ -128,25 +165,28 @@ func (t *Tokens) Verify(token string) (AccessClaims, error) {
 	return c, nil
 }
 
-// JWK is one public key in JWKS form (RFC 8037 for Ed25519).
-type JWK struct {
-	KeyType   string `json:"kty"`
-	Curve     string `json:"crv"`
-	X         string `json:"x"`
-	KeyID     string `json:"kid"`
-	Use       string `json:"use"`
-	Algorithm string `json:"alg"`
+// publicKey returns the verifying key of kid. A kid this instance does not
+// know may be a key another instance rotated to a moment ago: that causes
+// one reload, at most once per missReloadEvery however many made-up kids
+// arrive.
+func (t *Tokens) publicKey(ctx context.Context, kid string) (ed25519.PublicKey, bool) {
+	if pub, ok := t.keys.Load().public[kid]; ok {
+		return pub, true
+	}
+	now, last := t.now().UnixNano(), t.lastMiss.Load()
+	if now-last < int64(missReloadEvery) || !t.lastMiss.CompareAndSwap(last, now) {
+		return nil, false
+	}
+	if err := t.Reload(ctx); err != nil {
+		return nil, false
+	}
+	pub, ok := t.keys.Load().public[kid]
+	return pub, ok
 }
 
-// JWKS is the public key set that verifies access tokens.
-type JWKS struct {
-	Keys []JWK `json:"keys"`
-}
+// JWKS returns the public keys that verify access tokens: the current key
+// first, then the retired ones still verifying.
+func (t *Tokens) JWKS() JWKS { return t.keys.Load().jwks }
 
-// JWKS returns the public keys.
-func (t *Tokens) JWKS() JWKS {
-	return JWKS{Keys: []JWK{{
-		KeyType: "OKP", Curve: "Ed25519", Use: "sig", Algorithm: "EdDSA", KeyID: t.kid,
-		X: base64.RawURLEncoding.EncodeToString(t.key.Public().(ed25519.PublicKey)),
-	}}}
-}
+// CurrentKeyID names the key that signs new tokens.
+func (t *Tokens) CurrentKeyID() string { return t.keys.Load().kid }

@@ -8,7 +8,6 @@ import (
 	"net/http"
 	"net/url"
 	"path"
-	"slices"
 	"time"
 
 	"github.com/google/uuid"
@@ -52,9 +51,9 @@ func mayGenerate(actor uuid.UUID, project *uuid.UUID, refs []uuid.UUID, parent *
 // references returns the reference uploads of a submit: the ones named
 // (the rule let the actor read them), which must be images, and the one
 // fetched from reference_image_url.
-func (s *Service) references(ctx context.Context, actor uuid.UUID, in SubmitInput) ([]uuid.UUID, error) {
-	refs := slices.Clone(in.ReferenceUploadIDs)
-	for _, id := range refs {
+func (s *Service) references(ctx context.Context, actor uuid.UUID, in SubmitInput) ([]*velro.Upload, error) {
+	refs := make([]*velro.Upload, 0, len(in.ReferenceUploadIDs)+1)
+	for _, id := range in.ReferenceUploadIDs {
 		u, err := s.Store.FindUpload(ctx, id)
 		if err != nil {
 			return nil, err
@@ -62,18 +61,25 @@ func (s *Service) references(ctx context.Context, actor uuid.UUID, in SubmitInpu
 		if !u.IsImage() {
 			return nil, velro.Invalid("reference_upload_ids", "a reference must be an image upload")
 		}
+		refs = append(refs, u)
 	}
 	if in.ReferenceImageURL != "" {
 		u, err := s.fetchReference(ctx, actor, in.ReferenceImageURL, in.ProjectID)
 		if err != nil {
 			return nil, err
 		}
-		refs = append(refs, u.ID)
-	}
-	if refs == nil {
-		refs = []uuid.UUID{}
+		refs = append(refs, u)
 	}
 	return refs, nil
+}
+
+// uploadIDs are the ids of the uploads.
+func uploadIDs(uploads []*velro.Upload) []uuid.UUID {
+	ids := make([]uuid.UUID, len(uploads))
+	for i, u := range uploads {
+		ids[i] = u.ID
+	}
+	return ids
 }
 
 // ReferenceFetchTimeout bounds the fetch of a reference_image_url: the

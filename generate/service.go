@@ -88,7 +88,8 @@ func mayAddGeneration(actor uuid.UUID, project *uuid.UUID) velro.Check {
 // Submit validates the request, checks the rule (mayGenerate), fetches a
 // reference_image_url into an upload, and charges, inserts and enqueues the
 // generation in one transaction. created is false when an earlier request
-// with the same idempotency key is returned.
+// with the same idempotency key is returned; the key with a different
+// request is EIDEMPOTENCY.
 func (s *Service) Submit(ctx context.Context, user uuid.UUID, in SubmitInput) (g *velro.Generation, created bool, err error) {
 	model, ok := velro.FindModel(in.ModelID)
 	if !ok {
@@ -129,16 +130,22 @@ func (s *Service) Submit(ctx context.Context, user uuid.UUID, in SubmitInput) (g
 	if err := mayGenerate(user, in.ProjectID, in.ReferenceUploadIDs, in.ParentGenerationID)(ctx, s.Authz); err != nil {
 		return nil, false, err
 	}
-	refs, err := s.references(ctx, user, in)
+	references, err := s.references(ctx, user, in)
 	if err != nil {
 		return nil, false, err
 	}
+	refs := uploadIDs(references)
 	rule := mayGenerate(user, in.ProjectID, refs, in.ParentGenerationID)
 	now := velro.Now()
 	g = &velro.Generation{ID: velro.NewID(), UserID: user, ProjectID: in.ProjectID, ModelID: model.ID, Prompt: in.Prompt,
 		NegativePrompt: in.NegativePrompt, Parameters: quote.Parameters, Status: velro.StatusPending, Cost: quote.Cost,
 		MediaType: model.Type, OutputURLs: []string{}, ReferenceUploadIDs: refs, ParentGenerationID: in.ParentGenerationID,
 		CreatedAt: now, UpdatedAt: now}
+	if in.IdempotencyKey != "" {
+		if g.RequestHash, err = requestHash(g, references); err != nil {
+			return nil, false, err
+		}
+	}
 	existing, err := s.Store.SubmitGeneration(ctx, g, in.IdempotencyKey, rule)
 	if err != nil {
 		return nil, false, err

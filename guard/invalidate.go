@@ -30,6 +30,7 @@ import (
 //	                           delete; project deleted                        the project's generations
 //	                           account deleted                                its generations
 //	sessions (auth)            session revoked (logout, refresh reuse)        that session
+//	signing keys (auth)        key rotated (velro keys rotate)                the key set (reloaded)
 //	all of the above           the bus reconnected (events may be missed)     everything
 
 // afterAccessWrite completes a write that changed access: it drops the
@@ -70,6 +71,12 @@ func (s *Store) generationChanged(ctx context.Context, id uuid.UUID) {
 // sessionRevoked tells every instance's session cache.
 func (s *Store) sessionRevoked(ctx context.Context, id uuid.UUID) error {
 	return s.bus.Publish(context.WithoutCancel(ctx), velro.Event{Sessions: []uuid.UUID{id}})
+}
+
+// signingKeysChanged tells every instance to reload the signing keys. A
+// send that fails is covered by the instances' periodic reload.
+func (s *Store) signingKeysChanged(ctx context.Context) {
+	_ = s.bus.Publish(context.WithoutCancel(ctx), velro.Event{SigningKeys: true})
 }
 
 // apply drops row-cache entries from a bus event (local or remote).

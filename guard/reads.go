@@ -59,6 +59,11 @@ func (s *Store) FindSession(ctx context.Context, id uuid.UUID) (*velro.Session, 
 	return s.raw.FindSession(ctx, id)
 }
 
+// SigningKeys implements velro.SigningKeyStore.
+func (s *Store) SigningKeys(ctx context.Context, retiredAfter time.Time) ([]velro.SigningKey, error) {
+	return s.raw.SigningKeys(ctx, retiredAfter)
+}
+
 // ListCreditTransactions implements velro.CreditStore.
 func (s *Store) ListCreditTransactions(ctx context.Context, userID uuid.UUID, page velro.Page) ([]*velro.CreditTransaction, int, error) {
 	return s.raw.ListCreditTransactions(ctx, userID, page)

@@ -28,8 +28,8 @@ func (s *Store) CreateSession(ctx context.Context, sess *velro.Session) error {
 
 // RotateSession implements velro.SessionStore: the counter is never
 // cached, so nothing goes stale.
-func (s *Store) RotateSession(ctx context.Context, id uuid.UUID, from int64, now time.Time) (uuid.UUID, bool, error) {
-	return s.raw.RotateSession(ctx, id, from, now)
+func (s *Store) RotateSession(ctx context.Context, id uuid.UUID, from int64, now time.Time, l velro.SessionLifetime) (uuid.UUID, bool, error) {
+	return s.raw.RotateSession(ctx, id, from, now, l)
 }
 
 // RevokeSession implements velro.SessionStore.
@@ -44,6 +44,22 @@ func (s *Store) RevokeSession(ctx context.Context, id uuid.UUID, now time.Time, 
 // Secret implements velro.SecretStore: secrets are read once at start-up.
 func (s *Store) Secret(ctx context.Context, name string, generate func() ([]byte, error)) ([]byte, error) {
 	return s.raw.Secret(ctx, name, generate)
+}
+
+// CreateSigningKey implements velro.SigningKeyStore: the first key is
+// created at start-up, before any instance could have cached another.
+func (s *Store) CreateSigningKey(ctx context.Context, k *velro.SigningKey) (bool, error) {
+	return s.raw.CreateSigningKey(ctx, k)
+}
+
+// RotateSigningKey implements velro.SigningKeyStore: every instance
+// reloads its keys.
+func (s *Store) RotateSigningKey(ctx context.Context, k *velro.SigningKey, dropBefore time.Time) error {
+	err := s.raw.RotateSigningKey(ctx, k, dropBefore)
+	if velro.ErrorCode(err) != velro.ECONFLICT {
+		s.signingKeysChanged(ctx)
+	}
+	return err
 }
 
 // GrantCredits implements velro.CreditStore.

@@ -4,11 +4,12 @@ import (
 	"context"
 	"log/slog"
 	"testing"
-	"time"
 
 	"github.com/google/uuid"
 	goredis "github.com/redis/go-redis/v9"
 	"github.com/velro-ai/velro"
+	"github.com/velro-ai/velro/auth"
+	"github.com/velro-ai/velro/auth/limitertest"
 	"github.com/velro-ai/velro/bus/bustest"
 	"github.com/velro-ai/velro/internal/testenv"
 	"github.com/velro-ai/velro/redis"
@@ -82,26 +83,8 @@ func newBus(t *testing.T, c *redis.Client) *redis.Bus {
 }
 
 func testLimiter(t *testing.T, url string) {
-	prefix := newPrefix()
-	l1 := redis.NewLimiter(open(t, url, prefix), "login", 3, time.Minute)
-	l2 := redis.NewLimiter(open(t, url, prefix), "login", 3, time.Minute)
-	ctx := t.Context()
-	for _, key := range []string{"k", "other", "third"} { // keys on different nodes of a cluster
-		for range 2 {
-			if err := l1.Fail(ctx, key); err != nil {
-				t.Fatal(err)
-			}
-		}
-		if w, err := l2.Wait(ctx, key); err != nil || w != 0 {
-			t.Fatalf("below the limit: wait %v, %v", w, err)
-		}
-		l2.Fail(ctx, key)
-		if w, err := l1.Wait(ctx, key); err != nil || w <= 0 || w > time.Minute {
-			t.Fatalf("at the limit, seen from the other instance: wait %v, %v", w, err)
-		}
-		l1.Reset(ctx, key)
-		if w, _ := l2.Wait(ctx, key); w != 0 {
-			t.Fatal("reset not shared")
-		}
-	}
+	limitertest.Run(t, func(t *testing.T) (auth.Limiter, auth.Limiter) {
+		prefix := newPrefix()
+		return redis.NewLimiter(open(t, url, prefix)), redis.NewLimiter(open(t, url, prefix))
+	})
 }

@@ -41,8 +41,13 @@ func scanGeneration(row Row) (*velro.Generation, error) {
 	return &g, nil
 }
 
-// insertGeneration writes g in tx, with the idempotency key if any.
+// insertGeneration writes g in tx, with the idempotency key and the
+// request's hash if there is a key.
 func insertGeneration(ctx context.Context, tx Querier, g *velro.Generation, idempotencyKey *string) error {
+	var requestHash *string
+	if idempotencyKey != nil {
+		requestHash = &g.RequestHash
+	}
 	params, err := jsonText(g.Parameters)
 	if err != nil {
 		return err
@@ -58,11 +63,11 @@ func insertGeneration(ctx context.Context, tx Querier, g *velro.Generation, idem
 	if err != nil {
 		return err
 	}
-	_, err = tx.Exec(ctx, `INSERT INTO generations (`+generationColumns+`, idempotency_key)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)`,
+	_, err = tx.Exec(ctx, `INSERT INTO generations (`+generationColumns+`, idempotency_key, request_hash)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21)`,
 		g.ID, g.UserID, uuidOrNil(g.ProjectID), g.ModelID, g.Prompt, g.NegativePrompt, params, g.Status, g.Cost, g.MediaType,
 		outputs, g.IsFavorite, g.ErrorMessage, refs, uuidOrNil(g.ParentGenerationID), g.CreatedAt, g.UpdatedAt, g.StartedAt, g.CompletedAt,
-		idempotencyKey)
+		idempotencyKey, requestHash)
 	return err
 }
 

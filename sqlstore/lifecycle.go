@@ -30,8 +30,7 @@ func (s *Store) SubmitGeneration(ctx context.Context, g *velro.Generation, idemp
 	}
 	err = s.write(ctx, func(ctx context.Context, tx Querier) error {
 		if key != nil {
-			found, err := scanGeneration(tx.QueryRow(ctx, `SELECT `+generationColumns+` FROM generations
-				WHERE user_id = $1 AND idempotency_key = $2`, g.UserID, *key))
+			found, err := findByKey(ctx, tx, g, *key)
 			if err == nil {
 				existing = found
 				return nil
@@ -57,18 +56,32 @@ func (s *Store) SubmitGeneration(ctx context.Context, g *velro.Generation, idemp
 	})
 	if key != nil && s.engine.IsUniqueViolation(err) {
 		// A concurrent request with the same key won the race.
-		return s.findByKey(ctx, g.UserID, *key)
+		err = s.read(ctx, func(ctx context.Context, q Querier) error {
+			existing, err = findByKey(ctx, q, g, *key)
+			return err
+		})
 	}
 	return existing, err
 }
 
-func (s *Store) findByKey(ctx context.Context, userID uuid.UUID, key string) (g *velro.Generation, err error) {
-	err = s.read(ctx, func(ctx context.Context, q Querier) error {
-		g, err = scanGeneration(q.QueryRow(ctx, `SELECT `+generationColumns+` FROM generations
-			WHERE user_id = $1 AND idempotency_key = $2`, userID, key))
-		return err
-	})
-	return g, err
+// errKeyReused refuses an idempotency key used with another request.
+var errKeyReused = velro.Errorf(velro.EIDEMPOTENCY,
+	"This Idempotency-Key was used with a different request; use a new key for a new request.")
+
+// findByKey returns the user's generation submitted under key: the one g
+// retries, or errKeyReused when it came from another request. Generations
+// stored before request hashes were kept (NULL) replay as they did.
+func findByKey(ctx context.Context, q Querier, g *velro.Generation, key string) (*velro.Generation, error) {
+	var hash *string
+	found, err := scanGeneration(withExtra(q.QueryRow(ctx, `SELECT `+generationColumns+`, request_hash FROM generations
+		WHERE user_id = $1 AND idempotency_key = $2`, g.UserID, key), &hash))
+	if err != nil {
+		return nil, err
+	}
+	if hash != nil && *hash != g.RequestHash {
+		return nil, errKeyReused
+	}
+	return found, nil
 }
 
 // ListGenerations implements velro.GenerationStore.

@@ -74,3 +74,14 @@ func jsonText(v any) (string, error) {
 	b, err := json.Marshal(v)
 	return string(b), err
 }
+
+// withExtra reads further columns after a scanner's own: scan functions
+// shared by several queries stay unaware of columns only one query reads.
+func withExtra(row Row, extra ...any) Row { return extraRow{row, extra} }
+
+type extraRow struct {
+	row   Row
+	extra []any
+}
+
+func (r extraRow) Scan(dest ...any) error { return r.row.Scan(append(dest, r.extra...)...) }

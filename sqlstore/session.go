@@ -41,11 +41,14 @@ func (s *Store) FindSession(ctx context.Context, id uuid.UUID) (sess *velro.Sess
 }
 
 // RotateSession implements velro.SessionStore.
-func (s *Store) RotateSession(ctx context.Context, id uuid.UUID, from int64, now time.Time) (userID uuid.UUID, rotated bool, err error) {
+// The lifetime conditions are part of the one conditional update, so a
+// refresh stays one round trip (velro.Session.Expired is the same rule).
+func (s *Store) RotateSession(ctx context.Context, id uuid.UUID, from int64, now time.Time, l velro.SessionLifetime) (userID uuid.UUID, rotated bool, err error) {
 	ctx, cancel := context.WithTimeout(ctx, s.timeout)
 	defer cancel()
 	err = s.engine.Writer().QueryRow(ctx, `UPDATE sessions SET counter = counter + 1, refreshed_at = $3
-		WHERE id = $1 AND counter = $2 AND revoked_at IS NULL RETURNING user_id`, id, from, at(now)).Scan(&userID)
+		WHERE id = $1 AND counter = $2 AND revoked_at IS NULL AND refreshed_at > $4 AND created_at > $5
+		RETURNING user_id`, id, from, at(now), at(now.Add(-l.Idle)), at(now.Add(-l.Max))).Scan(&userID)
 	if errors.Is(err, ErrNoRows) {
 		return userID, false, nil
 	}

@@ -1,6 +1,7 @@
 package storetest
 
 import (
+	"cmp"
 	"context"
 	"reflect"
 	"sync"
@@ -63,14 +64,20 @@ func testSubmit(t *testing.T, open Opener) {
 		t.Fatalf("a refused submit moved the balance to %d", b)
 	}
 
-	// Idempotency: the same key returns the first generation, charged once.
-	first := pending(u.ID, nil, 10)
+	// Idempotency: the same key returns the first generation, charged once;
+	// with another request it is refused.
+	first := withHash(pending(u.ID, nil, 10), "request-a")
 	_, err = s.SubmitGeneration(ctx(t), first, "key-1", velro.NoRule)
 	must(t, err)
-	again, err := s.SubmitGeneration(ctx(t), pending(u.ID, nil, 10), "key-1", velro.NoRule)
+	again, err := s.SubmitGeneration(ctx(t), withHash(pending(u.ID, nil, 10), "request-a"), "key-1", velro.NoRule)
 	must(t, err)
 	if again == nil || again.ID != first.ID || balance(t, s, u.ID) != 90 {
 		t.Fatalf("idempotent retry returned %v", again)
+	}
+	_, err = s.SubmitGeneration(ctx(t), withHash(pending(u.ID, nil, 10), "request-b"), "key-1", velro.NoRule)
+	wantCode(t, err, velro.EIDEMPOTENCY)
+	if b := balance(t, s, u.ID); b != 90 {
+		t.Fatalf("a reused key moved the balance to %d", b)
 	}
 	other := NewUser(t, s, "other@example.com")
 	if mine, err := s.SubmitGeneration(ctx(t), pending(other.ID, nil, 10), "key-1", velro.NoRule); err != nil || mine != nil {
@@ -97,6 +104,45 @@ func testSubmit(t *testing.T, open Opener) {
 	must(t, err)
 	if b := balance(t, s, u.ID); b != 80 {
 		t.Fatalf("balance %d", b)
+	}
+}
+
+func withHash(g *velro.Generation, hash string) *velro.Generation {
+	g.RequestHash = hash
+	return g
+}
+
+// testSubmitKeyRace: submits with one idempotency key and two different
+// requests race: one generation is made and charged once, the requests
+// like it get it back, the others get EIDEMPOTENCY.
+func testSubmitKeyRace(t *testing.T, open Opener) {
+	s := open(t, 0)
+	u := NewUser(t, s, "keyrace@example.com")
+	const n = 10
+	results := make([]*velro.Generation, n)
+	errs := make([]error, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() {
+			g := withHash(pending(u.ID, nil, 10), []string{"a", "b"}[i%2])
+			existing, err := s.SubmitGeneration(context.Background(), g, "race", velro.NoRule)
+			results[i], errs[i] = cmp.Or(existing, g), err
+		})
+	}
+	wg.Wait()
+	made, refused := map[uuid.UUID]bool{}, map[string]int{}
+	for i, err := range errs {
+		switch velro.ErrorCode(err) {
+		case "":
+			made[results[i].ID] = true
+		case velro.EIDEMPOTENCY:
+			refused[[]string{"a", "b"}[i%2]]++
+		default:
+			t.Fatal(err)
+		}
+	}
+	if len(made) != 1 || len(refused) != 1 || refused["a"]+refused["b"] != n/2 || balance(t, s, u.ID) != velro.WelcomeCredits-10 {
+		t.Fatalf("made %v, refused %v, balance %d", made, refused, balance(t, s, u.ID))
 	}
 }
 

@@ -20,7 +20,9 @@ type Opener func(t testing.TB, timeout time.Duration) velro.Store
 func Run(t *testing.T, open Opener) {
 	t.Run("Users", func(t *testing.T) { testUsers(t, open) })
 	t.Run("Sessions", func(t *testing.T) { testSessions(t, open) })
+	t.Run("SessionLifetime", func(t *testing.T) { testSessionLifetime(t, open) })
 	t.Run("Secrets", func(t *testing.T) { testSecrets(t, open) })
+	t.Run("SigningKeys", func(t *testing.T) { testSigningKeys(t, open) })
 	t.Run("Ledger", func(t *testing.T) { testLedger(t, open) })
 	t.Run("Deadline", func(t *testing.T) { testDeadline(t, open) })
 	t.Run("Projects", func(t *testing.T) { testProjects(t, open) })
@@ -34,6 +36,7 @@ func Run(t *testing.T, open Opener) {
 	t.Run("Audit", func(t *testing.T) { testAudit(t, open) })
 	t.Run("Submit", func(t *testing.T) { testSubmit(t, open) })
 	t.Run("SubmitConcurrency", func(t *testing.T) { testSubmitConcurrency(t, open) })
+	t.Run("SubmitKeyRace", func(t *testing.T) { testSubmitKeyRace(t, open) })
 	t.Run("Lifecycle", func(t *testing.T) { testLifecycle(t, open) })
 	t.Run("ListsAndStats", func(t *testing.T) { testListsAndStats(t, open) })
 	t.Run("Uploads", func(t *testing.T) { testUploads(t, open) })

@@ -67,12 +67,13 @@ func testSessions(t *testing.T, open Opener) {
 	wantCode(t, err, velro.ENOTFOUND)
 
 	later := now.Add(time.Second)
-	owner, ok, err := s.RotateSession(ctx(t), sess.ID, 0, later)
+	life := velro.SessionLifetime{Idle: time.Hour, Max: 3 * time.Hour}
+	owner, ok, err := s.RotateSession(ctx(t), sess.ID, 0, later, life)
 	must(t, err)
 	if !ok || owner != u.ID {
 		t.Fatalf("first rotation from 0: rotated=%v, user %v", ok, owner)
 	}
-	if _, ok, _ := s.RotateSession(ctx(t), sess.ID, 0, later); ok {
+	if _, ok, _ := s.RotateSession(ctx(t), sess.ID, 0, later, life); ok {
 		t.Fatal("a second rotation from the same counter happened")
 	}
 	got, _ = s.FindSession(ctx(t), sess.ID)
@@ -86,10 +87,47 @@ func testSessions(t *testing.T, open Opener) {
 	if !got.Revoked() || !got.RevokedAt.Equal(later) {
 		t.Fatalf("after revoke = %+v", got)
 	}
-	if _, ok, _ := s.RotateSession(ctx(t), sess.ID, 1, later); ok {
+	if _, ok, _ := s.RotateSession(ctx(t), sess.ID, 1, later, life); ok {
 		t.Fatal("a revoked session rotated")
 	}
-	if _, ok, err := s.RotateSession(ctx(t), uuid.New(), 0, later); ok || err != nil {
+	if _, ok, err := s.RotateSession(ctx(t), uuid.New(), 0, later, life); ok || err != nil {
 		t.Fatalf("an unknown session: rotated=%v, %v", ok, err)
+	}
+}
+
+// testSessionLifetime: a session rotates while it was refreshed less than
+// Idle and created less than Max ago, and not at either limit; the store's
+// conditional update agrees with velro.Session.Expired at every step.
+func testSessionLifetime(t *testing.T, open Opener) {
+	s := open(t, 0)
+	u := NewUser(t, s, "life@example.com")
+	start := velro.Now()
+	sess := &velro.Session{ID: velro.NewID(), UserID: u.ID, CreatedAt: start, RefreshedAt: start}
+	must(t, s.CreateSession(ctx(t), sess))
+	life := velro.SessionLifetime{Idle: time.Hour, Max: 3 * time.Hour}
+	steps := []struct {
+		after   time.Duration // since start
+		rotates bool
+	}{
+		{59 * time.Minute, true},             // refreshed now, at 59m
+		{59*time.Minute + time.Hour, false},  // exactly Idle after that refresh
+		{time.Hour + 58*time.Minute, true},   // refreshed 59m before
+		{2*time.Hour + 57*time.Minute, true}, // again
+		{3*time.Hour - time.Microsecond, true},
+		{3 * time.Hour, false}, // exactly Max after the start
+		{400 * 24 * time.Hour, false},
+	}
+	for _, step := range steps {
+		now := start.Add(step.after)
+		cur, err := s.FindSession(ctx(t), sess.ID)
+		must(t, err)
+		if expired := cur.Expired(now, life); expired == step.rotates {
+			t.Fatalf("at +%v: Expired = %v, want %v", step.after, expired, !step.rotates)
+		}
+		_, ok, err := s.RotateSession(ctx(t), sess.ID, cur.Counter, now, life)
+		must(t, err)
+		if ok != step.rotates {
+			t.Fatalf("at +%v (refreshed at +%v): rotated = %v, want %v", step.after, cur.RefreshedAt.Sub(start), ok, step.rotates)
+		}
 	}
 }

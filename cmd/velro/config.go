@@ -38,6 +38,10 @@ type config struct {
 	LogLevel        slog.Level
 	ShutdownTimeout time.Duration
 	TrustedProxies  []netip.Prefix
+	RegisterLimit   int
+	SessionIdle     time.Duration
+	SessionMax      time.Duration
+	KeyReload       time.Duration
 	AuthzCache      bool
 	AuthzL1Size     int
 	AuthzL1TTL      time.Duration

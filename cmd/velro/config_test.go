@@ -44,6 +44,12 @@ func TestBadConfiguration(t *testing.T) {
 		{env{"VELRO_PUBLIC_URL": "example.com"}, nil, "VELRO_PUBLIC_URL"},
 		{env{"VELRO_LOG_LEVEL": "loud"}, nil, "VELRO_LOG_LEVEL"},
 		{env{"VELRO_UPLOAD_QUOTA": "lots"}, nil, "VELRO_UPLOAD_QUOTA"},
+		{env{"VELRO_REGISTER_LIMIT": "-1"}, nil, "VELRO_REGISTER_LIMIT"},
+		{env{"VELRO_SESSION_IDLE": "a month"}, nil, "VELRO_SESSION_IDLE"},
+		{env{"VELRO_SESSION_MAX": "10m"}, nil, "VELRO_SESSION_MAX \"10m\" is not a number of days or a duration of at least 15m0s"},
+		{env{"VELRO_KEY_RELOAD": "10ms"}, nil, "VELRO_KEY_RELOAD"},
+		{env{}, []string{"keys"}, "unknown keys command"},
+		{env{}, []string{"keys", "rotate", "--data-dir", notADir + "/none"}, "has no database"},
 		{env{"VELRO_JOB_TIMEOUT": "1m", "VELRO_JOB_RESCUE_AFTER": "30s"}, nil, "VELRO_JOB_RESCUE_AFTER"},
 		{env{"VELRO_MEDIA_URL": "/srv/media"}, nil, "VELRO_MEDIA_URL is not an s3:// URL"},
 		{env{"VELRO_MEDIA_URL": "s3://Not_A_Bucket/x"}, nil, "VELRO_MEDIA_URL names no valid bucket"},
@@ -94,7 +100,9 @@ func TestConfigSources(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if cfg.Addr != ":9123" || len(cfg.AdminEmails) != 2 || cfg.DBTimeout != 750*time.Millisecond || !cfg.AuthzCache || cfg.UploadQuota != 1<<30 {
+	if cfg.Addr != ":9123" || len(cfg.AdminEmails) != 2 || cfg.DBTimeout != 750*time.Millisecond || !cfg.AuthzCache ||
+		cfg.RegisterLimit != 10 || cfg.SessionIdle != 30*24*time.Hour || cfg.SessionMax != 90*24*time.Hour || cfg.KeyReload != time.Minute ||
+		cfg.UploadQuota != 1<<30 {
 		t.Fatalf("config %+v", cfg)
 	}
 	// Flags win over the environment, which wins over PORT.
@@ -192,7 +200,8 @@ func TestEverySettingIsAFlag(t *testing.T) {
 		"VELRO_WORKERS": "2", "VELRO_JOB_TIMEOUT": "2m", "VELRO_JOB_RESCUE_AFTER": "9m", "VELRO_AUTHZ_CACHE": "off",
 		"VELRO_AUTHZ_L1_SIZE": "5", "VELRO_AUTHZ_L1_TTL": "2s", "VELRO_AUTHZ_L2_TTL": "3s", "VELRO_LOG_LEVEL": "warn", "VELRO_SHUTDOWN_TIMEOUT": "4s",
 		"VELRO_MEDIA_URL": "s3://bucket/media?endpoint=http://127.0.0.1:9000&region=r1", "VELRO_SMTP_URL": "smtps://u:p@mail.example",
-		"VELRO_MAIL_FROM": "Velro <v@example.com>", "VELRO_APP_URL": "https://app.example", "VELRO_AUDIT_RETENTION": "30d"}
+		"VELRO_MAIL_FROM": "Velro <v@example.com>", "VELRO_APP_URL": "https://app.example", "VELRO_AUDIT_RETENTION": "30d",
+		"VELRO_REGISTER_LIMIT": "3", "VELRO_SESSION_IDLE": "1h", "VELRO_SESSION_MAX": "2d", "VELRO_KEY_RELOAD": "5s"}
 	credentials := env{"AWS_ACCESS_KEY_ID": "id", "AWS_SECRET_ACCESS_KEY": "secret"}
 	var args []string
 	for _, s := range settings {
@@ -227,7 +236,8 @@ func TestEverySettingIsAFlag(t *testing.T) {
 	if !reflect.DeepEqual(fromFlags, fromEnv) {
 		t.Fatalf("flags %+v\nenv   %+v", fromFlags, fromEnv)
 	}
-	if fromEnv.Workers != 2 || fromEnv.DBMaxConns != 7 || fromEnv.AuthzCache || fromEnv.JobRescueAfter != 9*time.Minute {
+	if fromEnv.Workers != 2 || fromEnv.DBMaxConns != 7 || fromEnv.AuthzCache || fromEnv.JobRescueAfter != 9*time.Minute ||
+		fromEnv.RegisterLimit != 3 || fromEnv.SessionIdle != time.Hour || fromEnv.SessionMax != 48*time.Hour || fromEnv.KeyReload != 5*time.Second {
 		t.Fatalf("values not applied: %+v", fromEnv)
 	}
 }

@@ -4,6 +4,7 @@
 //	velro migrate [flags]   apply database migrations and exit
 //	velro media migrate --to s3://...   copy the data dir's media to S3
 //	velro users list|set-role|disable|enable   operate accounts
+//	velro keys rotate       make a new token-signing key
 //	velro version           print the version
 //	velro bench ...         the performance test suite (and the wrk script's helpers)
 package main
@@ -43,6 +44,7 @@ commands:
   migrate   apply database migrations and exit
   media     media migrate --to s3://...: copy the data dir's media to an S3 store
   users     list, set-role EMAIL admin|user, disable EMAIL, enable EMAIL: operate accounts
+  keys      keys rotate: make a new token-signing key (servers may run)
   version   print the version
   bench     the performance test suite (velro bench -h)
 
@@ -95,6 +97,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return mediaCommand(ctx, rest, getenv, stdout, stderr)
 	case "users":
 		return usersCommand(ctx, rest, getenv, stdout, stderr)
+	case "keys":
+		return keysCommand(ctx, rest, getenv, stdout, stderr)
 	case "serve", "migrate":
 	default:
 		fmt.Fprint(stderr, usage)

@@ -47,14 +47,11 @@ func serve(ctx context.Context, cfg *config, stdout, stderr io.Writer) error {
 	metrics := prometheus.NewRegistry()
 	metrics.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}), engine.Collector())
 	admins := velro.NewAdminEmails(cfg.AdminEmails)
-	authCfg := auth.Config{Admins: admins, Bus: d.bus, Log: log}
+	authCfg := auth.Config{Admins: admins, Bus: d.bus, Log: log, RegisterLimit: cfg.RegisterLimit,
+		Lifetime: velro.SessionLifetime{Idle: cfg.SessionIdle, Max: cfg.SessionMax}, KeyReload: cfg.KeyReload}
 	readiness := []api.Dependency{{Name: "database", Required: true, Ping: d.store.Ping}}
 	if d.redis != nil {
-		limits, forgot := auth.DefaultLoginLimits, auth.DefaultForgotLimits
-		authCfg.PerAccountClient = redis.NewLimiter(d.redis, "login-pair", limits.PerAccountClient, limits.Window)
-		authCfg.PerClient = redis.NewLimiter(d.redis, "login-client", limits.PerClient, limits.Window)
-		authCfg.ForgotPerEmail = redis.NewLimiter(d.redis, "forgot-email", forgot.PerEmail, forgot.Window)
-		authCfg.ForgotPerClient = redis.NewLimiter(d.redis, "forgot-client", forgot.PerClient, forgot.Window)
+		authCfg.SharedLimiter = redis.NewLimiter(d.redis)
 		readiness = append(readiness, api.Dependency{Name: "redis", Ping: d.redis.Ping})
 	}
 	authSvc, err := auth.NewService(ctx, store, authCfg)

@@ -66,10 +66,12 @@ func forEachBackend(t *testing.T, fn func(t *testing.T, e env)) {
 }
 
 // startServer runs the server with e (plus a temporary data dir and a
-// random port unless e sets them) and stops it when the test ends.
+// random port unless e sets them) and stops it when the test ends. Tests
+// register many accounts from one address: registration is unthrottled
+// unless e sets VELRO_REGISTER_LIMIT (throttle_test.go does).
 func startServer(t testing.TB, e env) *testServer {
 	t.Helper()
-	full := env{"VELRO_ADDR": "127.0.0.1:0", "VELRO_DATA_DIR": t.TempDir(), "VELRO_LOG_LEVEL": "warn"}
+	full := env{"VELRO_ADDR": "127.0.0.1:0", "VELRO_DATA_DIR": t.TempDir(), "VELRO_LOG_LEVEL": "warn", "VELRO_REGISTER_LIMIT": "0"}
 	for k, v := range e {
 		full[k] = v
 	}

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/dustin/go-humanize"
+	"github.com/velro-ai/velro/auth"
 	velrofetch "github.com/velro-ai/velro/fetch" // the tests of this package have a fetch helper
 	"github.com/velro-ai/velro/mail"
 	"github.com/velro-ai/velro/postgres"
@@ -82,8 +83,27 @@ var settings = []setting{
 		Usage: "comma-separated browser origins allowed by CORS",
 		set:   func(c *config, v string) error { c.CORSOrigins = list(v); return nil }},
 	{Flag: "trusted-proxies", Env: "VELRO_TRUSTED_PROXIES", Shown: "(none)",
-		Usage: "comma-separated load-balancer addresses or CIDRs whose `X-Forwarded-For` names the client (login throttling, logs); without it the peer address is the client",
+		Usage: "comma-separated load-balancer addresses or CIDRs whose `X-Forwarded-For` names the client (throttling, logs) and whose `X-Forwarded-Proto` and `X-Forwarded-Host` shape signed media URLs; without it the peer address is the client and forwarding headers are ignored",
 		Fix:   "list addresses or networks like 10.0.0.0/8", set: setTrustedProxies},
+	{Flag: "register-limit", Env: "VELRO_REGISTER_LIMIT", Default: "10",
+		Usage: "registrations one client address may make an hour (`429` beyond); `0` turns the limit off", Fix: "set a number like 10, or 0 for no limit",
+		set: intSetting(0, func(c *config, n int) { c.RegisterLimit = n })},
+	{Flag: "session-idle", Env: "VELRO_SESSION_IDLE", Default: "30d",
+		Usage: "a session not refreshed for this long ends (refresh answers `401`); days (`30d`) or a Go duration", Fix: sessionFix,
+		set: sessionSetting(func(c *config, d time.Duration) { c.SessionIdle = d })},
+	{Flag: "session-max", Env: "VELRO_SESSION_MAX", Default: "90d",
+		Usage: "a session ends this long after login however often it is refreshed; its access tokens stop working with it; days (`90d`) or a Go duration", Fix: sessionFix,
+		set: sessionSetting(func(c *config, d time.Duration) { c.SessionMax = d })},
+	{Flag: "key-reload", Env: "VELRO_KEY_RELOAD", Default: "1m",
+		Usage: "how often each instance re-reads the token-signing keys; `velro keys rotate` reaches instances at once over Redis or PostgreSQL, and within this period otherwise (SQLite, a missed event)", Fix: "use a Go duration of at least 1s, like 1m",
+		set: func(c *config, v string) error {
+			d, err := time.ParseDuration(v)
+			if err != nil || d < time.Second {
+				return errors.New("is not a duration of at least 1s")
+			}
+			c.KeyReload = d
+			return nil
+		}},
 	{Flag: "public-url", Env: "VELRO_PUBLIC_URL", Shown: "(the request's host)",
 		Usage: "origin of signed media URLs, e.g. `https://api.velro.example`", Fix: "set the origin clients reach, like https://api.velro.example",
 		set: func(c *config, v string) error { c.PublicURL = v; return optionalHTTPURL(v) }},
@@ -153,6 +173,22 @@ var settings = []setting{
 }
 
 const durationFix = "use a Go duration like 2s or 500ms"
+
+// sessionFix explains the session lifetimes' lower bound.
+var sessionFix = fmt.Sprintf("use days like 30d or a Go duration of at least %v (an access token's life)", auth.AccessTokenTTL)
+
+// sessionSetting parses a session lifetime: at least an access token's
+// life, so no access token outlives the idle limit of its session.
+func sessionSetting(apply func(*config, time.Duration)) func(*config, string) error {
+	return func(c *config, v string) error {
+		d, err := days(v)
+		if err != nil || d < auth.AccessTokenTTL {
+			return fmt.Errorf("is not a number of days or a duration of at least %v", auth.AccessTokenTTL)
+		}
+		apply(c, d)
+		return nil
+	}
+}
 
 // intSetting parses a whole number of at least least.
 func intSetting(least int, apply func(*config, int)) func(*config, string) error {
