@@ -108,6 +108,15 @@ func TestImageEdit(t *testing.T) {
 		}
 		waitStatus(t, a, fg["id"].(string), "completed")
 		c.do("POST", "/api/v1/generations", fbody, "Content-Type", fct).wantError(t, 401, "unauthorized")
+		// A retry sends the file again: the same bytes are the same request.
+		first := a.do("POST", "/api/v1/generations", fbody, "Content-Type", fct, "Idempotency-Key", "edit-1").want(t, 201)
+		again := a.do("POST", "/api/v1/generations", fbody, "Content-Type", fct, "Idempotency-Key", "edit-1").want(t, 201)
+		if first.Str(t, "id") != again.Str(t, "id") || again.Header.Get("Idempotent-Replayed") != "true" {
+			t.Fatalf("a retried form submit: %s then %s", first.Body, again.Body)
+		}
+		other, otherCT := formWithFile(t, "reference_image", "pic.png", pngOf(t, 9, 9), "model_id", "local/image-edit", "prompt", "from a form",
+			"parameters", `{"levels": 2, "mirror": false}`)
+		a.do("POST", "/api/v1/generations", other, "Content-Type", otherCT, "Idempotency-Key", "edit-1").wantError(t, 422, "idempotency_key_reused")
 		bad, badCT := formWithFile(t, "reference_image", "pic.png", elf, "model_id", "local/image-edit", "prompt", "p")
 		a.do("POST", "/api/v1/generations", bad, "Content-Type", badCT).wantError(t, 415, "unsupported_media_type")
 	})
