@@ -14,6 +14,9 @@ const (
 	KindProject Kind = iota + 1
 	KindGeneration
 	KindTeam
+	// KindUpload follows the generation rules: its owner is owner, everyone
+	// else has their access to its project (none without one).
+	KindUpload
 )
 
 // Title is the kind's name with a capital, for messages.
@@ -30,6 +33,8 @@ func (k Kind) String() string {
 		return "generation"
 	case KindTeam:
 		return "team"
+	case KindUpload:
+		return "upload"
 	}
 	return "unknown"
 }
@@ -54,8 +59,8 @@ type AccessFacts struct {
 }
 
 // Scope is what invalidates a cached decision on a resource: the project
-// for projects and for generations in one; the generation itself for
-// generations outside projects; the team for teams.
+// for projects and for generations and uploads in one; the generation or
+// upload itself outside projects; the team for teams.
 func (f AccessFacts) Scope(kind Kind, id uuid.UUID) uuid.UUID {
 	switch {
 	case kind == KindTeam:

@@ -102,6 +102,7 @@ type AccountExport struct {
 	Shares       []*ProjectShare      `json:"shares" doc:"The shares of those projects"`
 	Teams        []*Team              `json:"teams" doc:"Teams the account is a member of, with their members"`
 	Generations  []*Generation        `json:"generations"`
+	Uploads      []*Upload            `json:"uploads" doc:"The account's uploads (their metadata)"`
 	Invitations  []*Invitation        `json:"invitations" doc:"Invitations the account sent"`
 	Sessions     []*Session           `json:"sessions"`
 }

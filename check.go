@@ -51,3 +51,16 @@ func Allowed(user uuid.UUID, action Action, kind Kind, id uuid.UUID) Check {
 		return err
 	}
 }
+
+// All is the Check that passes when every one of checks does; it returns
+// the first refusal.
+func All(checks ...Check) Check {
+	return func(ctx context.Context, a Authorizer) error {
+		for _, c := range checks {
+			if err := c(ctx, a); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+}

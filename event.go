@@ -25,6 +25,8 @@ type Event struct {
 	Accounts []uuid.UUID `json:"accounts,omitempty"`
 	// Generations were deleted.
 	Generations []uuid.UUID `json:"generations,omitempty"`
+	// Uploads were deleted.
+	Uploads []uuid.UUID `json:"uploads,omitempty"`
 	// GenerationRows changed (any write to a generation): cached copies go.
 	GenerationRows []uuid.UUID `json:"generation_rows,omitempty"`
 	// Statuses are generation status changes (for streams and workers).

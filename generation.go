@@ -52,13 +52,26 @@ type Generation struct {
 	OutputURLs     []string       `json:"output_urls"`
 	IsFavorite     bool           `json:"is_favorite"`
 	ErrorMessage   *string        `json:"error_message"`
-	CreatedAt      time.Time      `json:"created_at"`
-	UpdatedAt      time.Time      `json:"updated_at"`
-	CompletedAt    *time.Time     `json:"completed_at"`
+	// ReferenceUploadIDs are the uploads given as reference images.
+	ReferenceUploadIDs []uuid.UUID `json:"reference_upload_ids"`
+	// ParentGenerationID is the generation this one is a variation of.
+	ParentGenerationID *uuid.UUID `json:"parent_generation_id"`
+	CreatedAt          time.Time  `json:"created_at"`
+	UpdatedAt          time.Time  `json:"updated_at"`
+	StartedAt          *time.Time `json:"started_at" doc:"When a worker started rendering it"`
+	CompletedAt        *time.Time `json:"completed_at" doc:"When it ended (completed, failed or cancelled)"`
+	ProcessingTimeMS   *int64     `json:"processing_time_ms" doc:"From started_at to completed_at, once both are known"`
 	// RequestHash identifies the request that submitted the generation
 	// under an idempotency key (see SubmitGeneration); empty otherwise.
 	RequestHash string `json:"-"`
 }
+
+// GenerationPrefix is where a generation's outputs live in media
+// storage; keys are built from ids only.
+func GenerationPrefix(id uuid.UUID) string { return "generations/" + id.String() + "/" }
+
+// MaxReferences is the most reference images one generation takes.
+const MaxReferences = 4
 
 // GenerationFilter selects generations: a user's own, or (with ProjectID)
 // a project's.
@@ -77,6 +90,13 @@ type GenerationStats struct {
 	Favorite       int     `json:"favorite_generations"`
 	CreditsUsed    int64   `json:"total_credits_used" doc:"Credits spent on generations, net of refunds"`
 	SuccessRatePct float64 `json:"success_rate" doc:"Completed as a percentage of completed and failed (0 when none)"`
+	Breakdown
+}
+
+// Breakdown counts generations by model and by media type.
+type Breakdown struct {
+	ByModel map[string]int    `json:"by_model" doc:"Generations per model id"`
+	ByType  map[MediaType]int `json:"by_type" doc:"Generations per media type (image, video)"`
 }
 
 // GenerationStore keeps generations. Every status change that ends a
@@ -98,16 +118,18 @@ type GenerationStore interface {
 	ListGenerations(ctx context.Context, f GenerationFilter) ([]*Generation, int, error)
 	// GenerationStats counts the user's own generations.
 	GenerationStats(ctx context.Context, userID uuid.UUID) (GenerationStats, error)
-	// StartGeneration moves a pending generation to processing and returns
-	// it as it is now (unchanged if it was not pending).
+	// StartGeneration moves a pending generation to processing (noting
+	// started_at) and returns it as it is now (unchanged if it was not
+	// pending).
 	StartGeneration(ctx context.Context, id uuid.UUID) (*Generation, error)
 	// SaveProviderState keeps a provider's state for later attempts.
 	SaveProviderState(ctx context.Context, id uuid.UUID, state []byte) error
 	// ProviderState returns what SaveProviderState kept (nil if nothing).
 	ProviderState(ctx context.Context, id uuid.UUID) ([]byte, error)
 	// CompleteGeneration moves a processing generation to completed with
-	// its outputs; false if it was no longer processing (cancelled).
-	CompleteGeneration(ctx context.Context, id uuid.UUID, outputs []string) (bool, error)
+	// its outputs, which take size bytes in storage; false if it was no
+	// longer processing (cancelled).
+	CompleteGeneration(ctx context.Context, id uuid.UUID, outputs []string, size int64) (bool, error)
 	// FailGeneration marks a pending or processing generation failed and
 	// refunds it; false if it had already ended.
 	FailGeneration(ctx context.Context, id uuid.UUID, message string) (bool, error)

@@ -10,11 +10,11 @@ import (
 	"github.com/velro-ai/velro"
 )
 
-// FuzzCoerceParameters gives every model arbitrary JSON parameters. The
-// answer is EINVALID or parameters that obey the model's schema (only its
-// names, numbers in range, whole numbers where integers go, enum values),
-// and normalising them again changes nothing.
-func FuzzCoerceParameters(f *testing.F) {
+// FuzzQuote gives every model arbitrary JSON parameters. The answer is
+// EINVALID or parameters that obey the model's schema (only its names,
+// numbers in range, whole numbers where integers go, enum values) with a
+// positive price, and quoting them again changes neither.
+func FuzzQuote(f *testing.F) {
 	models := velro.Catalog()
 	for i := range models {
 		for _, params := range []string{`{}`, `{"width": 128, "height": 1e9, "seed": 3}`, `{"width": 1.5}`, `{"steps": -1e308}`,
@@ -28,12 +28,16 @@ func FuzzCoerceParameters(f *testing.F) {
 		if json.Unmarshal([]byte(raw), &params) != nil {
 			return // the API refuses the body before it gets here
 		}
-		out, err := m.CoerceParameters(params)
+		q, err := m.Quote(params)
 		if err != nil {
 			if velro.ErrorCode(err) != velro.EINVALID {
 				t.Fatalf("%s %s: %v", m.ID, raw, err)
 			}
 			return
+		}
+		out := q.Parameters
+		if q.Cost <= 0 {
+			t.Fatalf("%s %s: price %d", m.ID, raw, q.Cost)
 		}
 		for name, v := range out {
 			spec, ok := m.Parameters[name]
@@ -42,9 +46,9 @@ func FuzzCoerceParameters(f *testing.F) {
 			}
 			checkValue(t, m.ID+" "+raw+": "+name, spec, v)
 		}
-		again, err := m.CoerceParameters(out)
-		if err != nil || !reflect.DeepEqual(again, out) {
-			t.Fatalf("%s %s: normalised %v, then %v (%v)", m.ID, raw, out, again, err)
+		again, err := m.Quote(out)
+		if err != nil || !reflect.DeepEqual(again, q) {
+			t.Fatalf("%s %s: quoted %v, then %v (%v)", m.ID, raw, q, again, err)
 		}
 	})
 }

@@ -2,6 +2,8 @@ package velro
 
 import (
 	"context"
+	"encoding/json"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -67,9 +69,12 @@ type ProjectUpdate struct {
 	Metadata    map[string]any
 }
 
+// MaxMetadataBytes bounds a project's metadata, as JSON.
+const MaxMetadataBytes = 16 << 10
+
 // Validate checks and normalises the fields of a new project.
 func (p *Project) Validate() error {
-	upd := ProjectUpdate{Name: &p.Name, Description: &p.Description, Visibility: &p.Visibility, Tags: &p.Tags}
+	upd := ProjectUpdate{Name: &p.Name, Description: &p.Description, Visibility: &p.Visibility, Tags: &p.Tags, Metadata: p.Metadata}
 	if err := upd.Validate(); err != nil {
 		return err
 	}
@@ -84,7 +89,7 @@ func (p *Project) Validate() error {
 
 // Validate checks and normalises the given fields: name 1..100 and not
 // blank, description at most 500, a known visibility, at most 10 tags of at
-// most 50 characters each.
+// most 50 characters each, metadata of at most 16 KiB as JSON.
 func (u *ProjectUpdate) Validate() error {
 	if err := validateNamed(u.Name, u.Description); err != nil {
 		return err
@@ -94,6 +99,11 @@ func (u *ProjectUpdate) Validate() error {
 		case VisibilityPrivate, VisibilityTeamOnly, VisibilityPublic:
 		default:
 			return Invalid("visibility", "must be private, team-only or public")
+		}
+	}
+	if u.Metadata != nil {
+		if raw, err := json.Marshal(u.Metadata); err != nil || len(raw) > MaxMetadataBytes {
+			return Invalid("metadata", "must be at most 16 KiB of JSON")
 		}
 	}
 	if u.Tags != nil {
@@ -137,7 +147,19 @@ type ProjectShare struct {
 	ProjectID   uuid.UUID  `json:"project_id"`
 	TeamID      uuid.UUID  `json:"team_id"`
 	AccessLevel ShareLevel `json:"access_level" enum:"read,write,admin"`
+	TeamName    string     `json:"team_name,omitempty" doc:"Set in listings"`
 	CreatedAt   time.Time  `json:"created_at"`
+}
+
+// ProjectStats are the counts of a project's generations.
+type ProjectStats struct {
+	GenerationCount  int   `json:"generation_count"`
+	Completed        int   `json:"completed"`
+	Failed           int   `json:"failed"`
+	InProgress       int   `json:"in_progress" doc:"Pending or processing"`
+	TotalCreditsUsed int64 `json:"total_credits_used" doc:"Credits spent on the project's generations, net of refunds"`
+	Breakdown
+	LastGenerationAt *time.Time `json:"last_generation_at" doc:"When the newest generation was submitted; null without any"`
 }
 
 // AccessChange names what a write changed access to, for cache
@@ -146,6 +168,12 @@ type AccessChange struct {
 	Projects    []uuid.UUID
 	Teams       []uuid.UUID
 	Generations []uuid.UUID
+	Uploads     []uuid.UUID
+}
+
+// Scopes are every id the change names: the cache scopes it drops.
+func (c AccessChange) Scopes() []uuid.UUID {
+	return slices.Concat(c.Projects, c.Teams, c.Generations, c.Uploads)
 }
 
 // ProjectStore keeps projects and their shares. Writes that change who may
@@ -170,4 +198,9 @@ type ProjectStore interface {
 	ShareProject(ctx context.Context, s *ProjectShare, check Check) (AccessChange, error)
 	// UnshareProject removes a share; ENOTFOUND if there is none.
 	UnshareProject(ctx context.Context, projectID, teamID uuid.UUID, check Check) (AccessChange, error)
+	// ListProjectShares returns the project's shares, oldest first, with
+	// their teams' names.
+	ListProjectShares(ctx context.Context, projectID uuid.UUID) ([]*ProjectShare, error)
+	// ProjectStats counts the project's generations.
+	ProjectStats(ctx context.Context, projectID uuid.UUID) (ProjectStats, error)
 }

@@ -59,6 +59,7 @@ type Store interface {
 	TeamStore
 	InvitationStore
 	GenerationStore
+	UploadStore
 	AccessStore
 	AuditStore
 	// Ping checks that the database answers.

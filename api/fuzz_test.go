@@ -16,6 +16,7 @@ import (
 	"github.com/velro-ai/velro/auth"
 	"github.com/velro-ai/velro/authz"
 	"github.com/velro-ai/velro/bus"
+	"github.com/velro-ai/velro/fetch"
 	"github.com/velro-ai/velro/generate"
 	"github.com/velro-ai/velro/guard"
 	"github.com/velro-ai/velro/internal/testenv"
@@ -51,18 +52,21 @@ func newFuzzServer(t testing.TB) *fuzzServer {
 	// Errors (the cause of a 5xx) go to stderr, next to the failure.
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError}))
 	accounts := service.NewAccounts(store, service.AccountsConfig{Passwords: authSvc, Media: files, Bus: b, Log: log})
+	uploads := service.NewUploads(store, engine, files, 1<<20)
 	s := &fuzzServer{handler: api.NewServer(api.Config{
-		Log:         log,
-		Auth:        authSvc,
-		Accounts:    accounts,
-		Audit:       service.NewAudit(store, accounts, time.Hour, log),
-		Projects:    service.NewProjects(store, engine),
-		Teams:       service.NewTeams(store, engine),
-		Authz:       engine,
-		Generations: &generate.Service{Store: store, Authz: engine, Media: files, Bus: b},
-		Notifier:    generate.NewNotifier(b),
-		Media:       files,
-		Signer:      media.NewSigner([]byte("fuzz media key")),
+		Log:      log,
+		Auth:     authSvc,
+		Accounts: accounts,
+		Audit:    service.NewAudit(store, accounts, time.Hour, log),
+		Projects: service.NewProjects(store, engine),
+		Teams:    service.NewTeams(store, engine),
+		Authz:    engine,
+		Generations: &generate.Service{Store: store, Authz: engine, Media: files, Bus: b, Uploads: uploads,
+			Fetch: fetch.New(fetch.Config{Timeout: time.Second})},
+		Uploads:  uploads,
+		Notifier: generate.NewNotifier(b),
+		Media:    files,
+		Signer:   media.NewSigner([]byte("fuzz media key")),
 	})}
 	// A password no seed holds: inputs that change the password or delete
 	// the account need it, and the account must stay.
@@ -136,6 +140,7 @@ var bodyRoutes = []struct{ method, path string }{
 	{"DELETE", "/api/v1/user"},
 	{"POST", "/api/v1/teams/{t}/invitations"},
 	{"PATCH", "/api/v1/admin/users/{u}"},
+	{"POST", "/api/v1/generations/quote"},
 }
 
 // FuzzRequestJSON sends arbitrary bodies to every operation that decodes
@@ -149,6 +154,8 @@ func FuzzRequestJSON(f *testing.F) {
 		`{"full_name":"\u0000"}`, `[]`, `null`, `{"prompt":` + strings.Repeat("[", 100),
 		`{"current_password":"x","new_password":"Another1pass"}`, `{"token":"abc","new_password":"Another1pass"}`,
 		`{"email":"x@example.com","role":"editor"}`, `{"role":"admin","disabled":true}`,
+		`{"model_id":"local/image-edit","prompt":"p","reference_upload_ids":["x"],"reference_image_url":"http://127.0.0.1/","parent_generation_id":"x"}`,
+		`{"model_id":"fal-ai/kling-video/v2.1/master/image-to-video","parameters":{"duration":"10","num_images":3}}`,
 	} {
 		for i := range bodyRoutes {
 			f.Add(uint8(i), body)
@@ -181,6 +188,12 @@ var idRoutes = []struct{ method, path string }{
 	{"POST", "/api/v1/invitations/{x}/accept"},
 	{"DELETE", "/api/v1/teams/{x}/invitations/{x}"},
 	{"PATCH", "/api/v1/admin/users/{x}"},
+	{"GET", "/api/v1/uploads/{x}"},
+	{"GET", "/api/v1/uploads/{x}/url"},
+	{"DELETE", "/api/v1/uploads/{x}"},
+	{"GET", "/api/v1/projects/{x}/stats"},
+	{"GET", "/api/v1/teams/{x}/members"},
+	{"POST", "/api/v1/teams/{x}/leave"},
 }
 
 // FuzzPathIDs puts arbitrary segments where ids go, escaped (any bytes as

@@ -22,19 +22,30 @@ type submitInput struct {
 		NegativePrompt string         `json:"negative_prompt,omitempty" maxLength:"1000"`
 		Parameters     map[string]any `json:"parameters,omitempty" doc:"Model parameters; see GET /api/v1/models"`
 		ProjectID      string         `json:"project_id,omitempty" format:"uuid" doc:"Needs edit permission on the project"`
+		// Image inputs.
+		ReferenceUploadIDs []string `json:"reference_upload_ids,omitempty" maxItems:"4" doc:"Uploads you may read, as reference images (image-input models need one)"`
+		ReferenceImageURL  string   `json:"reference_image_url,omitempty" maxLength:"2048" doc:"An https URL Velro fetches into an upload of yours, as a reference image"`
+		ParentGenerationID string   `json:"parent_generation_id,omitempty" format:"uuid" doc:"Make this a variation of a generation you may view; it inherits that generation's project unless project_id is given"`
 	}
 }
 
 func handleSubmit(gen *generate.Service) func(context.Context, *submitInput) (*generationOutput, error) {
 	return func(ctx context.Context, in *submitInput) (*generationOutput, error) {
 		req := generate.SubmitInput{ModelID: in.Body.ModelID, Prompt: in.Body.Prompt, NegativePrompt: in.Body.NegativePrompt,
-			Parameters: in.Body.Parameters, IdempotencyKey: in.IdempotencyKey}
-		if in.Body.ProjectID != "" {
-			id, err := parseID("project_id", in.Body.ProjectID)
+			Parameters: in.Body.Parameters, IdempotencyKey: in.IdempotencyKey, ReferenceImageURL: in.Body.ReferenceImageURL}
+		var err error
+		if req.ProjectID, err = optionalID("project_id", in.Body.ProjectID); err != nil {
+			return nil, err
+		}
+		if req.ParentGenerationID, err = optionalID("parent_generation_id", in.Body.ParentGenerationID); err != nil {
+			return nil, err
+		}
+		for _, raw := range in.Body.ReferenceUploadIDs {
+			id, err := parseID("reference_upload_ids", raw)
 			if err != nil {
 				return nil, err
 			}
-			req.ProjectID = &id
+			req.ReferenceUploadIDs = append(req.ReferenceUploadIDs, id)
 		}
 		g, created, err := gen.Submit(ctx, principal(ctx).UserID, req)
 		if err != nil {
@@ -155,6 +166,8 @@ type SupportedModel struct {
 	IsActive    bool                       `json:"is_active"`
 	Description string                     `json:"description"`
 	Parameters  map[string]velro.ParamSpec `json:"parameters"`
+	Inputs      []velro.Input              `json:"inputs"`
+	Pricing     velro.Pricing              `json:"pricing"`
 }
 
 type supportedOutput struct {
@@ -168,7 +181,8 @@ func handleSupportedModels(gen *generate.Service) func(context.Context, *struct{
 		out := &supportedOutput{}
 		for _, m := range gen.Models() {
 			out.Body.Models = append(out.Body.Models, SupportedModel{ModelID: m.ID, Name: m.Name, Type: m.Type, Credits: m.CreditsCost,
-				Provider: m.Provider, IsActive: m.IsActive, Description: m.Description, Parameters: m.Parameters})
+				Provider: m.Provider, IsActive: m.IsActive, Description: m.Description, Parameters: m.Parameters,
+				Inputs: m.Inputs, Pricing: m.Pricing})
 		}
 		return out, nil
 	}

@@ -44,6 +44,18 @@ func (in *mediaURLsInput) Resolve(ctx huma.Context) []error {
 	return nil
 }
 
+// origin is where signed URLs point: publicURL when set, else the
+// server as the request reached it.
+func (in *mediaURLsInput) origin(publicURL string) string {
+	if publicURL != "" {
+		return strings.TrimSuffix(publicURL, "/")
+	}
+	return in.base
+}
+
+// mediaExpiry is when a URL signed now expires.
+func mediaExpiry() time.Time { return time.Now().Add(MediaURLTTL).UTC().Truncate(time.Second) }
+
 // firstValue is the first of a comma-separated header's values: the one
 // the client-facing proxy set.
 func firstValue(header string) string {
@@ -74,11 +86,7 @@ func handleMediaURLs(gen *generate.Service, signer *media.Signer, publicURL stri
 		if err != nil {
 			return nil, err
 		}
-		base := in.base
-		if publicURL != "" {
-			base = strings.TrimSuffix(publicURL, "/")
-		}
-		expires := time.Now().Add(MediaURLTTL).UTC().Truncate(time.Second)
+		base, expires := in.origin(publicURL), mediaExpiry()
 		out := &mediaURLsOutput{}
 		out.Body.GenerationID, out.Body.ExpiresAt, out.Body.ExpiresIn = g.ID.String(), expires, int(MediaURLTTL.Seconds())
 		out.Body.SignedURLs = make([]string, len(g.OutputURLs))

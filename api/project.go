@@ -168,3 +168,47 @@ func handleUnshareProject(projects *service.Projects) func(context.Context, *uns
 		return message("Project unshared from team"), nil
 	}
 }
+
+type listSharesInput struct {
+	IDPath
+	PageInput
+}
+
+type sharesOutput struct {
+	Body struct {
+		Shares []*velro.ProjectShare `json:"shares"`
+		PageInfo
+	}
+}
+
+func handleListShares(projects *service.Projects) func(context.Context, *listSharesInput) (*sharesOutput, error) {
+	return func(ctx context.Context, in *listSharesInput) (*sharesOutput, error) {
+		id, err := in.id()
+		if err != nil {
+			return nil, err
+		}
+		list, total, err := projects.Shares(ctx, principal(ctx).UserID, id, in.page())
+		if err != nil {
+			return nil, err
+		}
+		out := &sharesOutput{}
+		out.Body.Shares, out.Body.PageInfo = list, in.info(total)
+		return out, nil
+	}
+}
+
+type projectStatsOutput struct{ Body velro.ProjectStats }
+
+func handleProjectStats(projects *service.Projects) func(context.Context, *IDPath) (*projectStatsOutput, error) {
+	return func(ctx context.Context, in *IDPath) (*projectStatsOutput, error) {
+		id, err := in.id()
+		if err != nil {
+			return nil, err
+		}
+		st, err := projects.Stats(ctx, principal(ctx).UserID, id)
+		if err != nil {
+			return nil, err
+		}
+		return &projectStatsOutput{Body: st}, nil
+	}
+}

@@ -56,6 +56,8 @@ func addRoutes(mux *http.ServeMux, api huma.API, cfg Config) {
 	huma.Register(api, secured(op("PUT", "/api/v1/projects/{id}", "Update a project (edit; visibility needs share)", "projects")), handleUpdateProject(cfg.Projects))
 	huma.Register(api, secured(op("DELETE", "/api/v1/projects/{id}", "Delete a project (owner)", "projects")), handleDeleteProject(cfg.Projects))
 	huma.Register(api, created(secured(op("POST", "/api/v1/projects/{id}/teams", "Share a project with a team (share)", "projects"))), handleShareProject(cfg.Projects))
+	huma.Register(api, secured(op("GET", "/api/v1/projects/{id}/teams", "The teams a project is shared with, oldest share first (view)", "projects")), handleListShares(cfg.Projects))
+	huma.Register(api, secured(op("GET", "/api/v1/projects/{id}/stats", "Counts of a project's generations (view)", "projects")), handleProjectStats(cfg.Projects))
 	huma.Register(api, secured(op("DELETE", "/api/v1/projects/{id}/teams/{team_id}", "Stop sharing a project with a team (share)", "projects")), handleUnshareProject(cfg.Projects))
 
 	// Teams.
@@ -64,9 +66,21 @@ func addRoutes(mux *http.ServeMux, api huma.API, cfg Config) {
 	huma.Register(api, secured(op("GET", "/api/v1/teams/{id}", "A team (members only)", "teams")), handleGetTeam(cfg.Teams))
 	huma.Register(api, secured(op("PUT", "/api/v1/teams/{id}", "Update a team (owner, admin)", "teams")), handleUpdateTeam(cfg.Teams))
 	huma.Register(api, secured(op("DELETE", "/api/v1/teams/{id}", "Delete a team (owner)", "teams")), handleDeleteTeam(cfg.Teams))
+	huma.Register(api, secured(op("GET", "/api/v1/teams/{id}/members", "A team's members, owner first (members only)", "teams")), handleTeamMembers(cfg.Teams))
+	huma.Register(api, failing(secured(op("POST", "/api/v1/teams/{id}/leave", "Leave a team (the owner cannot: 409)", "teams")), http.StatusConflict), handleLeaveTeam(cfg.Teams))
 	huma.Register(api, failing(created(secured(op("POST", "/api/v1/teams/{id}/members", "Add a member by email", "teams"))), http.StatusConflict), handleAddMember(cfg.Teams))
 	huma.Register(api, secured(op("PATCH", "/api/v1/teams/{id}/members/{user_id}", "Change a member's role", "teams")), handleSetMemberRole(cfg.Teams))
 	huma.Register(api, failing(secured(op("DELETE", "/api/v1/teams/{id}/members/{user_id}", "Remove a member, or leave (the owner cannot leave)", "teams")), http.StatusConflict), handleRemoveMember(cfg.Teams))
+
+	// Uploads.
+	huma.Register(api, failing(created(secured(op("POST", "/api/v1/uploads", "Upload a file (multipart: file, project_id?), streamed to storage", "uploads"))),
+		http.StatusForbidden, http.StatusNotFound, http.StatusRequestEntityTooLarge, http.StatusUnsupportedMediaType, http.StatusBadRequest, http.StatusUnprocessableEntity), handleCreateUpload(cfg.Uploads))
+	documentUploadBody(api)
+	huma.Register(api, secured(op("GET", "/api/v1/uploads", "The caller's uploads, or a readable project's, newest first", "uploads")), handleListUploads(cfg.Uploads))
+	huma.Register(api, secured(op("GET", "/api/v1/uploads/{id}", "An upload (its owner, its project's readers)", "uploads")), handleGetUpload(cfg.Uploads))
+	huma.Register(api, secured(op("DELETE", "/api/v1/uploads/{id}", "Delete an upload and its bytes (its owner)", "uploads")), handleDeleteUpload(cfg.Uploads))
+	huma.Register(api, secured(op("GET", "/api/v1/uploads/{id}/url", "A signed, expiring URL of an upload", "uploads")), handleUploadURL(cfg.Uploads, cfg.Signer, cfg.PublicURL))
+	huma.Register(api, secured(op("GET", "/api/v1/user/storage", "What the caller keeps in storage, and the upload quota", "uploads")), handleStorage(cfg.Uploads))
 
 	// Invitations.
 	huma.Register(api, failing(created(secured(op("POST", "/api/v1/teams/{id}/invitations", "Invite an address (who may add the role may invite it); the link goes by mail", "teams"))), http.StatusConflict),
@@ -83,6 +97,8 @@ func addRoutes(mux *http.ServeMux, api huma.API, cfg Config) {
 
 	// Models and credits.
 	huma.Register(api, op("GET", "/api/v1/models", "The model catalog", "models"), handleModels(cfg.Generations))
+	huma.Register(api, failing(op("GET", "/api/v1/models/{model_id}", "One model of the catalog", "models"), http.StatusNotFound), handleModel(cfg.Generations))
+	huma.Register(api, secured(op("POST", "/api/v1/generations/quote", "What a submit would charge, and the normalised parameters it would send; charges nothing", "models")), handleQuote(cfg.Generations))
 	huma.Register(api, op("GET", "/api/v1/generations/models/supported", "The model catalog, as generation options", "models"), handleSupportedModels(cfg.Generations))
 	huma.Register(api, secured(op("GET", "/api/v1/credits/stats", "The caller's credit summary over a period", "credits")), handleCreditStats(cfg.Accounts))
 	huma.Register(api, failing(created(secured(op("POST", "/api/v1/admin/credits/grant", "Grant credits to an account (admins)", "credits"))), http.StatusForbidden, http.StatusNotFound), handleGrant(cfg.Accounts))
@@ -95,7 +111,7 @@ func addRoutes(mux *http.ServeMux, api huma.API, cfg Config) {
 
 	// Generations.
 	huma.Register(api, failing(created(secured(op("POST", "/api/v1/generations", "Submit a generation (JSON, or a form with the same fields)", "generations"))),
-		http.StatusPaymentRequired, http.StatusForbidden, http.StatusNotFound, http.StatusUnprocessableEntity), handleSubmit(cfg.Generations))
+		http.StatusPaymentRequired, http.StatusForbidden, http.StatusNotFound, http.StatusUnprocessableEntity, http.StatusRequestEntityTooLarge, http.StatusUnsupportedMediaType, http.StatusBadRequest), handleSubmit(cfg.Generations))
 	huma.Register(api, secured(op("GET", "/api/v1/generations", "The caller's generations, or a readable project's", "generations")), handleListGenerations(cfg.Generations))
 	huma.Register(api, secured(op("GET", "/api/v1/generations/stats", "The caller's generation counts", "generations")), handleGenerationStats(cfg.Generations))
 	huma.Register(api, secured(op("GET", "/api/v1/generations/{id}", "A generation (view)", "generations")), generationAction(cfg.Generations.Get))

@@ -44,6 +44,7 @@ type Config struct {
 	// Metrics serves /metrics (Prometheus text format).
 	Metrics     http.Handler
 	Generations *generate.Service
+	Uploads     *service.Uploads
 	Notifier    *generate.Notifier
 	Media       velro.MediaStore
 	Signer      *media.Signer
@@ -57,9 +58,9 @@ type Config struct {
 // NewServer returns the whole API as one handler.
 func NewServer(cfg Config) http.Handler {
 	mux := http.NewServeMux()
-	api := humago.New(mux, humaConfig())
+	api := humago.New(modelIDMux{mux}, humaConfig())
 	addRoutes(mux, api, cfg)
-	return withCORS(cfg.CORSOrigins, withBasics(cfg.Log, cfg.TrustedProxies, formAsJSON(mux)))
+	return withCORS(cfg.CORSOrigins, withBasics(cfg.Log, cfg.TrustedProxies, formAsJSON(cfg.Auth, cfg.Uploads, mux)))
 }
 
 func humaConfig() huma.Config {

@@ -166,3 +166,44 @@ func handleRemoveMember(teams *service.Teams) func(context.Context, *MemberPath)
 		return message("Member removed"), nil
 	}
 }
+
+type teamMembersInput struct {
+	IDPath
+	PageInput
+}
+
+type teamMembersOutput struct {
+	Body struct {
+		Members []velro.TeamMember `json:"members"`
+		PageInfo
+	}
+}
+
+func handleTeamMembers(teams *service.Teams) func(context.Context, *teamMembersInput) (*teamMembersOutput, error) {
+	return func(ctx context.Context, in *teamMembersInput) (*teamMembersOutput, error) {
+		id, err := in.id()
+		if err != nil {
+			return nil, err
+		}
+		list, total, err := teams.Members(ctx, principal(ctx).UserID, id, in.page())
+		if err != nil {
+			return nil, err
+		}
+		out := &teamMembersOutput{}
+		out.Body.Members, out.Body.PageInfo = list, in.info(total)
+		return out, nil
+	}
+}
+
+func handleLeaveTeam(teams *service.Teams) func(context.Context, *IDPath) (*messageOutput, error) {
+	return func(ctx context.Context, in *IDPath) (*messageOutput, error) {
+		id, err := in.id()
+		if err != nil {
+			return nil, err
+		}
+		if err := teams.Leave(ctx, principal(ctx).UserID, id); err != nil {
+			return nil, err
+		}
+		return message("You left the team"), nil
+	}
+}

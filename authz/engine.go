@@ -237,19 +237,19 @@ func (e *Engine) Access(ctx context.Context, user uuid.UUID, kind velro.Kind, id
 // runs to the end even if the request that wrote is gone: the write
 // committed.
 func (e *Engine) Invalidate(ctx context.Context, change velro.AccessChange) {
-	if len(change.Projects)+len(change.Teams)+len(change.Generations) == 0 {
+	scopes := change.Scopes()
+	if len(scopes) == 0 {
 		return
 	}
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), invalidationTimeout)
 	defer cancel()
 	if e.l2 != nil {
-		scopes := append(append(append([]uuid.UUID{}, change.Projects...), change.Teams...), change.Generations...)
 		if err := e.l2.Invalidate(ctx, scopes); err != nil {
 			e.stats.l2Errors.Add(1)
 			e.distrustL2(ctx, err)
 		}
 	}
-	ev := velro.Event{Projects: change.Projects, Teams: change.Teams, Generations: change.Generations}
+	ev := velro.Event{Projects: change.Projects, Teams: change.Teams, Generations: change.Generations, Uploads: change.Uploads}
 	if err := e.bus.Publish(ctx, ev); err != nil {
 		e.log.ErrorContext(ctx, "publishing authz invalidation failed", "error", err)
 	}
@@ -299,14 +299,13 @@ func (e *Engine) apply(ev velro.Event) {
 		e.l1.InvalidateAll()
 		return
 	}
-	if len(ev.Projects)+len(ev.Teams)+len(ev.Generations) == 0 {
+	ids := velro.AccessChange{Projects: ev.Projects, Teams: ev.Teams, Generations: ev.Generations, Uploads: ev.Uploads}.Scopes()
+	if len(ids) == 0 {
 		return
 	}
-	scopes := make(map[uuid.UUID]bool, len(ev.Projects)+len(ev.Teams)+len(ev.Generations))
-	for _, ids := range [][]uuid.UUID{ev.Projects, ev.Teams, ev.Generations} {
-		for _, id := range ids {
-			scopes[id] = true
-		}
+	scopes := make(map[uuid.UUID]bool, len(ids))
+	for _, id := range ids {
+		scopes[id] = true
 	}
 	e.l1.InvalidateIf(func(k Key, v Entry) bool { return scopes[v.Scope] || scopes[k.ID] })
 }

@@ -17,6 +17,7 @@ const (
 	reasonStore       = "could not store an output"
 	reasonNoOutput    = "the provider returned no output"
 	reasonUnavailable = "the model is not available"
+	reasonReference   = "a reference image is no longer available"
 	reasonInternal    = "an internal error occurred"
 )
 

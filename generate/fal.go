@@ -158,9 +158,9 @@ func (f *FAL) start(ctx context.Context, req Request) (*falQueue, error) {
 		}
 		return q, nil
 	}
-	input, err := falInput(req)
+	input, err := falInput(ctx, req)
 	if err != nil {
-		return nil, Permanent(fmt.Errorf("fal: input: %w", err))
+		return nil, failed(reasonReference, fmt.Errorf("fal: input: %w", err)) // storage may answer next time
 	}
 	answer, err := f.call(ctx, "submit", http.MethodPost, f.cfg.BaseURL+"/"+req.ModelID, input)
 	if err != nil {
@@ -182,13 +182,22 @@ func (f *FAL) start(ctx context.Context, req Request) (*falQueue, error) {
 	return q, nil
 }
 
-// falInput is the model input: the parameters plus the prompts.
-func falInput(req Request) ([]byte, error) {
-	in := make(map[string]any, len(req.Parameters)+2)
+// falInput is the model input: the parameters, the prompts, and for
+// image-input models the reference image as image_url (FAL's image models
+// take one).
+func falInput(ctx context.Context, req Request) ([]byte, error) {
+	in := make(map[string]any, len(req.Parameters)+3)
 	maps.Copy(in, req.Parameters)
 	in["prompt"] = req.Prompt
 	if req.NegativePrompt != "" {
 		in["negative_prompt"] = req.NegativePrompt
+	}
+	if len(req.References) > 0 {
+		u, err := req.References[0].URL(ctx)
+		if err != nil {
+			return nil, err
+		}
+		in["image_url"] = u
 	}
 	return json.Marshal(in)
 }

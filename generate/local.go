@@ -16,8 +16,9 @@ import (
 )
 
 // Local is the built-in provider: it draws a deterministic picture from
-// the prompt (and seed) — a PNG for images, an animated GIF for videos — so
-// Velro works end to end with no external service. Delay makes it take
+// the prompt (and seed) — a PNG for images, an animated GIF for videos —
+// or edits a reference image (local/image-edit), so Velro works end to
+// end with no external service. Delay makes it take
 // that long, like a real provider.
 type Local struct {
 	Delay time.Duration
@@ -34,6 +35,9 @@ func (l *Local) Generate(ctx context.Context, req Request) error {
 		case <-ctx.Done():
 			return context.Cause(ctx)
 		}
+	}
+	if req.ModelID == "local/image-edit" {
+		return edit(ctx, req)
 	}
 	w, h := intParam(req.Parameters, "width", 512), intParam(req.Parameters, "height", 512)
 	sc := newScene(req.Prompt, req.NegativePrompt, intParam(req.Parameters, "seed", 0))

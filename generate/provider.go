@@ -22,6 +22,8 @@ type Request struct {
 	NegativePrompt string
 	// Parameters are already validated and coerced for the model.
 	Parameters map[string]any
+	// References are the reference images, for image-input models.
+	References []Reference
 	// State is what an earlier attempt of this generation saved through
 	// SaveState (nil on the first attempt): a provider that submits work
 	// elsewhere resumes it rather than paying for it twice.

@@ -7,6 +7,8 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/velro-ai/velro"
+	"github.com/velro-ai/velro/fetch"
+	"github.com/velro-ai/velro/service"
 )
 
 // Service is what users do with generations.
@@ -16,6 +18,10 @@ type Service struct {
 	Media  velro.MediaStore
 	Bus    velro.Bus
 	FALKey bool // FAL models are active only with a FAL key
+	// Uploads keeps reference images sent by URL or in a form.
+	Uploads *service.Uploads
+	// Fetch fetches reference_image_urls under the outbound rules.
+	Fetch *fetch.Client
 }
 
 // Models returns the catalog with each model's is_active for this server.
@@ -29,6 +35,30 @@ func (s *Service) Models() []velro.Model {
 
 func (s *Service) active(m velro.Model) bool { return m.Provider != velro.ProviderFAL || s.FALKey }
 
+// Model returns one model of the catalog with its is_active; ENOTFOUND for
+// an unknown id.
+func (s *Service) Model(id string) (velro.Model, error) {
+	m, ok := velro.FindModel(id)
+	if !ok {
+		return velro.Model{}, velro.Errorf(velro.ENOTFOUND, "Model not found.")
+	}
+	m.IsActive = s.active(m)
+	return m, nil
+}
+
+var errUnknownModel = velro.Invalid("model_id", "unknown model; see GET /api/v1/models")
+
+// Quote is what a submit with these parameters would charge, and the
+// normalised parameters it would send, for any model, active or not. It
+// charges nothing.
+func (s *Service) Quote(modelID string, params map[string]any) (velro.Quote, error) {
+	model, ok := velro.FindModel(modelID)
+	if !ok {
+		return velro.Quote{}, errUnknownModel
+	}
+	return model.Quote(params)
+}
+
 // SubmitInput is a generation request.
 type SubmitInput struct {
 	ModelID        string
@@ -37,6 +67,13 @@ type SubmitInput struct {
 	Parameters     map[string]any
 	ProjectID      *uuid.UUID
 	IdempotencyKey string
+	// ReferenceUploadIDs are uploads the user may read, used as reference
+	// images; ReferenceImageURL is fetched into one more.
+	ReferenceUploadIDs []uuid.UUID
+	ReferenceImageURL  string
+	// ParentGenerationID makes this a variation of a generation the user
+	// may view; it inherits the parent's project unless one is given.
+	ParentGenerationID *uuid.UUID
 }
 
 // mayAddGeneration: anyone signed in generates for themselves; into a
@@ -48,14 +85,15 @@ func mayAddGeneration(actor uuid.UUID, project *uuid.UUID) velro.Check {
 	return velro.Allowed(actor, velro.ActionEdit, velro.KindProject, *project)
 }
 
-// Submit validates the request, checks the project permission, and charges,
-// inserts and enqueues the generation in one transaction. created is false
-// when an earlier request with the same idempotency key is returned; the
-// key with a different request is EIDEMPOTENCY.
+// Submit validates the request, checks the rule (mayGenerate), fetches a
+// reference_image_url into an upload, and charges, inserts and enqueues the
+// generation in one transaction. created is false when an earlier request
+// with the same idempotency key is returned; the key with a different
+// request is EIDEMPOTENCY.
 func (s *Service) Submit(ctx context.Context, user uuid.UUID, in SubmitInput) (g *velro.Generation, created bool, err error) {
 	model, ok := velro.FindModel(in.ModelID)
 	if !ok {
-		return nil, false, velro.Invalid("model_id", "unknown model; see GET /api/v1/models")
+		return nil, false, errUnknownModel
 	}
 	in.Prompt = strings.TrimSpace(in.Prompt)
 	if n := utf8.RuneCountInString(in.Prompt); n == 0 || n > 2000 {
@@ -67,23 +105,44 @@ func (s *Service) Submit(ctx context.Context, user uuid.UUID, in SubmitInput) (g
 	if len(in.IdempotencyKey) > 200 {
 		return nil, false, velro.Invalid("Idempotency-Key", "must be at most 200 characters")
 	}
-	params, err := model.CoerceParameters(in.Parameters)
+	// The charge is the price of exactly the parameters the provider gets.
+	quote, err := model.Quote(in.Parameters)
 	if err != nil {
 		return nil, false, err
 	}
 	if !s.active(model) {
 		return nil, false, velro.Errorf(velro.EPROVIDER, "The %s provider is not configured on this server.", model.Provider)
 	}
-	rule := mayAddGeneration(user, in.ProjectID)
-	if err := rule(ctx, s.Authz); err != nil {
+	if err := checkReferenceCount(model, in); err != nil {
 		return nil, false, err
 	}
+	if in.ParentGenerationID != nil {
+		parent, err := s.find(ctx, user, velro.ActionView, *in.ParentGenerationID)
+		if err != nil {
+			return nil, false, err
+		}
+		if in.ProjectID == nil {
+			in.ProjectID = parent.ProjectID
+		}
+	}
+	// Refused before anything is fetched; checked again in the
+	// transaction, with the fetched reference too.
+	if err := mayGenerate(user, in.ProjectID, in.ReferenceUploadIDs, in.ParentGenerationID)(ctx, s.Authz); err != nil {
+		return nil, false, err
+	}
+	references, err := s.references(ctx, user, in)
+	if err != nil {
+		return nil, false, err
+	}
+	refs := uploadIDs(references)
+	rule := mayGenerate(user, in.ProjectID, refs, in.ParentGenerationID)
 	now := velro.Now()
 	g = &velro.Generation{ID: velro.NewID(), UserID: user, ProjectID: in.ProjectID, ModelID: model.ID, Prompt: in.Prompt,
-		NegativePrompt: in.NegativePrompt, Parameters: params, Status: velro.StatusPending, Cost: model.CreditsCost,
-		MediaType: model.Type, OutputURLs: []string{}, CreatedAt: now, UpdatedAt: now}
+		NegativePrompt: in.NegativePrompt, Parameters: quote.Parameters, Status: velro.StatusPending, Cost: quote.Cost,
+		MediaType: model.Type, OutputURLs: []string{}, ReferenceUploadIDs: refs, ParentGenerationID: in.ParentGenerationID,
+		CreatedAt: now, UpdatedAt: now}
 	if in.IdempotencyKey != "" {
-		if g.RequestHash, err = requestHash(g); err != nil {
+		if g.RequestHash, err = requestHash(g, references); err != nil {
 			return nil, false, err
 		}
 	}
@@ -200,7 +259,7 @@ func (s *Service) Delete(ctx context.Context, actor, id uuid.UUID) error {
 		return err
 	}
 	s.announce(ctx, id, velro.StatusDeleted)
-	return s.Media.DeletePrefix(ctx, MediaPrefix(id))
+	return s.Media.DeletePrefix(ctx, velro.GenerationPrefix(id))
 }
 
 func (s *Service) announce(ctx context.Context, id uuid.UUID, status velro.Status) {

@@ -19,6 +19,7 @@ type ServiceStore interface {
 	CancelGeneration(ctx context.Context, id uuid.UUID, check velro.Check) (*velro.Generation, error)
 	ToggleFavorite(ctx context.Context, id uuid.UUID, check velro.Check) (*velro.Generation, error)
 	DeleteGeneration(ctx context.Context, id uuid.UUID, check velro.Check) (velro.AccessChange, error)
+	FindUpload(ctx context.Context, id uuid.UUID) (*velro.Upload, error)
 }
 
 // JobStore is what the Worker and the Reaper need of the (guarded) store.
@@ -28,7 +29,8 @@ type JobStore interface {
 	FindGeneration(ctx context.Context, id uuid.UUID) (*velro.Generation, error)
 	ProviderState(ctx context.Context, id uuid.UUID) ([]byte, error)
 	SaveProviderState(ctx context.Context, id uuid.UUID, state []byte) error
-	CompleteGeneration(ctx context.Context, id uuid.UUID, outputs []string) (bool, error)
+	CompleteGeneration(ctx context.Context, id uuid.UUID, outputs []string, size int64) (bool, error)
 	FailGeneration(ctx context.Context, id uuid.UUID, message string) (bool, error)
 	StaleGenerations(ctx context.Context, before time.Time, limit int) ([]uuid.UUID, error)
+	FindUpload(ctx context.Context, id uuid.UUID) (*velro.Upload, error)
 }

@@ -11,6 +11,7 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/velro-ai/velro"
+	"github.com/velro-ai/velro/media"
 )
 
 // Worker runs generation jobs (it is the job queue's Runner): it moves the
@@ -28,6 +29,10 @@ type Worker struct {
 	// AttemptTimeout bounds one attempt (the slowest provider's timeout
 	// plus margin).
 	AttemptTimeout time.Duration
+	// Signer and PublicURL sign the URLs of reference images that remote
+	// providers fetch; without PublicURL the images go inline.
+	Signer    *media.Signer
+	PublicURL string
 }
 
 // Timeout implements queue.Runner.
@@ -50,11 +55,8 @@ func MediaKey(id uuid.UUID, i int, contentType string) string {
 	case "video/mp4":
 		ext = ".mp4"
 	}
-	return fmt.Sprintf("%s%d%s", MediaPrefix(id), i, ext)
+	return fmt.Sprintf("%s%d%s", velro.GenerationPrefix(id), i, ext)
 }
-
-// MediaPrefix is the storage directory of a generation's outputs.
-func MediaPrefix(id uuid.UUID) string { return "generations/" + id.String() + "/" }
 
 // Run implements queue.Runner. It returns an error only for a transient
 // failure that a later attempt may fix; on the last attempt it fails the
@@ -85,9 +87,9 @@ func (w *Worker) Run(ctx context.Context, id uuid.UUID, attempt, maxAttempts int
 		}
 	}()
 
-	keys, err := w.render(ctx, g)
+	keys, size, err := w.render(ctx, g)
 	if err == nil {
-		if err = w.complete(ctx, id, keys); err == nil {
+		if err = w.complete(ctx, id, keys, size); err == nil {
 			return nil
 		}
 	}
@@ -111,9 +113,10 @@ func (w *Worker) Run(ctx context.Context, id uuid.UUID, attempt, maxAttempts int
 // the queue runs it again without counting it.
 var ErrInterrupted = errors.New("generation attempt interrupted")
 
-// complete completes the generation with the outputs stored under keys.
-func (w *Worker) complete(ctx context.Context, id uuid.UUID, keys []string) error {
-	done, err := w.Store.CompleteGeneration(ctx, id, keys)
+// complete completes the generation with the outputs stored under keys,
+// size bytes in all.
+func (w *Worker) complete(ctx context.Context, id uuid.UUID, keys []string, size int64) error {
+	done, err := w.Store.CompleteGeneration(ctx, id, keys, size)
 	if err != nil {
 		return err
 	}
@@ -134,46 +137,52 @@ func (w *Worker) discard(ctx context.Context, id uuid.UUID) error {
 	if err == nil && g.Status == velro.StatusCompleted {
 		return nil
 	}
-	return w.Media.DeletePrefix(ctx, MediaPrefix(id))
+	return w.Media.DeletePrefix(ctx, velro.GenerationPrefix(id))
 }
 
 // render has the provider make the generation, storing each output as it
-// comes; it returns their keys.
-func (w *Worker) render(ctx context.Context, g *velro.Generation) ([]string, error) {
+// comes; it returns their keys and their size in all.
+func (w *Worker) render(ctx context.Context, g *velro.Generation) ([]string, int64, error) {
 	model, ok := velro.FindModel(g.ModelID)
 	if !ok {
-		return nil, Permanent(failed(reasonUnavailable, fmt.Errorf("unknown model %q", g.ModelID)))
+		return nil, 0, Permanent(failed(reasonUnavailable, fmt.Errorf("unknown model %q", g.ModelID)))
 	}
 	provider := w.Providers[model.Provider]
 	if provider == nil {
-		return nil, Permanent(failed(reasonUnavailable, fmt.Errorf("provider %s is not configured", model.Provider)))
+		return nil, 0, Permanent(failed(reasonUnavailable, fmt.Errorf("provider %s is not configured", model.Provider)))
 	}
 	state, err := w.Store.ProviderState(ctx, g.ID)
 	if err != nil {
-		return nil, err
+		return nil, 0, err
+	}
+	refs, err := w.references(ctx, g)
+	if err != nil {
+		return nil, 0, err
 	}
 	var keys []string
+	var size int64
 	put := func(ctx context.Context, out Output) error {
 		if len(keys) == MaxOutputs {
 			return errTooManyOutputs
 		}
 		key := MediaKey(g.ID, len(keys), out.ContentType)
-		if err := w.Media.Put(ctx, key, out.Body, out.ContentType); err != nil {
+		counted := &media.Counter{R: out.Body}
+		if err := w.Media.Put(ctx, key, counted, out.ContentType); err != nil {
 			return failed(reasonStore, err)
 		}
-		keys = append(keys, key)
+		keys, size = append(keys, key), size+counted.N
 		return nil
 	}
 	err = provider.Generate(ctx, Request{
 		GenerationID: g.ID, ModelID: g.ModelID, MediaType: g.MediaType, Prompt: g.Prompt,
-		NegativePrompt: g.NegativePrompt, Parameters: g.Parameters, State: state,
+		NegativePrompt: g.NegativePrompt, Parameters: g.Parameters, References: refs, State: state,
 		SaveState: func(ctx context.Context, s json.RawMessage) error { return w.Store.SaveProviderState(ctx, g.ID, s) },
 		Put:       put,
 	})
 	if err == nil && len(keys) == 0 {
 		err = Permanent(failed(reasonNoOutput, errors.New("the provider returned no output")))
 	}
-	return keys, err
+	return keys, size, err
 }
 
 // fail marks the generation failed and refunds it (at most once: only the

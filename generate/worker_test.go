@@ -198,7 +198,7 @@ func TestWorkerRunsTwice(t *testing.T) {
 
 // stored reports whether any output of generation id is in root.
 func stored(t *testing.T, root string, id uuid.UUID) bool {
-	_, err := os.Stat(filepath.Join(root, generate.MediaPrefix(id)))
+	_, err := os.Stat(filepath.Join(root, velro.GenerationPrefix(id)))
 	if err != nil && !os.IsNotExist(err) {
 		t.Fatal(err)
 	}
@@ -289,4 +289,38 @@ func TestWorkerDiscardsPartialOutputs(t *testing.T) {
 			t.Fatal("outputs of a cancelled generation are left behind")
 		}
 	})
+}
+
+// TestReferenceGoneFails: a generation whose reference upload was deleted
+// before it ran fails at once, refunded, and says why.
+func TestReferenceGoneFails(t *testing.T) {
+	files, err := media.NewDir(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	w, s, u := setup(t, &generate.Local{}, files)
+	ref := storetest.NewUpload(t, s, u.ID, nil, 10)
+	now := velro.Now()
+	g := &velro.Generation{ID: velro.NewID(), UserID: u.ID, ModelID: "local/image-edit", Prompt: "p", Parameters: map[string]any{},
+		Status: velro.StatusPending, Cost: 5, MediaType: "image", OutputURLs: []string{}, ReferenceUploadIDs: []uuid.UUID{ref.ID},
+		CreatedAt: now, UpdatedAt: now}
+	if _, err := s.SubmitGeneration(t.Context(), g, "", velro.NoRule); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := s.DeleteUpload(t.Context(), ref.ID, velro.NoRule); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Run(t.Context(), g.ID, 1, 3); err != nil {
+		t.Fatalf("a permanent failure is not retried: %v", err)
+	}
+	got, err := s.FindGeneration(t.Context(), g.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Status != velro.StatusFailed || got.ErrorMessage == nil || !strings.Contains(*got.ErrorMessage, "reference image") {
+		t.Fatalf("generation %+v", got)
+	}
+	if user, _ := s.FindUserByID(t.Context(), u.ID); user.CreditsBalance != velro.WelcomeCredits {
+		t.Fatalf("balance %d after a refunded failure", user.CreditsBalance)
+	}
 }

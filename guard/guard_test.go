@@ -38,7 +38,8 @@ func (r *recorder) announced(change velro.AccessChange) bool {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	for _, ev := range r.events {
-		if contains(ev.Projects, change.Projects) && contains(ev.Teams, change.Teams) && contains(ev.Generations, change.Generations) {
+		if contains(ev.Projects, change.Projects) && contains(ev.Teams, change.Teams) && contains(ev.Generations, change.Generations) &&
+			contains(ev.Uploads, change.Uploads) {
 			return true
 		}
 	}
@@ -64,6 +65,7 @@ func TestEveryAccessWriteInvalidates(t *testing.T) {
 		project       *velro.Project
 		team          *velro.Team
 		generation    *velro.Generation
+		upload        *velro.Upload
 	}
 	writes := map[string]func(t *testing.T, g *guard.Store, w world) (velro.AccessChange, error){
 		"UpdateProject": func(t *testing.T, g *guard.Store, w world) (velro.AccessChange, error) {
@@ -95,6 +97,10 @@ func TestEveryAccessWriteInvalidates(t *testing.T) {
 		},
 		"DeleteGeneration": func(t *testing.T, g *guard.Store, w world) (velro.AccessChange, error) {
 			return g.DeleteGeneration(t.Context(), w.generation.ID, velro.NoRule)
+		},
+		"DeleteUpload": func(t *testing.T, g *guard.Store, w world) (velro.AccessChange, error) {
+			_, change, err := g.DeleteUpload(t.Context(), w.upload.ID, velro.NoRule)
+			return change, err
 		},
 		"DeleteUser": func(t *testing.T, g *guard.Store, w world) (velro.AccessChange, error) {
 			return g.DeleteUser(t.Context(), w.member.ID, velro.NoRule)
@@ -129,6 +135,7 @@ func TestEveryAccessWriteInvalidates(t *testing.T) {
 				t.Fatal(err)
 			}
 			w.generation = storetest.NewGeneration(t, g, w.owner.ID, &w.project.ID)
+			w.upload = storetest.NewUpload(t, g, w.owner.ID, &w.project.ID, 10)
 			rec.mu.Lock()
 			rec.events = nil
 			rec.mu.Unlock()
@@ -137,7 +144,7 @@ func TestEveryAccessWriteInvalidates(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if len(change.Projects)+len(change.Teams)+len(change.Generations) == 0 {
+			if len(change.Scopes()) == 0 {
 				t.Fatal("the write reported no change")
 			}
 			if !rec.announced(change) {

@@ -19,6 +19,7 @@ import (
 //	                           invitation accepted                            as a member added
 //	                           member added/re-roled/removed, team deleted    the team's and its projects' scopes
 //	                           generation deleted                             the generation's scope and project's
+//	                           upload deleted                                 the upload's scope and project's
 //	                           a write whose outcome is unknown               everything (flush)
 //	account rows (users)       profile change, credits granted,               that user
 //	                           charge (submit), refund (fail, cancel,

@@ -132,6 +132,31 @@ func (s *Store) BaseAccessFacts(ctx context.Context, user uuid.UUID, kind velro.
 // Ping implements velro.Store.
 func (s *Store) Ping(ctx context.Context) error { return s.raw.Ping(ctx) }
 
+// ListProjectShares implements velro.ProjectStore.
+func (s *Store) ListProjectShares(ctx context.Context, projectID uuid.UUID) ([]*velro.ProjectShare, error) {
+	return s.raw.ListProjectShares(ctx, projectID)
+}
+
+// ProjectStats implements velro.ProjectStore.
+func (s *Store) ProjectStats(ctx context.Context, projectID uuid.UUID) (velro.ProjectStats, error) {
+	return s.raw.ProjectStats(ctx, projectID)
+}
+
+// FindUpload implements velro.UploadStore.
+func (s *Store) FindUpload(ctx context.Context, id uuid.UUID) (*velro.Upload, error) {
+	return s.raw.FindUpload(ctx, id)
+}
+
+// ListUploads implements velro.UploadStore.
+func (s *Store) ListUploads(ctx context.Context, f velro.UploadFilter) ([]*velro.Upload, int, error) {
+	return s.raw.ListUploads(ctx, f)
+}
+
+// StorageUsage implements velro.UploadStore.
+func (s *Store) StorageUsage(ctx context.Context, userID uuid.UUID) (velro.StorageUsage, error) {
+	return s.raw.StorageUsage(ctx, userID)
+}
+
 // ListUsers implements velro.UserStore.
 func (s *Store) ListUsers(ctx context.Context, query string, page velro.Page) ([]*velro.User, int, error) {
 	return s.raw.ListUsers(ctx, query, page)

@@ -168,8 +168,8 @@ func (s *Store) SaveProviderState(ctx context.Context, id uuid.UUID, state []byt
 }
 
 // CompleteGeneration implements velro.GenerationStore.
-func (s *Store) CompleteGeneration(ctx context.Context, id uuid.UUID, outputs []string) (bool, error) {
-	done, err := s.raw.CompleteGeneration(ctx, id, outputs)
+func (s *Store) CompleteGeneration(ctx context.Context, id uuid.UUID, outputs []string, size int64) (bool, error) {
+	done, err := s.raw.CompleteGeneration(ctx, id, outputs, size)
 	s.generationChanged(ctx, id)
 	return done, err
 }
@@ -214,6 +214,20 @@ func withOwner[T any](ctx context.Context, s *Store, id uuid.UUID, write func() 
 	s.generationChanged(ctx, id)
 	s.usersChanged(ctx, g.UserID)
 	return v, err
+}
+
+// CreateUpload implements velro.UploadStore: a new upload is in no cache,
+// and the usage it adds is not part of a cached account.
+func (s *Store) CreateUpload(ctx context.Context, u *velro.Upload, quota int64, check velro.Check) error {
+	return s.raw.CreateUpload(ctx, u, quota, check)
+}
+
+// DeleteUpload implements velro.UploadStore: it changes access (the upload
+// is gone).
+func (s *Store) DeleteUpload(ctx context.Context, id uuid.UUID, check velro.Check) (*velro.Upload, velro.AccessChange, error) {
+	u, change, err := s.raw.DeleteUpload(ctx, id, check)
+	s.afterAccessWrite(ctx, change, err)
+	return u, change, err
 }
 
 // RecordAudit implements velro.AuditStore: the audit log is not cached.

@@ -117,7 +117,11 @@ func (c *AuthzCache) seenGen(cmd *goredis.StringCmd, assumed string) (string, bo
 	return gen, gen == assumed
 }
 
-var kindCode = map[velro.Kind]string{velro.KindProject: "p", velro.KindGeneration: "g", velro.KindTeam: "t"}
+var kindCode = map[velro.Kind]string{velro.KindProject: "p", velro.KindGeneration: "g", velro.KindTeam: "t", velro.KindUpload: "u"}
+
+// indirect kinds have a scope other than themselves when in a project:
+// their scope is found through a pointer.
+func indirect(k velro.Kind) bool { return k == velro.KindGeneration || k == velro.KindUpload }
 
 // field names an entry within its scope's hash; UUIDs are fixed-width, so
 // the name is unambiguous.
@@ -127,7 +131,7 @@ func field(k authz.Key) string {
 
 // Get implements authz.L2. A project or team is its own scope: one round
 // trip reads the generation and, under the generation last seen, the
-// scope. A generation's scope comes from its pointer first.
+// scope. A generation's or upload's scope comes from its pointer first.
 func (c *AuthzCache) Get(ctx context.Context, k authz.Key) (authz.Entry, bool, string, error) {
 	rdb, fld := c.client.rdb, field(k)
 	gen := *c.gen.Load()
@@ -135,7 +139,7 @@ func (c *AuthzCache) Get(ctx context.Context, k authz.Key) (authz.Entry, bool, s
 	genCmd := pipe.Get(ctx, c.genKey())
 	scope, scopeCmd := k.ID.String(), (*goredis.StringCmd)(nil)
 	var read *goredis.Cmd
-	if k.Kind == velro.KindGeneration {
+	if indirect(k.Kind) {
 		scopeCmd = pipe.Get(ctx, c.pointerKey(scope))
 	} else {
 		read = getScript.Eval(ctx, pipe, c.scopeKeys(gen, scope), fld)
@@ -172,7 +176,7 @@ func (c *AuthzCache) Get(ctx context.Context, k authz.Key) (authz.Entry, bool, s
 // Put implements authz.L2.
 func (c *AuthzCache) Put(ctx context.Context, k authz.Key, e authz.Entry, version string) error {
 	scope := e.Scope.String()
-	if k.Kind == velro.KindGeneration {
+	if indirect(k.Kind) {
 		if err := c.client.rdb.Set(ctx, c.pointerKey(k.ID.String()), scope, c.ttl).Err(); err != nil {
 			return err
 		}

@@ -6,7 +6,6 @@ import (
 	"github.com/google/uuid"
 	"github.com/velro-ai/velro"
 	"github.com/velro-ai/velro/auth"
-	"github.com/velro-ai/velro/generate"
 )
 
 // SendVerification queues a mail with a link that verifies the actor's
@@ -47,7 +46,7 @@ func mayDeleteAccount(actor, account uuid.UUID) velro.Check {
 // DeleteAccount deletes the caller's account, who proves the password,
 // with everything it owns (velro.UserStore.DeleteUser); its tokens are
 // refused from the next request on, on every instance. Then its
-// generations' media go and whoever watches them is told.
+// generations' and uploads' media go and whoever watches them is told.
 func (s *Accounts) DeleteAccount(ctx context.Context, p auth.Principal, password, clientAddr string) error {
 	if _, err := s.cfg.Passwords.CheckPassword(ctx, p, password, clientAddr); err != nil {
 		return err
@@ -65,10 +64,17 @@ func (s *Accounts) DeleteAccount(ctx context.Context, p auth.Principal, password
 		statuses[i] = velro.StatusChange{ID: id, Status: velro.StatusDeleted}
 	}
 	_ = s.cfg.Bus.Publish(ctx, velro.Event{Statuses: statuses})
+	prefixes := make([]string, 0, len(change.Generations)+len(change.Uploads))
 	for _, id := range change.Generations {
-		if err := s.cfg.Media.DeletePrefix(ctx, generate.MediaPrefix(id)); err != nil {
-			s.cfg.Log.ErrorContext(ctx, "account deleted, but a generation's media could not be removed",
-				"user_id", p.UserID, "generation_id", id, "prefix", generate.MediaPrefix(id), "error", err)
+		prefixes = append(prefixes, velro.GenerationPrefix(id))
+	}
+	for _, id := range change.Uploads {
+		prefixes = append(prefixes, velro.UploadPrefix(id))
+	}
+	for _, prefix := range prefixes {
+		if err := s.cfg.Media.DeletePrefix(ctx, prefix); err != nil {
+			s.cfg.Log.ErrorContext(ctx, "account deleted, but some of its media could not be removed",
+				"user_id", p.UserID, "prefix", prefix, "error", err)
 		}
 	}
 	return nil

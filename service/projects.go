@@ -18,6 +18,8 @@ type projectStore interface {
 	DeleteProject(ctx context.Context, id uuid.UUID, check velro.Check) (velro.AccessChange, error)
 	ShareProject(ctx context.Context, s *velro.ProjectShare, check velro.Check) (velro.AccessChange, error)
 	UnshareProject(ctx context.Context, projectID, teamID uuid.UUID, check velro.Check) (velro.AccessChange, error)
+	ListProjectShares(ctx context.Context, projectID uuid.UUID) ([]*velro.ProjectShare, error)
+	ProjectStats(ctx context.Context, projectID uuid.UUID) (velro.ProjectStats, error)
 }
 
 // Projects is what users do with projects.
@@ -48,12 +50,39 @@ func (s *Projects) List(ctx context.Context, actor uuid.UUID, f velro.ProjectFil
 	return s.store.ListReadableProjects(ctx, actor, f)
 }
 
+// mayViewProject: the owner, members of the teams it is shared with (unless
+// private) and, when public, everyone.
+func mayViewProject(actor, id uuid.UUID) velro.Check {
+	return velro.Allowed(actor, velro.ActionView, velro.KindProject, id)
+}
+
 // Get returns a project the actor may view.
 func (s *Projects) Get(ctx context.Context, actor, id uuid.UUID) (*velro.Project, error) {
-	if err := velro.Allowed(actor, velro.ActionView, velro.KindProject, id)(ctx, s.authz); err != nil {
+	if err := mayViewProject(actor, id)(ctx, s.authz); err != nil {
 		return nil, err
 	}
 	return s.store.FindProject(ctx, id)
+}
+
+// Shares returns a page of the shares of a project the actor may view,
+// oldest first, and their number.
+func (s *Projects) Shares(ctx context.Context, actor, id uuid.UUID, page velro.Page) ([]*velro.ProjectShare, int, error) {
+	if err := mayViewProject(actor, id)(ctx, s.authz); err != nil {
+		return nil, 0, err
+	}
+	list, err := s.store.ListProjectShares(ctx, id)
+	if err != nil {
+		return nil, 0, err
+	}
+	return window(list, page), len(list), nil
+}
+
+// Stats counts the generations of a project the actor may view.
+func (s *Projects) Stats(ctx context.Context, actor, id uuid.UUID) (velro.ProjectStats, error) {
+	if err := mayViewProject(actor, id)(ctx, s.authz); err != nil {
+		return velro.ProjectStats{}, err
+	}
+	return s.store.ProjectStats(ctx, id)
 }
 
 // mayUpdateProject: editors change a project's content; changing its

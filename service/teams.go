@@ -66,12 +66,27 @@ func window[T any](list []T, page velro.Page) []T {
 	return list[lo : lo+min(page.Limit, len(list)-lo)]
 }
 
-// Get returns a team to its members; to anyone else it does not exist.
+// mayViewTeam: members see a team; to anyone else it does not exist.
+func mayViewTeam(actor, id uuid.UUID) velro.Check {
+	return velro.Allowed(actor, velro.ActionView, velro.KindTeam, id)
+}
+
+// Get returns a team to its members.
 func (s *Teams) Get(ctx context.Context, actor, id uuid.UUID) (*velro.Team, error) {
-	if err := velro.Allowed(actor, velro.ActionView, velro.KindTeam, id)(ctx, s.authz); err != nil {
+	if err := mayViewTeam(actor, id)(ctx, s.authz); err != nil {
 		return nil, err
 	}
 	return s.store.FindTeam(ctx, id)
+}
+
+// Members returns a page of a team's members (by role, owner first, then
+// by joining time) to its members, and their number.
+func (s *Teams) Members(ctx context.Context, actor, id uuid.UUID, page velro.Page) ([]velro.TeamMember, int, error) {
+	t, err := s.Get(ctx, actor, id)
+	if err != nil {
+		return nil, 0, err
+	}
+	return window(t.Members, page), len(t.Members), nil
 }
 
 // mayUpdateTeam: the owner and admins rename and describe a team.
@@ -208,6 +223,11 @@ func mayRemoveMember(actor, team, member uuid.UUID) velro.Check {
 		}
 		return nil
 	}
+}
+
+// Leave takes the actor out of the team; the owner cannot leave (ECONFLICT).
+func (s *Teams) Leave(ctx context.Context, actor, team uuid.UUID) error {
+	return s.RemoveMember(ctx, actor, team, actor)
 }
 
 // RemoveMember removes a member from the team, or lets the actor leave it.

@@ -39,6 +39,8 @@ var (
 	projectFactsSQL    = `SELECT p.user_id, p.visibility, %s FROM projects p WHERE p.id = $1`
 	generationFactsSQL = `SELECT g.user_id, g.project_id, p.user_id, p.visibility, %s
 		FROM generations g LEFT JOIN projects p ON p.id = g.project_id WHERE g.id = $1`
+	uploadFactsSQL = `SELECT u.user_id, u.project_id, p.user_id, p.visibility, %s
+		FROM uploads u LEFT JOIN projects p ON p.id = u.project_id WHERE u.id = $1`
 	teamFactsSQL = `SELECT t.owner_id, COALESCE((SELECT m.role FROM team_members m WHERE m.team_id = t.id AND m.user_id = $2), '')
 		FROM teams t WHERE t.id = $1`
 
@@ -46,11 +48,13 @@ var (
 	tableFactsSQL = map[velro.Kind]string{
 		velro.KindProject:    fmt.Sprintf(projectFactsSQL, fmt.Sprintf(l3RoleSQL, "p.id")),
 		velro.KindGeneration: fmt.Sprintf(generationFactsSQL, fmt.Sprintf(l3RoleSQL, "g.project_id")),
+		velro.KindUpload:     fmt.Sprintf(uploadFactsSQL, fmt.Sprintf(l3RoleSQL, "u.project_id")),
 		velro.KindTeam:       teamFactsSQL,
 	}
 	baseFactsSQL = map[velro.Kind]string{
 		velro.KindProject:    fmt.Sprintf(projectFactsSQL, fmt.Sprintf(baseRoleSQL, "p.id")),
 		velro.KindGeneration: fmt.Sprintf(generationFactsSQL, fmt.Sprintf(baseRoleSQL, "g.project_id")),
+		velro.KindUpload:     fmt.Sprintf(uploadFactsSQL, fmt.Sprintf(baseRoleSQL, "u.project_id")),
 		velro.KindTeam:       teamFactsSQL,
 	}
 )
@@ -103,7 +107,7 @@ func accessFacts(ctx context.Context, q Querier, queries map[velro.Kind]string, 
 	case velro.KindProject:
 		err = row.Scan(&owner, &f.Visibility, &rank)
 		f.ProjectID, f.ProjectOwner, f.Owner = id, owner == user, owner == user
-	case velro.KindGeneration:
+	case velro.KindGeneration, velro.KindUpload:
 		var project, projectOwner uuid.NullUUID
 		var visibility *string
 		err = row.Scan(&owner, &project, &projectOwner, &visibility, &rank)

@@ -47,9 +47,14 @@ func (s *Store) DeleteUser(ctx context.Context, id uuid.UUID, check velro.Check)
 		if err != nil {
 			return err
 		}
-		// Cached decisions on generations in projects are kept under the
-		// project: those projects' decisions go too.
-		inProjects, err := ids(ctx, tx, `SELECT DISTINCT project_id FROM generations WHERE user_id = $1 AND project_id IS NOT NULL`, id)
+		uploads, err := ids(ctx, tx, `SELECT id FROM uploads WHERE user_id = $1`, id)
+		if err != nil {
+			return err
+		}
+		// Cached decisions on generations and uploads in projects are kept
+		// under the project: those projects' decisions go too.
+		inProjects, err := ids(ctx, tx, `SELECT project_id FROM generations WHERE user_id = $1 AND project_id IS NOT NULL
+			UNION SELECT project_id FROM uploads WHERE user_id = $1 AND project_id IS NOT NULL`, id)
 		if err != nil {
 			return err
 		}
@@ -71,7 +76,7 @@ func (s *Store) DeleteUser(ctx context.Context, id uuid.UUID, check velro.Check)
 		}
 		projects = append(projects, inProjects...)
 		slices.SortFunc(projects, func(a, b uuid.UUID) int { return slices.Compare(a[:], b[:]) })
-		change = velro.AccessChange{Projects: slices.Compact(projects), Teams: teams, Generations: generations}
+		change = velro.AccessChange{Projects: slices.Compact(projects), Teams: teams, Generations: generations, Uploads: uploads}
 		return nil
 	})
 	return change, err

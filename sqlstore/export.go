@@ -38,6 +38,10 @@ func (s *Store) ExportAccount(ctx context.Context, userID uuid.UUID) (x *velro.A
 			WHERE user_id = $1 ORDER BY created_at, id`, userID); err != nil {
 			return err
 		}
+		if x.Uploads, err = list(ctx, q, scanUpload, `SELECT `+uploadColumns+` FROM uploads
+			WHERE user_id = $1 ORDER BY created_at, id`, userID); err != nil {
+			return err
+		}
 		if x.Invitations, err = list(ctx, q, scanInvitation, invitationQuery+`WHERE i.invited_by = $1 ORDER BY i.created_at`, userID); err != nil {
 			return err
 		}

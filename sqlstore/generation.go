@@ -8,19 +8,29 @@ import (
 )
 
 const generationColumns = `id, user_id, project_id, model_id, prompt, negative_prompt, parameters, status, cost, media_type,
-	output_urls, is_favorite, error_message, created_at, updated_at, completed_at`
+	output_urls, is_favorite, error_message, reference_upload_ids, parent_generation_id, created_at, updated_at, started_at, completed_at`
 
 func scanGeneration(row Row) (*velro.Generation, error) {
 	var g velro.Generation
-	var project uuid.NullUUID
+	var project, parent uuid.NullUUID
 	err := row.Scan(&g.ID, &g.UserID, &project, &g.ModelID, &g.Prompt, &g.NegativePrompt, jsonValue{&g.Parameters},
 		&g.Status, &g.Cost, &g.MediaType, jsonValue{&g.OutputURLs}, &g.IsFavorite, &g.ErrorMessage,
-		utc{&g.CreatedAt}, utc{&g.UpdatedAt}, nullUTC{&g.CompletedAt})
+		jsonValue{&g.ReferenceUploadIDs}, &parent, utc{&g.CreatedAt}, utc{&g.UpdatedAt}, nullUTC{&g.StartedAt}, nullUTC{&g.CompletedAt})
 	if err != nil {
 		return nil, notFound(err, "Generation")
 	}
 	if project.Valid {
 		g.ProjectID = &project.UUID
+	}
+	if parent.Valid {
+		g.ParentGenerationID = &parent.UUID
+	}
+	if g.ReferenceUploadIDs == nil {
+		g.ReferenceUploadIDs = []uuid.UUID{}
+	}
+	if g.StartedAt != nil && g.CompletedAt != nil {
+		ms := g.CompletedAt.Sub(*g.StartedAt).Milliseconds()
+		g.ProcessingTimeMS = &ms
 	}
 	if g.Parameters == nil {
 		g.Parameters = map[string]any{}
@@ -46,10 +56,18 @@ func insertGeneration(ctx context.Context, tx Querier, g *velro.Generation, idem
 	if err != nil {
 		return err
 	}
+	if g.ReferenceUploadIDs == nil {
+		g.ReferenceUploadIDs = []uuid.UUID{}
+	}
+	refs, err := jsonText(g.ReferenceUploadIDs)
+	if err != nil {
+		return err
+	}
 	_, err = tx.Exec(ctx, `INSERT INTO generations (`+generationColumns+`, idempotency_key, request_hash)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)`,
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21)`,
 		g.ID, g.UserID, uuidOrNil(g.ProjectID), g.ModelID, g.Prompt, g.NegativePrompt, params, g.Status, g.Cost, g.MediaType,
-		outputs, g.IsFavorite, g.ErrorMessage, g.CreatedAt, g.UpdatedAt, g.CompletedAt, idempotencyKey, requestHash)
+		outputs, g.IsFavorite, g.ErrorMessage, refs, uuidOrNil(g.ParentGenerationID), g.CreatedAt, g.UpdatedAt, g.StartedAt, g.CompletedAt,
+		idempotencyKey, requestHash)
 	return err
 }
 

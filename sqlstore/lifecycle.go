@@ -105,29 +105,11 @@ func (s *Store) ListGenerations(ctx context.Context, f velro.GenerationFilter) (
 	return list, total, err
 }
 
-// GenerationStats implements velro.GenerationStore.
-func (s *Store) GenerationStats(ctx context.Context, userID uuid.UUID) (st velro.GenerationStats, err error) {
-	err = s.read(ctx, func(ctx context.Context, q Querier) error {
-		return q.QueryRow(ctx, `SELECT count(*),
-			COALESCE(SUM(CASE WHEN status = 'completed' THEN 1 ELSE 0 END), 0),
-			COALESCE(SUM(CASE WHEN status = 'failed' THEN 1 ELSE 0 END), 0),
-			COALESCE(SUM(CASE WHEN status IN ('pending', 'processing') THEN 1 ELSE 0 END), 0),
-			COALESCE(SUM(CASE WHEN is_favorite THEN 1 ELSE 0 END), 0),
-			CAST(COALESCE(SUM(CASE WHEN status IN ('failed', 'cancelled') THEN 0 ELSE cost END), 0) AS BIGINT)
-			FROM generations WHERE user_id = $1`, userID).
-			Scan(&st.Total, &st.Completed, &st.Failed, &st.Processing, &st.Favorite, &st.CreditsUsed)
-	})
-	if finished := st.Completed + st.Failed; finished > 0 {
-		st.SuccessRatePct = float64(st.Completed*1000/finished) / 10
-	}
-	return st, err
-}
-
 // StartGeneration implements velro.GenerationStore.
 func (s *Store) StartGeneration(ctx context.Context, id uuid.UUID) (g *velro.Generation, err error) {
 	err = s.write(ctx, func(ctx context.Context, tx Querier) error {
-		if _, err := tx.Exec(ctx, `UPDATE generations SET status = 'processing', updated_at = $2 WHERE id = $1 AND status = 'pending'`,
-			id, velro.Now()); err != nil {
+		if _, err := tx.Exec(ctx, `UPDATE generations SET status = 'processing', started_at = $2, updated_at = $2
+			WHERE id = $1 AND status = 'pending'`, id, velro.Now()); err != nil {
 			return err
 		}
 		g, err = scanGeneration(tx.QueryRow(ctx, `SELECT `+generationColumns+` FROM generations WHERE id = $1`, id))
@@ -158,15 +140,15 @@ func (s *Store) ProviderState(ctx context.Context, id uuid.UUID) (state []byte, 
 }
 
 // CompleteGeneration implements velro.GenerationStore.
-func (s *Store) CompleteGeneration(ctx context.Context, id uuid.UUID, outputs []string) (done bool, err error) {
+func (s *Store) CompleteGeneration(ctx context.Context, id uuid.UUID, outputs []string, size int64) (done bool, err error) {
 	urls, err := jsonText(outputs)
 	if err != nil {
 		return false, err
 	}
 	err = s.write(ctx, func(ctx context.Context, tx Querier) error {
 		now := velro.Now()
-		n, err := tx.Exec(ctx, `UPDATE generations SET status = 'completed', output_urls = $2, completed_at = $3, updated_at = $3
-			WHERE id = $1 AND status = 'processing'`, id, urls, now)
+		n, err := tx.Exec(ctx, `UPDATE generations SET status = 'completed', output_urls = $2, output_bytes = $4, completed_at = $3, updated_at = $3
+			WHERE id = $1 AND status = 'processing'`, id, urls, now, size)
 		done = n == 1
 		return err
 	})

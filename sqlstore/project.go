@@ -222,3 +222,22 @@ func exists(ctx context.Context, q Querier, query string, id uuid.UUID, what str
 	var one int
 	return notFound(q.QueryRow(ctx, query, id).Scan(&one), what)
 }
+
+// ListProjectShares implements velro.ProjectStore.
+func (s *Store) ListProjectShares(ctx context.Context, projectID uuid.UUID) (list []*velro.ProjectShare, err error) {
+	err = s.read(ctx, func(ctx context.Context, q Querier) error {
+		rows, err := q.Query(ctx, `SELECT s.project_id, s.team_id, s.access_level, t.name, s.created_at
+			FROM project_teams s JOIN teams t ON t.id = s.team_id WHERE s.project_id = $1
+			ORDER BY s.created_at, s.team_id`, projectID)
+		if err != nil {
+			return err
+		}
+		list, err = collect(rows, func(r Row) (*velro.ProjectShare, error) {
+			var sh velro.ProjectShare
+			err := r.Scan(&sh.ProjectID, &sh.TeamID, &sh.AccessLevel, &sh.TeamName, utc{&sh.CreatedAt})
+			return &sh, err
+		})
+		return err
+	})
+	return list, err
+}

@@ -50,6 +50,8 @@ func testAccessRules(t *testing.T, open Opener) {
 				wantAccess(t, s, member.ID, velro.KindGeneration, g.ID, velro.GenerationAccess(false, want), what+" (generation)")
 				mine := NewGeneration(t, s, member.ID, &p.ID)
 				wantAccess(t, s, member.ID, velro.KindGeneration, mine.ID, velro.Access{Role: velro.RoleOwner, Method: velro.MethodOwnership}, what+" (own generation)")
+				up := NewUpload(t, s, owner.ID, &p.ID, 1)
+				wantAccess(t, s, member.ID, velro.KindUpload, up.ID, velro.GenerationAccess(false, want), what+" (upload)")
 				wantAccess(t, s, member.ID, velro.KindTeam, team.ID, velro.TeamAccess(role), what+" (team)")
 			}
 		}

@@ -32,6 +32,7 @@ func testDeleteUser(t *testing.T, open Opener) {
 	must(t, err)
 	othersGeneration := NewGeneration(t, s, other.ID, &ownProject.ID)
 	mine := []*velro.Generation{NewGeneration(t, s, gone.ID, nil), NewGeneration(t, s, gone.ID, &othersProject.ID)}
+	myUpload := NewUpload(t, s, gone.ID, &othersProject.ID, 10)
 	_, _ = mine, NewInvitation(t, s, owned.ID, "invitee@example.com", velro.TeamViewer)
 	sent := &velro.Invitation{ID: velro.NewID(), TeamID: othersTeam.ID, Email: "friend@example.com", Role: velro.TeamViewer, InvitedBy: &gone.ID}
 	must(t, s.CreateInvitation(ctx(t), sent, velro.NoRule))
@@ -52,6 +53,11 @@ func testDeleteUser(t *testing.T, open Opener) {
 	if len(change.Generations) != 2 || !slices.Contains(change.Generations, mine[0].ID) || !slices.Contains(change.Generations, mine[1].ID) {
 		t.Errorf("change names generations %v, want gone's two", change.Generations)
 	}
+	if len(change.Uploads) != 1 || change.Uploads[0] != myUpload.ID {
+		t.Errorf("change names uploads %v, want gone's one", change.Uploads)
+	}
+	_, err = s.FindUpload(ctx(t), myUpload.ID)
+	wantCode(t, err, velro.ENOTFOUND)
 
 	_, err = s.FindUserByID(ctx(t), gone.ID)
 	wantCode(t, err, velro.ENOTFOUND)

@@ -29,6 +29,24 @@ func testGenerationRows(t *testing.T, open Opener) {
 		len(got.OutputURLs) != 0 || !got.CreatedAt.Equal(g.CreatedAt) {
 		t.Fatalf("found generation %+v", got)
 	}
+	if got.StartedAt != nil || got.ProcessingTimeMS != nil || got.ParentGenerationID != nil || got.ReferenceUploadIDs == nil ||
+		len(got.ReferenceUploadIDs) != 0 {
+		t.Fatalf("new generation's inputs and times %+v", got)
+	}
+
+	// A variation with references keeps both.
+	ref := NewUpload(t, s, u.ID, nil, 10)
+	now := velro.Now()
+	variation := &velro.Generation{ID: velro.NewID(), UserID: u.ID, ModelID: "local/image-edit", Prompt: "again", Parameters: map[string]any{},
+		Status: velro.StatusPending, Cost: 5, MediaType: "image", OutputURLs: []string{}, ReferenceUploadIDs: []uuid.UUID{ref.ID},
+		ParentGenerationID: &g.ID, CreatedAt: now, UpdatedAt: now}
+	must(t, s.CreateGeneration(ctx(t), variation))
+	got, err = s.FindGeneration(ctx(t), variation.ID)
+	must(t, err)
+	if *got.ParentGenerationID != g.ID || len(got.ReferenceUploadIDs) != 1 || got.ReferenceUploadIDs[0] != ref.ID {
+		t.Fatalf("variation %+v", got)
+	}
+
 	change, err := s.DeleteGeneration(ctx(t), g.ID, velro.NoRule)
 	must(t, err)
 	if len(change.Generations) != 1 {
@@ -38,4 +56,8 @@ func testGenerationRows(t *testing.T, open Opener) {
 	wantCode(t, err, velro.ENOTFOUND)
 	_, err = s.DeleteGeneration(ctx(t), g.ID, velro.NoRule)
 	wantCode(t, err, velro.ENOTFOUND)
+	// Deleting the parent leaves the variation, without a parent.
+	if got, err := s.FindGeneration(ctx(t), variation.ID); err != nil || got.ParentGenerationID != nil {
+		t.Fatalf("variation of a deleted generation: %+v %v", got, err)
+	}
 }

@@ -3,6 +3,7 @@ package storetest
 import (
 	"cmp"
 	"context"
+	"reflect"
 	"sync"
 	"testing"
 	"time"
@@ -195,11 +196,15 @@ func testLifecycle(t *testing.T, open Opener) {
 	if st, err := s.ProviderState(ctx(t), done.ID); err != nil || string(st) != `{"request_id":"r1"}` {
 		t.Fatalf("provider state %q %v", st, err)
 	}
-	ok, err := s.CompleteGeneration(ctx(t), done.ID, []string{"generations/x/0.png"})
+	ok, err := s.CompleteGeneration(ctx(t), done.ID, []string{"generations/x/0.png"}, 1234)
 	must(t, err)
 	got, _ = s.FindGeneration(ctx(t), done.ID)
-	if !ok || got.Status != velro.StatusCompleted || got.CompletedAt == nil || len(got.OutputURLs) != 1 {
+	if !ok || got.Status != velro.StatusCompleted || got.CompletedAt == nil || len(got.OutputURLs) != 1 || got.StartedAt == nil ||
+		got.ProcessingTimeMS == nil || *got.ProcessingTimeMS != got.CompletedAt.Sub(*got.StartedAt).Milliseconds() || *got.ProcessingTimeMS < 0 {
 		t.Fatalf("completed: %v %+v", ok, got)
+	}
+	if u := usage(t, s, u.ID); u.GenerationBytes != 1234 || u.UsedBytes != 1234 {
+		t.Fatalf("storage after an output of 1234 bytes: %+v", u)
 	}
 	_, err = s.CancelGeneration(ctx(t), done.ID, velro.NoRule)
 	wantCode(t, err, velro.ECONFLICT)
@@ -238,7 +243,7 @@ func testLifecycle(t *testing.T, open Opener) {
 	}
 	_, err = s.CancelGeneration(ctx(t), cancelled.ID, velro.NoRule)
 	wantCode(t, err, velro.ECONFLICT)
-	if ok, _ := s.CompleteGeneration(ctx(t), cancelled.ID, []string{"x"}); ok {
+	if ok, _ := s.CompleteGeneration(ctx(t), cancelled.ID, []string{"x"}, 1); ok {
 		t.Fatal("a cancelled generation completed")
 	}
 	if ended, _ := s.FailGeneration(ctx(t), cancelled.ID, "x"); ended {
@@ -280,13 +285,16 @@ func testListsAndStats(t *testing.T, open Opener) {
 			project = nil
 		}
 		g := pending(u.ID, project, 25)
+		if i == 3 {
+			g.ModelID, g.MediaType = "local/video", velro.MediaVideo
+		}
 		_, err := s.SubmitGeneration(ctx(t), g, "", velro.NoRule)
 		must(t, err)
 		ids = append(ids, g.ID)
 	}
 	_, err := s.StartGeneration(ctx(t), ids[0])
 	must(t, err)
-	_, err = s.CompleteGeneration(ctx(t), ids[0], []string{"a"})
+	_, err = s.CompleteGeneration(ctx(t), ids[0], []string{"a"}, 700)
 	must(t, err)
 	_, err = s.FailGeneration(ctx(t), ids[1], "no")
 	must(t, err)
@@ -309,9 +317,26 @@ func testListsAndStats(t *testing.T, open Opener) {
 
 	st, err := s.GenerationStats(ctx(t), u.ID)
 	must(t, err)
-	want := velro.GenerationStats{Total: 4, Completed: 1, Failed: 1, Processing: 2, Favorite: 1, CreditsUsed: 75, SuccessRatePct: 50}
-	if st != want {
+	want := velro.GenerationStats{Total: 4, Completed: 1, Failed: 1, Processing: 2, Favorite: 1, CreditsUsed: 75, SuccessRatePct: 50,
+		Breakdown: velro.Breakdown{ByModel: map[string]int{"local/image": 3, "local/video": 1},
+			ByType: map[velro.MediaType]int{velro.MediaImage: 3, velro.MediaVideo: 1}}}
+	if !reflect.DeepEqual(st, want) {
 		t.Fatalf("stats %+v, want %+v", st, want)
+	}
+	ps, err := s.ProjectStats(ctx(t), p.ID)
+	must(t, err)
+	newest, err := s.FindGeneration(ctx(t), ids[2])
+	must(t, err)
+	wantProject := velro.ProjectStats{GenerationCount: 2, Completed: 1, InProgress: 1, TotalCreditsUsed: 50,
+		Breakdown:        velro.Breakdown{ByModel: map[string]int{"local/image": 2}, ByType: map[velro.MediaType]int{velro.MediaImage: 2}},
+		LastGenerationAt: &newest.CreatedAt}
+	if !reflect.DeepEqual(ps, wantProject) {
+		t.Fatalf("project stats %+v, want %+v", ps, wantProject)
+	}
+	empty, err := s.ProjectStats(ctx(t), NewProject(t, s, u.ID, velro.VisibilityPrivate).ID)
+	must(t, err)
+	if empty.GenerationCount != 0 || empty.LastGenerationAt != nil || len(empty.ByModel) != 0 || empty.ByType == nil {
+		t.Fatalf("stats of an empty project %+v", empty)
 	}
 
 	entry, err := s.GrantCredits(ctx(t), u.ID, 500, "Support goodwill")

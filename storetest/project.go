@@ -142,6 +142,18 @@ func testShares(t *testing.T, open Opener) {
 	wantCode(t, err, velro.ENOTFOUND)
 	_, err = s.ShareProject(ctx(t), &velro.ProjectShare{ProjectID: p.ID, TeamID: uuid.New(), AccessLevel: velro.ShareRead}, velro.NoRule)
 	wantCode(t, err, velro.ENOTFOUND)
+	other := NewTeam(t, s, owner.ID, nil)
+	_, err = s.ShareProject(ctx(t), &velro.ProjectShare{ProjectID: p.ID, TeamID: other.ID, AccessLevel: velro.ShareAdmin}, velro.NoRule)
+	must(t, err)
+	shares, err := s.ListProjectShares(ctx(t), p.ID)
+	must(t, err)
+	if len(shares) != 2 || shares[0].TeamID != team.ID || shares[0].AccessLevel != velro.ShareWrite || shares[0].TeamName != team.Name ||
+		shares[1].TeamID != other.ID || shares[1].AccessLevel != velro.ShareAdmin || shares[0].CreatedAt.IsZero() {
+		t.Fatalf("shares %+v %+v", shares[0], shares[len(shares)-1])
+	}
+	if none, err := s.ListProjectShares(ctx(t), uuid.New()); err != nil || len(none) != 0 {
+		t.Fatalf("shares of an absent project: %v %v", none, err)
+	}
 	change, err := s.UnshareProject(ctx(t), p.ID, team.ID, velro.NoRule)
 	must(t, err)
 	if len(change.Projects) != 1 {

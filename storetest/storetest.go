@@ -39,6 +39,8 @@ func Run(t *testing.T, open Opener) {
 	t.Run("SubmitKeyRace", func(t *testing.T) { testSubmitKeyRace(t, open) })
 	t.Run("Lifecycle", func(t *testing.T) { testLifecycle(t, open) })
 	t.Run("ListsAndStats", func(t *testing.T) { testListsAndStats(t, open) })
+	t.Run("Uploads", func(t *testing.T) { testUploads(t, open) })
+	t.Run("UploadQuotaRace", func(t *testing.T) { testUploadQuotaRace(t, open) })
 	t.Run("AccountControl", func(t *testing.T) { testAccountControl(t, open) })
 	t.Run("AccountTokens", func(t *testing.T) { testAccountTokens(t, open) })
 	t.Run("TokenRace", func(t *testing.T) { testTokenRace(t, open) })

@@ -50,6 +50,7 @@ type config struct {
 	FALBaseURL      string
 	FetchAllow      []velrofetch.Origin
 	RenderDelay     time.Duration
+	UploadQuota     int64
 	PublicURL       string
 	FALTimeout      time.Duration
 	Workers         int

@@ -320,7 +320,7 @@ func formSubmit(c *client, query string, fields ...string) *response {
 func TestModels(t *testing.T) {
 	c := startServer(t, env{}).client(t)
 	all := c.do("GET", "/api/v1/models", nil).want(t, 200).JSON(t)["models"].([]any)
-	if len(all) != 9 {
+	if len(all) != 11 {
 		t.Fatalf("%d models", len(all))
 	}
 	costs := map[string]float64{}
@@ -334,13 +334,24 @@ func TestModels(t *testing.T) {
 	if costs["fal-ai/veo3"] != 500 || costs["local/image"] != 5 || costs["fal-ai/flux-pro/kontext/max"] != 60 {
 		t.Fatalf("costs %v", costs)
 	}
-	if v := c.do("GET", "/api/v1/models?model_type=video", nil).want(t, 200).JSON(t)["models"].([]any); len(v) != 5 {
+	if v := c.do("GET", "/api/v1/models?model_type=video", nil).want(t, 200).JSON(t)["models"].([]any); len(v) != 6 {
 		t.Fatalf("%d video models", len(v))
 	}
 	sup := c.do("GET", "/api/v1/generations/models/supported", nil).want(t, 200).JSON(t)["models"].([]any)
-	if m := sup[0].(map[string]any); len(sup) != 9 || m["model_id"] == nil || m["credits"] == nil {
+	if m := sup[0].(map[string]any); len(sup) != 11 || m["model_id"] == nil || m["credits"] == nil || m["pricing"] == nil {
 		t.Fatalf("supported %v", sup[0])
 	}
+
+	// One model, by an id with slashes; its pricing and inputs.
+	kling := c.do("GET", "/api/v1/models/fal-ai/kling-video/v2.1/master/image-to-video", nil).want(t, 200).JSON(t)
+	if p := kling["pricing"].(map[string]any); p["unit"] != "second" || p["credits_per_unit"] != 70.0 || kling["credits_cost"] != 350.0 {
+		t.Fatalf("kling image-to-video %v", kling)
+	}
+	if in := kling["inputs"].([]any); len(in) != 2 || in[1] != "image" {
+		t.Fatalf("kling image-to-video inputs %v", in)
+	}
+	c.do("GET", "/api/v1/models/fal-ai/no-such-model", nil).wantError(t, 404, "not_found")
+	c.do("GET", "/api/v1/models/local", nil).wantError(t, 404, "not_found")
 }
 
 // TestCancelRefundsOnce: a generation cancelled mid-render is refunded once

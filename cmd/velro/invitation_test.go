@@ -1,6 +1,7 @@
 package main
 
 import (
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -138,8 +139,11 @@ func TestAccountDeletion(t *testing.T) {
 		if _, err := os.Stat(mediaDir); err != nil {
 			t.Fatalf("the generation's media: %v", err)
 		}
+		up := upload(t, g, "mine.png", pngOf(t, 4, 4), "project_id", project).want(t, 201).Str(t, "id")
+		c.with(member.Access).do("GET", "/api/v1/uploads/"+up, nil).want(t, 200)
+		uploadURL := g.do("GET", "/api/v1/uploads/"+up+"/url", nil).want(t, 200).Str(t, "url")
 		export := g.do("GET", "/api/v1/user/export", nil).want(t, 200).JSON(t)
-		if export["profile"].(map[string]any)["email"] != gone.Email || len(export["generations"].([]any)) != 1 ||
+		if export["profile"].(map[string]any)["email"] != gone.Email || len(export["generations"].([]any)) != 1 || len(export["uploads"].([]any)) != 1 ||
 			len(export["projects"].([]any)) != 1 || len(export["teams"].([]any)) != 1 || len(export["transactions"].([]any)) != 2 {
 			t.Fatalf("export %v", export)
 		}
@@ -157,6 +161,10 @@ func TestAccountDeletion(t *testing.T) {
 		m.do("GET", "/api/v1/teams/"+team, nil).wantError(t, 404, "not_found")
 		if _, err := os.Stat(mediaDir); !os.IsNotExist(err) {
 			t.Fatalf("the generation's media are still there: %v", err)
+		}
+		m.do("GET", "/api/v1/uploads/"+up, nil).wantError(t, 404, "not_found")
+		if code, _ := fetch(t, uploadURL, ""); code != http.StatusGone {
+			t.Fatalf("the upload's bytes outlived the account: %d", code)
 		}
 		// The address is free again.
 		register(t, c, gone.Email)

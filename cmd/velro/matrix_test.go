@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"mime/multipart"
 	"net/http"
 	"strings"
 	"testing"
@@ -39,12 +40,29 @@ func (c caller) projectRole() velro.Role {
 // role, a team-only project shared with it at level admin, a generation of
 // the owner's in the project, still rendering.
 type fixture struct {
-	project, team, generation string
-	users                     map[string]account // by caller name
-	newcomer                  account
+	project, team, generation, upload string
+	png                               []byte
+	users                             map[string]account // by caller name
+	newcomer                          account
 	// invite makes a pending viewer invitation of the team, to an address
 	// without an account, and returns its id and mailed token.
 	invite func() (id, token string)
+}
+
+// multipartForm is a request body sent as a multipart form.
+type multipartForm struct{ body, contentType string }
+
+// form is a multipart upload of the fixture's picture with the fields.
+func (f *fixture) form(fields ...string) multipartForm {
+	var b strings.Builder
+	w := multipart.NewWriter(&b)
+	for i := 0; i+1 < len(fields); i += 2 {
+		_ = w.WriteField(fields[i], fields[i+1])
+	}
+	part, _ := w.CreateFormFile("file", "matrix.png")
+	_, _ = part.Write(f.png)
+	_ = w.Close()
+	return multipartForm{b.String(), w.FormDataContentType()}
 }
 
 // expect turns the rules into a status: anonymous 401, invisible 404,
@@ -89,6 +107,11 @@ func authorizeRule(action velro.Action) func(caller) int {
 	}
 }
 
+// signedIn is an endpoint on no resource: every signed-in caller may.
+func signedIn(ok int) func(caller) int {
+	return func(c caller) int { return expect(c, true, true, ok) }
+}
+
 // everyone is a public endpoint: the same answer for every caller.
 func everyone(status int) func(caller) int { return func(caller) int { return status } }
 
@@ -114,10 +137,33 @@ var matrix = []endpoint{
 	{"DELETE", "/api/v1/projects/{project}", nil, byRole(velro.ActionDeleteProject, 200)},
 	{"POST", "/api/v1/projects/{project}/teams", func(f *fixture) any { return map[string]any{"team_id": f.team, "access_level": "admin"} }, byRole(velro.ActionShare, 201)},
 	{"DELETE", "/api/v1/projects/{project}/teams/{team}", nil, byRole(velro.ActionShare, 200)},
+	{"GET", "/api/v1/projects/{project}/teams", nil, byRole(velro.ActionView, 200)},
+	{"GET", "/api/v1/projects/{project}/stats", nil, byRole(velro.ActionView, 200)},
+	{"POST", "/api/v1/generations/quote", func(*fixture) any { return map[string]any{"model_id": "fal-ai/veo3"} }, signedIn(200)},
+	{method: "GET", path: "/api/v1/uploads/{upload}", want: byRole(velro.ActionView, 200)},
+	{method: "GET", path: "/api/v1/uploads/{upload}/url", want: byRole(velro.ActionDownload, 200)},
+	{method: "GET", path: "/api/v1/uploads?project_id={project}", want: byRole(velro.ActionView, 200)},
+	{method: "POST", path: "/api/v1/uploads", body: func(f *fixture) any { return f.form("project_id", f.project) }, want: byRole(velro.ActionEdit, 201)},
+	{method: "POST", path: "/api/v1/uploads", body: func(f *fixture) any { return f.form() }, want: signedIn(201)},
+	{method: "GET", path: "/api/v1/user/storage", want: signedIn(200)},
+	// Only its owner deletes an upload; the project's readers see it.
+	{method: "DELETE", path: "/api/v1/uploads/{upload}", want: func(c caller) int {
+		r := c.projectRole()
+		return expect(c, r != velro.RoleNone, r == velro.RoleOwner, 200)
+	}},
 	{method: "GET", path: "/api/v1/generations/{generation}", want: byRole(velro.ActionView, 200)},
 	{method: "GET", path: "/api/v1/generations?project_id={project}", want: byRole(velro.ActionView, 200)},
 	{method: "POST", path: "/api/v1/generations", body: func(f *fixture) any {
 		return map[string]any{"model_id": "local/image", "prompt": "matrix", "project_id": f.project}
+	}, want: byRole(velro.ActionEdit, 201)},
+	// A project upload as a reference of one's own generation: the
+	// project's readers may use it.
+	{method: "POST", path: "/api/v1/generations", body: func(f *fixture) any {
+		return map[string]any{"model_id": "local/image-edit", "prompt": "matrix", "reference_upload_ids": []string{f.upload}}
+	}, want: byRole(velro.ActionView, 201)},
+	// A variation inherits its parent's project: it takes edit there.
+	{method: "POST", path: "/api/v1/generations", body: func(f *fixture) any {
+		return map[string]any{"model_id": "local/image", "prompt": "matrix", "parent_generation_id": f.generation}
 	}, want: byRole(velro.ActionEdit, 201)},
 	{method: "POST", path: "/api/v1/generations/{generation}/favorite", want: byRole(velro.ActionEdit, 200)},
 	{method: "POST", path: "/api/v1/generations/{generation}/cancel", want: byRole(velro.ActionEdit, 200)},
@@ -130,6 +176,14 @@ var matrix = []endpoint{
 	{"GET", "/api/v1/generations/{generation}/authorize?action=delete", nil, authorizeRule(velro.ActionDeleteGeneration)},
 	{"GET", "/api/v1/generations/{generation}/authorize?action=share", nil, authorizeRule(velro.ActionShare)},
 	{"GET", "/api/v1/teams/{team}", nil, teamRule(200, func(velro.TeamRole) bool { return true })},
+	{"GET", "/api/v1/teams/{team}/members", nil, teamRule(200, func(velro.TeamRole) bool { return true })},
+	// Any member leaves but the owner, for whom it is a conflict.
+	{"POST", "/api/v1/teams/{team}/leave", nil, func(c caller) int {
+		if c.teamRole == velro.TeamOwner {
+			return http.StatusConflict
+		}
+		return teamRule(200, func(velro.TeamRole) bool { return true })(c)
+	}},
 	{"PUT", "/api/v1/teams/{team}", func(*fixture) any { return map[string]any{"name": "Renamed"} },
 		teamRule(200, func(a velro.TeamRole) bool { return velro.TeamAccess(a).Role.Can(velro.ActionManageTeam) })},
 	{"DELETE", "/api/v1/teams/{team}", nil, teamRule(200, func(a velro.TeamRole) bool { return velro.TeamAccess(a).Role.Can(velro.ActionDeleteTeam) })},
@@ -168,7 +222,7 @@ var matrix = []endpoint{
 }
 
 func (f *fixture) expand(path string) string {
-	r := map[string]string{"{project}": f.project, "{team}": f.team, "{generation}": f.generation}
+	r := map[string]string{"{project}": f.project, "{team}": f.team, "{generation}": f.generation, "{upload}": f.upload}
 	if strings.Contains(path, "{invitation}") || strings.Contains(path, "{token}") {
 		r["{invitation}"], r["{token}"] = f.invite()
 	}
@@ -181,7 +235,7 @@ func (f *fixture) expand(path string) string {
 	return path
 }
 
-// TestEndpointMatrix calls every project, team and generation endpoint as
+// TestEndpointMatrix calls every project, team, upload and generation endpoint as
 // every kind of caller on a fresh fixture and expects the status the rules
 // give, with the authorization cache on and off.
 func TestEndpointMatrix(t *testing.T) {
@@ -211,7 +265,7 @@ func testEndpointMatrix(t *testing.T, e env) {
 
 	newFixture := func() *fixture {
 		owner := c.with(users["owner"].Access)
-		f := &fixture{users: users, newcomer: newcomer}
+		f := &fixture{users: users, newcomer: newcomer, png: pngOf(t, 3, 3)}
 		f.team = owner.do("POST", "/api/v1/teams", map[string]any{"name": "Matrix"}).want(t, 201).Str(t, "id")
 		for _, cl := range callers[1:4] {
 			owner.do("POST", "/api/v1/teams/"+f.team+"/members", map[string]any{"email": users[cl.name].Email, "role": cl.teamRole}).want(t, 201)
@@ -220,6 +274,7 @@ func testEndpointMatrix(t *testing.T, e env) {
 		owner.do("POST", "/api/v1/projects/"+f.project+"/teams", map[string]any{"team_id": f.team, "access_level": "admin"}).want(t, 201)
 		f.generation = owner.do("POST", "/api/v1/generations", map[string]any{"model_id": "local/image", "prompt": "matrix", "project_id": f.project}).
 			want(t, 201).Str(t, "id")
+		f.upload = upload(t, owner, "matrix.png", f.png, "project_id", f.project).want(t, 201).Str(t, "id")
 		f.invite = func() (string, string) {
 			invitee := uuid.NewString() + "@invited.example.com"
 			id := owner.do("POST", "/api/v1/teams/"+f.team+"/invitations", map[string]any{"email": invitee, "role": "viewer"}).want(t, 201).Str(t, "id")
@@ -242,7 +297,9 @@ func testEndpointMatrix(t *testing.T, e env) {
 				body = ep.body(f)
 			}
 			var r *response
-			if strings.HasSuffix(ep.path, "/stream") {
+			if m, ok := body.(multipartForm); ok {
+				r = cc.do(ep.method, f.expand(ep.path), m.body, "Content-Type", m.contentType)
+			} else if strings.HasSuffix(ep.path, "/stream") {
 				r = cc.status(ep.method, f.expand(ep.path))
 			} else {
 				r = cc.do(ep.method, f.expand(ep.path), body)

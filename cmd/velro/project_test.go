@@ -27,7 +27,7 @@ func TestProjectsAPI(t *testing.T) {
 		for _, bad := range []map[string]any{
 			{"name": ""}, {"name": "   "}, {"name": strings.Repeat("n", 101)}, {"name": "n", "description": strings.Repeat("d", 501)},
 			{"name": "n", "visibility": "secret"}, {"name": "n", "tags": make([]string, 11)}, {"name": "n", "tags": []string{strings.Repeat("t", 51)}},
-			{"name": "n", "metadata": "not an object"},
+			{"name": "n", "metadata": "not an object"}, {"name": "n", "metadata": map[string]any{"blob": strings.Repeat("m", 16<<10)}},
 		} {
 			a.do("POST", "/api/v1/projects", bad).wantError(t, 422, "invalid")
 		}
@@ -58,6 +58,8 @@ func TestProjectsAPI(t *testing.T) {
 			t.Fatalf("updated %v", u)
 		}
 		a.do("PUT", "/api/v1/projects/"+id, map[string]any{"name": ""}).wantError(t, 422, "invalid")
+		a.do("PUT", "/api/v1/projects/"+id, map[string]any{"metadata": map[string]any{"blob": strings.Repeat("m", 16<<10)}}).wantError(t, 422, "invalid")
+		a.do("PUT", "/api/v1/projects/"+id, map[string]any{"metadata": map[string]any{"blob": strings.Repeat("m", 16<<10-20)}}).want(t, 200)
 
 		// Share with a team bob is in: bob can read, not change.
 		team := a.do("POST", "/api/v1/teams", map[string]any{"name": "Studio"}).want(t, 201).JSON(t)
@@ -75,6 +77,22 @@ func TestProjectsAPI(t *testing.T) {
 			t.Fatalf("share %v", sh)
 		}
 		b.do("GET", "/api/v1/projects/"+id, nil).want(t, 200)
+		// Readers list the shares and see the stats.
+		if sh := b.do("GET", "/api/v1/projects/"+id+"/teams", nil).want(t, 200).JSON(t); sh["total"] != 1.0 ||
+			sh["shares"].([]any)[0].(map[string]any)["team_name"] != "Studio" {
+			t.Fatalf("shares %v", sh)
+		}
+		a.do("POST", "/api/v1/generations", map[string]any{"model_id": "local/image", "prompt": "in the project", "project_id": id}).want(t, 201)
+		a.do("POST", "/api/v1/generations", map[string]any{"model_id": "local/video", "prompt": "in the project", "project_id": id}).want(t, 201)
+		st := b.do("GET", "/api/v1/projects/"+id+"/stats", nil).want(t, 200).JSON(t)
+		if st["generation_count"] != 2.0 || st["total_credits_used"] != 25.0 || st["last_generation_at"] == nil ||
+			st["by_type"].(map[string]any)["video"] != 1.0 || st["by_model"].(map[string]any)["local/image"] != 1.0 {
+			t.Fatalf("project stats %v", st)
+		}
+		if gs := a.do("GET", "/api/v1/generations/stats", nil).want(t, 200).JSON(t); gs["by_type"].(map[string]any)["image"] != 1.0 ||
+			gs["by_model"].(map[string]any)["local/video"] != 1.0 {
+			t.Fatalf("generation stats %v", gs)
+		}
 		b.do("PUT", "/api/v1/projects/"+id, map[string]any{"name": "Mine"}).wantError(t, 403, "forbidden")
 		// Raising the share lets bob edit (the lower of editor and write).
 		a.do("POST", "/api/v1/projects/"+id+"/teams", map[string]any{"team_id": teamID, "access_level": "write"}).want(t, 201)
@@ -128,9 +146,24 @@ func TestTeamsAPI(t *testing.T) {
 	if l := y.do("GET", "/api/v1/teams", nil).want(t, 200).JSON(t); l["total"] != 1.0 || len(l["teams"].([]any)) != 1 {
 		t.Fatalf("cy's teams %v", l)
 	}
+	// The members list: owner first, paginated, members only.
+	ms := y.do("GET", "/api/v1/teams/"+id+"/members?limit=2", nil).want(t, 200).JSON(t)
+	if first := ms["members"].([]any)[0].(map[string]any); ms["total"] != 3.0 || len(ms["members"].([]any)) != 2 || first["role"] != "owner" || first["email"] != ada.Email {
+		t.Fatalf("members %v", ms)
+	}
+	if ms := y.do("GET", "/api/v1/teams/"+id+"/members?offset=2", nil).want(t, 200).JSON(t); len(ms["members"].([]any)) != 1 {
+		t.Fatalf("members from 2 %v", ms)
+	}
+	stranger := c.with(register(t, c, "dee@example.com").Access)
+	stranger.do("GET", "/api/v1/teams/"+id+"/members", nil).wantError(t, 404, "not_found")
+	stranger.do("POST", "/api/v1/teams/"+id+"/leave", nil).wantError(t, 404, "not_found")
 	// Leaving, and the owner who cannot.
-	y.do("DELETE", "/api/v1/teams/"+id+"/members/"+cy.ID, nil).want(t, 200)
+	y.do("POST", "/api/v1/teams/"+id+"/leave", nil).want(t, 200)
 	y.do("GET", "/api/v1/teams/"+id, nil).wantError(t, 404, "not_found")
+	y.do("POST", "/api/v1/teams/"+id+"/leave", nil).wantError(t, 404, "not_found")
+	a.do("POST", "/api/v1/teams/"+id+"/leave", nil).wantError(t, 409, "conflict")
+	a.do("POST", "/api/v1/teams/"+id+"/members", map[string]any{"email": cy.Email, "role": "viewer"}).want(t, 201)
+	y.do("DELETE", "/api/v1/teams/"+id+"/members/"+cy.ID, nil).want(t, 200)
 	a.do("DELETE", "/api/v1/teams/"+id+"/members/"+ada.ID, nil).wantError(t, 409, "conflict")
 	a.do("DELETE", "/api/v1/teams/"+id+"/members/"+cy.ID, nil).wantError(t, 404, "not_found")
 	a.do("DELETE", "/api/v1/teams/"+id, nil).want(t, 200)

@@ -17,6 +17,7 @@ import (
 	"github.com/velro-ai/velro/api"
 	"github.com/velro-ai/velro/auth"
 	"github.com/velro-ai/velro/authz"
+	velrofetch "github.com/velro-ai/velro/fetch" // the tests of this package have a fetch helper
 	"github.com/velro-ai/velro/generate"
 	"github.com/velro-ai/velro/guard"
 	"github.com/velro-ai/velro/mail"
@@ -79,7 +80,7 @@ func serve(ctx context.Context, cfg *config, stdout, stderr io.Writer) error {
 	jobs, err := newQueue(d.engine, queue.Config{
 		Mailer: &mail.Postman{Store: store, Sender: sender, AppURL: cfg.AppURL, Log: log},
 		Runner: &generate.Worker{Store: store, Media: files, Providers: providers, Bus: d.bus, Notifier: notifier, Log: log,
-			AttemptTimeout: cfg.JobTimeout},
+			AttemptTimeout: cfg.JobTimeout, Signer: signer, PublicURL: cfg.PublicURL},
 		Workers:     cfg.Workers,
 		MaxAttempts: maxAttempts,
 		RescueAfter: cfg.JobRescueAfter,
@@ -93,7 +94,9 @@ func serve(ctx context.Context, cfg *config, stdout, stderr io.Writer) error {
 	accounts := service.NewAccounts(store, service.AccountsConfig{Admins: admins, Passwords: authSvc, Media: files, Bus: d.bus, Log: log})
 	audit := service.NewAudit(store, accounts, cfg.AuditRetention, log)
 	go audit.KeepRetention(ctx, time.Hour)
-	generations := &generate.Service{Store: store, Authz: engine, Media: files, Bus: d.bus, FALKey: cfg.FALKey != ""}
+	uploads := service.NewUploads(store, engine, files, cfg.UploadQuota)
+	generations := &generate.Service{Store: store, Authz: engine, Media: files, Bus: d.bus, FALKey: cfg.FALKey != "",
+		Uploads: uploads, Fetch: velrofetch.New(velrofetch.Config{Allow: cfg.FetchAllow, Timeout: generate.ReferenceFetchTimeout})}
 
 	handler := api.NewServer(api.Config{
 		Log:            log,
@@ -107,6 +110,7 @@ func serve(ctx context.Context, cfg *config, stdout, stderr io.Writer) error {
 		CORSOrigins:    cfg.CORSOrigins,
 		Metrics:        promhttp.HandlerFor(metrics, promhttp.HandlerOpts{}),
 		Generations:    generations,
+		Uploads:        uploads,
 		Notifier:       notifier,
 		Media:          files,
 		Signer:         signer,

@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"fmt"
+	"math"
 	netmail "net/mail"
 	"net/netip"
 	"net/url"
@@ -10,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/dustin/go-humanize"
 	"github.com/velro-ai/velro/auth"
 	velrofetch "github.com/velro-ai/velro/fetch" // the tests of this package have a fetch helper
 	"github.com/velro-ai/velro/mail"
@@ -105,6 +107,9 @@ var settings = []setting{
 	{Flag: "public-url", Env: "VELRO_PUBLIC_URL", Shown: "(the request's host)",
 		Usage: "origin of signed media URLs, e.g. `https://api.velro.example`", Fix: "set the origin clients reach, like https://api.velro.example",
 		set: func(c *config, v string) error { c.PublicURL = v; return optionalHTTPURL(v) }},
+	{Flag: "upload-quota", Env: "VELRO_UPLOAD_QUOTA", Default: "1GiB",
+		Usage: "the most each user's uploads may take: bytes, or with a `KiB`, `MiB` or `GiB` suffix (`0` refuses uploads); a file may be at most 20 MiB", Fix: "set a size like 1GiB or 500MiB",
+		set: setUploadQuota},
 	{Flag: "fal-key", Env: "FAL_KEY", Shown: "(none)",
 		Usage: "enables the FAL models; without it they are listed inactive and refused with 503 (prefer the environment: flags show in ps)",
 		set:   func(c *config, v string) error { c.FALKey = v; return nil }},
@@ -369,4 +374,14 @@ func settingsMarkdown() string {
 		fmt.Fprintf(&b, "| %s | %s | %s | %s |\n", flagCol, env, s.shownDefault(), s.Usage)
 	}
 	return b.String()
+}
+
+// setUploadQuota reads a size in bytes, plain or with a binary suffix.
+func setUploadQuota(c *config, v string) error {
+	n, err := humanize.ParseBytes(v)
+	if err != nil || n > math.MaxInt64 {
+		return errors.New("is not a size")
+	}
+	c.UploadQuota = int64(n)
+	return nil
 }

@@ -16,6 +16,7 @@ package falfake
 
 import (
 	"bytes"
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"image"
@@ -25,6 +26,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -72,7 +74,8 @@ type Config struct {
 	// that redirects to the CDN: the same host on another port, where Go's
 	// client would forward the key.
 	CDNRedirect bool
-	// Outputs is how many files the result names (default 1).
+	// Outputs is how many files the result names; 0: as many as the
+	// input's num_images asks of an image model, else 1.
 	Outputs int
 	// FileSize, when positive, makes the file that many bytes of a
 	// repeating pattern, streamed with its length (the content type stays
@@ -126,7 +129,9 @@ type Server struct {
 	calls   []Call
 	submits int
 	polls   map[string]int // by request id
+	outputs map[string]int // by request id
 	queued  []byte         // the last successful submit response
+	images  [][]byte       // what image_url inputs named, in submit order
 }
 
 // New starts a stand-in shaped by cfg and arranges for it to be closed
@@ -136,10 +141,7 @@ func New(t testing.TB, cfg Config) *Server {
 	if cfg.Media == "" {
 		cfg.Media = "image"
 	}
-	if cfg.Outputs == 0 {
-		cfg.Outputs = 1
-	}
-	f := &Server{cfg: cfg, polled: make(chan struct{}, 1), polls: map[string]int{}}
+	f := &Server{cfg: cfg, polled: make(chan struct{}, 1), polls: map[string]int{}, outputs: map[string]int{}}
 	if cfg.Media == "video" {
 		f.file, f.fileType = testMP4(), "video/mp4"
 	} else {
@@ -203,6 +205,34 @@ func (f *Server) Calls(method, prefix string) []Call {
 	return out
 }
 
+// Images returns the images the submits' image_url inputs named (data:
+// URIs decoded, URLs fetched), in submit order.
+func (f *Server) Images() [][]byte {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return slices.Clone(f.images)
+}
+
+// readImageURL reads what an image_url names: a data: URI, or a URL.
+func readImageURL(u string) ([]byte, error) {
+	if rest, ok := strings.CutPrefix(u, "data:"); ok {
+		_, data, ok := strings.Cut(rest, ";base64,")
+		if !ok {
+			return nil, fmt.Errorf("not a base64 data URI")
+		}
+		return base64.StdEncoding.DecodeString(data)
+	}
+	resp, err := http.Get(u)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return nil, fmt.Errorf("status %d", resp.StatusCode)
+	}
+	return io.ReadAll(resp.Body)
+}
+
 // Submits is how many submits the stand-in has answered, refused ones
 // included.
 func (f *Server) Submits() int {
@@ -249,9 +279,34 @@ func (f *Server) submit(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, status, map[string]any{"detail": "submit refused"})
 		return
 	}
+	var input struct {
+		NumImages *int   `json:"num_images"`
+		ImageURL  string `json:"image_url"`
+	}
+	if err := json.NewDecoder(r.Body).Decode(&input); err != nil {
+		writeJSON(w, http.StatusUnprocessableEntity, map[string]any{"detail": "input is not JSON"})
+		return
+	}
+	if input.ImageURL != "" {
+		// Like FAL, read the image now: an image_url it cannot read fails
+		// the submit.
+		img, err := readImageURL(input.ImageURL)
+		if err != nil {
+			writeJSON(w, http.StatusUnprocessableEntity, map[string]any{"detail": "cannot read image_url: " + err.Error()})
+			return
+		}
+		f.images = append(f.images, img)
+	}
 	id := fmt.Sprintf("req-%d", f.submits)
 	base := f.api.URL + "/queue/requests/" + id
 	f.polls[id] = 0
+	f.outputs[id] = f.cfg.Outputs
+	if f.cfg.Outputs == 0 {
+		f.outputs[id] = 1
+		if input.NumImages != nil && f.cfg.Media == "image" {
+			f.outputs[id] = *input.NumImages
+		}
+	}
 	f.queued, _ = json.Marshal(map[string]string{
 		"request_id":   id,
 		"status_url":   base + "/status",
@@ -310,11 +365,11 @@ func (f *Server) result(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, f.cfg.ResultStatus, map[string]any{"detail": "model exploded"})
 		return
 	}
-	writeJSON(w, http.StatusOK, f.resultBody())
+	writeJSON(w, http.StatusOK, f.resultBody(f.outputs[r.PathValue("id")]))
 }
 
-func (f *Server) resultBody() map[string]any {
-	files := make([]any, f.cfg.Outputs)
+func (f *Server) resultBody(outputs int) map[string]any {
+	files := make([]any, outputs)
 	for i := range files {
 		file := map[string]any{"url": f.outputURL(i)}
 		if !f.cfg.NoJSONType {

@@ -1,0 +1,124 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"reflect"
+	"testing"
+	"time"
+
+	"github.com/velro-ai/velro/internal/falfake"
+)
+
+// TestPricing checks, for every model and every value of the parameter
+// its price depends on, that the quote is what submit charges, that the
+// ledger's usage entry is that charge, and that the provider is sent the
+// num_images or duration that was priced.
+func TestPricing(t *testing.T) {
+	fal := falfake.New(t, falfake.Config{})
+	e := env{"FAL_KEY": "test-key", "FAL_BASE_URL": fal.URL()}
+	s := startServer(t, e)
+	c := s.client(t)
+	e["VELRO_DATA_DIR"] = s.DataDir
+	ada := adminOf(t, c, e, "ada@example.com") // grants herself the credits the prices need
+	a := c.with(ada.Access)
+	a.do("POST", "/api/v1/admin/credits/grant", map[string]any{"email": ada.Email, "amount": 100_000}).want(t, 201)
+	ref := upload(t, a, "ref.png", pngOf(t, 16, 16)).want(t, 201).Str(t, "id")
+
+	models := c.do("GET", "/api/v1/models", nil).want(t, 200).JSON(t)["models"].([]any)
+	cases := 0
+	for _, raw := range models {
+		m := raw.(map[string]any)
+		id := m["id"].(string)
+		pricing := m["pricing"].(map[string]any)
+		perUnit := pricing["credits_per_unit"].(float64)
+		var variants []map[string]any // parameters to try, and the units each buys
+		var units []float64
+		switch pricing["unit"] {
+		case "image":
+			for n := 0; n <= 5; n++ {
+				variants = append(variants, map[string]any{"num_images": n})
+				units = append(units, float64(min(max(n, 1), 4)))
+			}
+		case "second":
+			for _, d := range m["parameters"].(map[string]any)["duration"].(map[string]any)["enum"].([]any) {
+				var secs float64
+				fmt.Sscan(d.(string), &secs)
+				variants = append(variants, map[string]any{"duration": d})
+				units = append(units, secs)
+			}
+		default:
+			variants, units = []map[string]any{{}}, []float64{1}
+		}
+		if q := a.do("POST", "/api/v1/generations/quote", map[string]any{"model_id": id}).want(t, 200).JSON(t); q["cost"] != m["credits_cost"] {
+			t.Errorf("%s: credits_cost %v, but the defaults cost %v", id, m["credits_cost"], q["cost"])
+		}
+		for i, params := range variants {
+			name := fmt.Sprintf("%s %v", id, params)
+			q := a.do("POST", "/api/v1/generations/quote", map[string]any{"model_id": id, "parameters": params}).want(t, 200).JSON(t)
+			if q["cost"] != perUnit*units[i] || q["model_id"] != id {
+				t.Errorf("%s: quote %v, want %v x %v", name, q, perUnit, units[i])
+			}
+			before := len(fal.Calls("POST", "/"+id))
+			body := map[string]any{"model_id": id, "prompt": "priced", "parameters": params}
+			if len(m["inputs"].([]any)) == 2 {
+				body["reference_upload_ids"] = []string{ref}
+			}
+			g := submit(t, a, body)
+			if g["cost"] != q["cost"] || !reflect.DeepEqual(g["parameters"], q["parameters"]) {
+				t.Errorf("%s: submit charged %v with %v, quote said %v with %v", name, g["cost"], g["parameters"], q["cost"], q["parameters"])
+			}
+			if usage := usageEntry(t, a, g["id"].(string)); usage != -g["cost"].(float64) {
+				t.Errorf("%s: ledger usage %v for a cost of %v", name, usage, g["cost"])
+			}
+			if m["provider"] == "fal" {
+				sent := providerInput(t, fal, id, before)
+				for _, p := range []string{"num_images", "duration"} {
+					if want, priced := q["parameters"].(map[string]any)[p]; priced && sent[p] != want {
+						t.Errorf("%s: the provider was sent %s=%v, %v was priced", name, p, sent[p], want)
+					}
+				}
+			}
+			cases++
+		}
+	}
+	if cases < 25 {
+		t.Fatalf("only %d cases", cases)
+	}
+	a.do("POST", "/api/v1/generations/quote", map[string]any{"model_id": "fal-ai/nope"}).wantError(t, 422, "invalid")
+	a.do("POST", "/api/v1/generations/quote", map[string]any{"model_id": "fal-ai/veo3", "parameters": map[string]any{"duration": "9s"}}).wantError(t, 422, "invalid")
+	c.do("POST", "/api/v1/generations/quote", map[string]any{"model_id": "fal-ai/veo3"}).wantError(t, 401, "unauthorized")
+}
+
+// usageEntry is the amount of the usage ledger entry of a generation.
+func usageEntry(t *testing.T, c *client, genID string) float64 {
+	t.Helper()
+	tx := c.do("GET", "/api/v1/credits/transactions?limit=100", nil).want(t, 200).JSON(t)
+	for _, e := range tx["transactions"].([]any) {
+		if m := e.(map[string]any); m["generation_id"] == genID && m["transaction_type"] == "usage" {
+			return m["amount"].(float64)
+		}
+	}
+	t.Fatalf("no usage entry for %s", genID)
+	return 0
+}
+
+// providerInput waits for the stand-in's submit number before+1 of a
+// model and returns its input.
+func providerInput(t *testing.T, fal *falfake.Server, model string, before int) map[string]any {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		if calls := fal.Calls("POST", "/"+model); len(calls) > before {
+			var in map[string]any
+			if err := json.Unmarshal(calls[before].Body, &in); err != nil {
+				t.Fatal(err)
+			}
+			return in
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the provider got no submit for %s", model)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
