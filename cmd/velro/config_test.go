@@ -38,6 +38,8 @@ func TestBadConfiguration(t *testing.T) {
 		{env{"VELRO_DB_TIMEOUT": "soon"}, nil, "VELRO_DB_TIMEOUT"},
 		{env{"VELRO_WORKERS": "-1"}, nil, "VELRO_WORKERS"},
 		{env{"VELRO_AUTHZ_CACHE": "maybe"}, nil, "VELRO_AUTHZ_CACHE"},
+		{env{"VELRO_PERF_TRACKING": "maybe"}, nil, "VELRO_PERF_TRACKING"},
+		{env{"VELRO_METRICS_ADDR": "internal"}, nil, "VELRO_METRICS_ADDR"},
 		{env{"VELRO_TRUSTED_PROXIES": "10.0.0.0/99"}, nil, "VELRO_TRUSTED_PROXIES"},
 		{env{"FAL_BASE_URL": "queue.fal.run"}, nil, "FAL_BASE_URL"},
 		{env{"VELRO_FETCH_ALLOW": "https://ok.example, storage.internal:9000"}, nil, "VELRO_FETCH_ALLOW"},
