@@ -3,6 +3,8 @@ package main
 import (
 	"fmt"
 	"maps"
+	"os"
+	"path/filepath"
 	"regexp"
 	"slices"
 	"strconv"
@@ -101,8 +103,10 @@ func TestPerformanceTrackingOff(t *testing.T) {
 }
 
 // TestMetricsRouteLabels: requests on routes with ids are labelled with the
-// route pattern, never the path; the pool and queue gauges are there.
+// route pattern, never the path; the pool and queue gauges are there, and
+// so is every metric the Grafana dashboard in deploy/ queries.
 func TestMetricsRouteLabels(t *testing.T) {
+	exported := map[string]bool{}
 	forEachBackend(t, func(t *testing.T, e env) {
 		s := startServer(t, e)
 		c := s.client(t)
@@ -166,7 +170,23 @@ func TestMetricsRouteLabels(t *testing.T) {
 		if len(jobs) != 8 || total != 1 {
 			t.Errorf("job gauges %v, want 8 states holding 1 job", jobs)
 		}
+		for _, name := range regexp.MustCompile(`(?m)^(\w+?)(\{| )`).FindAllStringSubmatch(m, -1) {
+			exported[name[1]] = true
+		}
 	})
+	dashboard, err := os.ReadFile(filepath.Join("..", "..", "deploy", "grafana", "velro.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	queried := regexp.MustCompile(`\b(?:velro|pgxpool|go|process)_\w+`).FindAllString(string(dashboard), -1)
+	for _, name := range queried {
+		if !exported[name] && (exported["pgxpool_total_conns"] || !strings.HasPrefix(name, "pgxpool_")) {
+			t.Errorf("the Grafana dashboard queries %s, which /metrics does not export", name)
+		}
+	}
+	if len(queried) < 15 {
+		t.Fatalf("found only %v in the dashboard", queried)
+	}
 }
 
 // TestMetricsProtection: VELRO_METRICS_TOKEN makes /metrics ask for the
