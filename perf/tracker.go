@@ -25,11 +25,12 @@ type Config struct {
 // Run replaces it every Slot, so reports cover a sliding window while
 // recording never takes a lock.
 type Tracker struct {
-	current atomic.Pointer[slot]
-	step    time.Duration
-	log     *slog.Logger
-	now     func() time.Time
-	http    httpMetrics
+	current  atomic.Pointer[slot]
+	step     time.Duration
+	log      *slog.Logger
+	now      func() time.Time
+	http     httpMetrics
+	warnings [velro.OperationCount]warnLimit
 
 	mu sync.Mutex // guards the fields below; taken by readers and Run, never by a recording
 	// slots is a ring; slots[head] is the current slot, nil ones are unused.
@@ -38,8 +39,6 @@ type Tracker struct {
 	// totals add up the slots no longer written, for /metrics.
 	totals     [velro.OperationCount]*counts
 	cacheStats func() authz.Stats
-
-	warnings [velro.OperationCount]warnLimit
 }
 
 // slot holds what was recorded from start until the next slot began.
@@ -83,7 +82,8 @@ func New(cfg Config) *Tracker {
 }
 
 // Observe implements velro.Observer: it records one sample of an operation
-// and counts it as a violation when it exceeds the operation's target.
+// and counts it as a violation when it exceeds the operation's target. With
+// tracking off there is no Tracker: callers hold a nil velro.Observer.
 func (t *Tracker) Observe(op velro.Operation, d time.Duration) {
 	h := &t.current.Load().ops[op]
 	h.record(d)

@@ -141,7 +141,7 @@ function drawOperations(operations) {
     const y = i * ROW_H;
     svg.append(el("text", { x: 0, y: y + 20 }, name));
     if (op.count === 0) {
-      svg.append(el("text", { x: PLOT_X + 4, y: y + 20, class: "none" }, "no data"));
+      svg.append(el("text", { x: PLOT_X + 4, y: y + 20, class: "muted" }, "no data"));
       return;
     }
     [["p50", op.median_ms], ["p95", op.p95_ms], ["p99", op.p99_ms]].forEach(([label, value], j) => {
@@ -182,7 +182,7 @@ function drawCache(cache) {
     svg.append(el("text", { x: 0, y: y + 20 }, name));
     svg.append(el("rect", { x: PLOT_X, y: y + 6, width: PLOT_W, height: 18, class: "none" }));
     if (total === 0) {
-      svg.append(el("text", { x: PLOT_X + 4, y: y + 20 }, "no data"));
+      svg.append(el("text", { x: PLOT_X + 4, y: y + 20, class: "muted" }, "no data"));
       return;
     }
     const pass = name !== "overall" || layer.hit_rate >= cache.target;
