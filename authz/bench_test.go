@@ -10,6 +10,7 @@ import (
 	"github.com/velro-ai/velro"
 	"github.com/velro-ai/velro/authz"
 	"github.com/velro-ai/velro/bus"
+	"github.com/velro-ai/velro/internal/testenv"
 	"github.com/velro-ai/velro/perf"
 	"github.com/velro-ai/velro/storetest"
 )
@@ -38,16 +39,20 @@ func BenchmarkCheckWarm(b *testing.B) {
 		e.Check(ctx, owner.ID, velro.KindGeneration, g.ID)
 		b.Run("tracking="+tracking+"/serial", func(b *testing.B) {
 			b.ReportAllocs()
-			for b.Loop() {
-				warm(b)
-			}
+			testenv.ReportCPU(b, func() {
+				for b.Loop() {
+					warm(b)
+				}
+			})
 		})
 		b.Run("tracking="+tracking+"/parallel", func(b *testing.B) {
 			b.ReportAllocs()
-			b.RunParallel(func(pb *testing.PB) {
-				for pb.Next() {
-					warm(b)
-				}
+			testenv.ReportCPU(b, func() {
+				b.RunParallel(func(pb *testing.PB) {
+					for pb.Next() {
+						warm(b)
+					}
+				})
 			})
 		})
 	}

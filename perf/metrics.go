@@ -1,10 +1,12 @@
 package perf
 
 import (
+	"maps"
 	"net/http"
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -14,11 +16,12 @@ import (
 // httpMetrics are the request metrics of /metrics.
 type httpMetrics struct {
 	duration *prometheus.HistogramVec
-	// observers caches duration's children by requestKey: a lookup costs
-	// no lock and no allocation once a combination has been seen.
-	observers sync.Map
-	inFlight  prometheus.Gauge
-	streams   prometheus.Gauge
+	// observers caches duration's children, copied on write: a request
+	// reads it with no lock, no allocation and no reflection.
+	observers atomic.Pointer[map[requestKey]prometheus.Observer]
+	mu        sync.Mutex // serialises the writers of observers
+	inFlight  atomic.Int64
+	streams   atomic.Int64
 }
 
 type requestKey struct {
@@ -26,23 +29,47 @@ type requestKey struct {
 	status        int
 }
 
-func newHTTPMetrics() httpMetrics {
-	return httpMetrics{
-		duration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
-			Name:    "velro_http_request_duration_seconds",
-			Help:    "HTTP requests by method, route pattern and status: how long they took.",
-			Buckets: []float64{.0001, .00025, .0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10},
-		}, []string{"method", "route", "status"}),
-		inFlight: prometheus.NewGauge(prometheus.GaugeOpts{Name: "velro_http_requests_in_flight", Help: "HTTP requests being served."}),
-		streams:  prometheus.NewGauge(prometheus.GaugeOpts{Name: "velro_sse_streams_open", Help: "Server-sent event streams open."}),
+func newHTTPMetrics() *httpMetrics {
+	m := &httpMetrics{duration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+		Name:    "velro_http_request_duration_seconds",
+		Help:    "HTTP requests by method, route pattern and status: how long they took.",
+		Buckets: []float64{.0001, .00025, .0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10},
+	}, []string{"method", "route", "status"})}
+	m.observers.Store(&map[requestKey]prometheus.Observer{})
+	return m
+}
+
+// observer returns the histogram child of a label combination.
+func (m *httpMetrics) observer(key requestKey) prometheus.Observer {
+	if o, ok := (*m.observers.Load())[key]; ok {
+		return o
 	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	seen := *m.observers.Load()
+	if o, ok := seen[key]; ok {
+		return o
+	}
+	next := maps.Clone(seen)
+	next[key] = m.duration.WithLabelValues(key.method, key.route, strconv.Itoa(key.status))
+	m.observers.Store(&next)
+	return next[key]
+}
+
+func (m *httpMetrics) collectors() []prometheus.Collector {
+	gauge := func(name, help string, v *atomic.Int64) prometheus.Collector {
+		return prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: name, Help: help}, func() float64 { return float64(v.Load()) })
+	}
+	return []prometheus.Collector{m.duration,
+		gauge("velro_http_requests_in_flight", "HTTP requests being served.", &m.inFlight),
+		gauge("velro_sse_streams_open", "Server-sent event streams open.", &m.streams)}
 }
 
 // RequestStarted counts a request in flight until RequestDone. Like the
 // other request methods, it does nothing on a nil Tracker (tracking off).
 func (t *Tracker) RequestStarted() {
 	if t != nil {
-		t.http.inFlight.Inc()
+		t.http.inFlight.Add(1)
 	}
 }
 
@@ -53,13 +80,8 @@ func (t *Tracker) RequestDone(method, pattern string, status int, d time.Duratio
 	if t == nil {
 		return
 	}
-	t.http.inFlight.Dec()
-	key := labelsOf(method, pattern, status)
-	o, ok := t.http.observers.Load(key)
-	if !ok {
-		o, _ = t.http.observers.LoadOrStore(key, t.http.duration.WithLabelValues(key.method, key.route, strconv.Itoa(status)))
-	}
-	o.(prometheus.Observer).Observe(d.Seconds())
+	t.http.inFlight.Add(-1)
+	t.http.observer(labelsOf(method, pattern, status)).Observe(d.Seconds())
 	s := t.current.Load()
 	s.requests.Add(1)
 	switch {
@@ -91,20 +113,20 @@ func labelsOf(method, pattern string, status int) requestKey {
 // StreamOpened counts an event stream open until StreamClosed.
 func (t *Tracker) StreamOpened() {
 	if t != nil {
-		t.http.streams.Inc()
+		t.http.streams.Add(1)
 	}
 }
 
 // StreamClosed ends what StreamOpened counted.
 func (t *Tracker) StreamClosed() {
 	if t != nil {
-		t.http.streams.Dec()
+		t.http.streams.Add(-1)
 	}
 }
 
 // Collectors are the tracker's metrics, for a Prometheus registry.
 func (t *Tracker) Collectors() []prometheus.Collector {
-	return []prometheus.Collector{t.http.duration, t.http.inFlight, t.http.streams, operationCollector{t}}
+	return append(t.http.collectors(), operationCollector{t})
 }
 
 var (

@@ -29,7 +29,7 @@ type Tracker struct {
 	step     time.Duration
 	log      *slog.Logger
 	now      func() time.Time
-	http     httpMetrics
+	http     *httpMetrics
 	warnings [velro.OperationCount]warnLimit
 
 	mu sync.Mutex // guards the fields below; taken by readers and Run, never by a recording
