@@ -43,6 +43,7 @@ func TestBrowserPages(t *testing.T) {
 	b.do(t, "sign-in page",
 		chromedp.Navigate(s.URL+"/dashboard"),
 		chromedp.WaitVisible("#login-form"),
+		chromedp.WaitNotVisible("#dashboard"),
 		chromedp.SendKeys("#email", ada.Email),
 		chromedp.SendKeys("#password", ada.Password),
 		chromedp.Click("#login-form button"),
@@ -57,6 +58,7 @@ func TestBrowserPages(t *testing.T) {
 		chromedp.SetValue("#password", boss.Password),
 		chromedp.Click("#login-form button"),
 		chromedp.WaitVisible("#dashboard"),
+		chromedp.WaitNotVisible("#login-form"),
 	)
 	// Every operation has a row; the ones with samples have three
 	// percentile bars, coloured against the target.
