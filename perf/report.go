@@ -122,10 +122,10 @@ func cacheReport(before, after authz.Stats) CacheReport {
 	// caching off.
 	overall := authz.LayerStats{Hits: l1.Hits + l2.Hits, Misses: l3.Hits + uncached}
 	r := CacheReport{L1: layerReport(l1), L2: layerReport(l2), L3: layerReport(l3), Overall: layerReport(overall),
-		Target: CacheHitRateTarget, Status: "no_data"}
+		Target: cacheHitRateTarget, Status: "no_data"}
 	switch {
 	case overall.Hits+overall.Misses == 0:
-	case r.Overall.HitRate >= CacheHitRateTarget:
+	case r.Overall.HitRate >= cacheHitRateTarget:
 		r.Status = "pass"
 	default:
 		r.Status = "fail"

@@ -27,9 +27,6 @@ var targets = [velro.OperationCount]time.Duration{
 	velro.OpDBQuery:            50 * time.Millisecond,
 }
 
-// Target is the PRD's latency target of an operation.
-func Target(op velro.Operation) time.Duration { return targets[op] }
-
-// CacheHitRateTarget is the PRD's floor for the authorization cache's
+// cacheHitRateTarget is the PRD's floor for the authorization cache's
 // overall hit rate.
-const CacheHitRateTarget = 0.95
+const cacheHitRateTarget = 0.95
