@@ -26,9 +26,11 @@ import (
 // docs/dashboard.png.
 func TestBrowserPages(t *testing.T) {
 	chrome := chromiumPath(t)
-	s := startServer(t, env{"VELRO_ADMIN_EMAILS": "boss@example.com"})
+	e := env{}
+	s := startServer(t, e)
+	e["VELRO_DATA_DIR"] = s.DataDir
 	c := s.client(t)
-	boss, ada := register(t, c, "boss@example.com"), register(t, c, "ada@example.com")
+	boss, ada := adminOf(t, c, e, "boss@example.com"), register(t, c, "ada@example.com")
 	// Traffic for the charts: a generation read and authorized, and a 404.
 	owner := c.with(ada.Access)
 	gen := submit(t, owner, map[string]any{"model_id": "local/image", "prompt": "a fox"})["id"].(string)

@@ -17,9 +17,10 @@ import (
 // shape, counts the traffic just sent, and is for admins only.
 func TestPerformanceEndpoint(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, e env) {
-		e["VELRO_ADMIN_EMAILS"] = "boss@example.com"
-		c := startServer(t, e).client(t)
-		boss, ada := register(t, c, "boss@example.com"), register(t, c, "ada@example.com")
+		s := startServer(t, e)
+		e["VELRO_DATA_DIR"] = s.DataDir
+		c := s.client(t)
+		boss, ada := adminOf(t, c, e, "boss@example.com"), register(t, c, "ada@example.com")
 		a := c.with(ada.Access)
 		gen := submit(t, a, map[string]any{"model_id": "local/image", "prompt": "a fox"})["id"].(string)
 		a.do("GET", "/api/v1/generations/"+gen, nil).want(t, 200)
@@ -92,9 +93,11 @@ func TestPerformanceEndpoint(t *testing.T) {
 }
 
 func TestPerformanceTrackingOff(t *testing.T) {
-	s := startServer(t, env{"VELRO_ADMIN_EMAILS": "boss@example.com", "VELRO_PERF_TRACKING": "off"})
+	e := env{"VELRO_PERF_TRACKING": "off"}
+	s := startServer(t, e)
+	e["VELRO_DATA_DIR"] = s.DataDir
 	c := s.client(t)
-	boss := register(t, c, "boss@example.com")
+	boss := adminOf(t, c, e, "boss@example.com")
 	c.with(boss.Access).do("GET", "/api/v1/monitoring/performance", nil).wantError(t, 503, "unavailable")
 	if m := string(c.do("GET", "/metrics", nil).want(t, 200).Body); strings.Contains(m, "velro_http_request_duration_seconds") ||
 		strings.Contains(m, "velro_operation_duration_seconds") || !strings.Contains(m, "velro_authz_checks_total") {
