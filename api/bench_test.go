@@ -39,7 +39,7 @@ func BenchmarkAuthorize(b *testing.B) {
 			b.Fatal(err)
 		}
 		if token == "" {
-			res, err := svc.Register(b.Context(), "bench@example.com", "Bench-passw0rd", "")
+			res, err := svc.Register(b.Context(), "bench@example.com", "Bench-passw0rd", "", "127.0.0.1")
 			if err != nil {
 				b.Fatal(err)
 			}
