@@ -16,6 +16,7 @@ import (
 
 	"github.com/rs/cors"
 	"github.com/velro-ai/velro"
+	"github.com/velro-ai/velro/perf"
 )
 
 // requestInfo is what every layer below the middleware may need to know of
@@ -55,9 +56,10 @@ func withCORS(origins []string, next http.Handler) http.Handler {
 
 // withBasics gives every request an id, security headers, an access-log
 // line, panic recovery and JSON bodies for the router's own errors.
-func withBasics(log *slog.Logger, proxies []netip.Prefix, next http.Handler) http.Handler {
+func withBasics(log *slog.Logger, proxies []netip.Prefix, track *perf.Tracker, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
+		track.RequestStarted()
 		info := requestInfo{id: requestID(r.Header.Get("X-Request-ID")), log: log}
 		info.clientIP, info.viaProxy = clientIP(r, proxies)
 		h := w.Header()
@@ -72,6 +74,7 @@ func withBasics(log *slog.Logger, proxies []netip.Prefix, next http.Handler) htt
 		defer func() {
 			if v := recover(); v != nil {
 				if v == http.ErrAbortHandler {
+					trackRequest(track, r, statusClientClosed, time.Since(start))
 					panic(v)
 				}
 				log.Error("panic", "request_id", info.id, "panic", v, "stack", string(debug.Stack()))
@@ -79,19 +82,24 @@ func withBasics(log *slog.Logger, proxies []netip.Prefix, next http.Handler) htt
 					writeJSONError(rec, newError(info, errPanic))
 				}
 			}
+			elapsed := time.Since(start)
+			trackRequest(track, r, rec.status, elapsed)
 			log.LogAttrs(r.Context(), slog.LevelInfo, "request",
 				slog.String("request_id", info.id),
 				slog.String("method", r.Method),
 				slog.String("path", r.URL.Path),
 				slog.Int("status", rec.status),
 				slog.Int64("bytes", rec.bytes),
-				slog.Float64("duration_ms", float64(time.Since(start).Microseconds())/1000),
+				slog.Float64("duration_ms", float64(elapsed.Microseconds())/1000),
 				slog.String("client_ip", info.clientIP),
 			)
 		}()
 		ctx := context.WithValue(r.Context(), requestInfoKey{}, info)
 		ctx = velro.WithActor(ctx, velro.Actor{IP: info.clientIP, UserAgent: r.UserAgent()})
-		next.ServeHTTP(rec, r.WithContext(ctx))
+		// The router sets the route pattern on this request; the deferred
+		// function reads it.
+		r = r.WithContext(ctx)
+		next.ServeHTTP(rec, r)
 	})
 }
 

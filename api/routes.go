@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/danielgtaylor/huma/v2"
+	"github.com/velro-ai/velro/web"
 )
 
 // addRoutes maps the whole API.
@@ -17,8 +18,10 @@ func addRoutes(mux *http.ServeMux, api huma.API, cfg Config) {
 	huma.Register(api, failing(op("GET", "/health/ready", "Readiness: the database answers", "health"), http.StatusServiceUnavailable), handleReady(cfg.Dependencies))
 	huma.Register(api, op("GET", "/.well-known/jwks.json", "Public keys that verify access tokens", "auth"), handleJWKS(cfg.Auth))
 	if cfg.Metrics != nil {
-		mux.Handle("GET /metrics", cfg.Metrics)
+		mux.Handle("GET /metrics", MetricsHandler(cfg.Metrics, cfg.MetricsToken))
 	}
+	mux.Handle("GET /docs", web.Docs())
+	mux.Handle("GET "+web.AssetsPrefix, web.Assets())
 
 	// Auth.
 	huma.Register(api, failing(created(op("POST", "/api/v1/auth/register", "Create an account", "auth")), http.StatusConflict, http.StatusTooManyRequests, http.StatusServiceUnavailable), handleRegister(cfg.Auth))
@@ -118,10 +121,14 @@ func addRoutes(mux *http.ServeMux, api huma.API, cfg Config) {
 	huma.Register(api, secured(op("DELETE", "/api/v1/generations/{id}", "Delete a generation and its media (delete)", "generations")), handleDeleteGeneration(cfg.Generations))
 	huma.Register(api, secured(op("POST", "/api/v1/generations/{id}/favorite", "Toggle favorite (edit)", "generations")), generationAction(cfg.Generations.Favorite))
 	huma.Register(api, failing(secured(op("POST", "/api/v1/generations/{id}/cancel", "Cancel and refund a generation in flight (edit)", "generations")), http.StatusConflict), generationAction(cfg.Generations.Cancel))
-	huma.Register(api, secured(op("GET", "/api/v1/generations/{id}/stream", "Server-sent events: one unnamed event per status change, ending after a terminal status; a \"deleted\" event ends it if the generation is deleted, a \"revoked\" event if the caller loses access (view)", "generations")), handleStream(cfg.Generations, cfg.Notifier))
+	huma.Register(api, secured(op("GET", "/api/v1/generations/{id}/stream", "Server-sent events: one unnamed event per status change, ending after a terminal status; a \"deleted\" event ends it if the generation is deleted, a \"revoked\" event if the caller loses access (view)", "generations")), handleStream(cfg.Generations, cfg.Notifier, cfg.Perf))
 	huma.Register(api, secured(op("GET", "/api/v1/generations/{id}/media-urls", "Signed, expiring URLs of the outputs (download)", "generations")), handleMediaURLs(cfg.Generations, cfg.Signer, cfg.PublicURL))
 	mux.Handle("GET /api/v1/generations/{id}/authorize", serveAuthorize(cfg.Auth, cfg.Authz))
 	documentAuthorize(api)
+
+	// Monitoring (admins).
+	huma.Register(api, failing(secured(op("GET", "/api/v1/monitoring/performance", "Latencies of the tracked operations and cache hit rates against the PRD targets (admins)", "monitoring")), http.StatusForbidden), handlePerformance(cfg.Accounts, cfg.Perf))
+	mux.Handle("GET /dashboard", web.Dashboard())
 
 	// Media, served to holders of a signed URL.
 	mux.Handle("GET /media/{key...}", serveMedia(cfg.Media, cfg.Signer))

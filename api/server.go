@@ -16,6 +16,7 @@ import (
 	"github.com/velro-ai/velro/authz"
 	"github.com/velro-ai/velro/generate"
 	"github.com/velro-ai/velro/media"
+	"github.com/velro-ai/velro/perf"
 	"github.com/velro-ai/velro/service"
 )
 
@@ -41,8 +42,12 @@ type Config struct {
 	Authz        *authz.Engine
 	Dependencies []Dependency
 	CORSOrigins  []string
-	// Metrics serves /metrics (Prometheus text format).
-	Metrics     http.Handler
+	// Metrics serves /metrics (Prometheus text format); nil: not on this
+	// server. MetricsToken, if set, is the bearer token it asks for.
+	Metrics      http.Handler
+	MetricsToken string
+	// Perf tracks latencies and requests; nil: tracking is off.
+	Perf        *perf.Tracker
 	Generations *generate.Service
 	Uploads     *service.Uploads
 	Notifier    *generate.Notifier
@@ -60,7 +65,7 @@ func NewServer(cfg Config) http.Handler {
 	mux := http.NewServeMux()
 	api := humago.New(modelIDMux{mux}, humaConfig())
 	addRoutes(mux, api, cfg)
-	return withCORS(cfg.CORSOrigins, withBasics(cfg.Log, cfg.TrustedProxies, formAsJSON(cfg.Auth, cfg.Uploads, mux)))
+	return withCORS(cfg.CORSOrigins, withBasics(cfg.Log, cfg.TrustedProxies, cfg.Perf, formAsJSON(cfg.Auth, cfg.Uploads, mux)))
 }
 
 func humaConfig() huma.Config {
@@ -68,6 +73,7 @@ func humaConfig() huma.Config {
 	c.Info.Description = "Backend of the Velro AI creative platform. The contract is API.md."
 	c.AllowAdditionalPropertiesByDefault = true // API.md: unknown JSON fields are ignored
 	c.CreateHooks = nil                         // no $schema links in responses
+	c.DocsPath = ""                             // /docs is served with embedded assets (routes.go)
 	c.Formats = map[string]huma.Format{"application/json": jsonFormat, "json": jsonFormat}
 	c.Components.SecuritySchemes = map[string]*huma.SecurityScheme{
 		"bearer": {Type: "http", Scheme: "bearer", BearerFormat: "JWT"},

@@ -12,6 +12,7 @@ import (
 	"github.com/danielgtaylor/huma/v2/adapters/humago"
 	"github.com/velro-ai/velro"
 	"github.com/velro-ai/velro/generate"
+	"github.com/velro-ai/velro/perf"
 )
 
 // StreamEvent is the data of one server-sent event.
@@ -37,7 +38,7 @@ const (
 // status-change notifications; it ends after a terminal status, with a
 // named "deleted" event when the generation is deleted, and with a named
 // "revoked" event as soon as the caller may no longer view it.
-func handleStream(gen *generate.Service, notifier *generate.Notifier) func(context.Context, *IDPath) (*huma.StreamResponse, error) {
+func handleStream(gen *generate.Service, notifier *generate.Notifier, track *perf.Tracker) func(context.Context, *IDPath) (*huma.StreamResponse, error) {
 	return func(ctx context.Context, in *IDPath) (*huma.StreamResponse, error) {
 		id, err := in.id()
 		if err != nil {
@@ -52,6 +53,8 @@ func handleStream(gen *generate.Service, notifier *generate.Notifier) func(conte
 		}
 		return &huma.StreamResponse{Body: func(hctx huma.Context) {
 			defer stop()
+			track.StreamOpened()
+			defer track.StreamClosed()
 			r, w := humago.Unwrap(hctx)
 			rc := http.NewResponseController(w)
 			rc.SetWriteDeadline(time.Time{}) // a stream outlives the server's write timeout

@@ -63,6 +63,8 @@ type Config struct {
 	// in-process only.
 	Bus velro.Bus
 	Log *slog.Logger
+	// Observer times token verification (velro.OpTokenVerify); nil: off.
+	Observer velro.Observer
 }
 
 // DefaultSessionLifetime: 30 days without a refresh, 90 days in all.
@@ -102,6 +104,7 @@ type Service struct {
 	lifetime    velro.SessionLifetime
 	bus         velro.Bus
 	log         *slog.Logger
+	observer    velro.Observer
 	now         func() time.Time
 }
 
@@ -142,6 +145,7 @@ func NewService(ctx context.Context, store Store, cfg Config) (*Service, error) 
 		lifetime: cmp.Or(cfg.Lifetime, DefaultSessionLifetime),
 		bus:      cfg.Bus,
 		log:      cfg.Log,
+		observer: cfg.Observer,
 		now:      time.Now,
 	}
 	if s.hasher == nil {
@@ -370,6 +374,16 @@ func (s *Service) revoke(ctx context.Context, sessionID uuid.UUID, why velro.Aud
 // hot path touches no database: tokens are verified in process and session
 // states are cached, kept current by revocation events.
 func (s *Service) Authenticate(ctx context.Context, accessToken string) (Principal, error) {
+	if s.observer == nil {
+		return s.authenticate(ctx, accessToken)
+	}
+	start := time.Now()
+	p, err := s.authenticate(ctx, accessToken)
+	s.observer.Observe(velro.OpTokenVerify, time.Since(start))
+	return p, err
+}
+
+func (s *Service) authenticate(ctx context.Context, accessToken string) (Principal, error) {
 	claims, err := s.tokens.Verify(ctx, accessToken)
 	if err != nil {
 		return Principal{}, err

@@ -92,6 +92,8 @@ type Config struct {
 	L1Size   int           // default 100,000 entries
 	L1TTL    time.Duration // default 60 s
 	Log      *slog.Logger
+	// Observer times every check (velro.OpAuthorizationCheck); nil: off.
+	Observer velro.Observer
 }
 
 // Engine answers authorization checks.
@@ -103,6 +105,7 @@ type Engine struct {
 	disabled bool
 	flight   singleflight.Group
 	log      *slog.Logger
+	observer velro.Observer
 	stats    counters
 	// l2Unsafe: an invalidation could not reach L2, which may now hold a
 	// revoked grant; L2 is skipped until it is flushed.
@@ -121,7 +124,7 @@ func New(cfg Config) *Engine {
 		cfg.Log = slog.New(slog.DiscardHandler)
 	}
 	e := &Engine{store: cfg.Store, bus: cfg.Bus, l1: cache.NewLocal[Key, Entry](cfg.L1Size, cfg.L1TTL),
-		l2: cfg.L2, disabled: cfg.Disabled, log: cfg.Log}
+		l2: cfg.L2, disabled: cfg.Disabled, log: cfg.Log, observer: cfg.Observer}
 	cfg.Bus.Subscribe(e.apply)
 	return e
 }
@@ -129,7 +132,16 @@ func New(cfg Config) *Engine {
 // Check decides what user may do with a resource. The warm path is one L1
 // lookup and allocates nothing.
 func (e *Engine) Check(ctx context.Context, user uuid.UUID, kind velro.Kind, id uuid.UUID) (Decision, error) {
-	key := Key{User: user, Kind: kind, ID: id}
+	if e.observer == nil {
+		return e.check(ctx, Key{User: user, Kind: kind, ID: id})
+	}
+	start := time.Now()
+	d, err := e.check(ctx, Key{User: user, Kind: kind, ID: id})
+	e.observer.Observe(velro.OpAuthorizationCheck, time.Since(start))
+	return d, err
+}
+
+func (e *Engine) check(ctx context.Context, key Key) (Decision, error) {
 	// While the bus is down, changes made on other instances cannot reach
 	// L1: skip it rather than risk a revoked grant.
 	if !e.disabled && e.bus.Connected() {

@@ -3,7 +3,9 @@
 # and a Velro server, then drives both with wrk and prints one Markdown
 # table row per scenario, ready for BENCHMARKS.md.
 #
-#   scripts/bench.sh [--postgres URL] [--redis URL] [--duration 10s] [scenario...]
+#   scripts/bench.sh [--postgres URL] [--redis URL] [--env NAME=VALUE]... [--duration 10s] [scenario...]
+#
+# --env sets a setting of the server, e.g. --env VELRO_PERF_TRACKING=off.
 #
 # Scenarios: ceiling me authorize generation login register refresh
 # (default: all). Needs wrk
@@ -18,6 +20,7 @@ while [ $# -gt 0 ]; do
 	case "$1" in
 	--postgres) server_env+=("DATABASE_URL=$2"); shift 2 ;;
 	--redis) server_env+=("REDIS_URL=$2"); shift 2 ;;
+	--env) server_env+=("$2"); shift 2 ;;
 	--duration) duration=$2; shift 2 ;;
 	*) scenarios+=("$1"); shift ;;
 	esac

@@ -44,6 +44,7 @@ func (s *Store) FindSession(ctx context.Context, id uuid.UUID) (sess *velro.Sess
 // The lifetime conditions are part of the one conditional update, so a
 // refresh stays one round trip (velro.Session.Expired is the same rule).
 func (s *Store) RotateSession(ctx context.Context, id uuid.UUID, from int64, now time.Time, l velro.SessionLifetime) (userID uuid.UUID, rotated bool, err error) {
+	defer s.observe(time.Now())
 	ctx, cancel := context.WithTimeout(ctx, s.timeout)
 	defer cancel()
 	err = s.engine.Writer().QueryRow(ctx, `UPDATE sessions SET counter = counter + 1, refreshed_at = $3

@@ -14,9 +14,10 @@ const DefaultTimeout = 2 * time.Second
 
 // Store implements Velro's store interfaces on an Engine.
 type Store struct {
-	engine  Engine
-	timeout time.Duration
-	jobs    JobInserter
+	engine   Engine
+	timeout  time.Duration
+	jobs     JobInserter
+	observer velro.Observer
 }
 
 // New returns a Store whose every call is bounded by timeout (DefaultTimeout
@@ -35,8 +36,19 @@ func (s *Store) Ping(ctx context.Context) error {
 	return s.mapError(ctx, s.engine.Ping(ctx))
 }
 
+// UseObserver times every database call (velro.OpDBQuery) from now on.
+func (s *Store) UseObserver(o velro.Observer) { s.observer = o }
+
+// observe records a database call that began at start.
+func (s *Store) observe(start time.Time) {
+	if s.observer != nil {
+		s.observer.Observe(velro.OpDBQuery, time.Since(start))
+	}
+}
+
 // read runs fn on the reader under the store's deadline.
 func (s *Store) read(ctx context.Context, fn func(ctx context.Context, q Querier) error) error {
+	defer s.observe(time.Now())
 	ctx, cancel := context.WithTimeout(ctx, s.timeout)
 	defer cancel()
 	return s.mapError(ctx, fn(ctx, s.engine.Reader()))
@@ -44,6 +56,7 @@ func (s *Store) read(ctx context.Context, fn func(ctx context.Context, q Querier
 
 // write runs fn in one write transaction under the store's deadline.
 func (s *Store) write(ctx context.Context, fn func(ctx context.Context, tx Querier) error) error {
+	defer s.observe(time.Now())
 	ctx, cancel := context.WithTimeout(ctx, s.timeout)
 	defer cancel()
 	return s.mapError(ctx, s.engine.InTx(ctx, func(tx Querier) error { return fn(ctx, tx) }))
@@ -51,6 +64,7 @@ func (s *Store) write(ctx context.Context, fn func(ctx context.Context, tx Queri
 
 // exec runs one write statement on its own, under the store's deadline.
 func (s *Store) exec(ctx context.Context, query string, args ...any) (int64, error) {
+	defer s.observe(time.Now())
 	ctx, cancel := context.WithTimeout(ctx, s.timeout)
 	defer cancel()
 	n, err := s.engine.Writer().Exec(ctx, query, args...)

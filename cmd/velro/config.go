@@ -58,6 +58,9 @@ type config struct {
 	JobRescueAfter  time.Duration
 	MediaURL        string
 	AuditRetention  time.Duration
+	PerfTracking    bool
+	MetricsToken    string
+	MetricsAddr     string
 
 	postgres *pgxpool.Config  // parsed DATABASE_URL, nil for SQLite
 	redis    *redis.Options   // parsed REDIS_URL, nil without Redis

@@ -38,6 +38,8 @@ func TestBadConfiguration(t *testing.T) {
 		{env{"VELRO_DB_TIMEOUT": "soon"}, nil, "VELRO_DB_TIMEOUT"},
 		{env{"VELRO_WORKERS": "-1"}, nil, "VELRO_WORKERS"},
 		{env{"VELRO_AUTHZ_CACHE": "maybe"}, nil, "VELRO_AUTHZ_CACHE"},
+		{env{"VELRO_PERF_TRACKING": "maybe"}, nil, "VELRO_PERF_TRACKING"},
+		{env{"VELRO_METRICS_ADDR": "internal"}, nil, "VELRO_METRICS_ADDR"},
 		{env{"VELRO_TRUSTED_PROXIES": "10.0.0.0/99"}, nil, "VELRO_TRUSTED_PROXIES"},
 		{env{"FAL_BASE_URL": "queue.fal.run"}, nil, "FAL_BASE_URL"},
 		{env{"VELRO_FETCH_ALLOW": "https://ok.example, storage.internal:9000"}, nil, "VELRO_FETCH_ALLOW"},
@@ -201,7 +203,8 @@ func TestEverySettingIsAFlag(t *testing.T) {
 		"VELRO_AUTHZ_L1_SIZE": "5", "VELRO_AUTHZ_L1_TTL": "2s", "VELRO_AUTHZ_L2_TTL": "3s", "VELRO_LOG_LEVEL": "warn", "VELRO_SHUTDOWN_TIMEOUT": "4s",
 		"VELRO_MEDIA_URL": "s3://bucket/media?endpoint=http://127.0.0.1:9000&region=r1", "VELRO_SMTP_URL": "smtps://u:p@mail.example",
 		"VELRO_MAIL_FROM": "Velro <v@example.com>", "VELRO_APP_URL": "https://app.example", "VELRO_AUDIT_RETENTION": "30d",
-		"VELRO_REGISTER_LIMIT": "3", "VELRO_SESSION_IDLE": "1h", "VELRO_SESSION_MAX": "2d", "VELRO_KEY_RELOAD": "5s"}
+		"VELRO_REGISTER_LIMIT": "3", "VELRO_SESSION_IDLE": "1h", "VELRO_SESSION_MAX": "2d", "VELRO_KEY_RELOAD": "5s",
+		"VELRO_PERF_TRACKING": "off", "VELRO_METRICS_TOKEN": "t", "VELRO_METRICS_ADDR": "127.0.0.1:9"}
 	credentials := env{"AWS_ACCESS_KEY_ID": "id", "AWS_SECRET_ACCESS_KEY": "secret"}
 	var args []string
 	for _, s := range settings {
@@ -237,7 +240,8 @@ func TestEverySettingIsAFlag(t *testing.T) {
 		t.Fatalf("flags %+v\nenv   %+v", fromFlags, fromEnv)
 	}
 	if fromEnv.Workers != 2 || fromEnv.DBMaxConns != 7 || fromEnv.AuthzCache || fromEnv.JobRescueAfter != 9*time.Minute ||
-		fromEnv.RegisterLimit != 3 || fromEnv.SessionIdle != time.Hour || fromEnv.SessionMax != 48*time.Hour || fromEnv.KeyReload != 5*time.Second {
+		fromEnv.RegisterLimit != 3 || fromEnv.SessionIdle != time.Hour || fromEnv.SessionMax != 48*time.Hour || fromEnv.KeyReload != 5*time.Second ||
+		fromEnv.PerfTracking || fromEnv.MetricsToken != "t" || fromEnv.MetricsAddr != "127.0.0.1:9" {
 		t.Fatalf("values not applied: %+v", fromEnv)
 	}
 }

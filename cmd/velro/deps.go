@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/velro-ai/velro"
 	"github.com/velro-ai/velro/authz"
 	"github.com/velro-ai/velro/postgres"
@@ -19,6 +20,8 @@ import (
 type engine interface {
 	sqlstore.Engine
 	Migrate(ctx context.Context) error
+	// Collectors export its connection pools' statistics.
+	Collectors() []prometheus.Collector
 }
 
 // deps are the external things a server runs on.

@@ -10,9 +10,6 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/prometheus/client_golang/prometheus"
-	"github.com/prometheus/client_golang/prometheus/collectors"
-	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"github.com/velro-ai/velro"
 	"github.com/velro-ai/velro/api"
 	"github.com/velro-ai/velro/auth"
@@ -41,14 +38,14 @@ func serve(ctx context.Context, cfg *config, stdout, stderr io.Writer) error {
 	}
 	defer d.Close()
 
+	mon := newMonitoring(cfg, d, log)
 	engine := authz.New(authz.Config{Store: d.store, Bus: d.bus, L2: d.authzL2(cfg), Disabled: !cfg.AuthzCache,
-		L1Size: cfg.AuthzL1Size, L1TTL: cfg.AuthzL1TTL, Log: log})
+		L1Size: cfg.AuthzL1Size, L1TTL: cfg.AuthzL1TTL, Log: log, Observer: mon.observer})
 	store := guard.New(d.store, engine, d.bus)
-	metrics := prometheus.NewRegistry()
-	metrics.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}), engine.Collector())
+	mon.watch(ctx, engine)
 	admins := velro.NewAdminEmails(cfg.AdminEmails)
 	authCfg := auth.Config{Admins: admins, Bus: d.bus, Log: log, RegisterLimit: cfg.RegisterLimit,
-		Lifetime: velro.SessionLifetime{Idle: cfg.SessionIdle, Max: cfg.SessionMax}, KeyReload: cfg.KeyReload}
+		Lifetime: velro.SessionLifetime{Idle: cfg.SessionIdle, Max: cfg.SessionMax}, KeyReload: cfg.KeyReload, Observer: mon.observer}
 	readiness := []api.Dependency{{Name: "database", Required: true, Ping: d.store.Ping}}
 	if d.redis != nil {
 		authCfg.SharedLimiter = redis.NewLimiter(d.redis)
@@ -108,7 +105,8 @@ func serve(ctx context.Context, cfg *config, stdout, stderr io.Writer) error {
 		Authz:          engine,
 		Dependencies:   readiness,
 		CORSOrigins:    cfg.CORSOrigins,
-		Metrics:        promhttp.HandlerFor(metrics, promhttp.HandlerOpts{}),
+		Metrics:        mon.apiMetrics(cfg),
+		Perf:           mon.tracker,
 		Generations:    generations,
 		Uploads:        uploads,
 		Notifier:       notifier,
@@ -130,6 +128,12 @@ func serve(ctx context.Context, cfg *config, stdout, stderr io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w (set --addr, VELRO_ADDR or PORT)", cfg.Addr, err)
 	}
+	stopMetrics, err := mon.serveMetrics(cfg, log)
+	if err != nil {
+		ln.Close()
+		return err
+	}
+	defer stopMetrics()
 	log.Info("velro started", "version", velro.Version, "addr", ln.Addr().String(), "storage", d.engine.Name(), "redis", d.redis != nil)
 	fmt.Fprintf(stdout, "velro listening on http://%s\n", ln.Addr())
 

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"net"
 	netmail "net/mail"
 	"net/netip"
 	"net/url"
@@ -135,14 +136,8 @@ var settings = []setting{
 		Usage: "a job running longer is presumed lost with its instance and run again; must exceed the job timeout", Fix: durationFix,
 		set: durationSetting(func(c *config, d time.Duration) { c.JobRescueAfter = d })},
 	{Flag: "authz-cache", Env: "VELRO_AUTHZ_CACHE", Default: "on",
-		Usage: "`off` makes every authorization check read the base tables (debugging)", Fix: "set on (the default) or off",
-		set: func(c *config, v string) error {
-			c.AuthzCache = v == "on"
-			if v != "on" && v != "off" {
-				return errors.New("is not on or off")
-			}
-			return nil
-		}},
+		Usage: "`off` makes every authorization check read the base tables (debugging)", Fix: onOffFix,
+		set: onOffSetting(func(c *config, on bool) { c.AuthzCache = on })},
 	{Flag: "authz-l1-size", Env: "VELRO_AUTHZ_L1_SIZE", Default: "100000",
 		Usage: "in-process authorization cache entries", Fix: "set a number like 100000",
 		set: intSetting(1, func(c *config, n int) { c.AuthzL1Size = n })},
@@ -155,6 +150,22 @@ var settings = []setting{
 	{Flag: "audit-retention", Env: "VELRO_AUDIT_RETENTION", Default: "90d",
 		Usage: "how long the audit log keeps events; days (`90d`) or a Go duration", Fix: "use days like 90d or a Go duration like 720h",
 		set: func(c *config, v string) (err error) { c.AuditRetention, err = days(v); return err }},
+	{Flag: "perf-tracking", Env: "VELRO_PERF_TRACKING", Default: "on",
+		Usage: "`off` stops timing operations and requests: no latency metrics, and `/api/v1/monitoring/performance` answers 503", Fix: onOffFix,
+		set: onOffSetting(func(c *config, on bool) { c.PerfTracking = on })},
+	{Flag: "metrics-token", Env: "VELRO_METRICS_TOKEN", Shown: "(none)",
+		Usage: "`/metrics` then answers only requests with `Authorization: Bearer <token>` (prefer the environment: flags show in ps)",
+		set:   func(c *config, v string) error { c.MetricsToken = v; return nil }},
+	{Flag: "metrics-addr", Env: "VELRO_METRICS_ADDR", Shown: "(none)",
+		Usage: "serve `/metrics` on this address only (e.g. `127.0.0.1:9090`, an internal interface), not on the API's",
+		Fix:   "set an internal address like 127.0.0.1:9090",
+		set: func(c *config, v string) error {
+			c.MetricsAddr = v
+			if _, _, err := net.SplitHostPort(v); v != "" && err != nil {
+				return errors.New("is not a host:port address")
+			}
+			return nil
+		}},
 	{Flag: "log-level", Env: "VELRO_LOG_LEVEL", Default: "info",
 		Usage: "`debug`, `info` (one JSON access-log line per request), `warn`, `error`", Fix: "use debug, info, warn or error",
 		set: func(c *config, v string) error {
@@ -172,7 +183,21 @@ var settings = []setting{
 		Usage: "Go's soft memory limit, bounding the larger heap `GOGC=400` allows; `off` removes it"},
 }
 
-const durationFix = "use a Go duration like 2s or 500ms"
+const (
+	durationFix = "use a Go duration like 2s or 500ms"
+	onOffFix    = "set on (the default) or off"
+)
+
+// onOffSetting parses on or off.
+func onOffSetting(apply func(*config, bool)) func(*config, string) error {
+	return func(c *config, v string) error {
+		if v != "on" && v != "off" {
+			return errors.New("is not on or off")
+		}
+		apply(c, v == "on")
+		return nil
+	}
+}
 
 // sessionFix explains the session lifetimes' lower bound.
 var sessionFix = fmt.Sprintf("use days like 30d or a Go duration of at least %v (an access token's life)", auth.AccessTokenTTL)

@@ -1,0 +1,86 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"github.com/velro-ai/velro"
+	"github.com/velro-ai/velro/api"
+	"github.com/velro-ai/velro/authz"
+	"github.com/velro-ai/velro/perf"
+	"github.com/velro-ai/velro/queue"
+)
+
+// monitoring is the server's performance tracking and Prometheus metrics.
+type monitoring struct {
+	// tracker is nil with VELRO_PERF_TRACKING=off; observer is the tracker
+	// as the services take it (a nil interface when off).
+	tracker  *perf.Tracker
+	observer velro.Observer
+	registry *prometheus.Registry
+}
+
+// newMonitoring registers the runtime, database pool and job queue metrics
+// and, with tracking on, the tracker, which starts timing database calls.
+func newMonitoring(cfg *config, d *deps, log *slog.Logger) *monitoring {
+	m := &monitoring{registry: prometheus.NewRegistry()}
+	m.registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
+		queue.Collector(d.engine.Reader(), log))
+	m.registry.MustRegister(d.engine.Collectors()...)
+	if cfg.PerfTracking {
+		m.tracker = perf.New(perf.Config{Log: log})
+		m.observer = m.tracker
+		m.registry.MustRegister(m.tracker.Collectors()...)
+		d.store.UseObserver(m.tracker)
+	}
+	return m
+}
+
+// watch exports the authorization engine's counters and, with tracking
+// on, moves the tracker's window until ctx ends.
+func (m *monitoring) watch(ctx context.Context, engine *authz.Engine) {
+	m.registry.MustRegister(engine.Collector())
+	if m.tracker != nil {
+		go m.tracker.Run(ctx, engine.Stats)
+	}
+}
+
+// metrics serves the registry's metrics, to holders of VELRO_METRICS_TOKEN
+// when it is set.
+func (m *monitoring) metrics(cfg *config) http.Handler {
+	return api.MetricsHandler(promhttp.HandlerFor(m.registry, promhttp.HandlerOpts{}), cfg.MetricsToken)
+}
+
+// apiMetrics is what the API serves at /metrics: nothing when
+// VELRO_METRICS_ADDR moves the metrics to an address of their own.
+func (m *monitoring) apiMetrics(cfg *config) http.Handler {
+	if cfg.MetricsAddr != "" {
+		return nil
+	}
+	return m.metrics(cfg)
+}
+
+// serveMetrics serves /metrics on VELRO_METRICS_ADDR, if set, until the
+// returned function is called.
+func (m *monitoring) serveMetrics(cfg *config, log *slog.Logger) (stop func(), err error) {
+	if cfg.MetricsAddr == "" {
+		return func() {}, nil
+	}
+	ln, err := net.Listen("tcp", cfg.MetricsAddr)
+	if err != nil {
+		return nil, fmt.Errorf("listen on %s: %w (set VELRO_METRICS_ADDR)", cfg.MetricsAddr, err)
+	}
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", m.metrics(cfg))
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
+	go srv.Serve(ln)
+	log.Info("metrics served on their own address", "addr", ln.Addr().String())
+	return func() { srv.Close() }, nil
+}
