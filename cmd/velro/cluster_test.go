@@ -83,11 +83,19 @@ func TestClusterSurvivesKill(t *testing.T) {
 	}
 
 	// Every accepted submit ends, charged once and refunded at most once.
+	// The ledgers are read once nothing is in flight: a refund landing
+	// between reading the ledger and the balance would look like a mismatch.
+	ended := map[string]map[string]any{}
+	for _, u := range users {
+		for _, id := range load.accepted[u.Access] {
+			ended[id] = waitTerminal(t, c.with(u.Access), id, time.Minute)
+		}
+	}
 	for _, u := range users {
 		uc := c.with(u.Access)
 		completed := 0
 		for _, id := range load.accepted[u.Access] {
-			g := waitTerminal(t, uc, id, time.Minute)
+			g := ended[id]
 			refunds := 0
 			if g["status"] != "completed" {
 				refunds = 1
