@@ -4,7 +4,6 @@ import (
 	"strings"
 	"sync"
 	"testing"
-	"time"
 )
 
 func TestProjectsAPI(t *testing.T) {
@@ -224,14 +223,7 @@ func testRevocationAcrossServers(t *testing.T, e env) {
 	mb.do("GET", "/api/v1/projects/"+project, nil).want(t, 200)
 	mb.do("GET", "/api/v1/projects/"+project, nil).want(t, 200) // warm in B's L1
 	oa.do("DELETE", "/api/v1/teams/"+team+"/members/"+member.ID, nil).want(t, 200)
-	start := time.Now()
-	for mb.do("GET", "/api/v1/projects/"+project, nil).Status != 404 {
-		if time.Since(start) > 500*time.Millisecond {
-			t.Fatal("server B still serves the project 500 ms after the member was removed on A")
-		}
-		time.Sleep(time.Millisecond)
-	}
-	t.Logf("revocation reached the other server in %v", time.Since(start))
+	waitAnswer(t, mb, "GET", "/api/v1/projects/"+project, 404)
 }
 
 // TestConcurrentRemovalsRevoke: a viewer of a team-only project through two
