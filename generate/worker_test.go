@@ -63,6 +63,18 @@ func setup(t *testing.T, provider generate.Provider, files velro.MediaStore) (*g
 	return w, s, storetest.NewUser(t, s, uuid.NewString()+"@example.com")
 }
 
+// startedProvider closes started when a render begins, then renders
+// with the Provider.
+type startedProvider struct {
+	generate.Provider
+	started chan struct{}
+}
+
+func (p startedProvider) Generate(ctx context.Context, req generate.Request) error {
+	close(p.started)
+	return p.Provider.Generate(ctx, req)
+}
+
 func submitted(t *testing.T, s velro.Store, u *velro.User) uuid.UUID {
 	now := velro.Now()
 	g := &velro.Generation{ID: velro.NewID(), UserID: u.ID, ModelID: "local/image", Prompt: "p", Parameters: map[string]any{},
@@ -134,10 +146,17 @@ func TestWorkerAttempts(t *testing.T) {
 	})
 
 	t.Run("shutdown interrupts without failing", func(t *testing.T) {
-		w, s, u := setup(t, &generate.Local{Delay: time.Minute}, dir)
+		started := make(chan struct{})
+		w, s, u := setup(t, startedProvider{&generate.Local{Delay: time.Minute}, started}, dir)
 		id := submitted(t, s, u)
 		ctx, cancel := context.WithCancel(t.Context())
-		time.AfterFunc(50*time.Millisecond, cancel)
+		go func() { // shut down mid-render
+			select {
+			case <-started:
+				cancel()
+			case <-ctx.Done():
+			}
+		}()
 		if err := w.Run(ctx, id, 3, 3); !errors.Is(err, generate.ErrInterrupted) {
 			t.Fatalf("shutdown on the last attempt returned %v", err)
 		}

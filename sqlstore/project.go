@@ -2,6 +2,7 @@ package sqlstore
 
 import (
 	"context"
+	"fmt"
 
 	"github.com/google/uuid"
 	"github.com/velro-ai/velro"
@@ -56,21 +57,46 @@ func (s *Store) FindProject(ctx context.Context, id uuid.UUID) (p *velro.Project
 	return p, err
 }
 
-// readable is the condition for projects $1 may read: own, public, or
-// reached through a team (the effective-access table has only non-private
-// projects).
-const readable = `(p.user_id = $1 OR p.visibility = 'public'
-	OR EXISTS (SELECT 1 FROM project_access a WHERE a.project_id = p.id AND a.user_id = $1))
-	AND ($2 = '' OR p.visibility = $2)`
+// readableSets are the projects $1 may read, filtered by visibility $2
+// (empty for any), as three sets that each walk an index: own (projects_user_newest),
+// public (projects_visibility_newest) and reached through a team (the
+// effective-access table, which has only non-private projects). One query
+// ORing the three cannot use an index: it read every project, and computed
+// the generation count of every public one before keeping a page.
+var readableSets = [3]string{
+	`SELECT p.id, p.created_at FROM projects p WHERE p.user_id = $1 AND ($2 = '' OR p.visibility = $2)`,
+	`SELECT p.id, p.created_at FROM projects p WHERE p.visibility = 'public' AND $2 IN ('', 'public')`,
+	`SELECT p.id, p.created_at FROM project_access a JOIN projects p ON p.id = a.project_id
+		WHERE a.user_id = $1 AND ($2 = '' OR p.visibility = $2)`,
+}
 
-// ListReadableProjects implements velro.ProjectStore.
+// readableIDs is the union of readableSets, each cut to its first
+// limit rows (newest first) when limit names a parameter.
+func readableIDs(limit string) string {
+	out := ""
+	for i, set := range readableSets {
+		if i > 0 {
+			out += "\n\tUNION "
+		}
+		if limit != "" {
+			set += " ORDER BY p.created_at DESC, p.id DESC LIMIT " + limit
+		}
+		out += fmt.Sprintf("SELECT id, created_at FROM (%s) AS s%d", set, i)
+	}
+	return out
+}
+
+// ListReadableProjects implements velro.ProjectStore. A page needs at
+// most offset+limit rows of each set; the generation counts are computed
+// for the page only.
 func (s *Store) ListReadableProjects(ctx context.Context, userID uuid.UUID, f velro.ProjectFilter) (list []*velro.Project, total int, err error) {
 	err = s.read(ctx, func(ctx context.Context, q Querier) error {
-		if err := q.QueryRow(ctx, `SELECT count(*) FROM projects p WHERE `+readable, userID, f.Visibility).Scan(&total); err != nil {
+		if err := q.QueryRow(ctx, `SELECT count(*) FROM (`+readableIDs("")+`) AS r`, userID, f.Visibility).Scan(&total); err != nil {
 			return err
 		}
-		rows, err := q.Query(ctx, `SELECT `+projectColumns+` FROM projects p WHERE `+readable+`
-			ORDER BY p.created_at DESC, p.id DESC LIMIT $3 OFFSET $4`, userID, f.Visibility, f.Limit, f.Offset)
+		rows, err := q.Query(ctx, `SELECT `+projectColumns+` FROM projects p WHERE p.id IN (
+			SELECT id FROM (`+readableIDs("$3")+`) AS r ORDER BY created_at DESC, id DESC LIMIT $4 OFFSET $5)
+			ORDER BY p.created_at DESC, p.id DESC`, userID, f.Visibility, f.Offset+f.Limit, f.Limit, f.Offset)
 		if err != nil {
 			return err
 		}

@@ -27,6 +27,7 @@ func Run(t *testing.T, open Opener) {
 	t.Run("Deadline", func(t *testing.T) { testDeadline(t, open) })
 	t.Run("Projects", func(t *testing.T) { testProjects(t, open) })
 	t.Run("Shares", func(t *testing.T) { testShares(t, open) })
+	t.Run("ProjectPages", func(t *testing.T) { testProjectPages(t, open) })
 	t.Run("Teams", func(t *testing.T) { testTeams(t, open) })
 	t.Run("Generations", func(t *testing.T) { testGenerationRows(t, open) })
 	t.Run("AccessRules", func(t *testing.T) { testAccessRules(t, open) })

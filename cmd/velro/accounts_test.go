@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"io"
 	"net"
 	"net/url"
@@ -121,19 +122,21 @@ func TestPasswordChangeReachesOtherInstances(t *testing.T) {
 	})
 }
 
-// waitAnswer waits (up to 2 s) until a request answers status: for changes
-// that reach another instance over the bus.
+// waitAnswer waits until a request answers status: for changes that reach
+// another instance over the bus. Its bound only detects a change that never
+// arrives (the caches would keep the old answer for their 60 s TTL); how
+// fast it arrives is logged, and measured by BenchmarkRevocationAcrossServers.
 func waitAnswer(t *testing.T, c *client, method, path string, status int) {
 	t.Helper()
 	start := time.Now()
-	for c.do(method, path, nil).Status != status {
-		if time.Since(start) > 2*time.Second {
-			t.Fatalf("%s %s does not answer %d 2 s later", method, path, status)
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
+	waitFor(t, fmt.Sprintf("%s %s to answer %d", method, path, status), propagationBound,
+		func() bool { return c.do(method, path, nil).Status == status })
 	t.Logf("%s %s answered %d after %v", method, path, status, time.Since(start))
 }
+
+// propagationBound is far below the caches' TTL and far above API.md's
+// 500 ms promise, which a loaded machine under -race cannot be held to.
+const propagationBound = 10 * time.Second
 
 func TestForgotPasswordThrottled(t *testing.T) {
 	c := startServer(t, env{}).client(t)
@@ -208,9 +211,9 @@ func TestMailServerDown(t *testing.T) {
 	c := s.client(t)
 	ada := register(t, c, "down@example.com")
 	c.with(ada.Access).do("POST", "/api/v1/auth/verify/send", nil).want(t, 202)
-	for !strings.Contains(s.stderr.String(), "mail not sent; will retry") {
-		time.Sleep(10 * time.Millisecond) // the first attempt fails...
-	}
+	waitFor(t, "the first attempt to fail", 20*time.Second, func() bool { // the first attempt fails...
+		return strings.Contains(s.stderr.String(), "mail not sent; will retry")
+	})
 	sink := mailsink.Start(t, mailsink.Options{Addr: addr}) // ...the server comes up...
 	token := linkToken(t, sink.Next(t, ada.Email, mailTimeout), "/verify-email?token=")
 	c.do("POST", "/api/v1/auth/verify", map[string]any{"token": token}).want(t, 200) // ...and the retry delivers

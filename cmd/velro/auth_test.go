@@ -6,7 +6,6 @@ import (
 	"strings"
 	"sync"
 	"testing"
-	"time"
 )
 
 func TestAuthLifecycle(t *testing.T) {
@@ -274,14 +273,7 @@ func testLogoutReachesOtherInstances(t *testing.T, e env) {
 	b.with(acct.Access).do("GET", "/api/v1/auth/me", nil).want(t, 200) // warm B's caches
 	// A token issued by A is verified by B with the shared key.
 	a.with(acct.Access).do("POST", "/api/v1/auth/logout", nil).want(t, 200)
-	start := time.Now()
-	for b.with(acct.Access).do("GET", "/api/v1/auth/me", nil).Status != 401 {
-		if time.Since(start) > 500*time.Millisecond {
-			t.Fatal("the other instance still accepts the session 500 ms after logout")
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
-	t.Logf("logout reached the other instance in %v", time.Since(start))
+	waitAnswer(t, b.with(acct.Access), "GET", "/api/v1/auth/me", 401)
 }
 
 // TestSecuredEndpointsRefuseStrangers walks the OpenAPI document: every

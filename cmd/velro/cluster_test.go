@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"regexp"
 	"slices"
 	"strconv"
 	"sync"
@@ -60,13 +61,18 @@ func TestClusterSurvivesKill(t *testing.T) {
 		wg.Go(func() { load.submits(stop, u.Access) })
 	}
 
-	time.Sleep(3 * time.Second)
+	// Each phase lasts until the load has made progress through it, not
+	// for a fixed time: a slow machine stretches the phases instead of
+	// leaving them empty.
+	load.progress(t, "before the kill", 150, 3)
 	killedAt := time.Now()
 	instances[1].crash(t)
-	time.Sleep(3 * time.Second)
+	load.progress(t, "with an instance down", 150, 3)
 	restartedAt := time.Now()
 	instances[1] = startProcess(t, instanceEnv(1))
-	time.Sleep(3 * time.Second)
+	restarted := (&testServer{URL: instances[1].URL}).client(t)
+	waitFor(t, "the restarted instance to serve the load", time.Minute, func() bool { return servedRoute(t, restarted, "/api/v1/credits/balance") })
+	load.progress(t, "after the restart", 150, 3)
 	close(stop)
 	wg.Wait()
 
@@ -250,6 +256,27 @@ func (l *clusterLoad) acceptedCount() int {
 		n += len(ids)
 	}
 	return n
+}
+
+// progress waits until the load has made reads more idempotent requests
+// and had submits more submits accepted.
+func (l *clusterLoad) progress(t *testing.T, phase string, reads, submits int) {
+	t.Helper()
+	r0, _ := l.results()
+	s0 := l.acceptedCount()
+	waitFor(t, fmt.Sprintf("%d reads and %d submits %s", reads, submits, phase), time.Minute, func() bool {
+		r, _ := l.results()
+		return r >= r0+reads && l.acceptedCount() >= s0+submits
+	})
+}
+
+// servedRoute tells whether the server behind c has answered a request to
+// route, as its /metrics count.
+func servedRoute(t *testing.T, c *client, route string) bool {
+	t.Helper()
+	m := c.do("GET", "/metrics", nil).want(t, 200).Body
+	count := regexp.MustCompile(`(?m)^velro_http_request_duration_seconds_count\{[^}]*route="` + regexp.QuoteMeta(route) + `"[^}]*\} (\d+)$`).FindSubmatch(m)
+	return count != nil && string(count[1]) != "0"
 }
 
 func (l *clusterLoad) results() (int, []string) {

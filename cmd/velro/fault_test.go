@@ -35,9 +35,12 @@ func TestDatabaseStopsAnswering(t *testing.T) {
 	}
 	start := time.Now()
 	a.do("GET", "/api/v1/credits/transactions", nil).wantError(t, 503, "unavailable")
-	if d := time.Since(start); d > 2*time.Second {
-		t.Fatalf("the request waited %v", d)
+	// Only a hang fails (the lock is held until after the request); how
+	// close the answer comes to the deadline is not timed under -race.
+	if d := time.Since(start); d > 10*time.Second {
+		t.Fatalf("the request waited %v with a 300 ms database deadline", d)
 	}
+	t.Logf("answered 503 after %v", time.Since(start))
 	tx.Rollback(context.Background())
 	a.do("GET", "/api/v1/credits/transactions", nil).want(t, 200)
 }

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -365,13 +367,26 @@ func TestCancelRefundsOnce(t *testing.T) {
 		t.Fatalf("cancel %v", g)
 	}
 	a.do("POST", "/api/v1/generations/"+id+"/cancel", nil).wantError(t, 409, "conflict")
-	time.Sleep(900 * time.Millisecond) // past the render
+	waitFor(t, "the job to end", 20*time.Second, func() bool { return jobsEnded(t, c) == 1 }) // nothing runs for it any more
 	if g := a.do("GET", "/api/v1/generations/"+id, nil).JSON(t); g["status"] != "cancelled" || len(g["output_urls"].([]any)) != 0 {
 		t.Fatalf("after the render: %v", g)
 	}
 	if l := ledger(t, a, id); l["usage"] != 1 || l["refund"] != 1 {
 		t.Fatalf("ledger %v", l)
 	}
+}
+
+// jobsEnded is how many of the server's jobs the queue has finished with
+// (completed, discarded or cancelled), as /metrics tells.
+func jobsEnded(t testing.TB, c *client) int {
+	t.Helper()
+	m := string(c.do("GET", "/metrics", nil).want(t, 200).Body)
+	n := 0
+	for _, j := range regexp.MustCompile(`(?m)^velro_jobs\{state="(completed|discarded|cancelled)"\} (\d+)$`).FindAllStringSubmatch(m, -1) {
+		k, _ := strconv.Atoi(j[2])
+		n += k
+	}
+	return n
 }
 
 // TestStreamEndsOnDelete: a stream watching a generation that is deleted

@@ -130,10 +130,11 @@ func TestCrashMidRun(t *testing.T) {
 			for k, v := range timing {
 				base[k] = v
 			}
+			var fal *falfake.Server
 			if strings.HasPrefix(tc.model, "fal-ai/") {
 				// Enough queued polls to crash during them; the resumed
 				// attempt finds the request done and its result failed.
-				fal := falfake.New(t, falfake.Config{QueuedPolls: 3, ResultStatus: 422, Media: "video"})
+				fal = falfake.New(t, falfake.Config{QueuedPolls: 3, ResultStatus: 422, Media: "video"})
 				base["FAL_KEY"], base["FAL_BASE_URL"] = "test-key", fal.URL()
 			}
 			first := startProcess(t, merge(base, tc.first))
@@ -142,15 +143,26 @@ func TestCrashMidRun(t *testing.T) {
 			a := c.with(acct.Access)
 			id := submit(t, a, map[string]any{"model_id": tc.model, "prompt": "interrupted"})["id"].(string)
 			waitStatus(t, a, id, "processing")
-			time.Sleep(300 * time.Millisecond)
+			if fal != nil {
+				// A status poll comes after the submit was saved: from
+				// here on, a resumed attempt must not submit again.
+				select {
+				case <-fal.Polled():
+				case <-time.After(20 * time.Second):
+					t.Fatal("the provider was never polled")
+				}
+			}
 			first.crash(t)
 
-			time.Sleep(5 * time.Second) // past VELRO_JOB_RESCUE_AFTER: the job is stuck
+			time.Sleep(5 * time.Second) // let VELRO_JOB_RESCUE_AFTER pass: only then may the job be rescued
 			second := startProcess(t, merge(base, tc.second))
 			a2 := (&testServer{URL: second.URL}).client(t).with(acct.Access)
 			waitStatusWithin(t, a2, id, tc.wantStatus, time.Minute) // the rescuer runs every 30 s
 			if l := ledger(t, a2, id); l["usage"] != 1 || l["refund"] != tc.wantRefunds {
 				t.Fatalf("ledger %v", l)
+			}
+			if fal != nil && fal.Submits() != 1 {
+				t.Fatalf("the provider saw %d submits: the rescued job submitted (and paid) again instead of resuming", fal.Submits())
 			}
 		})
 	}
