@@ -96,8 +96,9 @@ type TeamStore interface {
 	CreateTeam(ctx context.Context, t *Team) error
 	// FindTeam returns the team with its members; ENOTFOUND when absent.
 	FindTeam(ctx context.Context, id uuid.UUID) (*Team, error)
-	// ListTeams returns the teams userID is a member of, newest first.
-	ListTeams(ctx context.Context, userID uuid.UUID) ([]*Team, error)
+	// ListTeams returns a page of the teams userID is a member of, newest
+	// first, and their number.
+	ListTeams(ctx context.Context, userID uuid.UUID, page Page) ([]*Team, int, error)
 	// UpdateTeam applies a validated update; ENOTFOUND when absent.
 	UpdateTeam(ctx context.Context, id uuid.UUID, upd TeamUpdate, check Check) (*Team, error)
 	// DeleteTeam deletes the team, its memberships and its shares.

@@ -95,8 +95,8 @@ func (s *Store) FindTeam(ctx context.Context, id uuid.UUID) (*velro.Team, error)
 }
 
 // ListTeams implements velro.TeamStore.
-func (s *Store) ListTeams(ctx context.Context, userID uuid.UUID) ([]*velro.Team, error) {
-	return s.raw.ListTeams(ctx, userID)
+func (s *Store) ListTeams(ctx context.Context, userID uuid.UUID, page velro.Page) ([]*velro.Team, int, error) {
+	return s.raw.ListTeams(ctx, userID, page)
 }
 
 // ListGenerations implements velro.GenerationStore.

@@ -13,7 +13,7 @@ type teamStore interface {
 	guard.Guarded
 	CreateTeam(ctx context.Context, t *velro.Team) error
 	FindTeam(ctx context.Context, id uuid.UUID) (*velro.Team, error)
-	ListTeams(ctx context.Context, userID uuid.UUID) ([]*velro.Team, error)
+	ListTeams(ctx context.Context, userID uuid.UUID, page velro.Page) ([]*velro.Team, int, error)
 	UpdateTeam(ctx context.Context, id uuid.UUID, upd velro.TeamUpdate, check velro.Check) (*velro.Team, error)
 	DeleteTeam(ctx context.Context, id uuid.UUID, check velro.Check) (velro.AccessChange, error)
 	AddTeamMember(ctx context.Context, teamID, userID uuid.UUID, role velro.TeamRole, check velro.Check) (velro.AccessChange, error)
@@ -53,11 +53,7 @@ func (s *Teams) Create(ctx context.Context, actor uuid.UUID, name, description s
 // List returns the teams the actor is a member of, newest first, and
 // their number.
 func (s *Teams) List(ctx context.Context, actor uuid.UUID, page velro.Page) ([]*velro.Team, int, error) {
-	teams, err := s.store.ListTeams(ctx, actor)
-	if err != nil {
-		return nil, 0, err
-	}
-	return window(teams, page), len(teams), nil
+	return s.store.ListTeams(ctx, actor, page)
 }
 
 // window is the page of a whole list.

@@ -31,7 +31,7 @@ func (s *Store) ExportAccount(ctx context.Context, userID uuid.UUID) (x *velro.A
 			JOIN projects p ON p.id = s.project_id WHERE p.user_id = $1 ORDER BY s.created_at`, userID); err != nil {
 			return err
 		}
-		if x.Teams, err = teamsOf(ctx, q, userID); err != nil {
+		if x.Teams, err = teamsOf(ctx, q, userID, nil); err != nil {
 			return err
 		}
 		if x.Generations, err = list(ctx, q, scanGeneration, `SELECT `+generationColumns+` FROM generations

@@ -27,12 +27,12 @@ func scanTeam(row Row) (*velro.Team, error) {
 }
 
 // attachMembers loads the members of the teams with one query.
-func attachMembers(ctx context.Context, q Querier, where string, arg any, teams ...*velro.Team) error {
+func attachMembers(ctx context.Context, q Querier, where string, args []any, teams ...*velro.Team) error {
 	byID := make(map[uuid.UUID]*velro.Team, len(teams))
 	for _, t := range teams {
 		byID[t.ID] = t
 	}
-	rows, err := q.Query(ctx, fmt.Sprintf(memberQuery, where), arg)
+	rows, err := q.Query(ctx, fmt.Sprintf(memberQuery, where), args...)
 	if err != nil {
 		return err
 	}
@@ -67,7 +67,7 @@ func (s *Store) CreateTeam(ctx context.Context, t *velro.Team) error {
 			return err
 		}
 		t.Members = []velro.TeamMember{}
-		return attachMembers(ctx, tx, "m.team_id = $1", t.ID, t)
+		return attachMembers(ctx, tx, "m.team_id = $1", []any{t.ID}, t)
 	})
 }
 
@@ -77,25 +77,35 @@ func (s *Store) FindTeam(ctx context.Context, id uuid.UUID) (t *velro.Team, err 
 		if t, err = scanTeam(q.QueryRow(ctx, `SELECT `+teamColumns+` FROM teams t WHERE t.id = $1`, id)); err != nil {
 			return err
 		}
-		return attachMembers(ctx, q, "m.team_id = $1", id, t)
+		return attachMembers(ctx, q, "m.team_id = $1", []any{id}, t)
 	})
 	return t, err
 }
 
 // ListTeams implements velro.TeamStore.
-func (s *Store) ListTeams(ctx context.Context, userID uuid.UUID) (teams []*velro.Team, err error) {
+func (s *Store) ListTeams(ctx context.Context, userID uuid.UUID, page velro.Page) (teams []*velro.Team, total int, err error) {
 	err = s.read(ctx, func(ctx context.Context, q Querier) error {
-		teams, err = teamsOf(ctx, q, userID)
+		if err := q.QueryRow(ctx, `SELECT COUNT(*) FROM team_members WHERE user_id = $1`, userID).Scan(&total); err != nil {
+			return err
+		}
+		teams, err = teamsOf(ctx, q, userID, &page)
 		return err
 	})
-	return teams, err
+	return teams, total, err
 }
 
 // teamsOf reads the teams userID is a member of, newest first, with their
-// members.
-func teamsOf(ctx context.Context, q Querier, userID uuid.UUID) ([]*velro.Team, error) {
-	const mine = `(SELECT team_id FROM team_members WHERE user_id = $1)`
-	rows, err := q.Query(ctx, `SELECT `+teamColumns+` FROM teams t WHERE t.id IN `+mine+` ORDER BY t.created_at DESC, t.id DESC`, userID)
+// members: one page of them, or all of them when page is nil (the export).
+// Only the page's members are read, however many teams the user is in.
+func teamsOf(ctx context.Context, q Querier, userID uuid.UUID, page *velro.Page) ([]*velro.Team, error) {
+	ids := `SELECT t.id FROM teams t WHERE t.id IN (SELECT team_id FROM team_members WHERE user_id = $1)
+		ORDER BY t.created_at DESC, t.id DESC`
+	args := []any{userID}
+	if page != nil {
+		ids += ` LIMIT $2 OFFSET $3`
+		args = append(args, page.Limit, page.Offset)
+	}
+	rows, err := q.Query(ctx, `SELECT `+teamColumns+` FROM teams t WHERE t.id IN (`+ids+`) ORDER BY t.created_at DESC, t.id DESC`, args...)
 	if err != nil {
 		return nil, err
 	}
@@ -103,7 +113,7 @@ func teamsOf(ctx context.Context, q Querier, userID uuid.UUID) ([]*velro.Team, e
 	if err != nil {
 		return nil, err
 	}
-	return teams, attachMembers(ctx, q, "m.team_id IN "+mine, userID, teams...)
+	return teams, attachMembers(ctx, q, "m.team_id IN ("+ids+")", args, teams...)
 }
 
 // UpdateTeam implements velro.TeamStore.
@@ -117,7 +127,7 @@ func (s *Store) UpdateTeam(ctx context.Context, id uuid.UUID, upd velro.TeamUpda
 			id, upd.Name, upd.Description, velro.Now())); err != nil {
 			return err
 		}
-		return attachMembers(ctx, tx, "m.team_id = $1", id, t)
+		return attachMembers(ctx, tx, "m.team_id = $1", []any{id}, t)
 	})
 	return t, err
 }

@@ -58,13 +58,19 @@ func testTeams(t *testing.T, open Opener) {
 
 	other := &velro.Team{ID: velro.NewID(), Name: "Other", OwnerID: ann.ID}
 	must(t, s.CreateTeam(ctx(t), other))
-	teams, err := s.ListTeams(ctx(t), ann.ID)
+	teams, total, err := s.ListTeams(ctx(t), ann.ID, velro.Page{Limit: 10})
 	must(t, err)
-	if len(teams) != 2 || teams[0].ID != other.ID || len(teams[1].Members) != 2 {
-		t.Fatalf("ann's teams %+v", teams)
+	if total != 2 || len(teams) != 2 || teams[0].ID != other.ID || len(teams[1].Members) != 2 {
+		t.Fatalf("ann's teams %+v (total %d)", teams, total)
 	}
-	if teams, _ := s.ListTeams(ctx(t), bob.ID); len(teams) != 0 {
-		t.Fatalf("bob's teams %+v", teams)
+	// A page holds its own teams with their members, and no other team's.
+	teams, total, err = s.ListTeams(ctx(t), ann.ID, velro.Page{Limit: 1, Offset: 1})
+	must(t, err)
+	if total != 2 || len(teams) != 1 || teams[0].ID != team.ID || len(teams[0].Members) != 2 {
+		t.Fatalf("ann's second page %+v (total %d)", teams, total)
+	}
+	if teams, total, _ := s.ListTeams(ctx(t), bob.ID, velro.Page{Limit: 10}); len(teams) != 0 || total != 0 {
+		t.Fatalf("bob's teams %+v (total %d)", teams, total)
 	}
 
 	change, err = s.DeleteTeam(ctx(t), team.ID, velro.NoRule)
