@@ -54,6 +54,18 @@ func ParseURL(redisURL string) (*Options, error) {
 	return &Options{single: o}, nil
 }
 
+// callTimeout bounds each Redis call a request waits on (publish, L2
+// reads and writes, the limiter): a Redis that stalls (connection open,
+// nothing flows) never errors, so past this it counts as down and the
+// caller falls back (to the database, to the instance's own limits). A
+// healthy round trip takes a millisecond; this leaves room for a busy one.
+const callTimeout = 200 * time.Millisecond
+
+// bounded is ctx limited to callTimeout.
+func bounded(ctx context.Context) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(ctx, callTimeout)
+}
+
 // failFast sets the timeouts of either kind of options: rather than queue
 // requests behind a dead server, fail, and callers degrade (skip L2, allow
 // logins) when Redis cannot answer. Callers' deadlines bound socket waits.
