@@ -20,7 +20,7 @@ import (
 // may have been missed.
 type Bus struct {
 	*bus.Peer
-	rdb     goredis.UniversalClient
+	client  *Client
 	channel string
 	done    chan struct{}
 	stop    context.CancelFunc
@@ -37,13 +37,13 @@ const (
 	retryPause       = 200 * time.Millisecond
 )
 
-var errStalled = errors.New("event bus: the subscription stopped answering pings")
+var errPingUnanswered = errors.New("event bus: the subscription stopped answering pings")
 
 // NewBus subscribes and starts delivering remote events. The first
 // subscription is confirmed before it returns, so no event published after
 // that is missed.
 func NewBus(ctx context.Context, client *Client, log *slog.Logger) (*Bus, error) {
-	b := &Bus{rdb: client.rdb, channel: client.Key("events"), done: make(chan struct{})}
+	b := &Bus{client: client, channel: client.Key("events"), done: make(chan struct{})}
 	b.Peer = bus.NewPeer(log, b.send)
 	// Publishing and the subscription share the path to Redis: a publish
 	// that fails means this instance may not hear the others either.
@@ -64,18 +64,20 @@ func NewBus(ctx context.Context, client *Client, log *slog.Logger) (*Bus, error)
 func (b *Bus) send(ctx context.Context, payload []byte) error {
 	ctx, cancel := bounded(ctx)
 	defer cancel()
-	return b.rdb.Publish(ctx, b.channel, payload).Err()
+	return b.client.rdb.Publish(ctx, b.channel, payload).Err()
 }
 
 // subscribe opens a subscription and waits for its confirmation.
 func (b *Bus) subscribe(ctx context.Context) (*goredis.PubSub, error) {
 	ctx, cancel := context.WithTimeout(ctx, subscribeTimeout)
 	defer cancel()
-	ps := b.rdb.Subscribe(ctx, b.channel)
+	ps := b.client.rdb.Subscribe(ctx, b.channel)
 	if _, err := ps.Receive(ctx); err != nil {
 		ps.Close()
+		b.client.observe(err)
 		return nil, err
 	}
+	b.client.answered()
 	return ps, nil
 }
 
@@ -114,7 +116,8 @@ func (b *Bus) listen(ctx context.Context, ps *goredis.PubSub) error {
 		}
 		if netErr := net.Error(nil); errors.As(err, &netErr) && netErr.Timeout() {
 			if pinged {
-				return errStalled
+				b.client.stalled()
+				return errPingUnanswered
 			}
 			if err := ps.Ping(ctx); err != nil {
 				return err
@@ -126,6 +129,7 @@ func (b *Bus) listen(ctx context.Context, ps *goredis.PubSub) error {
 			return err
 		}
 		pinged = false
+		b.client.answered()
 		if !b.Connected() {
 			// Down after a failed publish, yet the subscription flows:
 			// up again, flushed, the others told to flush.

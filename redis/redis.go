@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"net/url"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	goredis "github.com/redis/go-redis/v9"
@@ -20,8 +21,9 @@ const DefaultPrefix = "velro:"
 
 // Client is a Redis connection with Velro's key prefix.
 type Client struct {
-	rdb    goredis.UniversalClient
-	prefix string
+	rdb          goredis.UniversalClient
+	prefix       string
+	stalledUntil atomic.Int64 // unix ns; see stall.go
 }
 
 // Options say how to reach Redis: one server or a cluster.
@@ -95,6 +97,7 @@ func Open(ctx context.Context, opts *Options, prefix string) (*Client, error) {
 	} else {
 		c.rdb = goredis.NewClient(opts.single)
 	}
+	c.rdb.AddHook(stallHook{c})
 	if err := c.Ping(ctx); err != nil {
 		c.rdb.Close()
 		return nil, fmt.Errorf("connect to redis at %s: %w", opts.addrs(), err)
