@@ -32,9 +32,8 @@ var _ velro.Bus = (*Bus)(nil)
 // it pings, and a ping unanswered for another probeInterval is a stall, so
 // a stall is noticed within 2*probeInterval of the last message.
 const (
-	probeInterval    = 400 * time.Millisecond
-	subscribeTimeout = time.Second
-	retryPause       = 200 * time.Millisecond
+	probeInterval = 400 * time.Millisecond
+	retryPause    = 200 * time.Millisecond
 )
 
 var errPingUnanswered = errors.New("event bus: the subscription stopped answering pings")
@@ -48,7 +47,9 @@ func NewBus(ctx context.Context, client *Client, log *slog.Logger) (*Bus, error)
 	// Publishing and the subscription share the path to Redis: a publish
 	// that fails means this instance may not hear the others either.
 	b.DownOnSendError = true
-	ps, err := b.subscribe(ctx)
+	first, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	ps, err := b.subscribe(first)
 	if err != nil {
 		return nil, err
 	}
@@ -67,10 +68,9 @@ func (b *Bus) send(ctx context.Context, payload []byte) error {
 	return b.client.rdb.Publish(ctx, b.channel, payload).Err()
 }
 
-// subscribe opens a subscription and waits for its confirmation.
+// subscribe opens a subscription and waits for its confirmation until
+// ctx ends.
 func (b *Bus) subscribe(ctx context.Context) (*goredis.PubSub, error) {
-	ctx, cancel := context.WithTimeout(ctx, subscribeTimeout)
-	defer cancel()
 	ps := b.client.rdb.Subscribe(ctx, b.channel)
 	if _, err := ps.Receive(ctx); err != nil {
 		ps.Close()
@@ -98,7 +98,12 @@ func (b *Bus) run(ctx context.Context, ps *goredis.PubSub) {
 				return
 			case <-time.After(retryPause):
 			}
-			if ps, err = b.subscribe(ctx); err != nil {
+			// A resubscription waits no longer than a ping would: its
+			// command may have been lost to a stall that has since ended.
+			attempt, cancel := context.WithTimeout(ctx, probeInterval)
+			ps, err = b.subscribe(attempt)
+			cancel()
+			if err != nil {
 				b.Lost(err)
 			}
 		}

@@ -56,16 +56,19 @@ func TestRedisStallOnOneInstance(t *testing.T) {
 	slowest = max(slowest, waitStatusOn(t, b.with(leaver.Access), "/api/v1/auth/me", 401))
 	t.Logf("measured: revocations made on A held on B (Redis path stalled) %v after the writes; slowest request on B meanwhile %v", time.Since(revoked), slowest)
 
-	// Writes on the stalled instance answer without waiting on Redis.
+	// Once the stall is noticed, requests on B do not wait on Redis.
 	ob := b.with(owner.Access)
-	timed(t, "narrowing write (remove a member) on B", func() {
-		ob.do("DELETE", "/api/v1/teams/"+team+"/members/"+other.ID, nil).want(t, 200)
+	timed(t, "narrowing write (unshare the project) on B", func() {
+		ob.do("DELETE", "/api/v1/projects/"+project+"/teams/"+team, nil).want(t, 200)
 	})
 	timed(t, "submit on B", func() {
 		submit(t, ob, map[string]any{"model_id": "local/image", "prompt": "stalled"})
 	})
 	timed(t, "logout on B", func() {
 		b.with(quitter.Access).do("POST", "/api/v1/auth/logout", nil).want(t, 200)
+	})
+	timed(t, "login on B", func() {
+		b.do("POST", "/api/v1/auth/login", map[string]any{"email": quitter.Email, "password": quitter.Password}).want(t, 200)
 	})
 
 	proxy.Resume()
@@ -74,6 +77,13 @@ func TestRedisStallOnOneInstance(t *testing.T) {
 	// B told A to flush what B could not invalidate while stalled.
 	waitStatusOn(t, a.with(other.Access), authorize, 403)
 	t.Logf("measured: B back on its caches and its stalled write held on A %v after the path resumed", time.Since(resumed))
+
+	// A write on B as a stall begins, before anything has noticed it.
+	proxy.Blackhole()
+	timed(t, "narrowing write (remove a member) on B as the stall begins", func() {
+		ob.do("DELETE", "/api/v1/teams/"+team+"/members/"+other.ID, nil).want(t, 200)
+	})
+	proxy.Resume()
 }
 
 // hangBound is how long a request may take before the test calls it a
