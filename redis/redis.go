@@ -59,9 +59,11 @@ func ParseURL(redisURL string) (*Options, error) {
 // callTimeout bounds each Redis call a request waits on (publish, L2
 // reads and writes, the limiter): a Redis that stalls (connection open,
 // nothing flows) never errors, so past this it counts as down and the
-// caller falls back (to the database, to the instance's own limits). A
-// healthy round trip takes a millisecond; this leaves room for a busy one.
-const callTimeout = 200 * time.Millisecond
+// caller falls back (to the database, to the instance's own limits); the
+// calls after it fail at once (stall.go), so a stall costs one request
+// this much, not each. A healthy round trip takes a millisecond; this
+// leaves room for a busy one and for a first call that dials.
+const callTimeout = 300 * time.Millisecond
 
 // bounded is ctx limited to callTimeout.
 func bounded(ctx context.Context) (context.Context, context.CancelFunc) {
