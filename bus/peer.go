@@ -68,6 +68,10 @@ func (p *Peer) Publish(ctx context.Context, ev velro.Event) error {
 	return nil
 }
 
+// Send sends ev to the other instances only, whatever the peer's state:
+// for events already delivered here.
+func (p *Peer) Send(ctx context.Context, ev velro.Event) error { return p.sendEvent(ctx, ev) }
+
 func (p *Peer) sendEvent(ctx context.Context, ev velro.Event) error {
 	payload, err := json.Marshal(envelope{Origin: p.origin, Event: ev})
 	if err != nil {
