@@ -5,6 +5,7 @@ import (
 	"errors"
 	"log/slog"
 	"net"
+	"sync/atomic"
 	"time"
 
 	goredis "github.com/redis/go-redis/v9"
@@ -22,6 +23,7 @@ type Bus struct {
 	*bus.Peer
 	client  *Client
 	channel string
+	ps      atomic.Pointer[goredis.PubSub] // the current subscription
 	done    chan struct{}
 	stop    context.CancelFunc
 }
@@ -78,6 +80,7 @@ func (b *Bus) subscribe(ctx context.Context) (*goredis.PubSub, error) {
 		return nil, err
 	}
 	b.client.answered()
+	b.ps.Store(ps)
 	return ps, nil
 }
 
@@ -146,9 +149,14 @@ func (b *Bus) listen(ctx context.Context, ps *goredis.PubSub) error {
 	}
 }
 
-// Close stops receiving; the receive loop notices within probeInterval.
+// Close stops receiving. Closing the subscription ends a wait for a
+// message at once (Receive does not watch its context); otherwise the
+// receive loop notices within probeInterval.
 func (b *Bus) Close() error {
 	b.stop()
+	if ps := b.ps.Load(); ps != nil {
+		ps.Close()
+	}
 	<-b.done
 	return nil
 }
