@@ -23,6 +23,11 @@ type Peer struct {
 	missed atomic.Bool // an event of ours never reached the others
 	log    *slog.Logger
 	send   func(ctx context.Context, payload []byte) error
+	// DownOnSendError marks the peer down when a send fails, until the
+	// transport calls Reconnected: for a transport whose sends and
+	// listening share one path, so a failed send means events from the
+	// others may not arrive either. Set it before the peer is used.
+	DownOnSendError bool
 }
 
 // NewPeer returns a peer that sends encoded events with send. It starts
@@ -55,10 +60,17 @@ func (p *Peer) Publish(ctx context.Context, ev velro.Event) error {
 	if err := p.sendEvent(ctx, ev); err != nil {
 		p.missed.Store(true)
 		p.log.WarnContext(ctx, "event bus: publish failed; the others are told to flush once it works again", "error", err)
+		if p.DownOnSendError {
+			p.Lost(err)
+		}
 		return err
 	}
 	return nil
 }
+
+// Send sends ev to the other instances only, whatever the peer's state:
+// for events already delivered here.
+func (p *Peer) Send(ctx context.Context, ev velro.Event) error { return p.sendEvent(ctx, ev) }
 
 func (p *Peer) sendEvent(ctx context.Context, ev velro.Event) error {
 	payload, err := json.Marshal(envelope{Origin: p.origin, Event: ev})

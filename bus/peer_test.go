@@ -128,3 +128,24 @@ func TestPeerMissedEventBecomesFlush(t *testing.T) {
 		}
 	})
 }
+
+// A transport whose sends and listening share a path: a failed send means
+// the others may be unheard too, so the peer is down (caches bypassed)
+// until the transport reconnects, which then tells the others to flush.
+func TestPeerDownOnSendError(t *testing.T) {
+	p, tr, local := newPeer(t)
+	p.DownOnSendError = true
+	tr.fail = true
+	if err := p.Publish(t.Context(), revocation()); err == nil {
+		t.Fatal("a failed send was reported as success")
+	}
+	if p.Connected() {
+		t.Fatal("still connected after a failed send")
+	}
+	tr.fail = false
+	p.Reconnected()
+	wantOneFlush(t, tr.take())
+	if !p.Connected() || !(*local)[len(*local)-1].Flush {
+		t.Fatalf("after reconnection: connected %v, local events %+v", p.Connected(), *local)
+	}
+}

@@ -10,7 +10,9 @@ import (
 // When a cache entry is invalidated: the one list. Every write below drops
 // its entries locally before it returns and, through the bus, on every
 // other instance (within milliseconds; while the bus is down no instance
-// trusts these caches, and on reconnection all of them are flushed).
+// trusts these caches, and on reconnection all of them are flushed; an
+// instance that cannot reach Redis sends its events over PostgreSQL, as
+// flushes).
 //
 //	cache                      write                                          drops
 //	authz L1 (engine), L2      share, unshare, visibility change,             decisions of the project's scope

@@ -20,12 +20,6 @@ var _ auth.Limiter = (*Limiter)(nil)
 // NewLimiter returns a limiter keeping its counts in Redis.
 func NewLimiter(client *Client) *Limiter { return &Limiter{client: client} }
 
-// callTimeout bounds each call: a login must not wait long on a Redis that
-// does not answer (one that is down refuses at once). Past it the service
-// counts on the instance's own limits alone, so it is generous: a busy
-// Redis should still be the one to decide.
-const callTimeout = time.Second
-
 // keys names the buckets' counters: limit:{scope}:key.
 func (l *Limiter) keys(scope string, buckets []auth.Bucket) []string {
 	if scope == "" {
@@ -69,9 +63,10 @@ end
 return 0
 `)
 
-// Reserve implements auth.Limiter.
+// Reserve implements auth.Limiter. Past callTimeout the service counts on
+// the instance's own limits alone.
 func (l *Limiter) Reserve(ctx context.Context, scope string, buckets ...auth.Bucket) (time.Duration, error) {
-	ctx, cancel := context.WithTimeout(ctx, callTimeout)
+	ctx, cancel := bounded(ctx)
 	defer cancel()
 	args := make([]any, 0, 2*len(buckets))
 	for _, b := range buckets {
@@ -83,14 +78,14 @@ func (l *Limiter) Reserve(ctx context.Context, scope string, buckets ...auth.Buc
 
 // Release implements auth.Limiter.
 func (l *Limiter) Release(ctx context.Context, scope string, buckets ...auth.Bucket) error {
-	ctx, cancel := context.WithTimeout(ctx, callTimeout)
+	ctx, cancel := bounded(ctx)
 	defer cancel()
 	return releaseScript.Run(ctx, l.client.rdb, l.keys(scope, buckets)).Err()
 }
 
 // Reset implements auth.Limiter.
 func (l *Limiter) Reset(ctx context.Context, scope string, buckets ...auth.Bucket) error {
-	ctx, cancel := context.WithTimeout(ctx, callTimeout)
+	ctx, cancel := bounded(ctx)
 	defer cancel()
 	return l.client.rdb.Del(ctx, l.keys(scope, buckets)...).Err()
 }

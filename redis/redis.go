@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"net/url"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	goredis "github.com/redis/go-redis/v9"
@@ -20,8 +21,9 @@ const DefaultPrefix = "velro:"
 
 // Client is a Redis connection with Velro's key prefix.
 type Client struct {
-	rdb    goredis.UniversalClient
-	prefix string
+	rdb          goredis.UniversalClient
+	prefix       string
+	stalledUntil atomic.Int64 // unix ns; see stall.go
 }
 
 // Options say how to reach Redis: one server or a cluster.
@@ -54,6 +56,20 @@ func ParseURL(redisURL string) (*Options, error) {
 	return &Options{single: o}, nil
 }
 
+// callTimeout bounds each Redis call a request waits on (publish, L2
+// reads and writes, the limiter): a Redis that stalls (connection open,
+// nothing flows) never errors, so past this it counts as down and the
+// caller falls back (to the database, to the instance's own limits); the
+// calls after it fail at once (stall.go), so a stall costs one request
+// this much, not each. A healthy round trip takes a millisecond; this
+// leaves room for a busy one and for a first call that dials.
+const callTimeout = 300 * time.Millisecond
+
+// bounded is ctx limited to callTimeout.
+func bounded(ctx context.Context) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(ctx, callTimeout)
+}
+
 // failFast sets the timeouts of either kind of options: rather than queue
 // requests behind a dead server, fail, and callers degrade (skip L2, allow
 // logins) when Redis cannot answer. Callers' deadlines bound socket waits.
@@ -83,6 +99,7 @@ func Open(ctx context.Context, opts *Options, prefix string) (*Client, error) {
 	} else {
 		c.rdb = goredis.NewClient(opts.single)
 	}
+	c.rdb.AddHook(stallHook{c})
 	if err := c.Ping(ctx); err != nil {
 		c.rdb.Close()
 		return nil, fmt.Errorf("connect to redis at %s: %w", opts.addrs(), err)

@@ -9,6 +9,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/velro-ai/velro"
 	"github.com/velro-ai/velro/authz"
+	"github.com/velro-ai/velro/bus"
 	"github.com/velro-ai/velro/postgres"
 	"github.com/velro-ai/velro/queue"
 	"github.com/velro-ai/velro/redis"
@@ -109,6 +110,16 @@ func openDeps(ctx context.Context, cfg *config, log *slog.Logger) (_ *deps, err 
 	}
 	d.closer = append(d.closer, redisBus.Close)
 	d.bus = redisBus
+	if db, ok := d.engine.(*postgres.DB); ok {
+		// What an instance cut off from Redis writes still reaches the
+		// others, over the database they share.
+		pgBus, err := postgres.NewBus(ctx, db, log)
+		if err != nil {
+			return nil, fmt.Errorf("DATABASE_URL: listen for events: %w", err)
+		}
+		d.closer = append(d.closer, pgBus.Close)
+		d.bus = &bus.Fallback{Bus: redisBus, Second: pgBus}
+	}
 	return d, nil
 }
 
