@@ -62,8 +62,9 @@ type Config struct {
 type Queue interface {
 	sqlstore.JobInserter
 	Start(ctx context.Context) error
-	// Stop stops fetching and waits for running jobs until ctx ends, then
-	// cancels them (they are retried later, by this or another instance).
+	// Stop stops fetching and waits for running jobs until shortly before
+	// ctx ends, then cancels them (they are retried later, by this or
+	// another instance); it returns by the time ctx ends.
 	Stop(ctx context.Context) error
 }
 
@@ -156,9 +157,18 @@ func (q *riverQueue[TTx]) InsertGenerationJob(ctx context.Context, tx sqlstore.Q
 
 func (q *riverQueue[TTx]) Start(ctx context.Context) error { return q.client.Start(ctx) }
 
+// Stop waits for running jobs through the first three quarters of ctx's
+// time, then cancels them and waits for them to return through the rest:
+// both waits end with ctx.
 func (q *riverQueue[TTx]) Stop(ctx context.Context) error {
-	if err := q.client.Stop(ctx); err != nil {
-		return q.client.StopAndCancel(context.Background())
+	graceful := ctx
+	if deadline, ok := ctx.Deadline(); ok {
+		var cancel context.CancelFunc
+		graceful, cancel = context.WithDeadline(ctx, deadline.Add(-time.Until(deadline)/4))
+		defer cancel()
+	}
+	if err := q.client.Stop(graceful); err != nil {
+		return q.client.StopAndCancel(ctx)
 	}
 	return nil
 }

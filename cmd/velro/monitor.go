@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"fmt"
 	"log/slog"
 	"net"
@@ -43,13 +42,9 @@ func newMonitoring(cfg *config, d *deps, log *slog.Logger) *monitoring {
 	return m
 }
 
-// watch exports the authorization engine's counters and, with tracking
-// on, moves the tracker's window until ctx ends.
-func (m *monitoring) watch(ctx context.Context, engine *authz.Engine) {
+// register exports the authorization engine's counters.
+func (m *monitoring) register(engine *authz.Engine) {
 	m.registry.MustRegister(engine.Collector())
-	if m.tracker != nil {
-		go m.tracker.Run(ctx, engine.Stats)
-	}
 }
 
 // metrics serves the registry's metrics, to holders of VELRO_METRICS_TOKEN
