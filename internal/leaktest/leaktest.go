@@ -22,3 +22,9 @@ var notLeaks = []goleak.Option{
 func VerifyTestMain(m *testing.M) {
 	goleak.VerifyTestMain(m, notLeaks...)
 }
+
+// VerifyNone fails t if goroutines other than those allowed are running.
+func VerifyNone(t testing.TB, allowed ...goleak.Option) {
+	t.Helper()
+	goleak.VerifyNone(t, append(allowed, notLeaks...)...)
+}
