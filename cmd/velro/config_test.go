@@ -37,6 +37,7 @@ func TestBadConfiguration(t *testing.T) {
 		{env{"VELRO_DATA_DIR": notADir}, nil, "is not writable"},
 		{env{"VELRO_DB_TIMEOUT": "soon"}, nil, "VELRO_DB_TIMEOUT"},
 		{env{"VELRO_WORKERS": "-1"}, nil, "VELRO_WORKERS"},
+		{env{"VELRO_WORKERS": "0"}, nil, `VELRO_WORKERS "0" is not a whole number of at least 1`},
 		{env{"VELRO_AUTHZ_CACHE": "maybe"}, nil, "VELRO_AUTHZ_CACHE"},
 		{env{"VELRO_PERF_TRACKING": "maybe"}, nil, "VELRO_PERF_TRACKING"},
 		{env{"VELRO_METRICS_ADDR": "internal"}, nil, "VELRO_METRICS_ADDR"},
@@ -137,7 +138,9 @@ func TestTuneGC(t *testing.T) {
 	percent, limit := debug.SetGCPercent(100), debug.SetMemoryLimit(math.MaxInt64)
 	t.Cleanup(func() { debug.SetGCPercent(percent); debug.SetMemoryLimit(limit) })
 
-	tuneGC(env{}.getenv)
+	if err := tuneGC(env{}.getenv); err != nil {
+		t.Fatal(err)
+	}
 	if got := debug.SetGCPercent(100); got != defaultGCPercent {
 		t.Errorf("GC percent %d, want %d", got, defaultGCPercent)
 	}
@@ -145,7 +148,9 @@ func TestTuneGC(t *testing.T) {
 		t.Errorf("memory limit %d, want %d", got, defaultMemoryLimit)
 	}
 
-	tuneGC(env{"GOGC": "100", "GOMEMLIMIT": "off"}.getenv)
+	if err := tuneGC(env{"GOGC": "100", "GOMEMLIMIT": "off"}.getenv); err != nil {
+		t.Fatal(err)
+	}
 	if got := debug.SetGCPercent(100); got != 100 {
 		t.Errorf("GOGC=100 in the environment, GC percent %d", got)
 	}
