@@ -84,25 +84,30 @@ func NewPostgres(db *postgres.DB, cfg Config) (Queue, error) {
 	return newQueue(riverpgxv5.New(db.Pool()), postgres.Tx, cfg)
 }
 
-// MigrateSQLite applies River's migrations.
-func MigrateSQLite(ctx context.Context, db *sqlite.DB) error {
+// MigrateSQLite applies River's migrations and names those it applied.
+func MigrateSQLite(ctx context.Context, db *sqlite.DB) ([]string, error) {
 	return migrate(ctx, riversqlite.New(db.Pool()))
 }
 
-// MigratePostgres applies River's migrations.
-func MigratePostgres(ctx context.Context, db *postgres.DB) error {
+// MigratePostgres applies River's migrations and names those it applied.
+func MigratePostgres(ctx context.Context, db *postgres.DB) ([]string, error) {
 	return migrate(ctx, riverpgxv5.New(db.Pool()))
 }
 
-func migrate[TTx any](ctx context.Context, driver riverdriver.Driver[TTx]) error {
+func migrate[TTx any](ctx context.Context, driver riverdriver.Driver[TTx]) ([]string, error) {
 	m, err := rivermigrate.New(driver, &rivermigrate.Config{Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {
-		return err
+		return nil, err
 	}
-	if _, err := m.Migrate(ctx, rivermigrate.DirectionUp, nil); err != nil {
-		return fmt.Errorf("job queue migrations: %w", err)
+	res, err := m.Migrate(ctx, rivermigrate.DirectionUp, nil)
+	if err != nil {
+		return nil, fmt.Errorf("job queue migrations: %w", err)
 	}
-	return nil
+	applied := make([]string, len(res.Versions))
+	for i, v := range res.Versions {
+		applied[i] = fmt.Sprintf("job queue %03d %s", v.Version, v.Name)
+	}
+	return applied, nil
 }
 
 func newQueue[TTx any](driver riverdriver.Driver[TTx], unwrap func(sqlstore.Querier) (TTx, bool), cfg Config) (Queue, error) {

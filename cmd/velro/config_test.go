@@ -121,15 +121,28 @@ func TestVersionAndMigrate(t *testing.T) {
 	if err := run(t.Context(), []string{"velro", "version"}, env{}.getenv, &out, io.Discard); err != nil || !strings.HasPrefix(out.String(), "velro ") {
 		t.Fatalf("version: %q %v", out.String(), err)
 	}
-	out.Reset()
-	dir := t.TempDir()
-	if err := run(t.Context(), []string{"velro", "migrate", "--data-dir", dir}, env{}.getenv, &out, io.Discard); err != nil ||
-		!strings.Contains(out.String(), "up to date") {
-		t.Fatalf("migrate: %q %v", out.String(), err)
-	}
-	if _, err := os.Stat(filepath.Join(dir, "velro.db")); err != nil {
-		t.Fatal(err)
-	}
+	// On a new database, migrate says what it applied; then that nothing
+	// is left to apply.
+	forEachBackend(t, func(t *testing.T, e env) {
+		dir := t.TempDir()
+		migrate := func() string {
+			out.Reset()
+			if err := run(t.Context(), []string{"velro", "migrate", "--data-dir", dir}, e.getenv, &out, io.Discard); err != nil {
+				t.Fatalf("migrate: %v", err)
+			}
+			return out.String()
+		}
+		if got := migrate(); !strings.Contains(got, " database: applied ") || !strings.Contains(got, "\n  00001_auth.sql\n") ||
+			!strings.Contains(got, "\n  job queue 001 ") {
+			t.Fatalf("migrate on a new database: %q", got)
+		}
+		if got := migrate(); !strings.HasSuffix(got, " database is up to date: nothing to apply\n") {
+			t.Fatalf("migrate again: %q", got)
+		}
+		if _, err := os.Stat(filepath.Join(dir, "velro.db")); (err == nil) != (e["DATABASE_URL"] == "") {
+			t.Fatalf("velro.db in the data dir: %v", err)
+		}
+	})
 }
 
 // TestTuneGC: velro's GC defaults apply only where the environment is
