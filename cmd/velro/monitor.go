@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"log/slog"
 	"net"
@@ -62,20 +63,27 @@ func (m *monitoring) apiMetrics(cfg *config) http.Handler {
 	return m.metrics(cfg)
 }
 
-// serveMetrics serves /metrics on VELRO_METRICS_ADDR, if set, until the
-// returned function is called.
-func (m *monitoring) serveMetrics(cfg *config, log *slog.Logger) (stop func(), err error) {
+// metricsServer listens on VELRO_METRICS_ADDR, if set (else it returns a
+// nil listener), for a server of /metrics.
+func (m *monitoring) metricsServer(cfg *config, log *slog.Logger) (*http.Server, net.Listener, error) {
 	if cfg.MetricsAddr == "" {
-		return func() {}, nil
+		return nil, nil, nil
 	}
 	ln, err := net.Listen("tcp", cfg.MetricsAddr)
 	if err != nil {
-		return nil, fmt.Errorf("listen on %s: %w (set VELRO_METRICS_ADDR)", cfg.MetricsAddr, err)
+		return nil, nil, fmt.Errorf("listen on %s: %w (set VELRO_METRICS_ADDR)", cfg.MetricsAddr, err)
 	}
 	mux := http.NewServeMux()
 	mux.Handle("GET /metrics", m.metrics(cfg))
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
-	go srv.Serve(ln)
 	log.Info("metrics served on their own address", "addr", ln.Addr().String())
-	return func() { srv.Close() }, nil
+	return srv, ln, nil
+}
+
+// serveUntil serves on ln until ctx ends.
+func serveUntil(srv *http.Server, ln net.Listener) func(context.Context) {
+	return func(ctx context.Context) {
+		defer context.AfterFunc(ctx, func() { srv.Close() })()
+		srv.Serve(ln)
+	}
 }

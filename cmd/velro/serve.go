@@ -129,29 +129,30 @@ func serve(ctx context.Context, cfg *config, stdout, stderr io.Writer) error {
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
 	srv.RegisterOnShutdown(func() { close(closing) })
-	ln, err := net.Listen("tcp", cfg.Addr)
-	if err != nil {
-		return fmt.Errorf("listen on %s: %w (set --addr, VELRO_ADDR or PORT)", cfg.Addr, err)
-	}
-	stopMetrics, err := mon.serveMetrics(cfg, log)
-	if err != nil {
-		ln.Close()
-		return err
-	}
-	defer stopMetrics()
-	log.Info("velro started", "version", velro.Version, "addr", ln.Addr().String(), "storage", d.engine.Name(), "redis", d.redis != nil)
-	fmt.Fprintf(stdout, "velro listening on http://%s\n", ln.Addr())
-
 	reaper := &generate.Reaper{Store: store, Bus: d.bus, Log: log,
 		After: time.Duration(maxAttempts+1) * (cfg.JobRescueAfter + time.Minute)}
 	loops := []func(context.Context){reaper.Run, func(ctx context.Context) { audit.KeepRetention(ctx, time.Hour) }}
 	if mon.tracker != nil {
 		loops = append(loops, func(ctx context.Context) { mon.tracker.Run(ctx, engine.Stats) })
 	}
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w (set --addr, VELRO_ADDR or PORT)", cfg.Addr, err)
+	}
+	defer ln.Close() // serving closes it; this is for the returns before
+	metrics, metricsLn, err := mon.metricsServer(cfg, log)
+	if err != nil {
+		return err
+	}
+	if metricsLn != nil {
+		defer metricsLn.Close()
+		loops = append(loops, serveUntil(metrics, metricsLn))
+	}
 	if err := jobs.Start(context.WithoutCancel(ctx)); err != nil { // stopped by the lifecycle, gracefully
-		ln.Close()
 		return fmt.Errorf("start job queue: %w", err)
 	}
+	log.Info("velro started", "version", velro.Version, "addr", ln.Addr().String(), "storage", d.engine.Name(), "redis", d.redis != nil)
+	fmt.Fprintf(stdout, "velro listening on http://%s\n", ln.Addr())
 	return (&lifecycle{srv: srv, ln: ln, jobs: jobs, loops: loops, timeout: cfg.ShutdownTimeout, log: log}).run(ctx)
 }
 
