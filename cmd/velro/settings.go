@@ -175,7 +175,7 @@ var settings = []setting{
 			return nil
 		}},
 	{Flag: "shutdown-timeout", Env: "VELRO_SHUTDOWN_TIMEOUT", Default: "20s",
-		Usage: "how long SIGTERM waits for in-flight requests and jobs", Fix: durationFix,
+		Usage: "how long SIGTERM waits for in-flight requests and jobs (event streams end at once; jobs still running after three quarters of it are cancelled and run again later)", Fix: durationFix,
 		set: durationSetting(func(c *config, d time.Duration) { c.ShutdownTimeout = d })},
 	{Env: "GOGC", Default: "400", Shown: "`400` (Go's is 100)",
 		Usage: "Go's GC target (a whole number or `off`; velro refuses anything else, which Go would read as 100); velro raises it because each password hash allocates 19 MiB and frequent collections doubled login p99 (BENCHMARKS.md)"},
