@@ -121,7 +121,7 @@ func addRoutes(mux *http.ServeMux, api huma.API, cfg Config) {
 	huma.Register(api, secured(op("DELETE", "/api/v1/generations/{id}", "Delete a generation and its media (delete)", "generations")), handleDeleteGeneration(cfg.Generations))
 	huma.Register(api, secured(op("POST", "/api/v1/generations/{id}/favorite", "Toggle favorite (edit)", "generations")), generationAction(cfg.Generations.Favorite))
 	huma.Register(api, failing(secured(op("POST", "/api/v1/generations/{id}/cancel", "Cancel and refund a generation in flight (edit)", "generations")), http.StatusConflict), generationAction(cfg.Generations.Cancel))
-	huma.Register(api, secured(op("GET", "/api/v1/generations/{id}/stream", "Server-sent events: one unnamed event per status change, ending after a terminal status; a \"deleted\" event ends it if the generation is deleted, a \"revoked\" event if the caller loses access (view)", "generations")), handleStream(cfg.Generations, cfg.Notifier, cfg.Perf))
+	huma.Register(api, secured(op("GET", "/api/v1/generations/{id}/stream", "Server-sent events: one unnamed event per status change, ending after a terminal status; a \"deleted\" event ends it if the generation is deleted, a \"revoked\" event if the caller loses access (view)", "generations")), handleStream(cfg.Generations, cfg.Notifier, cfg.Closing, cfg.Perf))
 	huma.Register(api, secured(op("GET", "/api/v1/generations/{id}/media-urls", "Signed, expiring URLs of the outputs (download)", "generations")), handleMediaURLs(cfg.Generations, cfg.Signer, cfg.PublicURL))
 	mux.Handle("GET /api/v1/generations/{id}/authorize", serveAuthorize(cfg.Auth, cfg.Authz))
 	documentAuthorize(api)

@@ -51,8 +51,12 @@ type Config struct {
 	Generations *generate.Service
 	Uploads     *service.Uploads
 	Notifier    *generate.Notifier
-	Media       velro.MediaStore
-	Signer      *media.Signer
+	// Closing is closed when the server starts shutting down: open streams
+	// end then (their clients reconnect to another instance) instead of
+	// holding the shutdown. Nil: never.
+	Closing <-chan struct{}
+	Media   velro.MediaStore
+	Signer  *media.Signer
 	// PublicURL is the origin of signed media URLs; empty: the request's.
 	PublicURL string
 	// TrustedProxies are the load balancers whose X-Forwarded-For is

@@ -36,9 +36,10 @@ const (
 // handleStream streams a generation's status changes as server-sent
 // events: the current status first, then one event per change, driven by
 // status-change notifications; it ends after a terminal status, with a
-// named "deleted" event when the generation is deleted, and with a named
-// "revoked" event as soon as the caller may no longer view it.
-func handleStream(gen *generate.Service, notifier *generate.Notifier, track *perf.Tracker) func(context.Context, *IDPath) (*huma.StreamResponse, error) {
+// named "deleted" event when the generation is deleted, with a named
+// "revoked" event as soon as the caller may no longer view it, and without
+// one when the server shuts down.
+func handleStream(gen *generate.Service, notifier *generate.Notifier, closing <-chan struct{}, track *perf.Tracker) func(context.Context, *IDPath) (*huma.StreamResponse, error) {
 	return func(ctx context.Context, in *IDPath) (*huma.StreamResponse, error) {
 		id, err := in.id()
 		if err != nil {
@@ -86,6 +87,8 @@ func handleStream(gen *generate.Service, notifier *generate.Notifier, track *per
 			for {
 				select {
 				case <-r.Context().Done():
+					return
+				case <-closing: // shutting down: the client reconnects elsewhere
 					return
 				case <-keepAlive.C:
 					if _, err := fmt.Fprint(w, ": keep-alive\n\n"); err != nil || rc.Flush() != nil {

@@ -78,11 +78,16 @@ func (w *Worker) Run(ctx context.Context, id uuid.UUID, attempt, maxAttempts int
 	defer cancel(nil)
 	changes, stop := w.Notifier.Watch(id)
 	defer stop()
-	go func() {
-		for status := range changes {
-			if status == velro.StatusCancelled || status == velro.StatusDeleted {
-				cancel(ErrCancelled)
+	go func() { // ends with the attempt: changes is never closed
+		for {
+			select {
+			case <-ctx.Done():
 				return
+			case status := <-changes:
+				if status == velro.StatusCancelled || status == velro.StatusDeleted {
+					cancel(ErrCancelled)
+					return
+				}
 			}
 		}
 	}()

@@ -59,15 +59,15 @@ func Open(ctx context.Context, cfg *pgxpool.Config) (*DB, error) {
 func (db *DB) Pool() *pgxpool.Pool { return db.pool }
 
 // Migrate applies the embedded migrations under a session advisory lock, so
-// instances that start together migrate once.
-func (db *DB) Migrate(ctx context.Context) error {
+// instances that start together migrate once, and names those it applied.
+func (db *DB) Migrate(ctx context.Context) ([]string, error) {
 	sub, err := fs.Sub(migrations, "migrations")
 	if err != nil {
-		return err
+		return nil, err
 	}
 	locker, err := lock.NewPostgresSessionLocker()
 	if err != nil {
-		return err
+		return nil, err
 	}
 	sqlDB := stdlib.OpenDBFromPool(db.pool)
 	defer sqlDB.Close() // closes the wrapper, not the pool

@@ -62,8 +62,9 @@ type Config struct {
 type Queue interface {
 	sqlstore.JobInserter
 	Start(ctx context.Context) error
-	// Stop stops fetching and waits for running jobs until ctx ends, then
-	// cancels them (they are retried later, by this or another instance).
+	// Stop stops fetching and waits for running jobs until shortly before
+	// ctx ends, then cancels them (they are retried later, by this or
+	// another instance); it returns by the time ctx ends.
 	Stop(ctx context.Context) error
 }
 
@@ -83,25 +84,30 @@ func NewPostgres(db *postgres.DB, cfg Config) (Queue, error) {
 	return newQueue(riverpgxv5.New(db.Pool()), postgres.Tx, cfg)
 }
 
-// MigrateSQLite applies River's migrations.
-func MigrateSQLite(ctx context.Context, db *sqlite.DB) error {
+// MigrateSQLite applies River's migrations and names those it applied.
+func MigrateSQLite(ctx context.Context, db *sqlite.DB) ([]string, error) {
 	return migrate(ctx, riversqlite.New(db.Pool()))
 }
 
-// MigratePostgres applies River's migrations.
-func MigratePostgres(ctx context.Context, db *postgres.DB) error {
+// MigratePostgres applies River's migrations and names those it applied.
+func MigratePostgres(ctx context.Context, db *postgres.DB) ([]string, error) {
 	return migrate(ctx, riverpgxv5.New(db.Pool()))
 }
 
-func migrate[TTx any](ctx context.Context, driver riverdriver.Driver[TTx]) error {
+func migrate[TTx any](ctx context.Context, driver riverdriver.Driver[TTx]) ([]string, error) {
 	m, err := rivermigrate.New(driver, &rivermigrate.Config{Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {
-		return err
+		return nil, err
 	}
-	if _, err := m.Migrate(ctx, rivermigrate.DirectionUp, nil); err != nil {
-		return fmt.Errorf("job queue migrations: %w", err)
+	res, err := m.Migrate(ctx, rivermigrate.DirectionUp, nil)
+	if err != nil {
+		return nil, fmt.Errorf("job queue migrations: %w", err)
 	}
-	return nil
+	applied := make([]string, len(res.Versions))
+	for i, v := range res.Versions {
+		applied[i] = fmt.Sprintf("job queue %03d %s", v.Version, v.Name)
+	}
+	return applied, nil
 }
 
 func newQueue[TTx any](driver riverdriver.Driver[TTx], unwrap func(sqlstore.Querier) (TTx, bool), cfg Config) (Queue, error) {
@@ -156,9 +162,18 @@ func (q *riverQueue[TTx]) InsertGenerationJob(ctx context.Context, tx sqlstore.Q
 
 func (q *riverQueue[TTx]) Start(ctx context.Context) error { return q.client.Start(ctx) }
 
+// Stop waits for running jobs through the first three quarters of ctx's
+// time, then cancels them and waits for them to return through the rest:
+// both waits end with ctx.
 func (q *riverQueue[TTx]) Stop(ctx context.Context) error {
-	if err := q.client.Stop(ctx); err != nil {
-		return q.client.StopAndCancel(context.Background())
+	graceful := ctx
+	if deadline, ok := ctx.Deadline(); ok {
+		var cancel context.CancelFunc
+		graceful, cancel = context.WithDeadline(ctx, deadline.Add(-time.Until(deadline)/4))
+		defer cancel()
+	}
+	if err := q.client.Stop(graceful); err != nil {
+		return q.client.StopAndCancel(ctx)
 	}
 	return nil
 }

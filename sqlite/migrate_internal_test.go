@@ -41,10 +41,10 @@ func TestMigrationsOutOfOrder(t *testing.T) {
 	if len(names) < 3 || len(early) == len(names) {
 		t.Fatalf("%d migrations: nothing in between to apply late", len(names))
 	}
-	if err := sqlstore.Migrate(t.Context(), goose.DialectSQLite3, db.writer, early); err != nil {
+	if _, err := sqlstore.Migrate(t.Context(), goose.DialectSQLite3, db.writer, early); err != nil {
 		t.Fatal(err)
 	}
-	if err := db.Migrate(t.Context()); err != nil {
+	if _, err := db.Migrate(t.Context()); err != nil {
 		t.Fatalf("the migrations in between: %v", err)
 	}
 	var n int

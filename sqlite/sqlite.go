@@ -83,11 +83,11 @@ func dsn(path string, readOnly bool) string {
 	return "file:" + path + "?" + q.Encode()
 }
 
-// Migrate applies the embedded migrations.
-func (db *DB) Migrate(ctx context.Context) error {
+// Migrate applies the embedded migrations and names those it applied.
+func (db *DB) Migrate(ctx context.Context) ([]string, error) {
 	sub, err := fs.Sub(migrations, "migrations")
 	if err != nil {
-		return err
+		return nil, err
 	}
 	return sqlstore.Migrate(ctx, goose.DialectSQLite3, db.writer, sub)
 }

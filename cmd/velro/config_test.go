@@ -37,6 +37,7 @@ func TestBadConfiguration(t *testing.T) {
 		{env{"VELRO_DATA_DIR": notADir}, nil, "is not writable"},
 		{env{"VELRO_DB_TIMEOUT": "soon"}, nil, "VELRO_DB_TIMEOUT"},
 		{env{"VELRO_WORKERS": "-1"}, nil, "VELRO_WORKERS"},
+		{env{"VELRO_WORKERS": "0"}, nil, `VELRO_WORKERS "0" is not a whole number of at least 1`},
 		{env{"VELRO_AUTHZ_CACHE": "maybe"}, nil, "VELRO_AUTHZ_CACHE"},
 		{env{"VELRO_PERF_TRACKING": "maybe"}, nil, "VELRO_PERF_TRACKING"},
 		{env{"VELRO_METRICS_ADDR": "internal"}, nil, "VELRO_METRICS_ADDR"},
@@ -120,15 +121,28 @@ func TestVersionAndMigrate(t *testing.T) {
 	if err := run(t.Context(), []string{"velro", "version"}, env{}.getenv, &out, io.Discard); err != nil || !strings.HasPrefix(out.String(), "velro ") {
 		t.Fatalf("version: %q %v", out.String(), err)
 	}
-	out.Reset()
-	dir := t.TempDir()
-	if err := run(t.Context(), []string{"velro", "migrate", "--data-dir", dir}, env{}.getenv, &out, io.Discard); err != nil ||
-		!strings.Contains(out.String(), "up to date") {
-		t.Fatalf("migrate: %q %v", out.String(), err)
-	}
-	if _, err := os.Stat(filepath.Join(dir, "velro.db")); err != nil {
-		t.Fatal(err)
-	}
+	// On a new database, migrate says what it applied; then that nothing
+	// is left to apply.
+	forEachBackend(t, func(t *testing.T, e env) {
+		dir := t.TempDir()
+		migrate := func() string {
+			out.Reset()
+			if err := run(t.Context(), []string{"velro", "migrate", "--data-dir", dir}, e.getenv, &out, io.Discard); err != nil {
+				t.Fatalf("migrate: %v", err)
+			}
+			return out.String()
+		}
+		if got := migrate(); !strings.Contains(got, " database: applied ") || !strings.Contains(got, "\n  00001_auth.sql\n") ||
+			!strings.Contains(got, "\n  job queue 001 ") {
+			t.Fatalf("migrate on a new database: %q", got)
+		}
+		if got := migrate(); !strings.HasSuffix(got, " database is up to date: nothing to apply\n") {
+			t.Fatalf("migrate again: %q", got)
+		}
+		if _, err := os.Stat(filepath.Join(dir, "velro.db")); (err == nil) != (e["DATABASE_URL"] == "") {
+			t.Fatalf("velro.db in the data dir: %v", err)
+		}
+	})
 }
 
 // TestTuneGC: velro's GC defaults apply only where the environment is
@@ -137,7 +151,9 @@ func TestTuneGC(t *testing.T) {
 	percent, limit := debug.SetGCPercent(100), debug.SetMemoryLimit(math.MaxInt64)
 	t.Cleanup(func() { debug.SetGCPercent(percent); debug.SetMemoryLimit(limit) })
 
-	tuneGC(env{}.getenv)
+	if err := tuneGC(env{}.getenv); err != nil {
+		t.Fatal(err)
+	}
 	if got := debug.SetGCPercent(100); got != defaultGCPercent {
 		t.Errorf("GC percent %d, want %d", got, defaultGCPercent)
 	}
@@ -145,7 +161,9 @@ func TestTuneGC(t *testing.T) {
 		t.Errorf("memory limit %d, want %d", got, defaultMemoryLimit)
 	}
 
-	tuneGC(env{"GOGC": "100", "GOMEMLIMIT": "off"}.getenv)
+	if err := tuneGC(env{"GOGC": "100", "GOMEMLIMIT": "off"}.getenv); err != nil {
+		t.Fatal(err)
+	}
 	if got := debug.SetGCPercent(100); got != 100 {
 		t.Errorf("GOGC=100 in the environment, GC percent %d", got)
 	}

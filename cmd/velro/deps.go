@@ -20,7 +20,8 @@ import (
 // engine is a storage engine that can migrate itself.
 type engine interface {
 	sqlstore.Engine
-	Migrate(ctx context.Context) error
+	// Migrate applies the pending migrations and names them.
+	Migrate(ctx context.Context) ([]string, error)
 	// Collectors export its connection pools' statistics.
 	Collectors() []prometheus.Collector
 }
@@ -55,18 +56,23 @@ func openEngine(ctx context.Context, cfg *config) (engine, error) {
 	return sqlite.Open(ctx, cfg.sqlitePath())
 }
 
-// migrateAll applies Velro's migrations, then the job queue's.
-func migrateAll(ctx context.Context, e engine) error {
-	if err := e.Migrate(ctx); err != nil {
-		return err
+// migrateAll applies Velro's migrations, then the job queue's, and names
+// those it applied.
+func migrateAll(ctx context.Context, e engine) ([]string, error) {
+	applied, err := e.Migrate(ctx)
+	if err != nil {
+		return nil, err
 	}
+	var jobs []string
 	switch db := e.(type) {
 	case *sqlite.DB:
-		return queue.MigrateSQLite(ctx, db)
+		jobs, err = queue.MigrateSQLite(ctx, db)
 	case *postgres.DB:
-		return queue.MigratePostgres(ctx, db)
+		jobs, err = queue.MigratePostgres(ctx, db)
+	default:
+		err = fmt.Errorf("no job queue for engine %s", e.Name())
 	}
-	return fmt.Errorf("no job queue for engine %s", e.Name())
+	return append(applied, jobs...), err
 }
 
 // newQueue returns the job queue on the engine's database.
@@ -92,8 +98,12 @@ func openDeps(ctx context.Context, cfg *config, log *slog.Logger) (_ *deps, err 
 		return nil, err
 	}
 	d.closer = append(d.closer, d.engine.Close)
-	if err := migrateAll(ctx, d.engine); err != nil {
+	applied, err := migrateAll(ctx, d.engine)
+	if err != nil {
 		return nil, err
+	}
+	if len(applied) > 0 {
+		log.Info("applied database migrations", "migrations", applied)
 	}
 	d.store = sqlstore.New(d.engine, cfg.DBTimeout)
 
@@ -158,10 +168,18 @@ func migrate(ctx context.Context, cfg *config, stdout interface{ Write([]byte) (
 		return err
 	}
 	defer e.Close()
-	if err := migrateAll(ctx, e); err != nil {
+	applied, err := migrateAll(ctx, e)
+	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "velro: %s database is up to date\n", e.Name())
+	if len(applied) == 0 {
+		fmt.Fprintf(stdout, "velro: %s database is up to date: nothing to apply\n", e.Name())
+		return nil
+	}
+	fmt.Fprintf(stdout, "velro: %s database: applied %d migrations:\n", e.Name(), len(applied))
+	for _, name := range applied {
+		fmt.Fprintf(stdout, "  %s\n", name)
+	}
 	return nil
 }
 

@@ -195,8 +195,8 @@ func TestGenerationLifecycle(t *testing.T) {
 			strings.Replace(url, "expires=", "expires=9", 1),
 			strings.Split(url, "?")[0],
 		} {
-			if r, _ := http.Get(bad); r == nil || r.StatusCode != 403 {
-				t.Fatalf("tampered %s got %v", bad, r.Status)
+			if status, _ := fetch(t, bad, ""); status != 403 {
+				t.Fatalf("tampered %s got %d", bad, status)
 			}
 		}
 		// Another generation's signature does not open this one.
@@ -204,8 +204,8 @@ func TestGenerationLifecycle(t *testing.T) {
 		waitStatus(t, a, other, "completed")
 		otherURL := a.do("GET", "/api/v1/generations/"+other+"/media-urls", nil).want(t, 200).JSON(t)["primary_url"].(string)
 		swapped := strings.Split(url, "?")[0] + "?" + strings.Split(otherURL, "?")[1]
-		if r, _ := http.Get(swapped); r.StatusCode != 403 {
-			t.Fatalf("another generation's signature: %v", r.Status)
+		if status, _ := fetch(t, swapped, ""); status != 403 {
+			t.Fatalf("another generation's signature: %d", status)
 		}
 
 		// Favorite toggles; cancel after completion is a conflict.
@@ -232,8 +232,8 @@ func TestGenerationLifecycle(t *testing.T) {
 		// Deleting removes the media: the signed URL now says gone.
 		a.do("DELETE", "/api/v1/generations/"+id, nil).want(t, 200)
 		a.do("GET", "/api/v1/generations/"+id, nil).wantError(t, 404, "not_found")
-		if r, _ := http.Get(url); r.StatusCode != 410 {
-			t.Fatalf("media of a deleted generation: %v", r.Status)
+		if status, _ := fetch(t, url, ""); status != 410 {
+			t.Fatalf("media of a deleted generation: %d", status)
 		}
 	})
 }

@@ -18,6 +18,7 @@ import (
 	"os"
 	"os/signal"
 	"runtime/debug"
+	"strconv"
 	"strings"
 	"syscall"
 
@@ -25,7 +26,10 @@ import (
 )
 
 func main() {
-	tuneGC(os.Getenv)
+	if err := tuneGC(os.Getenv); err != nil {
+		fmt.Fprintf(os.Stderr, "velro: %v\n", err)
+		os.Exit(2) // as Go's runtime does for a malformed GOMEMLIMIT
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	if err := run(ctx, os.Args, os.Getenv, os.Stdout, os.Stderr); err != nil {
@@ -63,13 +67,24 @@ const (
 	defaultMemoryLimit = 400 << 20
 )
 
-func tuneGC(getenv func(string) string) {
-	if getenv("GOGC") == "" {
+// tuneGC sets velro's defaults, and refuses a GOGC that Go's runtime would
+// silently read as 100. (A malformed GOMEMLIMIT never gets here: the
+// runtime reads it first and stops with "fatal error: malformed
+// GOMEMLIMIT" and exit status 2.)
+func tuneGC(getenv func(string) string) error {
+	switch gogc := getenv("GOGC"); gogc {
+	case "":
 		debug.SetGCPercent(defaultGCPercent)
+	case "off":
+	default:
+		if _, err := strconv.ParseInt(gogc, 10, 32); err != nil {
+			return fmt.Errorf("GOGC %q is not a whole number or off: set a percentage like 400, or unset it for velro's default", gogc)
+		}
 	}
 	if getenv("GOMEMLIMIT") == "" {
 		debug.SetMemoryLimit(defaultMemoryLimit)
 	}
+	return nil
 }
 
 // run is the whole program; tests call it to start a real server.

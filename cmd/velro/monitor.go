@@ -43,13 +43,9 @@ func newMonitoring(cfg *config, d *deps, log *slog.Logger) *monitoring {
 	return m
 }
 
-// watch exports the authorization engine's counters and, with tracking
-// on, moves the tracker's window until ctx ends.
-func (m *monitoring) watch(ctx context.Context, engine *authz.Engine) {
+// register exports the authorization engine's counters.
+func (m *monitoring) register(engine *authz.Engine) {
 	m.registry.MustRegister(engine.Collector())
-	if m.tracker != nil {
-		go m.tracker.Run(ctx, engine.Stats)
-	}
 }
 
 // metrics serves the registry's metrics, to holders of VELRO_METRICS_TOKEN
@@ -67,20 +63,27 @@ func (m *monitoring) apiMetrics(cfg *config) http.Handler {
 	return m.metrics(cfg)
 }
 
-// serveMetrics serves /metrics on VELRO_METRICS_ADDR, if set, until the
-// returned function is called.
-func (m *monitoring) serveMetrics(cfg *config, log *slog.Logger) (stop func(), err error) {
+// metricsServer listens on VELRO_METRICS_ADDR, if set (else it returns a
+// nil listener), for a server of /metrics.
+func (m *monitoring) metricsServer(cfg *config, log *slog.Logger) (*http.Server, net.Listener, error) {
 	if cfg.MetricsAddr == "" {
-		return func() {}, nil
+		return nil, nil, nil
 	}
 	ln, err := net.Listen("tcp", cfg.MetricsAddr)
 	if err != nil {
-		return nil, fmt.Errorf("listen on %s: %w (set VELRO_METRICS_ADDR)", cfg.MetricsAddr, err)
+		return nil, nil, fmt.Errorf("listen on %s: %w (set VELRO_METRICS_ADDR)", cfg.MetricsAddr, err)
 	}
 	mux := http.NewServeMux()
 	mux.Handle("GET /metrics", m.metrics(cfg))
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
-	go srv.Serve(ln)
 	log.Info("metrics served on their own address", "addr", ln.Addr().String())
-	return func() { srv.Close() }, nil
+	return srv, ln, nil
+}
+
+// serveUntil serves on ln until ctx ends.
+func serveUntil(srv *http.Server, ln net.Listener) func(context.Context) {
+	return func(ctx context.Context) {
+		defer context.AfterFunc(ctx, func() { srv.Close() })()
+		srv.Serve(ln)
+	}
 }

@@ -11,16 +11,6 @@ import (
 	"github.com/velro-ai/velro/internal/falfake"
 )
 
-func TestMain(m *testing.M) {
-	// The crash tests run the real program in a child process they can
-	// kill: the test binary runs main when asked to.
-	if os.Getenv("VELRO_TEST_RUN_MAIN") == "1" {
-		main()
-		os.Exit(0)
-	}
-	os.Exit(m.Run())
-}
-
 // TestFALGeneration runs generations through the FAL adapter against a
 // stand-in of FAL's queue API: outputs are copied into Velro's storage;
 // a failing result fails the generation and refunds it once.

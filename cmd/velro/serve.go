@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -25,8 +24,8 @@ import (
 )
 
 // serve runs the server until ctx is cancelled (SIGTERM/SIGINT), then
-// stops accepting, finishes in-flight requests within the shutdown timeout
-// and returns nil.
+// stops accepting, finishes in-flight requests and jobs within the shutdown
+// timeout and returns nil (see lifecycle).
 func serve(ctx context.Context, cfg *config, stdout, stderr io.Writer) error {
 	log := slog.New(slog.NewJSONHandler(stderr, &slog.HandlerOptions{Level: cfg.LogLevel}))
 	if err := cfg.prepareDataDir(); err != nil {
@@ -37,12 +36,16 @@ func serve(ctx context.Context, cfg *config, stdout, stderr io.Writer) error {
 		return err
 	}
 	defer d.Close()
+	// What starts with ctx ends before the stores close, also when serve
+	// fails to start.
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
 
 	mon := newMonitoring(cfg, d, log)
 	engine := authz.New(authz.Config{Store: d.store, Bus: d.bus, L2: d.authzL2(cfg), Disabled: !cfg.AuthzCache,
 		L1Size: cfg.AuthzL1Size, L1TTL: cfg.AuthzL1TTL, Log: log, Observer: mon.observer})
 	store := guard.New(d.store, engine, d.bus)
-	mon.watch(ctx, engine)
+	mon.register(engine)
 	admins := velro.NewAdminEmails(cfg.AdminEmails)
 	authCfg := auth.Config{Admins: admins, Bus: d.bus, Log: log, RegisterLimit: cfg.RegisterLimit,
 		Lifetime: velro.SessionLifetime{Idle: cfg.SessionIdle, Max: cfg.SessionMax}, KeyReload: cfg.KeyReload, Observer: mon.observer}
@@ -90,11 +93,11 @@ func serve(ctx context.Context, cfg *config, stdout, stderr io.Writer) error {
 	d.store.UseJobs(jobs)
 	accounts := service.NewAccounts(store, service.AccountsConfig{Admins: admins, Passwords: authSvc, Media: files, Bus: d.bus, Log: log})
 	audit := service.NewAudit(store, accounts, cfg.AuditRetention, log)
-	go audit.KeepRetention(ctx, time.Hour)
 	uploads := service.NewUploads(store, engine, files, cfg.UploadQuota)
 	generations := &generate.Service{Store: store, Authz: engine, Media: files, Bus: d.bus, FALKey: cfg.FALKey != "",
 		Uploads: uploads, Fetch: velrofetch.New(velrofetch.Config{Allow: cfg.FetchAllow, Timeout: generate.ReferenceFetchTimeout})}
 
+	closing := make(chan struct{}) // closed as shutdown starts: streams end
 	handler := api.NewServer(api.Config{
 		Log:            log,
 		Auth:           authSvc,
@@ -110,6 +113,7 @@ func serve(ctx context.Context, cfg *config, stdout, stderr io.Writer) error {
 		Generations:    generations,
 		Uploads:        uploads,
 		Notifier:       notifier,
+		Closing:        closing,
 		Media:          files,
 		Signer:         signer,
 		PublicURL:      cfg.PublicURL,
@@ -124,42 +128,32 @@ func serve(ctx context.Context, cfg *config, stdout, stderr io.Writer) error {
 		MaxHeaderBytes:    64 << 10,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
+	srv.RegisterOnShutdown(func() { close(closing) })
+	reaper := &generate.Reaper{Store: store, Bus: d.bus, Log: log,
+		After: time.Duration(maxAttempts+1) * (cfg.JobRescueAfter + time.Minute)}
+	loops := []func(context.Context){reaper.Run, func(ctx context.Context) { audit.KeepRetention(ctx, time.Hour) }}
+	if mon.tracker != nil {
+		loops = append(loops, func(ctx context.Context) { mon.tracker.Run(ctx, engine.Stats) })
+	}
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w (set --addr, VELRO_ADDR or PORT)", cfg.Addr, err)
 	}
-	stopMetrics, err := mon.serveMetrics(cfg, log)
+	defer ln.Close() // serving closes it; this is for the returns before
+	metrics, metricsLn, err := mon.metricsServer(cfg, log)
 	if err != nil {
-		ln.Close()
 		return err
 	}
-	defer stopMetrics()
-	log.Info("velro started", "version", velro.Version, "addr", ln.Addr().String(), "storage", d.engine.Name(), "redis", d.redis != nil)
-	fmt.Fprintf(stdout, "velro listening on http://%s\n", ln.Addr())
-
-	reaper := &generate.Reaper{Store: store, Bus: d.bus, Log: log,
-		After: time.Duration(maxAttempts+1) * (cfg.JobRescueAfter + time.Minute)}
-	go reaper.Run(ctx)
-	if err := jobs.Start(context.WithoutCancel(ctx)); err != nil { // stopped by Stop below, gracefully
+	if metricsLn != nil {
+		defer metricsLn.Close()
+		loops = append(loops, serveUntil(metrics, metricsLn))
+	}
+	if err := jobs.Start(context.WithoutCancel(ctx)); err != nil { // stopped by the lifecycle, gracefully
 		return fmt.Errorf("start job queue: %w", err)
 	}
-	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(ln) }()
-	select {
-	case err := <-errc:
-		return err
-	case <-ctx.Done():
-	}
-	log.Info("shutting down")
-	shutdownCtx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
-	defer cancel()
-	// Stop taking requests and jobs; finish what runs, within the timeout.
-	// Jobs still running then are cancelled and retried later.
-	err = errors.Join(srv.Shutdown(shutdownCtx), jobs.Stop(shutdownCtx))
-	if err != nil && !errors.Is(err, context.DeadlineExceeded) {
-		return err
-	}
-	return nil
+	log.Info("velro started", "version", velro.Version, "addr", ln.Addr().String(), "storage", d.engine.Name(), "redis", d.redis != nil)
+	fmt.Fprintf(stdout, "velro listening on http://%s\n", ln.Addr())
+	return (&lifecycle{srv: srv, ln: ln, jobs: jobs, loops: loops, timeout: cfg.ShutdownTimeout, log: log}).run(ctx)
 }
 
 // openMail returns the mail server VELRO_SMTP_URL names, or else the

@@ -127,7 +127,7 @@ var settings = []setting{
 		Usage: "makes the built-in renderer take this long, like a real provider", Fix: durationFix,
 		set: durationSetting(func(c *config, d time.Duration) { c.RenderDelay = d })},
 	{Flag: "workers", Env: "VELRO_WORKERS", Default: "4",
-		Usage: "generation jobs run at once per instance", Fix: "set a number of at least 1, like 4",
+		Usage: "generation jobs run at once per instance (at least 1: every instance runs jobs)", Fix: "set a number of at least 1, like 4",
 		set: intSetting(1, func(c *config, n int) { c.Workers = n })},
 	{Flag: "job-timeout", Env: "VELRO_JOB_TIMEOUT", Shown: "FAL timeout + render delay + 1m",
 		Usage: "limit of one job attempt", Fix: durationFix,
@@ -175,12 +175,12 @@ var settings = []setting{
 			return nil
 		}},
 	{Flag: "shutdown-timeout", Env: "VELRO_SHUTDOWN_TIMEOUT", Default: "20s",
-		Usage: "how long SIGTERM waits for in-flight requests and jobs", Fix: durationFix,
+		Usage: "how long SIGTERM waits for in-flight requests and jobs (event streams end at once; jobs still running after three quarters of it are cancelled and run again later)", Fix: durationFix,
 		set: durationSetting(func(c *config, d time.Duration) { c.ShutdownTimeout = d })},
 	{Env: "GOGC", Default: "400", Shown: "`400` (Go's is 100)",
-		Usage: "Go's GC target; velro raises it because each password hash allocates 19 MiB and frequent collections doubled login p99 (BENCHMARKS.md)"},
+		Usage: "Go's GC target (a whole number or `off`; velro refuses anything else, which Go would read as 100); velro raises it because each password hash allocates 19 MiB and frequent collections doubled login p99 (BENCHMARKS.md)"},
 	{Env: "GOMEMLIMIT", Default: "400MiB", Shown: "`400MiB`",
-		Usage: "Go's soft memory limit, bounding the larger heap `GOGC=400` allows; `off` removes it"},
+		Usage: "Go's soft memory limit, bounding the larger heap `GOGC=400` allows; `off` removes it. Go's runtime reads it before velro starts: a malformed value stops the process with `fatal error: malformed GOMEMLIMIT`, a stack trace and exit status 2"},
 }
 
 const (

@@ -20,8 +20,10 @@ func SQLite(t testing.TB) *sqlite.DB {
 	db, err := sqlite.Open(t.Context(), filepath.Join(t.TempDir(), "velro.db"))
 	must(t, err)
 	t.Cleanup(func() { db.Close() })
-	must(t, db.Migrate(t.Context()))
-	must(t, queue.MigrateSQLite(t.Context(), db))
+	_, err = db.Migrate(t.Context())
+	must(t, err)
+	_, err = queue.MigrateSQLite(t.Context(), db)
+	must(t, err)
 	return db
 }
 
@@ -34,8 +36,10 @@ func Postgres(t testing.TB) *postgres.DB {
 	db, err := postgres.Open(t.Context(), cfg)
 	must(t, err)
 	t.Cleanup(func() { db.Close() })
-	must(t, db.Migrate(t.Context()))
-	must(t, queue.MigratePostgres(t.Context(), db))
+	_, err = db.Migrate(t.Context())
+	must(t, err)
+	_, err = queue.MigratePostgres(t.Context(), db)
+	must(t, err)
 	return db
 }
 
