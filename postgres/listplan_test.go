@@ -32,10 +32,10 @@ func TestProjectListsUseIndexes(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() })
-	if err := db.Migrate(t.Context()); err != nil {
+	if _, err := db.Migrate(t.Context()); err != nil {
 		t.Fatal(err)
 	}
-	if err := queue.MigratePostgres(t.Context(), db); err != nil {
+	if _, err := queue.MigratePostgres(t.Context(), db); err != nil {
 		t.Fatal(err)
 	}
 	s := testenv.Store(t, db, 0)
