@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/riverdriver"
 	"github.com/riverqueue/river/riverdriver/riverpgxv5"
@@ -78,9 +79,12 @@ func NewSQLite(db *sqlite.DB, cfg Config) (Queue, error) {
 	return newQueue(riversqlite.New(db.Pool()), sqlite.Tx, cfg)
 }
 
-// NewPostgres returns a queue on the PostgreSQL pool.
+// NewPostgres returns a queue on the database's queue pool: River's
+// notifier, fetches and maintenance never wait for, nor take, the
+// connections of requests. Jobs are inserted in the requests'
+// transactions.
 func NewPostgres(db *postgres.DB, cfg Config) (Queue, error) {
-	return newQueue(riverpgxv5.New(db.Pool()), postgres.Tx, cfg)
+	return newQueue(riverpgxv5.New(db.QueuePool()), postgres.Tx, cfg)
 }
 
 // MigrateSQLite applies River's migrations.
@@ -88,9 +92,9 @@ func MigrateSQLite(ctx context.Context, db *sqlite.DB) error {
 	return migrate(ctx, riversqlite.New(db.Pool()))
 }
 
-// MigratePostgres applies River's migrations.
+// MigratePostgres applies River's migrations (with no statement timeout).
 func MigratePostgres(ctx context.Context, db *postgres.DB) error {
-	return migrate(ctx, riverpgxv5.New(db.Pool()))
+	return db.Unbounded(ctx, func(pool *pgxpool.Pool) error { return migrate(ctx, riverpgxv5.New(pool)) })
 }
 
 func migrate[TTx any](ctx context.Context, driver riverdriver.Driver[TTx]) error {

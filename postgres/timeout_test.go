@@ -1,0 +1,49 @@
+package postgres_test
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/velro-ai/velro/internal/testenv"
+	"github.com/velro-ai/velro/postgres"
+)
+
+// TestStatementTimeout: a statement its caller stopped waiting for does not
+// go on running in the server. With a 100ms deadline for callers, the
+// server cancels a query 1s later even when the client never does;
+// migrations run without the limit.
+func TestStatementTimeout(t *testing.T) {
+	cfg, err := postgres.ParseURL(testenv.PostgresURL(t), postgres.Options{Timeout: 100 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	db, err := postgres.Open(t.Context(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+
+	start := time.Now()
+	_, err = db.Pool().Exec(context.Background(), `SELECT pg_sleep(10)`) // no client-side deadline
+	var pgErr *pgconn.PgError
+	if !errors.As(err, &pgErr) || pgErr.Code != "57014" { // query_canceled
+		t.Fatalf("pg_sleep(10) returned %v after %v, want the server to cancel it", err, time.Since(start))
+	}
+	if !db.IsUnavailable(err) {
+		t.Fatalf("a cancelled statement (%v) should read as unavailable (503)", err)
+	}
+	var limit string
+	if err := db.QueuePool().QueryRow(t.Context(), `SHOW statement_timeout`).Scan(&limit); err != nil || limit != "1100ms" {
+		t.Fatalf("the job queue's statement_timeout is %q (%v), want 1100ms", limit, err)
+	}
+	err = db.Unbounded(t.Context(), func(pool *pgxpool.Pool) error {
+		return pool.QueryRow(t.Context(), `SHOW statement_timeout`).Scan(&limit)
+	})
+	if err != nil || limit != "0" {
+		t.Fatalf("migrations' statement_timeout is %q (%v), want 0 (none)", limit, err)
+	}
+}
