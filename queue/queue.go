@@ -148,15 +148,27 @@ func newQueue[TTx any](driver riverdriver.Driver[TTx], unwrap func(sqlstore.Quer
 	return &riverQueue[TTx]{client: client, unwrap: unwrap, maxAttempts: cfg.MaxAttempts}, nil
 }
 
-// InsertGenerationJob implements sqlstore.JobInserter.
-func (q *riverQueue[TTx]) InsertGenerationJob(ctx context.Context, tx sqlstore.Querier, id uuid.UUID) error {
+// InsertGenerationJob implements sqlstore.JobInserter. Workers take jobs
+// by priority, then in order (River, on both drivers), and a user's job
+// is the more urgent the fewer generations the user has in flight: one
+// user's backlog sinks below everyone else's first generations, so it
+// cannot starve them.
+func (q *riverQueue[TTx]) InsertGenerationJob(ctx context.Context, tx sqlstore.Querier, id uuid.UUID, active int) error {
 	raw, ok := q.unwrap(tx)
 	if !ok {
 		return errors.New("queue: InsertGenerationJob needs this engine's transaction")
 	}
-	_, err := q.client.InsertTx(ctx, raw, GenerateArgs{GenerationID: id}, &river.InsertOpts{MaxAttempts: q.maxAttempts})
+	_, err := q.client.InsertTx(ctx, raw, GenerateArgs{GenerationID: id}, &river.InsertOpts{MaxAttempts: q.maxAttempts, Priority: priority(active)})
 	return err
 }
+
+// priority is River's priority (1 first, 4 last) of a generation whose
+// user has active others in flight: the 1st gets 1, the 2nd 2, the 4th
+// and later 4.
+func priority(active int) int { return min(active+1, lowestPriority) }
+
+// lowestPriority is River's lowest job priority.
+const lowestPriority = 4
 
 func (q *riverQueue[TTx]) Start(ctx context.Context) error { return q.client.Start(ctx) }
 

@@ -95,6 +95,7 @@ func openDeps(ctx context.Context, cfg *config, log *slog.Logger) (_ *deps, err 
 		return nil, err
 	}
 	d.store = sqlstore.New(d.engine, cfg.DBTimeout)
+	d.store.LimitActiveGenerations(cfg.MaxActiveGenerations)
 
 	if cfg.redis == nil {
 		return d, d.openDatabaseBus(ctx, log)
