@@ -3,6 +3,7 @@ package postgres_test
 import (
 	"context"
 	"errors"
+	"runtime"
 	"testing"
 	"time"
 
@@ -45,5 +46,21 @@ func TestStatementTimeout(t *testing.T) {
 	})
 	if err != nil || limit != "0" {
 		t.Fatalf("migrations' statement_timeout is %q (%v), want 0 (none)", limit, err)
+	}
+}
+
+// TestPoolSize: by default the pool keeps pgx's share for requests and
+// adds one connection per worker; a size set explicitly is kept.
+func TestPoolSize(t *testing.T) {
+	const url = "postgres://velro@db.invalid/velro"
+	cfg, err := postgres.ParseURL(url, postgres.Options{Workers: 6})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := int32(max(4, runtime.NumCPU()) + 6); cfg.MaxConns != want {
+		t.Fatalf("MaxConns %d, want %d", cfg.MaxConns, want)
+	}
+	if cfg, _ = postgres.ParseURL(url, postgres.Options{MaxConns: 7, Workers: 6}); cfg.MaxConns != 7 {
+		t.Fatalf("MaxConns %d, want the 7 asked for", cfg.MaxConns)
 	}
 }
