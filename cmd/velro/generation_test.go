@@ -404,7 +404,6 @@ func TestStreamEndsOnDelete(t *testing.T) {
 // the balance covers, and the ledger matches the balance.
 func TestConcurrentSubmits(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, e env) {
-		e["VELRO_MAX_ACTIVE_GENERATIONS"] = "0" // the balance is what stops these
 		servers := []*testServer{startServer(t, e)}
 		if e["DATABASE_URL"] != "" {
 			servers = append(servers, startServer(t, e))
