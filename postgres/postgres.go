@@ -60,6 +60,10 @@ const statementGrace = time.Second
 // pool, within their worker's share.
 const queueConns = 4
 
+// queueStatementTimeout bounds the job queue's statements in the server:
+// River's maintenance allows itself up to a minute (reindexing).
+const queueStatementTimeout = 70 * time.Second
+
 // ParseURL checks a DATABASE_URL and applies the options.
 func ParseURL(databaseURL string, o Options) (*pgxpool.Config, error) {
 	cfg, err := pgxpool.ParseConfig(databaseURL)
@@ -73,8 +77,12 @@ func ParseURL(databaseURL string, o Options) (*pgxpool.Config, error) {
 	if o.Timeout <= 0 {
 		o.Timeout = sqlstore.DefaultTimeout
 	}
-	cfg.ConnConfig.RuntimeParams["statement_timeout"] = strconv.FormatInt((o.Timeout + statementGrace).Milliseconds(), 10)
+	setStatementTimeout(cfg, o.Timeout+statementGrace)
 	return cfg, nil
+}
+
+func setStatementTimeout(cfg *pgxpool.Config, d time.Duration) {
+	cfg.ConnConfig.RuntimeParams["statement_timeout"] = strconv.FormatInt(d.Milliseconds(), 10)
 }
 
 // Open connects the pools; it fails if the database does not answer.
@@ -85,6 +93,7 @@ func Open(ctx context.Context, cfg *pgxpool.Config) (*DB, error) {
 	}
 	queueCfg := cfg.Copy()
 	queueCfg.MaxConns = queueConns
+	setStatementTimeout(queueCfg, queueStatementTimeout)
 	queue, err := pgxpool.NewWithConfig(ctx, queueCfg) // connects when first used
 	if err != nil {
 		pool.Close()

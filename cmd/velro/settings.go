@@ -53,7 +53,7 @@ var settings = []setting{
 		Usage: "PostgreSQL connections of requests and generation workers per instance (the job queue has 4 more of its own); the default keeps pgx's max(4, CPUs) for requests plus one per worker, so busy workers never take the requests' share. Mind the server's `max_connections` across instances", Fix: "set a number like 20, or 0 for the default",
 		set: intSetting(0, func(c *config, n int) { c.DBMaxConns = n })},
 	{Flag: "db-timeout", Env: "VELRO_DB_TIMEOUT", Default: "2s",
-		Usage: "deadline of every database call, waiting for a pooled connection included; past it the request gets `503 unavailable`. PostgreSQL cancels a statement 1s past it (`statement_timeout`; migrations are exempt)", Fix: durationFix,
+		Usage: "deadline of every database call, waiting for a pooled connection included; past it the request gets `503 unavailable`. PostgreSQL cancels a statement 1s past it (`statement_timeout`; the job queue's statements get 70s, migrations no limit)", Fix: durationFix,
 		set: durationSetting(func(c *config, d time.Duration) { c.DBTimeout = d })},
 	{Flag: "redis-url", Env: "REDIS_URL", Shown: "(none)",
 		Usage: "Redis 7+: shared L2 authorization cache, event bus, shared login throttling; `redis://host:6379/0` names one server, `redis+cluster://host1:6379?addr=host2:6379&addr=host3:6379` a Redis Cluster (any of its nodes; `rediss://` and `rediss+cluster://` for TLS)",
