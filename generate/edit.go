@@ -22,18 +22,18 @@ const editMaxSide = 1024
 // reference image (scaled to fit 1024x1024, posterized to the given
 // levels, tinted with a colour drawn from the prompt, mirrored unless told
 // not to), so image-to-image works with no provider.
-func edit(ctx context.Context, req Request) error {
+func edit(ctx context.Context, req Request) (Output, error) {
 	if len(req.References) == 0 {
-		return Permanent(failed(reasonReference, errors.New("image edit without a reference image")))
+		return Output{}, Permanent(failed(reasonReference, errors.New("image edit without a reference image")))
 	}
 	f, err := req.References[0].Open(ctx)
 	if err != nil {
-		return failed(reasonReference, err)
+		return Output{}, failed(reasonReference, err)
 	}
 	src, err := media.DecodeImage(f)
 	f.Close()
 	if err != nil {
-		return Permanent(failed(reasonReference, err))
+		return Output{}, Permanent(failed(reasonReference, err))
 	}
 	out := fit(src, editMaxSide)
 	levels := intParam(req.Parameters, "levels", 4)
@@ -54,9 +54,9 @@ func edit(ctx context.Context, req Request) error {
 	}
 	var buf bytes.Buffer
 	if err := png.Encode(&buf, edited); err != nil {
-		return err
+		return Output{}, err
 	}
-	return req.Put(ctx, Output{Body: &buf, ContentType: "image/png"})
+	return Output{Body: &buf, ContentType: "image/png"}, nil
 }
 
 // fit draws src into an RGBA image whose longer side is at most side.

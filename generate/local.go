@@ -12,7 +12,10 @@ import (
 	"image/gif"
 	"image/png"
 	"math"
+	"runtime"
 	"time"
+
+	"golang.org/x/sync/semaphore"
 )
 
 // Local is the built-in provider: it draws a deterministic picture from
@@ -23,6 +26,13 @@ import (
 type Local struct {
 	Delay time.Duration
 }
+
+// renderSlots bounds the renders that run at once in this process to one
+// fewer than the Go scheduler's processors: rendering is pure CPU, and
+// every worker rendering at once left requests waiting for a processor
+// long enough to miss their database deadline (503s under a burst of
+// submits). Jobs past the bound wait their turn (within their timeout).
+var renderSlots = semaphore.NewWeighted(int64(max(1, runtime.GOMAXPROCS(0)-1)))
 
 // Generate implements Provider. Its pictures are small: it encodes each
 // into memory, then stores it.
@@ -36,6 +46,19 @@ func (l *Local) Generate(ctx context.Context, req Request) error {
 			return context.Cause(ctx)
 		}
 	}
+	if err := renderSlots.Acquire(ctx, 1); err != nil {
+		return context.Cause(ctx)
+	}
+	out, err := render(ctx, req)
+	renderSlots.Release(1)
+	if err != nil {
+		return err
+	}
+	return req.Put(ctx, out)
+}
+
+// render draws the output of req.
+func render(ctx context.Context, req Request) (Output, error) {
 	if req.ModelID == "local/image-edit" {
 		return edit(ctx, req)
 	}
@@ -46,20 +69,23 @@ func (l *Local) Generate(ctx context.Context, req Request) error {
 		frames := intParam(req.Parameters, "frames", 12)
 		anim := &gif.GIF{LoopCount: 0}
 		for i := range frames {
+			if ctx.Err() != nil { // cancelled, or shutting down
+				return Output{}, context.Cause(ctx)
+			}
 			img := image.NewPaletted(image.Rect(0, 0, w, h), palette.Plan9)
 			draw.Draw(img, img.Bounds(), sc.frame(w, h, float64(i)/float64(frames)), image.Point{}, draw.Src)
 			anim.Image = append(anim.Image, img)
 			anim.Delay = append(anim.Delay, 8)
 		}
 		if err := gif.EncodeAll(&buf, anim); err != nil {
-			return err
+			return Output{}, err
 		}
-		return req.Put(ctx, Output{Body: &buf, ContentType: "image/gif"})
+		return Output{Body: &buf, ContentType: "image/gif"}, nil
 	}
 	if err := png.Encode(&buf, sc.frame(w, h, 0)); err != nil {
-		return err
+		return Output{}, err
 	}
-	return req.Put(ctx, Output{Body: &buf, ContentType: "image/png"})
+	return Output{Body: &buf, ContentType: "image/png"}, nil
 }
 
 func intParam(p map[string]any, name string, def int) int {

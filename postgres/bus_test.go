@@ -39,7 +39,7 @@ func newBus(t *testing.T, db *postgres.DB) *postgres.Bus {
 
 // openDB opens a pool on the database at url.
 func openDB(t *testing.T, url string) *postgres.DB {
-	cfg, err := postgres.ParseURL(url, 4)
+	cfg, err := postgres.ParseURL(url, postgres.Options{MaxConns: 4})
 	if err != nil {
 		t.Fatal(err)
 	}

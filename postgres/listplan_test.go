@@ -21,7 +21,7 @@ import (
 // and shared read the whole table on every list.)
 func TestProjectListsUseIndexes(t *testing.T) {
 	url := testenv.PostgresURL(t)
-	cfg, err := postgres.ParseURL(url, 4)
+	cfg, err := postgres.ParseURL(url, postgres.Options{MaxConns: 4})
 	if err != nil {
 		t.Fatal(err)
 	}

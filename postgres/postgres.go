@@ -9,6 +9,9 @@ import (
 	"fmt"
 	"io/fs"
 	"net"
+	"runtime"
+	"strconv"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -22,28 +25,84 @@ import (
 //go:embed migrations/*.sql
 var migrations embed.FS
 
-// DB is an open PostgreSQL pool; it implements sqlstore.Engine.
+// DB is an open PostgreSQL database: the pool of requests and workers,
+// and the job queue's own (see Options). It implements sqlstore.Engine.
 type DB struct {
-	pool *pgxpool.Pool
+	pool  *pgxpool.Pool
+	queue *pgxpool.Pool
+	cfg   *pgxpool.Config
 }
 
 var _ sqlstore.Engine = (*DB)(nil)
 
-// ParseURL checks a DATABASE_URL and applies the pool size (0 keeps pgx's
-// default of max(4, CPUs)).
-func ParseURL(databaseURL string, maxConns int32) (*pgxpool.Config, error) {
+// Options size the pools and bound statements.
+type Options struct {
+	// MaxConns is the size of the pool of requests and workers; 0 sizes
+	// it as pgx would for the requests (max(4, CPUs)) plus one connection
+	// per worker, so busy workers never take the requests' share.
+	MaxConns int32
+	// Workers is how many generation jobs run at once (VELRO_WORKERS).
+	Workers int
+	// Timeout is the callers' deadline of a database call
+	// (VELRO_DB_TIMEOUT; sqlstore.DefaultTimeout when zero). The server
+	// cancels a statement running statementGrace longer, so a runaway
+	// query stops using the database once its caller gave up.
+	Timeout time.Duration
+}
+
+// statementGrace is how much longer than the callers' deadline the server
+// lets a statement run.
+const statementGrace = time.Second
+
+// queueConns is the job queue's pool (River's notifier holds one; the
+// fetches of its two queues, the job completer and the leader's
+// maintenance share the others). Jobs run their own queries on the main
+// pool, within their worker's share.
+const queueConns = 4
+
+// queueStatementTimeout bounds the job queue's statements in the server:
+// River's maintenance allows itself up to a minute (reindexing).
+const queueStatementTimeout = 70 * time.Second
+
+// ParseURL checks a DATABASE_URL and applies the options.
+func ParseURL(databaseURL string, o Options) (*pgxpool.Config, error) {
 	cfg, err := pgxpool.ParseConfig(databaseURL)
 	if err != nil {
 		return nil, err
 	}
-	if maxConns > 0 {
-		cfg.MaxConns = maxConns
+	cfg.MaxConns = o.MaxConns
+	if cfg.MaxConns <= 0 {
+		cfg.MaxConns = int32(max(4, runtime.NumCPU()) + o.Workers)
 	}
+	if o.Timeout <= 0 {
+		o.Timeout = sqlstore.DefaultTimeout
+	}
+	setStatementTimeout(cfg, o.Timeout+statementGrace)
 	return cfg, nil
 }
 
-// Open connects a pool; it fails if the database does not answer.
+func setStatementTimeout(cfg *pgxpool.Config, d time.Duration) {
+	cfg.ConnConfig.RuntimeParams["statement_timeout"] = strconv.FormatInt(d.Milliseconds(), 10)
+}
+
+// Open connects the pools; it fails if the database does not answer.
 func Open(ctx context.Context, cfg *pgxpool.Config) (*DB, error) {
+	pool, err := connect(ctx, cfg)
+	if err != nil {
+		return nil, err
+	}
+	queueCfg := cfg.Copy()
+	queueCfg.MaxConns = queueConns
+	setStatementTimeout(queueCfg, queueStatementTimeout)
+	queue, err := pgxpool.NewWithConfig(ctx, queueCfg) // connects when first used
+	if err != nil {
+		pool.Close()
+		return nil, err
+	}
+	return &DB{pool: pool, queue: queue, cfg: cfg}, nil
+}
+
+func connect(ctx context.Context, cfg *pgxpool.Config) (*pgxpool.Pool, error) {
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
 		return nil, err
@@ -52,11 +111,29 @@ func Open(ctx context.Context, cfg *pgxpool.Config) (*DB, error) {
 		pool.Close()
 		return nil, fmt.Errorf("connect to %s:%d/%s: %w", cfg.ConnConfig.Host, cfg.ConnConfig.Port, cfg.ConnConfig.Database, err)
 	}
-	return &DB{pool: pool}, nil
+	return pool, nil
 }
 
-// Pool is the underlying pgx pool; the job queue shares it.
+// Pool is the pool of requests and workers.
 func (db *DB) Pool() *pgxpool.Pool { return db.pool }
+
+// QueuePool is the job queue's own pool: River's notifier, fetches and
+// maintenance cannot take the requests' connections.
+func (db *DB) QueuePool() *pgxpool.Pool { return db.queue }
+
+// Unbounded runs fn on a pool of its own without the statement timeout,
+// for migrations, whose statements may rightly run long.
+func (db *DB) Unbounded(ctx context.Context, fn func(*pgxpool.Pool) error) error {
+	cfg := db.cfg.Copy()
+	cfg.MaxConns = 2
+	delete(cfg.ConnConfig.RuntimeParams, "statement_timeout")
+	pool, err := connect(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer pool.Close()
+	return fn(pool)
+}
 
 // Migrate applies the embedded migrations under a session advisory lock, so
 // instances that start together migrate once, and names those it applied.
@@ -69,9 +146,14 @@ func (db *DB) Migrate(ctx context.Context) ([]string, error) {
 	if err != nil {
 		return nil, err
 	}
-	sqlDB := stdlib.OpenDBFromPool(db.pool)
-	defer sqlDB.Close() // closes the wrapper, not the pool
-	return sqlstore.Migrate(ctx, goose.DialectPostgres, sqlDB, sub, goose.WithSessionLocker(locker))
+	var applied []string
+	err = db.Unbounded(ctx, func(pool *pgxpool.Pool) (err error) {
+		sqlDB := stdlib.OpenDBFromPool(pool)
+		defer sqlDB.Close() // closes the wrapper, not the pool
+		applied, err = sqlstore.Migrate(ctx, goose.DialectPostgres, sqlDB, sub, goose.WithSessionLocker(locker))
+		return err
+	})
+	return applied, err
 }
 
 // Name implements sqlstore.Engine.
@@ -125,6 +207,7 @@ func (db *DB) IsUnavailable(err error) bool {
 
 // Close implements sqlstore.Engine.
 func (db *DB) Close() error {
+	db.queue.Close()
 	db.pool.Close()
 	return nil
 }

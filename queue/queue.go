@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/riverdriver"
 	"github.com/riverqueue/river/riverdriver/riverpgxv5"
@@ -79,9 +80,12 @@ func NewSQLite(db *sqlite.DB, cfg Config) (Queue, error) {
 	return newQueue(riversqlite.New(db.Pool()), sqlite.Tx, cfg)
 }
 
-// NewPostgres returns a queue on the PostgreSQL pool.
+// NewPostgres returns a queue on the database's queue pool: River's
+// notifier, fetches and maintenance never wait for, nor take, the
+// connections of requests. Jobs are inserted in the requests'
+// transactions.
 func NewPostgres(db *postgres.DB, cfg Config) (Queue, error) {
-	return newQueue(riverpgxv5.New(db.Pool()), postgres.Tx, cfg)
+	return newQueue(riverpgxv5.New(db.QueuePool()), postgres.Tx, cfg)
 }
 
 // MigrateSQLite applies River's migrations and names those it applied.
@@ -89,9 +93,14 @@ func MigrateSQLite(ctx context.Context, db *sqlite.DB) ([]string, error) {
 	return migrate(ctx, riversqlite.New(db.Pool()))
 }
 
-// MigratePostgres applies River's migrations and names those it applied.
-func MigratePostgres(ctx context.Context, db *postgres.DB) ([]string, error) {
-	return migrate(ctx, riverpgxv5.New(db.Pool()))
+// MigratePostgres applies River's migrations (with no statement timeout)
+// and names those it applied.
+func MigratePostgres(ctx context.Context, db *postgres.DB) (applied []string, err error) {
+	err = db.Unbounded(ctx, func(pool *pgxpool.Pool) (err error) {
+		applied, err = migrate(ctx, riverpgxv5.New(pool))
+		return err
+	})
+	return applied, err
 }
 
 func migrate[TTx any](ctx context.Context, driver riverdriver.Driver[TTx]) ([]string, error) {
@@ -150,15 +159,27 @@ func newQueue[TTx any](driver riverdriver.Driver[TTx], unwrap func(sqlstore.Quer
 	return &riverQueue[TTx]{client: client, unwrap: unwrap, maxAttempts: cfg.MaxAttempts}, nil
 }
 
-// InsertGenerationJob implements sqlstore.JobInserter.
-func (q *riverQueue[TTx]) InsertGenerationJob(ctx context.Context, tx sqlstore.Querier, id uuid.UUID) error {
+// InsertGenerationJob implements sqlstore.JobInserter. Workers take jobs
+// by priority, then in order (River, on both drivers), and a user's job
+// is the more urgent the fewer generations the user has in flight: one
+// user's backlog sinks below everyone else's first generations, so it
+// cannot starve them.
+func (q *riverQueue[TTx]) InsertGenerationJob(ctx context.Context, tx sqlstore.Querier, id uuid.UUID, active int) error {
 	raw, ok := q.unwrap(tx)
 	if !ok {
 		return errors.New("queue: InsertGenerationJob needs this engine's transaction")
 	}
-	_, err := q.client.InsertTx(ctx, raw, GenerateArgs{GenerationID: id}, &river.InsertOpts{MaxAttempts: q.maxAttempts})
+	_, err := q.client.InsertTx(ctx, raw, GenerateArgs{GenerationID: id}, &river.InsertOpts{MaxAttempts: q.maxAttempts, Priority: priority(active)})
 	return err
 }
+
+// priority is River's priority (1 first, 4 last) of a generation whose
+// user has active others in flight: the 1st gets 1, the 2nd 2, the 4th
+// and later 4.
+func priority(active int) int { return min(active+1, lowestPriority) }
+
+// lowestPriority is River's lowest job priority.
+const lowestPriority = 4
 
 func (q *riverQueue[TTx]) Start(ctx context.Context) error { return q.client.Start(ctx) }
 

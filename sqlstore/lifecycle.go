@@ -13,7 +13,9 @@ import (
 // them (River's InsertTx), so a job exists if and only if the write was
 // committed: a generation's job, a mail.
 type JobInserter interface {
-	InsertGenerationJob(ctx context.Context, tx Querier, generationID uuid.UUID) error
+	// InsertGenerationJob enqueues a generation whose user has active
+	// other generations pending or processing (for fairness across users).
+	InsertGenerationJob(ctx context.Context, tx Querier, generationID uuid.UUID, active int) error
 	InsertMailJob(ctx context.Context, tx Querier, m velro.MailJob) error
 }
 
@@ -46,13 +48,17 @@ func (s *Store) SubmitGeneration(ctx context.Context, g *velro.Generation, idemp
 		if _, err := addCredits(ctx, tx, g.UserID, velro.CreditUsage, -g.Cost, "Generation with "+g.ModelID, &g.ID, g.CreatedAt); err != nil {
 			return err
 		}
+		active, err := s.checkActive(ctx, tx, g.UserID)
+		if err != nil {
+			return err
+		}
 		if err := insertGeneration(ctx, tx, g, key); err != nil {
 			return err
 		}
 		if s.jobs == nil {
 			return errNoQueue
 		}
-		return s.jobs.InsertGenerationJob(ctx, tx, g.ID)
+		return s.jobs.InsertGenerationJob(ctx, tx, g.ID, active)
 	})
 	if key != nil && s.engine.IsUniqueViolation(err) {
 		// A concurrent request with the same key won the race.

@@ -18,6 +18,8 @@ type Store struct {
 	timeout  time.Duration
 	jobs     JobInserter
 	observer velro.Observer
+	// maxActive caps each user's generations in flight (0: no cap).
+	maxActive int
 }
 
 // New returns a Store whose every call is bounded by timeout (DefaultTimeout

@@ -38,6 +38,7 @@ func Run(t *testing.T, open Opener) {
 	t.Run("Submit", func(t *testing.T) { testSubmit(t, open) })
 	t.Run("SubmitConcurrency", func(t *testing.T) { testSubmitConcurrency(t, open) })
 	t.Run("SubmitKeyRace", func(t *testing.T) { testSubmitKeyRace(t, open) })
+	t.Run("ActiveCap", func(t *testing.T) { testActiveCap(t, open) })
 	t.Run("Lifecycle", func(t *testing.T) { testLifecycle(t, open) })
 	t.Run("ListsAndStats", func(t *testing.T) { testListsAndStats(t, open) })
 	t.Run("Uploads", func(t *testing.T) { testUploads(t, open) })

@@ -62,6 +62,8 @@ type config struct {
 	MetricsToken    string
 	MetricsAddr     string
 
+	MaxActiveGenerations int // each user's generations in flight; 0: no cap
+
 	postgres *pgxpool.Config  // parsed DATABASE_URL, nil for SQLite
 	redis    *redis.Options   // parsed REDIS_URL, nil without Redis
 	media    *media.S3Config  // parsed VELRO_MEDIA_URL, nil for the data dir

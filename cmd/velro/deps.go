@@ -106,6 +106,7 @@ func openDeps(ctx context.Context, cfg *config, log *slog.Logger) (_ *deps, err 
 		log.Info("applied database migrations", "migrations", applied)
 	}
 	d.store = sqlstore.New(d.engine, cfg.DBTimeout)
+	d.store.LimitActiveGenerations(cfg.MaxActiveGenerations)
 
 	if cfg.redis == nil {
 		return d, d.openDatabaseBus(ctx, log)

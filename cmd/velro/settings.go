@@ -49,11 +49,11 @@ var settings = []setting{
 	{Flag: "database-url", Env: "DATABASE_URL", Shown: "(SQLite)",
 		Usage: "`postgres://user:pass@host:5432/db` switches storage to PostgreSQL",
 		set:   setDatabaseURL},
-	{Flag: "db-max-conns", Env: "VELRO_DB_MAX_CONNS", Default: "0", Shown: "pgx default (max(4, CPUs))",
-		Usage: "PostgreSQL pool size", Fix: "set a number like 20, or 0 for the default",
+	{Flag: "db-max-conns", Env: "VELRO_DB_MAX_CONNS", Default: "0", Shown: "max(4, CPUs) + workers",
+		Usage: "PostgreSQL connections of requests and generation workers per instance (the job queue has 4 more of its own); the default keeps pgx's max(4, CPUs) for requests plus one per worker, so busy workers never take the requests' share. Mind the server's `max_connections` across instances", Fix: "set a number like 20, or 0 for the default",
 		set: intSetting(0, func(c *config, n int) { c.DBMaxConns = n })},
 	{Flag: "db-timeout", Env: "VELRO_DB_TIMEOUT", Default: "2s",
-		Usage: "deadline of every database call; past it the request gets `503 unavailable`", Fix: durationFix,
+		Usage: "deadline of every database call, waiting for a pooled connection included; past it the request gets `503 unavailable`. PostgreSQL cancels a statement 1s past it (`statement_timeout`; the job queue's statements get 70s, migrations no limit)", Fix: durationFix,
 		set: durationSetting(func(c *config, d time.Duration) { c.DBTimeout = d })},
 	{Flag: "redis-url", Env: "REDIS_URL", Shown: "(none)",
 		Usage: "Redis 7+: shared L2 authorization cache, event bus, shared login throttling; `redis://host:6379/0` names one server, `redis+cluster://host1:6379?addr=host2:6379&addr=host3:6379` a Redis Cluster (any of its nodes; `rediss://` and `rediss+cluster://` for TLS)",
@@ -129,6 +129,9 @@ var settings = []setting{
 	{Flag: "workers", Env: "VELRO_WORKERS", Default: "4",
 		Usage: "generation jobs run at once per instance (at least 1: every instance runs jobs)", Fix: "set a number of at least 1, like 4",
 		set: intSetting(1, func(c *config, n int) { c.Workers = n })},
+	{Flag: "max-active-generations", Env: "VELRO_MAX_ACTIVE_GENERATIONS", Default: "10",
+		Usage: "pending and processing generations one user may have; a submit past it gets `429`. `0` turns the cap off", Fix: "set a number like 10, or 0 for no cap",
+		set: intSetting(0, func(c *config, n int) { c.MaxActiveGenerations = n })},
 	{Flag: "job-timeout", Env: "VELRO_JOB_TIMEOUT", Shown: "FAL timeout + render delay + 1m",
 		Usage: "limit of one job attempt", Fix: durationFix,
 		set: durationSetting(func(c *config, d time.Duration) { c.JobTimeout = d })},
@@ -339,7 +342,7 @@ func (c *config) parsePostgres() (err error) {
 	if c.DatabaseURL == "" {
 		return nil
 	}
-	if c.postgres, err = postgres.ParseURL(c.DatabaseURL, int32(c.DBMaxConns)); err != nil {
+	if c.postgres, err = postgres.ParseURL(c.DatabaseURL, postgres.Options{MaxConns: int32(c.DBMaxConns), Workers: c.Workers, Timeout: c.DBTimeout}); err != nil {
 		return &configError{"DATABASE_URL", "cannot be parsed (" + err.Error() + ")", "set it like postgres://user:password@host:5432/velro"}
 	}
 	return nil

@@ -31,7 +31,7 @@ func SQLite(t testing.TB) *sqlite.DB {
 // PostgresURL), migrated like SQLite's.
 func Postgres(t testing.TB) *postgres.DB {
 	t.Helper()
-	cfg, err := postgres.ParseURL(PostgresURL(t), 20)
+	cfg, err := postgres.ParseURL(PostgresURL(t), postgres.Options{MaxConns: 20})
 	must(t, err)
 	db, err := postgres.Open(t.Context(), cfg)
 	must(t, err)
