@@ -66,7 +66,7 @@ func (f *fixture) ensureGenerations(ctx context.Context, n int) error {
 				map[string]any{"model_id": benchModel, "prompt": fmt.Sprintf("bench %d", k), "parameters": benchParams, "project_id": project},
 				http.StatusCreated, &gen)
 			if err != nil {
-				return fmt.Errorf("seeding generations: %w", err)
+				return fmt.Errorf("seeding generations: %w", capped(err))
 			}
 			ids[i] = gen.ID
 			done.Add(1)

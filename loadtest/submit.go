@@ -2,6 +2,7 @@ package loadtest
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"sync/atomic"
@@ -28,8 +29,12 @@ func (s *suite) submit(ctx context.Context, c *Conn, from int) Result {
 	if a == nil {
 		return Result{Op: opSubmit, Err: errNoCredits}
 	}
-	return Result{Op: opSubmit, Err: call(ctx, c.Client, http.MethodPost, s.base+"/api/v1/generations", a.token(),
-		map[string]any{"model_id": benchModel, "prompt": "bench submit", "parameters": benchParams}, http.StatusCreated, nil)}
+	err := capped(call(ctx, c.Client, http.MethodPost, s.base+"/api/v1/generations", a.token(),
+		map[string]any{"model_id": benchModel, "prompt": "bench submit", "parameters": benchParams}, http.StatusCreated, nil))
+	if refused, ok := err.(*errCapped); ok {
+		return Result{Op: opSubmit, Fatal: refused}
+	}
+	return Result{Op: opSubmit, Err: err}
 }
 
 var errNoCredits = fmt.Errorf("the bench spent the credits it seeded (raise --accounts)")
@@ -71,4 +76,26 @@ func (s *suite) ensureCredits(ctx context.Context, n int64) error {
 			return err
 		}
 	}
+}
+
+// errCapped: the server caps each user's generations in flight, and the
+// bench submits far more than that from each of its few accounts. Its
+// figures would describe the refusals, so it stops and says what to change.
+type errCapped struct{ cause *StatusError }
+
+func (e *errCapped) Error() string {
+	return "the server caps each user's pending and processing generations (HTTP 429 " + e.cause.Code +
+		", VELRO_MAX_ACTIVE_GENERATIONS); the bench submits many generations from each of its accounts, " +
+		"so start the server with VELRO_MAX_ACTIVE_GENERATIONS=0 (no cap) while benchmarking"
+}
+
+func (e *errCapped) Unwrap() error { return e.cause }
+
+// capped turns a submit refused for the cap into errCapped.
+func capped(err error) error {
+	var se *StatusError
+	if errors.As(err, &se) && se.Status == http.StatusTooManyRequests {
+		return &errCapped{cause: se}
+	}
+	return err
 }

@@ -161,3 +161,20 @@ func TestBenchThrottledRegistration(t *testing.T) {
 		}
 	}
 }
+
+// TestBenchCappedSubmits: a server that caps each user's generations in
+// flight stops the bench, while seeding or submitting, with the setting to
+// change.
+func TestBenchCappedSubmits(t *testing.T) {
+	s := startServer(t, serverEnv(env{"VELRO_MAX_ACTIVE_GENERATIONS": "1", "VELRO_LOCAL_RENDER_DELAY": "5s"}))
+	for _, scenario := range []string{"generation-access", "submit"} { // seeding, and the submit row
+		var stdout, stderr bytes.Buffer
+		err := run(context.Background(), benchArgs(s.URL, scenario), env{}.getenv, &stdout, &stderr)
+		if err == nil || !strings.Contains(err.Error(), "VELRO_MAX_ACTIVE_GENERATIONS=0") {
+			t.Fatalf("%s: got %v", scenario, err)
+		}
+		if strings.Contains(stdout.String(), "| "+scenario+" |") {
+			t.Errorf("%s: the report shows figures of the refused requests:\n%s", scenario, stdout.String())
+		}
+	}
+}
