@@ -100,10 +100,11 @@ func RotateSigningKey(ctx context.Context, store RotationStore) (string, error) 
 	return keyID(ed25519.NewKeyFromSeed(seed).Public().(ed25519.PublicKey)), nil
 }
 
-// keepKeysCurrent reloads the signing keys every period and whenever
-// asked (a rotation event, a reconnected bus), until ctx ends.
-func (s *Service) keepKeysCurrent(ctx context.Context, period time.Duration) {
-	tick := time.NewTicker(period)
+// KeepKeysCurrent reloads the signing keys every Config.KeyReload and
+// whenever asked (a rotation event, a reconnected bus), until ctx ends. The
+// server runs it as one of its background loops (and awaits it).
+func (s *Service) KeepKeysCurrent(ctx context.Context) {
+	tick := time.NewTicker(s.keyReload)
 	defer tick.Stop()
 	for {
 		select {

@@ -92,7 +92,8 @@ type Service struct {
 	store       Store
 	hasher      PasswordHasher
 	tokens      *Tokens
-	keysChanged chan struct{} // asks keepKeysCurrent for a reload
+	keysChanged chan struct{} // asks KeepKeysCurrent for a reload
+	keyReload   time.Duration
 	refresh     refreshCodec
 	sessions    *cache.Local[uuid.UUID, sessionState]
 	admins      velro.AdminEmails
@@ -116,8 +117,8 @@ type sessionState struct {
 }
 
 // NewService loads the shared keys (creating them on first start),
-// subscribes to session revocations and key rotations on the bus, and
-// keeps the signing keys current until ctx ends.
+// and subscribes to session revocations and key rotations on the bus;
+// KeepKeysCurrent keeps the keys current.
 func NewService(ctx context.Context, store Store, cfg Config) (*Service, error) {
 	tokens, err := NewTokens(ctx, store)
 	if err != nil {
@@ -132,6 +133,7 @@ func NewService(ctx context.Context, store Store, cfg Config) (*Service, error) 
 		hasher:      cfg.Hasher,
 		tokens:      tokens,
 		keysChanged: make(chan struct{}, 1),
+		keyReload:   cmp.Or(cfg.KeyReload, time.Minute),
 		refresh:     refreshCodec{key: refreshKey},
 		// Revocations arrive on the bus; the expiry bounds how long a
 		// missed one could matter.
@@ -162,7 +164,6 @@ func NewService(ctx context.Context, store Store, cfg Config) (*Service, error) 
 		s.bus = new(bus.Local)
 	}
 	s.bus.Subscribe(s.apply)
-	go s.keepKeysCurrent(ctx, cmp.Or(cfg.KeyReload, time.Minute))
 	return s, nil
 }
 
