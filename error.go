@@ -16,7 +16,7 @@ const (
 	ENOTFOUND     = "not_found"              // 404: absent or not visible to the caller
 	ECONFLICT     = "conflict"               // 409: clashes with the current state
 	EPAYMENT      = "insufficient_credits"   // 402: the balance does not cover the cost
-	ERATELIMIT    = "rate_limited"           // 429: too many attempts; see RetryAfter
+	ERATELIMIT    = "rate_limited"           // 429: too many attempts or generations in flight; see RetryAfter
 	EIDEMPOTENCY  = "idempotency_key_reused" // 422: an Idempotency-Key used with another request
 	EUNAVAILABLE  = "unavailable"            // 503: a dependency timed out or is down
 	EPROVIDER     = "provider_unavailable"   // 503: the generation provider is not configured

@@ -60,7 +60,7 @@ func ErrorCodes() []ErrorCode {
 		{velro.EMEDIATYPE, http.StatusUnsupportedMediaType, "the body is not JSON (or a form where forms are accepted), or an uploaded file is not of an accepted type"},
 		{velro.EINVALID, http.StatusUnprocessableEntity, "a field breaks a validation rule; `errors` names each field"},
 		{velro.EIDEMPOTENCY, http.StatusUnprocessableEntity, "the `Idempotency-Key` was used before with a different request; nothing was charged"},
-		{velro.ERATELIMIT, http.StatusTooManyRequests, "too many attempts; `Retry-After` says when to come back"},
+		{velro.ERATELIMIT, http.StatusTooManyRequests, "too many attempts, or too many generations in flight; `Retry-After` says when to come back"},
 		{velro.EINTERNAL, http.StatusInternalServerError, "a bug: the details are logged under the request id, never returned"},
 		{velro.EUNAVAILABLE, http.StatusServiceUnavailable, "a dependency (the database) did not answer in time; retry shortly"},
 		{velro.EPROVIDER, http.StatusServiceUnavailable, "the generation provider of this model is not configured; nothing was charged"},
