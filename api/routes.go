@@ -114,7 +114,7 @@ func addRoutes(mux *http.ServeMux, api huma.API, cfg Config) {
 
 	// Generations.
 	huma.Register(api, failing(created(secured(op("POST", "/api/v1/generations", "Submit a generation (JSON, or a form with the same fields)", "generations"))),
-		http.StatusPaymentRequired, http.StatusForbidden, http.StatusNotFound, http.StatusUnprocessableEntity, http.StatusRequestEntityTooLarge, http.StatusUnsupportedMediaType, http.StatusBadRequest), handleSubmit(cfg.Generations))
+		http.StatusPaymentRequired, http.StatusForbidden, http.StatusNotFound, http.StatusUnprocessableEntity, http.StatusRequestEntityTooLarge, http.StatusUnsupportedMediaType, http.StatusBadRequest, http.StatusTooManyRequests), handleSubmit(cfg.Generations))
 	huma.Register(api, secured(op("GET", "/api/v1/generations", "The caller's generations, or a readable project's", "generations")), handleListGenerations(cfg.Generations))
 	huma.Register(api, secured(op("GET", "/api/v1/generations/stats", "The caller's generation counts", "generations")), handleGenerationStats(cfg.Generations))
 	huma.Register(api, secured(op("GET", "/api/v1/generations/{id}", "A generation (view)", "generations")), generationAction(cfg.Generations.Get))
