@@ -12,6 +12,12 @@ import (
 // busChannel is the NOTIFY channel of Velro's events.
 const busChannel = "velro_events"
 
+// notifyTimeout bounds one NOTIFY, the wait for a pooled connection
+// included: publishers run after their write has answered (without the
+// request's deadline), and a stalled database must not hold them; a send
+// that fails reaches the others as a flush once the bus works again.
+const notifyTimeout = time.Second
+
 // Bus is a velro.Bus over PostgreSQL LISTEN/NOTIFY, for instances that
 // share a database but no Redis: revocations and cache invalidations still
 // reach every instance. One pool connection is held for LISTEN; when it is
@@ -36,6 +42,8 @@ func NewBus(ctx context.Context, db *DB, log *slog.Logger) (*Bus, error) {
 		if len(payload) >= 8000 {
 			payload = []byte(`{"event":{"flush":true}}`)
 		}
+		ctx, cancel := context.WithTimeout(ctx, notifyTimeout)
+		defer cancel()
 		_, err := db.pool.Exec(ctx, `SELECT pg_notify($1, $2)`, busChannel, string(payload))
 		return err
 	})

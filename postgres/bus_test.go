@@ -1,8 +1,10 @@
 package postgres_test
 
 import (
+	"context"
 	"log/slog"
 	"testing"
+	"time"
 
 	"github.com/velro-ai/velro"
 	"github.com/velro-ai/velro/bus/bustest"
@@ -49,4 +51,38 @@ func openDB(t *testing.T, url string) *postgres.DB {
 	}
 	t.Cleanup(func() { db.Close() })
 	return db
+}
+
+// TestPublishIsBounded: a publish that cannot get a connection (every
+// pooled one busy, as when the database stalls) fails after its bound
+// instead of holding its caller; the event is then owed as a flush.
+func TestPublishIsBounded(t *testing.T) {
+	url := testenv.PostgresURL(t)
+	cfg, err := postgres.ParseURL(url, postgres.Options{MaxConns: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	db, err := postgres.Open(t.Context(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	b := newBus(t, db)
+	for range 2 { // LISTEN holds its own connection, outside the pool
+		held, err := db.Pool().Acquire(t.Context())
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer held.Release()
+	}
+	done := make(chan error, 1)
+	go func() { done <- b.Publish(context.Background(), velro.Event{Flush: true}) }()
+	select {
+	case err := <-done:
+		if err == nil {
+			t.Fatal("a publish without a connection succeeded")
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("a publish without a connection is still waiting after 10 s")
+	}
 }
