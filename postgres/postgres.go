@@ -11,6 +11,7 @@ import (
 	"net"
 	"runtime"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -70,14 +71,20 @@ func ParseURL(databaseURL string, o Options) (*pgxpool.Config, error) {
 	if err != nil {
 		return nil, err
 	}
-	cfg.MaxConns = o.MaxConns
-	if cfg.MaxConns <= 0 {
+	// What DATABASE_URL sets itself (pool_max_conns, statement_timeout)
+	// stays; VELRO_DB_MAX_CONNS overrides the URL's pool size.
+	switch {
+	case o.MaxConns > 0:
+		cfg.MaxConns = o.MaxConns
+	case !strings.Contains(databaseURL, "pool_max_conns"):
 		cfg.MaxConns = int32(max(4, runtime.NumCPU()) + o.Workers)
 	}
 	if o.Timeout <= 0 {
 		o.Timeout = sqlstore.DefaultTimeout
 	}
-	setStatementTimeout(cfg, o.Timeout+statementGrace)
+	if _, set := cfg.ConnConfig.RuntimeParams["statement_timeout"]; !set {
+		setStatementTimeout(cfg, o.Timeout+statementGrace)
+	}
 	return cfg, nil
 }
 

@@ -63,4 +63,12 @@ func TestPoolSize(t *testing.T) {
 	if cfg, _ = postgres.ParseURL(url, postgres.Options{MaxConns: 7, Workers: 6}); cfg.MaxConns != 7 {
 		t.Fatalf("MaxConns %d, want the 7 asked for", cfg.MaxConns)
 	}
+	// What the URL sets itself stays.
+	cfg, err = postgres.ParseURL(url+"?pool_max_conns=30&statement_timeout=5000", postgres.Options{Workers: 6})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.MaxConns != 30 || cfg.ConnConfig.RuntimeParams["statement_timeout"] != "5000" {
+		t.Fatalf("MaxConns %d, statement_timeout %q: want the URL's 30 and 5000", cfg.MaxConns, cfg.ConnConfig.RuntimeParams["statement_timeout"])
+	}
 }
