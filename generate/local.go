@@ -28,7 +28,7 @@ type Local struct {
 }
 
 // renderSlots bounds the renders that run at once in this process to one
-// fewer than the Go scheduler's processors: rendering is pure CPU, and
+// fewer than the Go scheduler's processors at start: rendering is pure CPU, and
 // every worker rendering at once left requests waiting for a processor
 // long enough to miss their database deadline (503s under a burst of
 // submits). Jobs past the bound wait their turn (within their timeout).
@@ -46,15 +46,22 @@ func (l *Local) Generate(ctx context.Context, req Request) error {
 			return context.Cause(ctx)
 		}
 	}
-	if err := renderSlots.Acquire(ctx, 1); err != nil {
-		return context.Cause(ctx)
-	}
-	out, err := render(ctx, req)
-	renderSlots.Release(1)
+	out, err := renderInSlot(ctx, req)
 	if err != nil {
 		return err
 	}
-	return req.Put(ctx, out)
+	return req.Put(ctx, out) // storing needs no CPU slot
+}
+
+// renderInSlot renders req once a slot is free, and frees it even if the
+// render panics (the queue recovers a job's panic; a lost slot would not
+// come back).
+func renderInSlot(ctx context.Context, req Request) (Output, error) {
+	if err := renderSlots.Acquire(ctx, 1); err != nil {
+		return Output{}, context.Cause(ctx)
+	}
+	defer renderSlots.Release(1)
+	return render(ctx, req)
 }
 
 // render draws the output of req.
