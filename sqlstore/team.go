@@ -3,6 +3,7 @@ package sqlstore
 import (
 	"context"
 	"fmt"
+	"strings"
 
 	"github.com/google/uuid"
 	"github.com/velro-ai/velro"
@@ -98,22 +99,34 @@ func (s *Store) ListTeams(ctx context.Context, userID uuid.UUID, page velro.Page
 // members: one page of them, or all of them when page is nil (the export).
 // Only the page's members are read, however many teams the user is in.
 func teamsOf(ctx context.Context, q Querier, userID uuid.UUID, page *velro.Page) ([]*velro.Team, error) {
-	ids := `SELECT t.id FROM teams t WHERE t.id IN (SELECT team_id FROM team_members WHERE user_id = $1)
+	query := `SELECT ` + teamColumns + ` FROM teams t WHERE t.id IN (SELECT team_id FROM team_members WHERE user_id = $1)
 		ORDER BY t.created_at DESC, t.id DESC`
 	args := []any{userID}
 	if page != nil {
-		ids += ` LIMIT $2 OFFSET $3`
+		query += ` LIMIT $2 OFFSET $3`
 		args = append(args, page.Limit, page.Offset)
 	}
-	rows, err := q.Query(ctx, `SELECT `+teamColumns+` FROM teams t WHERE t.id IN (`+ids+`) ORDER BY t.created_at DESC, t.id DESC`, args...)
+	rows, err := q.Query(ctx, query, args...)
 	if err != nil {
 		return nil, err
 	}
 	teams, err := collect(rows, scanTeam)
-	if err != nil {
-		return nil, err
+	if err != nil || len(teams) == 0 {
+		return teams, err
 	}
-	return teams, attachMembers(ctx, q, "m.team_id IN ("+ids+")", args, teams...)
+	for _, t := range teams {
+		t.Members = []velro.TeamMember{}
+	}
+	if page == nil {
+		return teams, attachMembers(ctx, q, "m.team_id IN (SELECT team_id FROM team_members WHERE user_id = $1)", args, teams...)
+	}
+	// The members of exactly this page's teams (a team made or joined
+	// since cannot shift them).
+	marks, ids := make([]string, len(teams)), make([]any, len(teams))
+	for i, t := range teams {
+		marks[i], ids[i] = fmt.Sprintf("$%d", i+1), t.ID
+	}
+	return teams, attachMembers(ctx, q, "m.team_id IN ("+strings.Join(marks, ", ")+")", ids, teams...)
 }
 
 // UpdateTeam implements velro.TeamStore.
