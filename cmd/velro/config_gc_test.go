@@ -15,6 +15,7 @@ import (
 func TestMalformedGCVariables(t *testing.T) {
 	cases := []struct{ env, want string }{
 		{"GOGC=abc", `velro: GOGC "abc" is not a whole number or off: set a percentage like 400, or unset it for velro's default` + "\n"},
+		{"GOGC=+400", `velro: GOGC "+400" is not a whole number or off: set a percentage like 400, or unset it for velro's default` + "\n"}, // Go reads no sign but "-"
 		{"GOMEMLIMIT=abc", "GOMEMLIMIT=abc\nfatal error: malformed GOMEMLIMIT"},
 	}
 	for _, tc := range cases {

@@ -77,7 +77,7 @@ func tuneGC(getenv func(string) string) error {
 		debug.SetGCPercent(defaultGCPercent)
 	case "off":
 	default:
-		if _, err := strconv.ParseInt(gogc, 10, 32); err != nil {
+		if _, err := strconv.ParseInt(gogc, 10, 32); err != nil || strings.HasPrefix(gogc, "+") { // Go's runtime reads "+400" as 100
 			return fmt.Errorf("GOGC %q is not a whole number or off: set a percentage like 400, or unset it for velro's default", gogc)
 		}
 	}
