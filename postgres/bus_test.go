@@ -17,8 +17,8 @@ func TestBus(t *testing.T) {
 	bustest.Run(t, bustest.Transport{
 		Open: func(t *testing.T) (velro.Bus, velro.Bus) {
 			url := testenv.PostgresURL(t)
-			dbB = openDB(t, url)
-			return newBus(t, openDB(t, url)), newBus(t, dbB)
+			dbB = openDB(t, url, 4)
+			return newBus(t, openDB(t, url, 4)), newBus(t, dbB)
 		},
 		Drop: func(t *testing.T) {
 			_, err := dbB.Pool().Exec(t.Context(), `SELECT pg_terminate_backend(pid) FROM pg_stat_activity
@@ -39,9 +39,9 @@ func newBus(t *testing.T, db *postgres.DB) *postgres.Bus {
 	return b
 }
 
-// openDB opens a pool on the database at url.
-func openDB(t *testing.T, url string) *postgres.DB {
-	cfg, err := postgres.ParseURL(url, postgres.Options{MaxConns: 4})
+// openDB opens a pool of maxConns connections on the database at url.
+func openDB(t *testing.T, url string, maxConns int32) *postgres.DB {
+	cfg, err := postgres.ParseURL(url, postgres.Options{MaxConns: maxConns})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -57,16 +57,7 @@ func openDB(t *testing.T, url string) *postgres.DB {
 // pooled one busy, as when the database stalls) fails after its bound
 // instead of holding its caller; the event is then owed as a flush.
 func TestPublishIsBounded(t *testing.T) {
-	url := testenv.PostgresURL(t)
-	cfg, err := postgres.ParseURL(url, postgres.Options{MaxConns: 2})
-	if err != nil {
-		t.Fatal(err)
-	}
-	db, err := postgres.Open(t.Context(), cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
+	db := openDB(t, testenv.PostgresURL(t), 2)
 	b := newBus(t, db)
 	for range 2 { // LISTEN holds its own connection, outside the pool
 		held, err := db.Pool().Acquire(t.Context())
