@@ -4,7 +4,6 @@ import (
 	"context"
 	"time"
 
-	"github.com/google/uuid"
 	"github.com/velro-ai/velro"
 	"github.com/velro-ai/velro/service"
 )
@@ -49,14 +48,6 @@ func handleAudit(audit *service.Audit) func(context.Context, *auditInput) (*audi
 		out.Body.Events, out.Body.PageInfo = list, in.info(total)
 		return out, nil
 	}
-}
-
-func optionalID(field, s string) (*uuid.UUID, error) {
-	if s == "" {
-		return nil, nil
-	}
-	id, err := parseID(field, s)
-	return &id, err
 }
 
 func optionalTime(field, s string) (time.Time, error) {

@@ -73,13 +73,9 @@ type generationsOutput struct {
 
 func handleListGenerations(gen *generate.Service) func(context.Context, *listGenerationsInput) (*generationsOutput, error) {
 	return func(ctx context.Context, in *listGenerationsInput) (*generationsOutput, error) {
-		var project *uuid.UUID
-		if in.ProjectID != "" {
-			id, err := parseID("project_id", in.ProjectID)
-			if err != nil {
-				return nil, err
-			}
-			project = &id
+		project, err := optionalID("project_id", in.ProjectID)
+		if err != nil {
+			return nil, err
 		}
 		list, total, err := gen.List(ctx, principal(ctx).UserID, project, in.page())
 		if err != nil {

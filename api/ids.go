@@ -22,3 +22,12 @@ func parseID(field, s string) (uuid.UUID, error) {
 	}
 	return id, nil
 }
+
+// optionalID is parseID for an optional field: nil when s is empty.
+func optionalID(field, s string) (*uuid.UUID, error) {
+	if s == "" {
+		return nil, nil
+	}
+	id, err := parseID(field, s)
+	return &id, err
+}

@@ -104,13 +104,9 @@ type uploadsOutput struct {
 
 func handleListUploads(uploads *service.Uploads) func(context.Context, *listUploadsInput) (*uploadsOutput, error) {
 	return func(ctx context.Context, in *listUploadsInput) (*uploadsOutput, error) {
-		var project *uuid.UUID
-		if in.ProjectID != "" {
-			id, err := parseID("project_id", in.ProjectID)
-			if err != nil {
-				return nil, err
-			}
-			project = &id
+		project, err := optionalID("project_id", in.ProjectID)
+		if err != nil {
+			return nil, err
 		}
 		list, total, err := uploads.List(ctx, principal(ctx).UserID, project, in.page())
 		if err != nil {
