@@ -1,7 +1,6 @@
 package storetest
 
 import (
-	"sync"
 	"testing"
 	"time"
 
@@ -136,28 +135,10 @@ func testAcceptRace(t *testing.T, open Opener) {
 	for round := range 5 {
 		u := NewUser(t, s, uuid.NewString()+"@example.com")
 		hash := velro.HashToken(NewInvitation(t, s, team.ID, u.Email, velro.TeamEditor))
-		const n = 6
-		errs := make([]error, n)
-		var wg sync.WaitGroup
-		start := make(chan struct{})
-		for i := range n {
-			wg.Go(func() {
-				<-start
-				_, _, errs[i] = s.AcceptInvitation(ctx(t), hash, u.ID)
-			})
-		}
-		close(start)
-		wg.Wait()
-		ok := 0
-		for _, err := range errs {
-			switch velro.ErrorCode(err) {
-			case "":
-				ok++
-			case velro.ECONFLICT:
-			default:
-				t.Fatalf("round %d: %v", round, err)
-			}
-		}
+		ok := atOnce(t, 6, velro.ECONFLICT, func() error {
+			_, _, err := s.AcceptInvitation(ctx(t), hash, u.ID)
+			return err
+		})
 		if ok != 1 {
 			t.Fatalf("round %d: the invitation was accepted %d times", round, ok)
 		}

@@ -5,6 +5,7 @@ package storetest
 
 import (
 	"context"
+	"sync"
 	"testing"
 	"time"
 
@@ -89,4 +90,33 @@ func NewInvitation(t testing.TB, s velro.Store, team uuid.UUID, email string, ro
 		t.Fatalf("set the invitation's token: %v, %v", ok, err)
 	}
 	return token
+}
+
+// atOnce runs n calls of fn released at the same instant and returns how
+// many succeeded; a call may also fail with the refused code, and any other
+// error fails the test.
+func atOnce(t testing.TB, n int, refused string, fn func() error) int {
+	t.Helper()
+	errs := make([]error, n)
+	var wg sync.WaitGroup
+	start := make(chan struct{})
+	for i := range n {
+		wg.Go(func() {
+			<-start
+			errs[i] = fn()
+		})
+	}
+	close(start)
+	wg.Wait()
+	ok := 0
+	for _, err := range errs {
+		switch velro.ErrorCode(err) {
+		case "":
+			ok++
+		case refused:
+		default:
+			t.Fatalf("a call made at the same instant failed: %v", err)
+		}
+	}
+	return ok
 }
