@@ -8,7 +8,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -282,18 +281,10 @@ func TestResetTokenUsedTwiceAtOnce(t *testing.T) {
 		for round := range 3 {
 			c.do("POST", "/api/v1/auth/password/forgot", map[string]any{"email": ada.Email}).want(t, 202)
 			token := linkToken(t, sink.Next(t, ada.Email, mailTimeout), "/reset-password?token=")
-			statuses := make([]int, 2)
-			var wg sync.WaitGroup
-			start := make(chan struct{})
-			for i := range statuses {
-				wg.Go(func() {
-					<-start
-					statuses[i] = c.do("POST", "/api/v1/auth/password/reset", map[string]any{"token": token, "new_password": "Pass-" + string(rune('a'+i)) + "1234"}).Status
-				})
-			}
-			close(start)
-			wg.Wait()
-			if !(statuses[0] == 200 && statuses[1] == 400 || statuses[0] == 400 && statuses[1] == 200) {
+			statuses := parallel(t, 2, func(i int) *response {
+				return c.do("POST", "/api/v1/auth/password/reset", map[string]any{"token": token, "new_password": "Pass-" + string(rune('a'+i)) + "1234"})
+			})
+			if statuses[200] != 1 || statuses[400] != 1 {
 				t.Fatalf("round %d: statuses %v, want one 200 and one 400", round, statuses)
 			}
 		}

@@ -5,7 +5,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 )
 
@@ -98,18 +97,10 @@ func TestInvitationAcceptedTwiceAtOnce(t *testing.T) {
 			guest := register(t, c, "guest"+string(rune('a'+round))+"@example.com")
 			c.with(owner.Access).do("POST", "/api/v1/teams/"+team+"/invitations", map[string]any{"email": guest.Email, "role": "viewer"}).want(t, 201)
 			token := linkToken(t, sink.Next(t, guest.Email, mailTimeout), "/invitations/")
-			statuses := make([]int, 2)
-			var wg sync.WaitGroup
-			start := make(chan struct{})
-			for i := range statuses {
-				wg.Go(func() {
-					<-start
-					statuses[i] = c.with(guest.Access).do("POST", "/api/v1/invitations/"+token+"/accept", nil).Status
-				})
-			}
-			close(start)
-			wg.Wait()
-			if !(statuses[0] == 200 && statuses[1] == 409 || statuses[0] == 409 && statuses[1] == 200) {
+			statuses := parallel(t, 2, func(int) *response {
+				return c.with(guest.Access).do("POST", "/api/v1/invitations/"+token+"/accept", nil)
+			})
+			if statuses[200] != 1 || statuses[409] != 1 {
 				t.Fatalf("round %d: statuses %v, want one 200 and one 409", round, statuses)
 			}
 		}

@@ -2,7 +2,6 @@ package main
 
 import (
 	"strings"
-	"sync"
 	"testing"
 )
 
@@ -250,18 +249,10 @@ func TestConcurrentRemovalsRevoke(t *testing.T) {
 			}
 			v.do("GET", "/api/v1/projects/"+project, nil).want(t, 200)
 
-			var wg sync.WaitGroup
-			start := make(chan struct{})
-			statuses := make([]int, len(teams))
-			for i, team := range teams {
-				wg.Go(func() {
-					<-start
-					statuses[i] = o.do("DELETE", "/api/v1/teams/"+team+"/members/"+viewer.ID, nil).Status
-				})
-			}
-			close(start)
-			wg.Wait()
-			if statuses[0] != 200 || statuses[1] != 200 {
+			statuses := parallel(t, len(teams), func(i int) *response {
+				return o.do("DELETE", "/api/v1/teams/"+teams[i]+"/members/"+viewer.ID, nil)
+			})
+			if statuses[200] != len(teams) {
 				t.Fatalf("trial %d: removals answered %v", trial, statuses)
 			}
 			v.do("GET", "/api/v1/projects/"+project, nil).wantError(t, 404, "not_found")

@@ -287,3 +287,28 @@ func register(t testing.TB, c *client, email string) account {
 	a.ID = m["user"].(map[string]any)["id"].(string)
 	return a
 }
+
+// parallel sends n requests at once (do(i) sends the i-th) and counts the
+// statuses; each 429 must say when to come back.
+func parallel(t *testing.T, n int, do func(i int) *response) map[int]int {
+	t.Helper()
+	results := make([]*response, n)
+	var wg sync.WaitGroup
+	start := make(chan struct{})
+	for i := range n {
+		wg.Go(func() {
+			<-start
+			results[i] = do(i)
+		})
+	}
+	close(start)
+	wg.Wait()
+	count := map[int]int{}
+	for _, r := range results {
+		count[r.Status]++
+		if r.Status == 429 && r.Header.Get("Retry-After") == "" {
+			t.Fatalf("429 without Retry-After: %s", r.Body)
+		}
+	}
+	return count
+}

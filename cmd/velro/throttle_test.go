@@ -3,7 +3,6 @@ package main
 import (
 	"fmt"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/google/uuid"
@@ -19,31 +18,6 @@ func forEachLimiter(t *testing.T, fn func(t *testing.T, e env)) {
 		fn(t, env{"REDIS_URL": testenv.RedisURL(t), "VELRO_REDIS_PREFIX": "velro-test:" + uuid.NewString() + ":"})
 	})
 	t.Run("redis-cluster", func(t *testing.T) { fn(t, env{"REDIS_URL": testenv.RedisClusterURL(t)}) })
-}
-
-// parallel sends n requests at once (do(i) sends the i-th) and counts the
-// statuses; each 429 must say when to come back.
-func parallel(t *testing.T, n int, do func(i int) *response) map[int]int {
-	t.Helper()
-	results := make([]*response, n)
-	var wg sync.WaitGroup
-	start := make(chan struct{})
-	for i := range n {
-		wg.Go(func() {
-			<-start
-			results[i] = do(i)
-		})
-	}
-	close(start)
-	wg.Wait()
-	count := map[int]int{}
-	for _, r := range results {
-		count[r.Status]++
-		if r.Status == 429 && r.Header.Get("Retry-After") == "" {
-			t.Fatalf("429 without Retry-After: %s", r.Body)
-		}
-	}
-	return count
 }
 
 // TestParallelLoginGuesses: 200 wrong passwords for one account from one
