@@ -33,7 +33,7 @@ func (c *Client) observe(err error) {
 }
 
 func (c *Client) admit() error {
-	if time.Now().UnixNano() < c.stalledUntil.Load() {
+	if until := c.stalledUntil.Load(); until != 0 && time.Now().UnixNano() < until { // no clock read while healthy
 		return errStalled
 	}
 	return nil
