@@ -2,6 +2,7 @@ package media
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -33,7 +34,13 @@ func OpenS3(ctx context.Context, c *S3Config) (*S3, error) {
 	if c.PathStyle != nil {
 		lookup = map[bool]minio.BucketLookupType{true: minio.BucketLookupPath, false: minio.BucketLookupDNS}[*c.PathStyle]
 	}
+	transport, err := minio.DefaultTransport(c.Secure)
+	if err != nil {
+		return nil, err
+	}
+	transport.ResponseHeaderTimeout = cmp.Or(c.ResponseTimeout, DefaultResponseTimeout)
 	client, err := minio.New(c.Endpoint, &minio.Options{
+		Transport:    transport,
 		Creds:        credentials.NewStaticV4(c.AccessKey, c.SecretKey, c.SessionToken),
 		Secure:       c.Secure,
 		Region:       c.Region,

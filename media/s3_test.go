@@ -2,12 +2,14 @@ package media_test
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"io"
 	"net/http"
 	"os"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/google/uuid"
 	"github.com/velro-ai/velro"
@@ -98,4 +100,61 @@ func (w countingWriter) Write(p []byte) (int, error) {
 	*w.n += int64(n)
 	w.mu.Unlock()
 	return n, err
+}
+
+// TestS3Stalls: a store that stops answering (connections open, nothing
+// flows) fails reads, writes and deletions once each response is overdue
+// (and the client's retries are spent), instead of holding them; once it
+// answers again, so does the store.
+func TestS3Stalls(t *testing.T) {
+	raw := testenv.FakeS3(t)
+	cfg, err := media.ParseS3URL(raw, func(k string) string { return testenv.S3Env[k] })
+	if err != nil {
+		t.Fatal(err)
+	}
+	proxy := testenv.NewProxy(t, cfg.Endpoint)
+	cfg.Endpoint, cfg.ResponseTimeout = proxy.Addr, 200*time.Millisecond
+	s, err := media.OpenS3(t.Context(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Put(t.Context(), "a.png", bytes.NewReader([]byte("png")), "image/png"); err != nil {
+		t.Fatal(err)
+	}
+
+	proxy.Blackhole()
+	calls := map[string]func(context.Context) error{
+		"put": func(ctx context.Context) error {
+			return s.Put(ctx, "b.png", bytes.NewReader([]byte("png")), "image/png")
+		},
+		"open": func(ctx context.Context) error {
+			f, err := s.Open(ctx, "a.png")
+			if err == nil {
+				f.Close()
+			}
+			return err
+		},
+		"delete": func(ctx context.Context) error { return s.DeletePrefix(ctx, "a") },
+	}
+	for name, call := range calls {
+		start := time.Now()
+		done := make(chan error, 1)
+		go func() { done <- call(context.Background()) }()
+		select {
+		case err := <-done:
+			if err == nil {
+				t.Errorf("%s succeeded on a stalled store", name)
+			}
+			t.Logf("%s failed after %v: %v", name, time.Since(start).Round(time.Millisecond), err)
+		case <-time.After(30 * time.Second):
+			t.Fatalf("%s on a stalled store is still waiting after 30 s", name)
+		}
+	}
+
+	proxy.Resume()
+	f, err := s.Open(t.Context(), "a.png")
+	if err != nil {
+		t.Fatalf("the store answers again, but: %v", err)
+	}
+	f.Close()
 }

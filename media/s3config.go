@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/minio/minio-go/v7/pkg/s3utils"
 )
@@ -29,7 +30,15 @@ type S3Config struct {
 	// PartSize is the size of each part of a multipart upload, and of the
 	// buffer one Put holds; 0 means DefaultPartSize.
 	PartSize uint64
+	// ResponseTimeout bounds the wait for each response of the store to
+	// begin; 0 means DefaultResponseTimeout.
+	ResponseTimeout time.Duration
 }
+
+// DefaultResponseTimeout is how long a request waits for the store to
+// start answering (the client's own default is a minute, times its
+// retries): a stalled store fails media requests in seconds, not minutes.
+const DefaultResponseTimeout = 10 * time.Second
 
 // DefaultPartSize is the upload part size: objects up to it are sent in
 // one request, larger ones in parts of this size.
