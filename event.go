@@ -56,9 +56,4 @@ type Bus interface {
 	// Connected reports whether events from other instances are arriving.
 	// While it is false, caches of shared state cannot be trusted.
 	Connected() bool
-	// Sync delivers, before it returns, the changes other processes made
-	// that reach this one only when it asks (SQLite: a CLI command on the
-	// same file). Authentication calls it on every request; buses that
-	// push every event do nothing.
-	Sync(ctx context.Context) error
 }

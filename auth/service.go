@@ -389,11 +389,6 @@ func (s *Service) authenticate(ctx context.Context, accessToken string) (Princip
 	if err != nil {
 		return Principal{}, err
 	}
-	// Changes to accounts made by other processes on an SQLite file (the
-	// CLI) reach the caches before they are trusted.
-	if err := s.bus.Sync(ctx); err != nil {
-		return Principal{}, err
-	}
 	// While revocations from other instances cannot arrive, ask the
 	// database every time.
 	state, ok := sessionState{}, false

@@ -41,7 +41,3 @@ func (b *Local) Subscribe(fn func(velro.Event)) {
 
 // Connected implements velro.Bus: a single process misses nothing.
 func (b *Local) Connected() bool { return true }
-
-// Sync implements velro.Bus: every event of this process is delivered as
-// it is published.
-func (b *Local) Sync(context.Context) error { return nil }

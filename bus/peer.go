@@ -86,9 +86,6 @@ func (p *Peer) Subscribe(fn func(velro.Event)) { p.local.Subscribe(fn) }
 // Connected implements velro.Bus.
 func (p *Peer) Connected() bool { return p.up.Load() }
 
-// Sync implements velro.Bus: the transport pushes every event.
-func (p *Peer) Sync(context.Context) error { return nil }
-
 // Received delivers a payload from the transport, unless this instance sent
 // it.
 func (p *Peer) Received(payload []byte) {

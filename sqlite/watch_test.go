@@ -1,9 +1,11 @@
 package sqlite_test
 
 import (
+	"context"
 	"log/slog"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/velro-ai/velro"
 	"github.com/velro-ai/velro/internal/testenv"
@@ -13,7 +15,7 @@ import (
 
 // TestBusSeesOtherProcesses: an account change written through another
 // connection to the file (another process: the CLI) flushes the caches at
-// the next Sync; other writes, and no writes, do not.
+// the next look; other writes, and no writes, do not.
 func TestBusSeesOtherProcesses(t *testing.T) {
 	db := testenv.SQLite(t)
 	b, err := sqlite.NewBus(t.Context(), db, slog.New(slog.DiscardHandler))
@@ -27,11 +29,9 @@ func TestBusSeesOtherProcesses(t *testing.T) {
 			flushes.Add(1)
 		}
 	})
-	sync := func() int32 {
+	look := func() int32 {
 		t.Helper()
-		if err := b.Sync(t.Context()); err != nil {
-			t.Fatal(err)
-		}
+		b.Look(t.Context())
 		return flushes.Load()
 	}
 
@@ -43,52 +43,61 @@ func TestBusSeesOtherProcesses(t *testing.T) {
 	t.Cleanup(func() { other.Close() })
 	store := testenv.Store(t, other, 0)
 	u := storetest.NewUser(t, store, "ada@example.com")
-	if n := sync(); n != 0 {
+	if n := look(); n != 0 {
 		t.Fatalf("a new account flushed the caches (%d)", n)
 	}
-	if n := sync(); n != 0 {
+	if n := look(); n != 0 {
 		t.Fatalf("no change flushed the caches (%d)", n)
 	}
 	disabled := true
 	if _, err := store.ControlAccount(t.Context(), u.ID, velro.AccountControl{Disabled: &disabled}); err != nil {
 		t.Fatal(err)
 	}
-	if n := sync(); n != 1 {
-		t.Fatalf("an account disabled by another process: %d flushes at the next sync, want 1", n)
+	if n := look(); n != 1 {
+		t.Fatalf("an account disabled by another process: %d flushes at the next look, want 1", n)
 	}
-	if n := sync(); n != 1 {
+	if n := look(); n != 1 {
 		t.Fatalf("the same change flushed again (%d)", n)
 	}
 }
 
-// BenchmarkBusSync is the cost Sync adds to every authenticated request on
-// SQLite when nothing changed.
-func BenchmarkBusSync(b *testing.B) {
-	db := testenv.SQLite(b)
-	bus, err := sqlite.NewBus(b.Context(), db, slog.New(slog.DiscardHandler))
+// TestWatchAppliesOtherProcesses: the server's loop applies another
+// process's account change within a few periods, without any request.
+func TestWatchAppliesOtherProcesses(t *testing.T) {
+	db := testenv.SQLite(t)
+	b, err := sqlite.NewBus(t.Context(), db, slog.New(slog.DiscardHandler))
 	if err != nil {
-		b.Fatal(err)
+		t.Fatal(err)
 	}
-	defer bus.Close()
-	b.RunParallel(func(pb *testing.PB) {
-		for pb.Next() {
-			if err := bus.Sync(b.Context()); err != nil {
-				b.Fatal(err)
+	t.Cleanup(func() { b.Close() })
+	flushed := make(chan struct{}, 1)
+	b.Subscribe(func(ev velro.Event) {
+		if ev.Flush {
+			select {
+			case flushed <- struct{}{}:
+			default:
 			}
 		}
 	})
-}
+	ctx, stop := context.WithCancel(t.Context())
+	done := make(chan struct{})
+	go func() { defer close(done); b.Watch(ctx, time.Millisecond) }()
+	t.Cleanup(func() { stop(); <-done })
 
-func BenchmarkBusSyncSerial(b *testing.B) {
-	db := testenv.SQLite(b)
-	bus, err := sqlite.NewBus(b.Context(), db, slog.New(slog.DiscardHandler))
+	other, err := sqlite.Open(t.Context(), db.Path())
 	if err != nil {
-		b.Fatal(err)
+		t.Fatal(err)
 	}
-	defer bus.Close()
-	for b.Loop() {
-		if err := bus.Sync(b.Context()); err != nil {
-			b.Fatal(err)
-		}
+	t.Cleanup(func() { other.Close() })
+	store := testenv.Store(t, other, 0)
+	u := storetest.NewUser(t, store, "ada@example.com")
+	disabled := true
+	if _, err := store.ControlAccount(t.Context(), u.ID, velro.AccountControl{Disabled: &disabled}); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-flushed:
+	case <-time.After(10 * time.Second): // a hang bound, not a latency budget
+		t.Fatal("the watch loop never applied the other process's change")
 	}
 }

@@ -33,6 +33,8 @@ type deps struct {
 	redis  *redis.Client // nil without REDIS_URL
 	bus    velro.Bus
 	closer []func() error
+	// loops run beside a server until it stops (the SQLite bus's watch).
+	loops []func(ctx context.Context)
 }
 
 func (d *deps) Close() error {
@@ -144,6 +146,7 @@ func (d *deps) openDatabaseBus(ctx context.Context, log *slog.Logger) error {
 			return err
 		}
 		d.closer = append(d.closer, b.Close)
+		d.loops = append(d.loops, func(ctx context.Context) { b.Watch(ctx, sqlite.WatchEvery) })
 		d.bus = b
 		return nil
 	}

@@ -9,18 +9,22 @@ import (
 	"log/slog"
 	"strings"
 	"text/tabwriter"
+	"time"
 
 	"github.com/velro-ai/velro"
 	"github.com/velro-ai/velro/authz"
 	"github.com/velro-ai/velro/guard"
 	"github.com/velro-ai/velro/service"
+	"github.com/velro-ai/velro/sqlite"
 )
 
 const usersUsage = `usage: velro users COMMAND [flags] [arguments]
 
 Operate accounts on the configured storage (DATABASE_URL, or the data
 dir's SQLite file), also while servers run: every server refuses a disabled
-account's tokens, and applies a role, from its next request on.
+account's tokens, and applies a role, from its next request after the
+command returns (a server on SQLite applies it within 0.1 s; the command
+waits 0.2 s for it).
 
 commands:
   list [QUERY]              accounts whose email or name contains QUERY (all without)
@@ -54,7 +58,7 @@ func usersCommand(ctx context.Context, args []string, getenv func(string) string
 		fmt.Fprint(stderr, usersUsage)
 		return fmt.Errorf("velro users %s: wrong number of arguments", sub)
 	}
-	accounts, done, err := openAccounts(ctx, cfg, stderr)
+	accounts, settle, done, err := openAccounts(ctx, cfg, stderr)
 	if err != nil {
 		return err
 	}
@@ -75,26 +79,37 @@ func usersCommand(ctx context.Context, args []string, getenv func(string) string
 	if err != nil {
 		return errors.New(velro.ErrorMessage(err))
 	}
+	// Returning once running servers have applied it: a request made
+	// after the command sees the change.
+	select {
+	case <-time.After(settle):
+	case <-ctx.Done():
+	}
 	fmt.Fprintf(stdout, "velro: %s: role %s (granted %s), disabled %v\n", u.Email, u.Role, u.GrantedRole, u.Disabled)
 	return nil
 }
 
 // openAccounts opens the storage and the event bus the way a server does,
 // so the changes made here reach running servers: on the bus with
-// PostgreSQL or Redis, through the database file with SQLite.
-func openAccounts(ctx context.Context, cfg *config, stderr io.Writer) (*service.Accounts, func(), error) {
+// PostgreSQL or Redis, through the database file with SQLite. settle is how
+// long running servers may take to apply a change: a server on SQLite
+// looks at the file every sqlite.WatchEvery; the bus delivers at once.
+func openAccounts(ctx context.Context, cfg *config, stderr io.Writer) (_ *service.Accounts, settle time.Duration, _ func(), _ error) {
 	log := slog.New(slog.NewJSONHandler(stderr, &slog.HandlerOptions{Level: max(cfg.LogLevel, slog.LevelWarn)}))
 	if err := cfg.prepareDataDir(); err != nil {
-		return nil, nil, err
+		return nil, 0, nil, err
 	}
 	d, err := openDeps(ctx, cfg, log)
 	if err != nil {
-		return nil, nil, err
+		return nil, 0, nil, err
+	}
+	if _, ok := d.engine.(*sqlite.DB); ok {
+		settle = 2 * sqlite.WatchEvery
 	}
 	engine := authz.New(authz.Config{Store: d.store, Bus: d.bus, Log: log})
 	store := guard.New(d.store, engine, d.bus)
 	accounts := service.NewAccounts(store, service.AccountsConfig{Admins: velro.NewAdminEmails(cfg.AdminEmails), Bus: d.bus, Log: log})
-	return accounts, func() { d.Close() }, nil
+	return accounts, settle, func() { d.Close() }, nil
 }
 
 func listUsers(ctx context.Context, accounts *service.Accounts, query string, stdout io.Writer) error {
