@@ -2,8 +2,11 @@ package velro
 
 import (
 	"fmt"
+	"maps"
 	"math"
 	"slices"
+	"strconv"
+	"strings"
 )
 
 // Model is a generation model of the catalog.
@@ -173,13 +176,17 @@ func FindModel(id string) (Model, bool) {
 	return catalog[i], true
 }
 
-// coerce validates params for the model and returns them
-// normalised: unknown parameters are dropped, missing ones take their
-// default, numbers out of range are clamped to it; a value of the wrong
-// type, a fractional integer or a value outside an enum is EINVALID.
+// coerce validates params for the model and returns them normalised:
+// missing parameters take their default and unknown ones are dropped (never
+// sent to the provider). A value the schema does not accept (wrong type,
+// out of range, fractional where an integer goes, outside an enum) is
+// EINVALID naming each such field and what it accepts: never clamped, so
+// what is charged and sent is what the caller asked for.
 func (m Model) coerce(params map[string]any) (map[string]any, error) {
 	out := make(map[string]any, len(m.Parameters))
-	for name, spec := range m.Parameters {
+	var bad []FieldError
+	for _, name := range slices.Sorted(maps.Keys(m.Parameters)) {
+		spec := m.Parameters[name]
 		v, given := params[name]
 		if !given || v == nil {
 			if spec.Default != nil {
@@ -187,36 +194,70 @@ func (m Model) coerce(params map[string]any) (map[string]any, error) {
 			}
 			continue
 		}
-		field := "parameters." + name
-		switch spec.Type {
-		case "integer", "number":
-			f, ok := v.(float64)
-			if !ok {
-				return nil, Invalid(field, "must be a number")
-			}
-			if spec.Type == "integer" && f != math.Trunc(f) {
-				return nil, Invalid(field, "must be a whole number")
-			}
-			if spec.Minimum != nil {
-				f = max(f, *spec.Minimum)
-			}
-			if spec.Maximum != nil {
-				f = min(f, *spec.Maximum)
-			}
-			out[name] = f
-		case "boolean":
-			b, ok := v.(bool)
-			if !ok {
-				return nil, Invalid(field, "must be true or false")
-			}
-			out[name] = b
-		case "string":
-			s, ok := v.(string)
-			if !ok || (len(spec.Enum) > 0 && !slices.Contains(spec.Enum, s)) {
-				return nil, Invalid(field, fmt.Sprintf("must be one of %v", spec.Enum))
-			}
-			out[name] = s
+		if !spec.accepts(v) {
+			bad = append(bad, FieldError{Field: "parameters." + name, Message: spec.wants()})
+			continue
 		}
+		out[name] = v
+	}
+	if len(bad) > 0 {
+		msgs := make([]string, len(bad))
+		for i, f := range bad {
+			msgs[i] = f.Field + ": " + f.Message
+		}
+		return nil, &Error{Code: EINVALID, Message: strings.Join(msgs, "; "), Fields: bad}
 	}
 	return out, nil
 }
+
+// accepts reports whether v, as decoded from JSON, obeys the spec.
+func (p ParamSpec) accepts(v any) bool {
+	switch p.Type {
+	case "integer", "number":
+		f, ok := v.(float64)
+		return ok && (p.Type == "number" || f == math.Trunc(f)) &&
+			(p.Minimum == nil || f >= *p.Minimum) && (p.Maximum == nil || f <= *p.Maximum) &&
+			!math.IsNaN(f) && !math.IsInf(f, 0)
+	case "boolean":
+		_, ok := v.(bool)
+		return ok
+	case "string":
+		s, ok := v.(string)
+		return ok && (len(p.Enum) == 0 || slices.Contains(p.Enum, s))
+	}
+	return false
+}
+
+// wants says what the spec accepts, for the 422 of a value it does not.
+func (p ParamSpec) wants() string {
+	switch p.Type {
+	case "integer", "number":
+		kind := "a number"
+		if p.Type == "integer" {
+			kind = "a whole number"
+		}
+		switch {
+		case p.Minimum != nil && p.Maximum != nil:
+			return fmt.Sprintf("must be %s from %s to %s", kind, formatNum(*p.Minimum), formatNum(*p.Maximum))
+		case p.Minimum != nil:
+			return fmt.Sprintf("must be %s of at least %s", kind, formatNum(*p.Minimum))
+		case p.Maximum != nil:
+			return fmt.Sprintf("must be %s of at most %s", kind, formatNum(*p.Maximum))
+		}
+		return "must be " + kind
+	case "boolean":
+		return "must be true or false"
+	case "string":
+		if len(p.Enum) > 0 {
+			quoted := make([]string, len(p.Enum))
+			for i, e := range p.Enum {
+				quoted[i] = strconv.Quote(e)
+			}
+			return "must be one of " + strings.Join(quoted, ", ")
+		}
+		return "must be a string"
+	}
+	return "is not accepted"
+}
+
+func formatNum(f float64) string { return strconv.FormatFloat(f, 'f', -1, 64) }

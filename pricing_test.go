@@ -66,58 +66,67 @@ func TestPricingUnits(t *testing.T) {
 	}
 }
 
-// TestQuoteEveryValue prices every model at every value of the parameter
-// its price depends on: the cost is credits_per_unit times the value the
-// normalised parameters carry (what the provider is sent), and out-of-range
-// counts are clamped before they are priced.
-func TestQuoteEveryValue(t *testing.T) {
-	cases := 0
-	for _, m := range velro.Catalog() {
-		per := m.Pricing.CreditsPerUnit
-		switch m.Pricing.Unit {
-		case velro.PerImage:
-			for n := 0; n <= 6; n++ {
-				q, err := m.Quote(map[string]any{"num_images": float64(n)})
-				if err != nil {
-					t.Fatalf("%s num_images=%d: %v", m.ID, n, err)
-				}
-				sent := int64(q.Parameters["num_images"].(float64))
-				if want := int64(min(max(n, 1), 4)); sent != want {
-					t.Errorf("%s num_images=%d: %d sent, want %d", m.ID, n, sent, want)
-				}
-				if q.Cost != per*sent {
-					t.Errorf("%s num_images=%d: cost %d, want %d x %d", m.ID, n, q.Cost, per, sent)
-				}
-				cases++
-			}
-		case velro.PerSecond:
-			for _, d := range m.Parameters["duration"].Enum {
-				q, err := m.Quote(map[string]any{"duration": d})
-				if err != nil {
-					t.Fatalf("%s duration=%s: %v", m.ID, d, err)
-				}
-				seconds := map[string]int64{"5": 5, "10": 10}[q.Parameters["duration"].(string)]
-				if q.Parameters["duration"] != d || q.Cost != per*seconds {
-					t.Errorf("%s duration=%s: sent %v, cost %d, want %d x %d", m.ID, d, q.Parameters["duration"], q.Cost, per, seconds)
-				}
-				cases++
-			}
-			if _, err := m.Quote(map[string]any{"duration": "7"}); velro.ErrorCode(err) != velro.EINVALID {
-				t.Errorf("%s: a duration outside the enum is %v, want invalid", m.ID, err)
-			}
-		case velro.PerGeneration:
-			q, err := m.Quote(nil)
-			if err != nil || q.Cost != per || q.Cost != m.CreditsCost {
-				t.Errorf("%s: cost %d (%v), want %d", m.ID, q.Cost, err, per)
-			}
-			cases++
+// TestQuotePrices is API.md's pricing rule written out: what each model
+// charges for the values of the parameter its price depends on, and the
+// values outside its schema that are refused (422 naming the field and what
+// it accepts), never clamped into a price.
+func TestQuotePrices(t *testing.T) {
+	const (
+		ultra   = "fal-ai/flux-pro/v1.1-ultra"
+		kontext = "fal-ai/flux-pro/kontext/max"
+		imagen  = "fal-ai/imagen4/preview/ultra"
+		klingT  = "fal-ai/kling-video/v2.1/master/text-to-video"
+		klingI  = "fal-ai/kling-video/v2.1/master/image-to-video"
+		images  = "parameters.num_images: must be a whole number from 1 to 4"
+		kling   = `parameters.duration: must be one of "5", "10"`
+	)
+	cases := []struct {
+		model  string
+		params map[string]any
+		cost   int64
+		err    string // the 422's message; "" when it is priced
+	}{
+		{ultra, nil, 50, ""},
+		{ultra, map[string]any{"num_images": 1.0}, 50, ""},
+		{ultra, map[string]any{"num_images": 2.0}, 100, ""},
+		{ultra, map[string]any{"num_images": 3.0}, 150, ""},
+		{ultra, map[string]any{"num_images": 4.0}, 200, ""},
+		{ultra, map[string]any{"num_images": 5.0}, 0, images},
+		{ultra, map[string]any{"num_images": 0.0}, 0, images},
+		{ultra, map[string]any{"num_images": 2.5}, 0, images},
+		{ultra, map[string]any{"num_images": "2"}, 0, images},
+		{kontext, map[string]any{"num_images": 2.0}, 120, ""},
+		{kontext, map[string]any{"num_images": 4.0}, 240, ""},
+		{kontext, map[string]any{"num_images": 9.0}, 0, images},
+		{imagen, map[string]any{"num_images": 3.0}, 135, ""},
+		{imagen, map[string]any{"num_images": -1.0}, 0, images},
+		{klingT, nil, 350, ""},
+		{klingT, map[string]any{"duration": "5"}, 350, ""},
+		{klingT, map[string]any{"duration": "10"}, 700, ""},
+		{klingT, map[string]any{"duration": "7"}, 0, kling},
+		{klingT, map[string]any{"duration": 10.0}, 0, kling},
+		{klingI, map[string]any{"duration": "10"}, 700, ""},
+		{"fal-ai/veo3", nil, 500, ""},
+		{"fal-ai/veo3", map[string]any{"duration": "8s"}, 500, ""},
+		{"fal-ai/veo3", map[string]any{"duration": "9s"}, 0, `parameters.duration: must be one of "8s"`},
+		{"fal-ai/minimax/hailuo-02/pro/text-to-video", nil, 400, ""},
+		{"fal-ai/wan-pro/text-to-video", nil, 300, ""},
+		{"local/image", map[string]any{"width": 1024.0, "height": 64.0}, 5, ""},
+		{"local/image-edit", nil, 5, ""},
+		{"local/video", map[string]any{"frames": 48.0}, 20, ""},
+		{"local/video", map[string]any{"frames": 49.0}, 0, "parameters.frames: must be a whole number from 2 to 48"},
+	}
+	for _, c := range cases {
+		m, ok := velro.FindModel(c.model)
+		if !ok {
+			t.Fatalf("%s is not in the catalog", c.model)
 		}
-	}
-	if cases < 20 {
-		t.Fatalf("only %d cases priced", cases)
-	}
-	kling, _ := velro.FindModel("fal-ai/kling-video/v2.1/master/text-to-video")
-	if q, _ := kling.Quote(map[string]any{"duration": "10"}); q.Cost != 700 {
-		t.Errorf("kling 10 s costs %d, API.md says 700", q.Cost)
+		q, err := m.Quote(c.params)
+		switch {
+		case c.err != "" && (velro.ErrorCode(err) != velro.EINVALID || velro.ErrorMessage(err) != c.err):
+			t.Errorf("%s %v: %v (cost %d), want 422 %q", c.model, c.params, err, q.Cost, c.err)
+		case c.err == "" && (err != nil || q.Cost != c.cost):
+			t.Errorf("%s %v: cost %d (%v), want %d", c.model, c.params, q.Cost, err, c.cost)
+		}
 	}
 }

@@ -139,7 +139,7 @@ func TestGenerationLifecycle(t *testing.T) {
 		a := c.with(ada.Access)
 
 		g := submit(t, a, map[string]any{"model_id": "local/image", "prompt": "a red fox", "negative_prompt": "blur",
-			"parameters": map[string]any{"width": 64, "height": 5000, "unknown": true}})
+			"parameters": map[string]any{"width": 64, "height": 1024, "unknown": true}})
 		id := g["id"].(string)
 		params := g["parameters"].(map[string]any)
 		if g["status"] != "pending" || g["cost"] != 5.0 || g["media_type"] != "image" || params["height"] != 1024.0 ||
@@ -251,6 +251,7 @@ func TestGenerationErrors(t *testing.T) {
 		{"model_id": "local/image", "prompt": "x", "negative_prompt": strings.Repeat("n", 1001)},
 		{"model_id": "local/image", "prompt": "x", "parameters": map[string]any{"width": "wide"}},
 		{"model_id": "local/image", "prompt": "x", "parameters": map[string]any{"width": 100.5}},
+		{"model_id": "local/image", "prompt": "x", "parameters": map[string]any{"height": 5000}},
 		{"model_id": "fal-ai/flux-pro/v1.1-ultra", "prompt": "x", "parameters": map[string]any{"aspect_ratio": "7:5"}},
 		{"model_id": "local/image", "prompt": "x", "project_id": "nope"},
 		{"prompt": "x"},

@@ -36,9 +36,9 @@ func TestPricing(t *testing.T) {
 		var units []float64
 		switch pricing["unit"] {
 		case "image":
-			for n := 0; n <= 5; n++ {
+			for n := 1; n <= 4; n++ {
 				variants = append(variants, map[string]any{"num_images": n})
-				units = append(units, float64(min(max(n, 1), 4)))
+				units = append(units, float64(n))
 			}
 		case "second":
 			for _, d := range m["parameters"].(map[string]any)["duration"].(map[string]any)["enum"].([]any) {
@@ -82,12 +82,44 @@ func TestPricing(t *testing.T) {
 			cases++
 		}
 	}
-	if cases < 25 {
+	if cases < 22 { // 3 image models x 4 counts, 2 Kling x 2 durations, 6 at one price
 		t.Fatalf("only %d cases", cases)
 	}
+	refusedOutsideSchema(t, a)
 	a.do("POST", "/api/v1/generations/quote", map[string]any{"model_id": "fal-ai/nope"}).wantError(t, 422, "invalid")
 	a.do("POST", "/api/v1/generations/quote", map[string]any{"model_id": "fal-ai/veo3", "parameters": map[string]any{"duration": "9s"}}).wantError(t, 422, "invalid")
 	c.do("POST", "/api/v1/generations/quote", map[string]any{"model_id": "fal-ai/veo3"}).wantError(t, 401, "unauthorized")
+}
+
+// refusedOutsideSchema: a parameter outside the model's schema is a 422
+// naming the field and what it accepts, from quote and submit alike, never
+// clamped into a charge.
+func refusedOutsideSchema(t *testing.T, a *client) {
+	t.Helper()
+	balance := a.do("GET", "/api/v1/credits/balance", nil).want(t, 200).JSON(t)["balance"]
+	cases := []struct {
+		model  string
+		params map[string]any
+		field  string
+		detail string
+	}{
+		{"fal-ai/flux-pro/v1.1-ultra", map[string]any{"num_images": 5}, "parameters.num_images", "parameters.num_images: must be a whole number from 1 to 4"},
+		{"fal-ai/imagen4/preview/ultra", map[string]any{"num_images": 0}, "parameters.num_images", "parameters.num_images: must be a whole number from 1 to 4"},
+		{"fal-ai/kling-video/v2.1/master/text-to-video", map[string]any{"duration": "15"}, "parameters.duration", `parameters.duration: must be one of "5", "10"`},
+		{"local/image", map[string]any{"height": 5000}, "parameters.height", "parameters.height: must be a whole number from 64 to 1024"},
+	}
+	for _, c := range cases {
+		for _, path := range []string{"/api/v1/generations/quote", "/api/v1/generations"} {
+			body := a.do("POST", path, map[string]any{"model_id": c.model, "prompt": "refused", "parameters": c.params}).wantError(t, 422, "invalid").JSON(t)
+			errs, _ := body["errors"].([]any)
+			if body["detail"] != c.detail || len(errs) != 1 || errs[0].(map[string]any)["field"] != c.field {
+				t.Errorf("%s %s %v: %v, want %q naming %s", path, c.model, c.params, body, c.detail, c.field)
+			}
+		}
+	}
+	if after := a.do("GET", "/api/v1/credits/balance", nil).want(t, 200).JSON(t)["balance"]; after != balance {
+		t.Errorf("refused submits moved the balance from %v to %v", balance, after)
+	}
 }
 
 // usageEntry is the amount of the usage ledger entry of a generation.
