@@ -144,6 +144,15 @@ func (db *DB) Unbounded(ctx context.Context, fn func(*pgxpool.Pool) error) error
 
 // Migrate applies the embedded migrations under a session advisory lock, so
 // instances that start together migrate once, and names those it applied.
+//
+// A rolling deploy runs them while older instances serve, so a migration
+// that builds or drops an index of a table it does not create does it
+// CONCURRENTLY, under "-- +goose NO TRANSACTION" (TestIndexMigrationsConcurrent
+// holds every file to this). goose records such a version only after its
+// last statement, so a failed run is retried whole: each build drops the
+// index first, clearing one a failed build left invalid. goose never runs an
+// applied version again and keeps no checksum, so rewriting 00004, 00030
+// and 00045 this way changed nothing where they had run.
 func (db *DB) Migrate(ctx context.Context) ([]string, error) {
 	sub, err := fs.Sub(migrations, "migrations")
 	if err != nil {
