@@ -73,11 +73,14 @@ func writeTable(w io.Writer, r *Report) error {
 			}
 		}
 	}
-	var cache, errs, notes []string
+	var cache, costs, errs, notes []string
 	for _, row := range r.Rows {
 		name := row.Name() + " (" + row.Load + ")"
 		if len(row.Cache) > 0 {
 			cache = append(cache, name+": "+shares(row.Cache))
+		}
+		if row.Costs != nil {
+			costs = append(costs, name+": "+row.Costs.String())
 		}
 		for _, kind := range slices.Sorted(maps.Keys(row.ErrorKinds)) {
 			errs = append(errs, fmt.Sprintf("%s: %s x %s, e.g. %s", name, kind, thousands(row.ErrorKinds[kind]), orDash(row.ErrorSamples[kind])))
@@ -87,6 +90,7 @@ func writeTable(w io.Writer, r *Report) error {
 		}
 	}
 	section("Cache layer that answered authorize", cache)
+	section("Server cost per request (from its /metrics)", costs)
 	section("Errors", errs)
 	section("Notes", notes)
 

@@ -63,6 +63,15 @@ type OpFigures struct {
 	Figures
 }
 
+// Costs are what one request of a row cost the server on average, from
+// its /metrics before and after the row. The lock wait and database calls
+// are absent when the server does not export them.
+type Costs struct {
+	CPUMicros      float64  `json:"cpu_us"`
+	LockWaitMicros *float64 `json:"lock_wait_us,omitempty"`
+	DBCalls        *float64 `json:"db_calls,omitempty"`
+}
+
 // Row is one line of the table: a scenario under one load shape.
 type Row struct {
 	Scenario        string  `json:"scenario"`
@@ -79,6 +88,7 @@ type Row struct {
 	Cache   map[string]int64 `json:"cache,omitempty"`
 	Ops     []OpFigures      `json:"ops,omitempty"`
 	Held    *Held            `json:"held,omitempty"`
+	Costs   *Costs           `json:"costs,omitempty"`
 	Ceiling *Figures         `json:"ceiling,omitempty"`
 	Goals   []Verdict        `json:"goals"`
 	Notes   []string         `json:"notes,omitempty"`

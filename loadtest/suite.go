@@ -197,14 +197,22 @@ func (s *suite) runRow(ctx context.Context, spec *rowSpec) error {
 			}
 		}
 	}
+	before, metricsErr := s.metrics.read(ctx)
 	m, err := l.run(ctx)
 	if err != nil {
 		return err
+	}
+	var after *processFigures
+	if metricsErr == nil {
+		after, metricsErr = s.metrics.read(ctx)
 	}
 	if m.fatal != nil {
 		return m.fatal // its figures would describe the refusal, not the server
 	}
 	row := summarize(spec, m)
+	if metricsErr == nil && row.Requests > 0 {
+		row.Costs = costsPerRequest(before.counters, after.counters, row.Requests)
+	}
 	if m.exhausted {
 		row.Notes = append(row.Notes, fmt.Sprintf("ran out of requests after %.1f s (raise --accounts or --generations for more pairs)", m.elapsed.Seconds()))
 	}
