@@ -20,7 +20,7 @@ const (
 	TokenEmailVerification TokenPurpose = "email_verification"
 )
 
-// Lifetimes of the tokens mailed in links (API.md, "Accounts" and
+// Lifetimes of the tokens mailed in links (docs/guide.md, "Accounts" and
 // "Teams"), counted from when the mail is sent.
 const (
 	PasswordResetTTL     = time.Hour

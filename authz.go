@@ -36,7 +36,7 @@ const (
 	ActionDeleteTeam
 )
 
-// minimumRole is API.md's permission table: the least role that may act.
+// minimumRole is the permission table (docs/guide.md): the least role that may act.
 var minimumRole = map[Action]Role{
 	ActionView:             RoleViewer,
 	ActionDownload:         RoleViewer,
@@ -92,7 +92,7 @@ type Access struct {
 	Method Method
 }
 
-// ProjectAccess is the effective access to a project, following API.md:
+// ProjectAccess is the effective access to a project (docs/guide.md):
 // the owner is owner; a member of a team the project is shared with gets
 // the lower of the member's team role and the share's level (the best over
 // all such teams); a public project makes everyone at least viewer; private

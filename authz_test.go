@@ -9,7 +9,8 @@ import (
 	"github.com/velro-ai/velro/internal/testenv"
 )
 
-// TestPermissionTable is API.md's permission table, cell by cell.
+// TestPermissionTable is the permission table (docs/guide.md, "Who may do
+// what"), cell by cell, written out.
 func TestPermissionTable(t *testing.T) {
 	roles := []velro.Role{velro.RoleNone, velro.RoleViewer, velro.RoleEditor, velro.RoleAdmin, velro.RoleOwner}
 	table := map[velro.Action][5]bool{ // none, viewer, editor, admin, owner

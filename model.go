@@ -80,7 +80,7 @@ func boolParam(def bool, doc string) ParamSpec {
 
 var seed = ParamSpec{Type: "integer", Minimum: num(0), Maximum: num(math.MaxInt32), Description: "Random seed; omit for a random one"}
 
-// catalog is the model catalog of API.md, in display order.
+// catalog is the model catalog (GET /api/v1/models), in display order.
 var catalog = []Model{
 	{ID: "fal-ai/flux-pro/v1.1-ultra", Name: "FLUX1.1 [pro] ultra", Type: "image", Provider: ProviderFAL, Inputs: textOnly, Pricing: Pricing{PerImage, 50},
 		Description: "High-resolution photorealistic images", MaxResolution: "2752x1536", Parameters: map[string]ParamSpec{

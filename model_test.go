@@ -77,7 +77,7 @@ func checkValue(t *testing.T, what string, spec velro.ParamSpec, v any) {
 	}
 }
 
-// TestQuoteParameters is the schema rule of API.md's Models section, case
+// TestQuoteParameters is the schema rule (docs/guide.md, "Pricing"), case
 // by case: missing parameters take their default, unknown ones are not
 // sent, and a value the schema does not accept is a 422 naming each field
 // and what it accepts, never clamped.

@@ -3,7 +3,7 @@ package velro
 import "time"
 
 // Operation is one of the operations whose latency is tracked against the
-// PRD targets (API.md "Monitoring").
+// latency targets (README.md, "Monitoring").
 type Operation uint8
 
 const (
@@ -22,7 +22,7 @@ const (
 var operationNames = [OperationCount]string{"auth_register", "auth_login", "auth_refresh", "token_verify",
 	"authorization_check", "generation_access", "generation_submit", "db_query"}
 
-// String is the operation's name in API.md.
+// String is the operation's name in the monitoring report.
 func (o Operation) String() string { return operationNames[o] }
 
 // Observer records how long an operation took (the perf package's tracker).

@@ -6,7 +6,7 @@ import (
 	"github.com/velro-ai/velro"
 )
 
-// TestCatalogPrices is API.md's catalog table: each model's price with
+// TestCatalogPrices is the catalog's price table: each model's price with
 // default parameters, and the unit it is priced by.
 func TestCatalogPrices(t *testing.T) {
 	want := map[string]struct {
@@ -32,7 +32,7 @@ func TestCatalogPrices(t *testing.T) {
 	for _, m := range catalog {
 		w, ok := want[m.ID]
 		if !ok {
-			t.Errorf("%s is not in API.md's table", m.ID)
+			t.Errorf("%s is not in the table", m.ID)
 			continue
 		}
 		if m.CreditsCost != w.cost || m.Pricing.Unit != w.unit {
@@ -44,7 +44,8 @@ func TestCatalogPrices(t *testing.T) {
 	}
 }
 
-// TestPricingUnits checks API.md's rule for choosing a unit: image models
+// TestPricingUnits checks the rule for choosing a unit (docs/guide.md,
+// "Pricing"): image models
 // that take num_images are priced per image, video models whose duration
 // takes several values per second, the rest per generation.
 func TestPricingUnits(t *testing.T) {
@@ -66,7 +67,7 @@ func TestPricingUnits(t *testing.T) {
 	}
 }
 
-// TestQuotePrices is API.md's pricing rule written out: what each model
+// TestQuotePrices is the pricing rule (docs/guide.md) written out: what each model
 // charges for the values of the parameter its price depends on, and the
 // values outside its schema that are refused (422 naming the field and what
 // it accepts), never clamped into a price.

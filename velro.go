@@ -39,7 +39,7 @@ type Page struct {
 	Offset int
 }
 
-// Pagination defaults of API.md.
+// Pagination defaults (docs/guide.md, "Requests and responses").
 const (
 	DefaultPageLimit = 50
 	MaxPageLimit     = 100

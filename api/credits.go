@@ -45,7 +45,7 @@ func handleBalance(accounts *service.Accounts) func(context.Context, *struct{}) 
 	}
 }
 
-// PageInput is API.md's pagination.
+// PageInput is the pagination of every list.
 type PageInput struct {
 	Limit  int `query:"limit" minimum:"1" maximum:"100" default:"50"`
 	Offset int `query:"offset" minimum:"0" maximum:"1000000000" default:"0"`

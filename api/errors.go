@@ -12,7 +12,7 @@ import (
 	"github.com/velro-ai/velro"
 )
 
-// errorBody is API.md's error body. It is also huma's error type, so
+// errorBody is the error body (docs/guide.md). It is also huma's error type, so
 // validation, body-size and routing failures speak the same shape.
 type errorBody struct {
 	Detail    string             `json:"detail" doc:"Human-readable message"`

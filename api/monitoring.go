@@ -13,7 +13,7 @@ import (
 )
 
 // trackedRoutes are the routes whose whole request is a tracked operation
-// (API.md "Monitoring"); token verification, authorization checks and
+// (README.md, "Monitoring"); token verification, authorization checks and
 // database calls are timed by their services.
 var trackedRoutes = map[string]velro.Operation{
 	"POST /api/v1/auth/register":             velro.OpAuthRegister,
@@ -45,7 +45,7 @@ type performanceInput struct {
 type performanceOutput struct{ Body *perf.Report }
 
 // handlePerformance reports the tracked operations and the cache against
-// the PRD targets, to admins.
+// their latency targets, to admins.
 func handlePerformance(accounts *service.Accounts, track *perf.Tracker) func(context.Context, *performanceInput) (*performanceOutput, error) {
 	return func(ctx context.Context, in *performanceInput) (*performanceOutput, error) {
 		if _, err := accounts.RequireAdmin(ctx, principal(ctx).UserID, "see performance reports"); err != nil {

@@ -14,7 +14,7 @@ import (
 	"github.com/velro-ai/velro/service"
 )
 
-// maxBody is API.md's limit for request bodies.
+// maxBody is the limit of request bodies (docs/guide.md, "Requests and responses").
 const maxBody = 1 << 20
 
 // submitFields are the text fields a submit form may carry; each becomes

@@ -127,7 +127,7 @@ func addRoutes(mux *http.ServeMux, api huma.API, cfg Config) {
 	documentAuthorize(api)
 
 	// Monitoring (admins).
-	huma.Register(api, failing(secured(op("GET", "/api/v1/monitoring/performance", "Latencies of the tracked operations and cache hit rates against the PRD targets (admins)", "monitoring")), http.StatusForbidden), handlePerformance(cfg.Accounts, cfg.Perf))
+	huma.Register(api, failing(secured(op("GET", "/api/v1/monitoring/performance", "Latencies of the tracked operations and cache hit rates against their latency targets (admins)", "monitoring")), http.StatusForbidden), handlePerformance(cfg.Accounts, cfg.Perf))
 	mux.Handle("GET /dashboard", web.Dashboard())
 
 	// Media, served to holders of a signed URL.

@@ -74,8 +74,9 @@ func NewServer(cfg Config) http.Handler {
 
 func humaConfig() huma.Config {
 	c := huma.DefaultConfig("Velro API", velro.Version)
-	c.Info.Description = "Backend of the Velro AI creative platform. The contract is API.md."
-	c.AllowAdditionalPropertiesByDefault = true // API.md: unknown JSON fields are ignored
+	c.Info.Description = "Backend of the Velro AI creative platform. This document is the reference of every path, parameter and field; " +
+		"the repository's docs/guide.md explains the concepts, who may do what, and the errors."
+	c.AllowAdditionalPropertiesByDefault = true // unknown JSON fields are ignored
 	c.CreateHooks = nil                         // no $schema links in responses
 	c.DocsPath = ""                             // /docs is served with embedded assets (routes.go)
 	c.Formats = map[string]huma.Format{"application/json": jsonFormat, "json": jsonFormat}

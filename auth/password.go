@@ -150,7 +150,7 @@ func decodePHC(phc string) (p Argon2Params, salt, key []byte, err error) {
 	return p, salt, key, nil
 }
 
-// ValidatePassword enforces API.md's rule: 8..128 characters, not all of
+// ValidatePassword enforces the rule docs/guide.md states: 8..128 characters, not all of
 // one class (lower-case, upper-case, digits, others).
 func ValidatePassword(password string) error { return validatePassword("password", password) }
 

@@ -224,7 +224,7 @@ func testNewEnemyAcrossInstances(t *testing.T, url string) {
 			start := time.Now()
 			for check(t, b, user, kind, id).Allows(action) {
 				// Only a write that never arrives fails: the L1 TTL is 60 s.
-				// (API.md's 500 ms is measured, not asserted under -race.)
+				// (The promised 500 ms is measured, not asserted under -race.)
 				if time.Since(start) > 10*time.Second {
 					t.Fatal("B still allows 10 s after the write")
 				}

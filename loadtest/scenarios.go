@@ -33,7 +33,7 @@ type rowSpec struct {
 
 // hotPathUnlocked guards the warm hot paths at 64 connections against a
 // lock or database call per request creeping back in (BENCHMARKS.md).
-var hotPathUnlocked = noPerRequestLock(srcBenchmarks, 100, 0.05)
+var hotPathUnlocked = noPerRequestLock(srcGoals, 100, 0.05)
 
 // Scenarios in the order they run.
 var scenarios = []scenario{
@@ -46,23 +46,23 @@ var scenarios = []scenario{
 	{name: "register", about: "POST /auth/register, a new account each time, 1 connection",
 		needs: noNeeds, rows: func(o *Options) []*rowSpec {
 			return []*rowSpec{{scenario: "register", shape: closed(1, o), prepare: registerTarget,
-				goals: []goal{noErrors(srcBench), prd("auth (register)", 50, ""), p50Within(srcBenchmarks, 50)}}}
+				goals: []goal{noErrors(srcBench), latencyTarget("auth (register)", 50, ""), p50Within(srcGoals, 50)}}}
 		}},
 	{name: "login", about: "POST /auth/login, 2 concurrent",
 		needs: func(*Options) needs { return needs{accounts: 1} }, rows: func(o *Options) []*rowSpec {
 			return []*rowSpec{{scenario: "login", shape: closed(2, o), prepare: loginTarget,
-				goals: []goal{noErrors(srcBench), prd("auth (login)", 50, ""), p99Within(srcDesign, 50), loginOverHash(3)}}}
+				goals: []goal{noErrors(srcBench), latencyTarget("auth (login)", 50, ""), p99Within(srcGoals, 50), loginOverHash(3)}}}
 		}},
 	{name: "refresh", about: "POST /auth/refresh, 16 connections each rotating its own session",
 		needs: func(*Options) needs { return needs{accounts: 1} }, rows: func(o *Options) []*rowSpec {
 			return []*rowSpec{{scenario: "refresh", shape: closed(16, o), prepare: refreshTarget,
-				goals: []goal{noErrors(srcBench), notMeasured(srcDesign, "on PostgreSQL >= 10x GoTrue", "GoTrue is not run by the bench")}}}
+				goals: []goal{noErrors(srcBench), notMeasured(srcGoals, "on PostgreSQL >= 10x GoTrue", "GoTrue is not run by the bench")}}}
 		}},
 	{name: "me", about: "GET /auth/me at 64 and 1 connections",
 		needs: func(*Options) needs { return needs{accounts: 1} }, rows: func(o *Options) []*rowSpec {
 			me := fixed(func(s *suite, c *Conn) (string, string) { return "/api/v1/auth/me", s.account(c.ID).token() })
 			return []*rowSpec{
-				{scenario: "me", shape: closed(64, o), prepare: me, goals: []goal{noErrors(srcBench), rpsOfCeiling(srcDesign, 0.70), hotPathUnlocked}},
+				{scenario: "me", shape: closed(64, o), prepare: me, goals: []goal{noErrors(srcBench), rpsOfCeiling(srcGoals, 0.70), hotPathUnlocked}},
 				{scenario: "me", shape: closed(1, o), prepare: me, goals: []goal{noErrors(srcBench)}},
 			}
 		}},
@@ -72,11 +72,11 @@ var scenarios = []scenario{
 			return []*rowSpec{
 				// Cold first: no row before it has asked about its pairs.
 				{scenario: "authorize", variant: "cold", shape: closed(32, o), prepare: coldAuthorize, goals: []goal{
-					noErrors(srcBench), coldGoal(), prd("authorization", 75, "")}},
+					noErrors(srcBench), coldGoal(), latencyTarget("authorization", 75, "")}},
 				{scenario: "authorize", variant: "warm", shape: closed(64, o), prepare: warmAuthorize, goals: []goal{
-					noErrors(srcBench), rpsOfCeiling(srcDesign, 0.75), p99OfCeiling(srcDesign, 1.25), prd("authorization", 75, ""), hotPathUnlocked}},
+					noErrors(srcBench), rpsOfCeiling(srcGoals, 0.75), p99OfCeiling(srcGoals, 1.25), latencyTarget("authorization", 75, ""), hotPathUnlocked}},
 				{scenario: "authorize", variant: "warm", shape: closed(1, o), prepare: warmAuthorize, goals: []goal{
-					noErrors(srcBench), p50OfCeiling(srcDesign, 1.5), prd("authorization", 75, "")}},
+					noErrors(srcBench), p50OfCeiling(srcGoals, 1.5), latencyTarget("authorization", 75, "")}},
 			}
 		}},
 	{name: "generation-access", about: "GET /generations/{id} at 64 connections",
@@ -86,7 +86,7 @@ var scenarios = []scenario{
 				prepare: fixed(func(s *suite, c *Conn) (string, string) {
 					return "/api/v1/generations/" + s.generation(c.ID), s.account(c.ID).token()
 				}),
-				goals: []goal{noErrors(srcBench), rpsOfCeiling(srcDesign, 0.70), prd("generation access", 100, ""), hotPathUnlocked}}}
+				goals: []goal{noErrors(srcBench), rpsOfCeiling(srcGoals, 0.70), latencyTarget("generation access", 100, ""), hotPathUnlocked}}}
 		}},
 	{name: "submit", about: fmt.Sprintf("POST /generations (%s, 64x64), open-loop at %d/s", benchModel, submitRate),
 		needs: func(*Options) needs { return needs{accounts: 1} }, rows: func(o *Options) []*rowSpec {
@@ -98,15 +98,15 @@ var scenarios = []scenario{
 		rows: func(o *Options) []*rowSpec {
 			return []*rowSpec{{scenario: "mixed", variant: fmt.Sprintf("%s users", thousands(int64(o.Users))),
 				shape: Shape{Connections: mixedConnections, Rate: mixedRate(o), Duration: o.Duration}, prepare: mixedTarget,
-				goals: []goal{noErrors(srcDesign), p99Within(srcDesign, 100),
-					prd("authorization", 75, opAuthorize), prd("generation access", 100, opGeneration), prd("auth (login)", 50, opLogin)}}}
+				goals: []goal{noErrors(srcGoals), p99Within(srcGoals, 100),
+					latencyTarget("authorization", 75, opAuthorize), latencyTarget("generation access", 100, opGeneration), latencyTarget("auth (login)", 50, opLogin)}}}
 		}},
 	{name: "connections", about: "hold many keep-alive connections while sending a steady rate of warm authorize checks",
 		needs: func(*Options) needs { return needs{accounts: 1, generations: 1} },
 		rows: func(o *Options) []*rowSpec {
 			return []*rowSpec{{scenario: "connections", shape: Shape{Connections: o.Connections, Rate: o.HoldRate, Duration: o.Duration},
 				prepare: warmAuthorize, holds: true,
-				goals: []goal{allHeld(), noErrors(srcDesign), heldRSSWithin(500 << 20), p99Within(srcBenchmarks, 100)}}}
+				goals: []goal{allHeld(), noErrors(srcGoals), heldRSSWithin(500 << 20), p99Within(srcGoals, 100)}}}
 		}},
 }
 
@@ -228,10 +228,10 @@ func coldAuthorize(_ context.Context, s *suite) (Target, func(context.Context, *
 // default, more than this machine answers in 10 s).
 func coldAccounts(o *Options) int { return min(o.Accounts, 500) }
 
-// coldGoal: DESIGN.md's cold goal is stated with the cache off; the row
+// coldGoal: the cold goal (BENCHMARKS.md) is stated with the cache off; the row
 // says which kind of cold it measured.
 func coldGoal() goal {
-	return goal{srcDesign, "p99 <= 10 ms (cache off)", func(r *Row, _ *suite) (string, string) {
+	return goal{srcGoals, "p99 <= 10 ms (cache off)", func(r *Row, _ *suite) (string, string) {
 		total := int64(0)
 		for _, n := range r.Cache {
 			total += n

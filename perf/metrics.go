@@ -131,15 +131,15 @@ func (t *Tracker) Collectors() []prometheus.Collector {
 
 var (
 	operationDurationDesc = prometheus.NewDesc("velro_operation_duration_seconds",
-		"Tracked operations (API.md Monitoring) by how long they took.", []string{"operation"}, nil)
+		"Tracked operations (README.md, Monitoring) by how long they took.", []string{"operation"}, nil)
 	operationViolationsDesc = prometheus.NewDesc("velro_operation_violations_total",
-		"Samples of a tracked operation over its PRD target.", []string{"operation"}, nil)
+		"Samples of a tracked operation over its latency target.", []string{"operation"}, nil)
 	operationTargetDesc = prometheus.NewDesc("velro_operation_target_seconds",
-		"PRD latency target of a tracked operation.", []string{"operation"}, nil)
+		"Latency target of a tracked operation.", []string{"operation"}, nil)
 )
 
 // operationBuckets are the upper bounds of the exported operation
-// histograms; they include the PRD targets.
+// histograms; they include the latency targets.
 var operationBuckets = []time.Duration{time.Microsecond, 10 * time.Microsecond, 100 * time.Microsecond,
 	250 * time.Microsecond, 500 * time.Microsecond, time.Millisecond, 2500 * time.Microsecond, 5 * time.Millisecond,
 	10 * time.Millisecond, 25 * time.Millisecond, 50 * time.Millisecond, 75 * time.Millisecond, 100 * time.Millisecond,

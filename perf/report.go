@@ -7,7 +7,7 @@ import (
 	"github.com/velro-ai/velro/authz"
 )
 
-// Report is the body of GET /api/v1/monitoring/performance (API.md
+// Report is the body of GET /api/v1/monitoring/performance (README.md,
 // "Monitoring"). Timeline is an addition, for the dashboard's charts.
 type Report struct {
 	WindowSeconds int                        `json:"window_seconds"`

@@ -1,4 +1,4 @@
-// Package perf tracks Velro's performance against the PRD targets: the
+// Package perf tracks Velro's performance against its latency targets: the
 // latency of every tracked operation in lock-free histograms over a sliding
 // window, the authorization cache's hit rates, the HTTP request metrics,
 // and the report behind /api/v1/monitoring/performance and /dashboard.
@@ -10,11 +10,11 @@ import (
 	"github.com/velro-ai/velro"
 )
 
-// targets are the PRD's latency targets (API.md "Monitoring"): a sample
+// targets are the latency targets (README.md, "Monitoring"): a sample
 // over its operation's target is a violation, and an operation passes
 // while its p95 is within it. Refresh and token verification are
-// authentication (50 ms) and a submit is generation access (100 ms); the
-// PRD names no figure for one database query, so it gets the auth budget,
+// authentication (50 ms) and a submit is generation access (100 ms); no
+// figure is named for one database query, so it gets the auth budget,
 // which a single query must fit in.
 var targets = [velro.OperationCount]time.Duration{
 	velro.OpAuthRegister:       50 * time.Millisecond,
@@ -27,6 +27,6 @@ var targets = [velro.OperationCount]time.Duration{
 	velro.OpDBQuery:            50 * time.Millisecond,
 }
 
-// cacheHitRateTarget is the PRD's floor for the authorization cache's
+// cacheHitRateTarget is the floor for the authorization cache's
 // overall hit rate.
 const cacheHitRateTarget = 0.95

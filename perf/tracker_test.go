@@ -296,7 +296,7 @@ func TestConcurrentRecording(t *testing.T) {
 }
 
 // TestPrometheusExport: the operation histograms count every sample since
-// start, folded steps included, in buckets that hold the PRD targets.
+// start, folded steps included, in buckets that hold the latency targets.
 func TestPrometheusExport(t *testing.T) {
 	tr, clk := newTestTracker(nil)
 	reg := prometheus.NewRegistry()

@@ -95,7 +95,7 @@ function start() {
 
 function draw(report) {
   const badge = $("compliance");
-  badge.textContent = `PRD ${report.prd_compliance}`;
+  badge.textContent = `targets ${report.prd_compliance}`;
   badge.className = `badge ${report.prd_compliance}`;
   $("updated").textContent = `updated ${new Date(report.generated_at).toLocaleTimeString()}`;
   drawOperations(report.operations);

@@ -133,7 +133,7 @@ func waitAnswer(t *testing.T, c *client, method, path string, status int) {
 	t.Logf("%s %s answered %d after %v", method, path, status, time.Since(start))
 }
 
-// propagationBound is far below the caches' TTL and far above API.md's
+// propagationBound is far below the caches' TTL and far above the
 // 500 ms promise, which a loaded machine under -race cannot be held to.
 const propagationBound = 10 * time.Second
 

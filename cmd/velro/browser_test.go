@@ -82,7 +82,7 @@ func TestBrowserPages(t *testing.T) {
 		})()`, chart, rgb[0], rgb[1], rgb[2]))
 	}
 	badge, err := chromedp.Run(b.ctx, chromedp.Evaluate[string](`document.getElementById("compliance").textContent`))
-	if err != nil || (badge != "PRD pass" && badge != "PRD fail") {
+	if err != nil || (badge != "targets pass" && badge != "targets fail") {
 		t.Fatalf("compliance badge %q, %v", badge, err)
 	}
 	if os.Getenv("VELRO_UPDATE_SCREENSHOT") == "1" {

@@ -13,8 +13,8 @@ import (
 	"time"
 )
 
-// TestPerformanceEndpoint: GET /api/v1/monitoring/performance has API.md's
-// shape, counts the traffic just sent, and is for admins only.
+// TestPerformanceEndpoint: GET /api/v1/monitoring/performance has the
+// documented shape, counts the traffic just sent, and is for admins only.
 func TestPerformanceEndpoint(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, e env) {
 		s := startServer(t, e)

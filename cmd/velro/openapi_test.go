@@ -6,7 +6,7 @@ import (
 )
 
 // TestOpenAPIDocumentsErrors: the error responses /openapi.json describes
-// are the ones the server sends (API.md's body as application/json), and
+// are the ones the server sends (the error body as application/json), and
 // operations on a resource document 403 and 404.
 func TestOpenAPIDocumentsErrors(t *testing.T) {
 	c := startServer(t, env{}).client(t)

@@ -17,7 +17,7 @@ import (
 	"github.com/velro-ai/velro/internal/falfake"
 )
 
-// The error_message texts API.md's "Outbound fetches" promises: generic,
+// The error_message texts of refused or failed fetches (SECURITY.md): generic,
 // never the remote body, host, port or network error.
 const (
 	msgFetch    = "Generation failed: could not fetch an output"

@@ -8,7 +8,7 @@ import (
 	"github.com/velro-ai/velro/internal/testenv"
 )
 
-// BenchmarkRevocationAcrossServers measures API.md's promise that a logout
+// BenchmarkRevocationAcrossServers measures the promise that a logout
 // on one instance is enforced on another within 500 ms (target 100 ms):
 // the time from the logout's answer on A until B refuses the session B had
 // cached. The tests only bound it generously (propagationBound); this
