@@ -163,3 +163,19 @@ func (s *S3) DeletePrefix(ctx context.Context, prefix string) error {
 	}
 	return errors.Join(errs...)
 }
+
+// Walk calls fn with the key and size of every object under the store's
+// prefix, in lexical order, stopping at the first error (as Dir.Walk).
+func (s *S3) Walk(ctx context.Context, fn func(key string, size int64) error) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel() // ends the listing when fn stops early
+	for obj := range s.client.ListObjects(ctx, s.bucket, minio.ListObjectsOptions{Prefix: s.prefix, Recursive: true}) {
+		if obj.Err != nil {
+			return obj.Err
+		}
+		if err := fn(strings.TrimPrefix(obj.Key, s.prefix), obj.Size); err != nil {
+			return err
+		}
+	}
+	return nil
+}

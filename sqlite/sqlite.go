@@ -35,9 +35,26 @@ type DB struct {
 
 var _ sqlstore.Engine = (*DB)(nil)
 
+// Options tune how a database is opened.
+type Options struct {
+	// ExternalCheckpoints turns the writer's automatic checkpoints off:
+	// another component (the replication) checkpoints the WAL once it has
+	// copied it.
+	ExternalCheckpoints bool
+}
+
 // Open opens (creating if needed) the database file at path.
 func Open(ctx context.Context, path string) (*DB, error) {
-	writer, err := sql.Open("sqlite", dsn(path, false))
+	return OpenWith(ctx, path, Options{})
+}
+
+// OpenWith is Open with options.
+func OpenWith(ctx context.Context, path string, opt Options) (*DB, error) {
+	var pragmas []string
+	if opt.ExternalCheckpoints {
+		pragmas = append(pragmas, "wal_autocheckpoint(0)")
+	}
+	writer, err := sql.Open("sqlite", dsn(path, false, pragmas...))
 	if err != nil {
 		return nil, err
 	}
@@ -68,7 +85,7 @@ func Open(ctx context.Context, path string) (*DB, error) {
 
 // dsn builds the connection string. Timestamps are stored as text in
 // SQLite's own format, which sorts in time order for UTC values.
-func dsn(path string, readOnly bool) string {
+func dsn(path string, readOnly bool, pragmas ...string) string {
 	q := url.Values{}
 	q.Add("_pragma", "busy_timeout(5000)")
 	q.Add("_pragma", "foreign_keys(1)")
@@ -77,6 +94,9 @@ func dsn(path string, readOnly bool) string {
 		q.Add("_pragma", "query_only(1)")
 	} else {
 		q.Add("_pragma", "journal_mode(WAL)")
+	}
+	for _, p := range pragmas {
+		q.Add("_pragma", p)
 	}
 	q.Set("_time_format", "sqlite")
 	q.Set("_txlock", "immediate")

@@ -17,6 +17,7 @@ import (
 	"github.com/velro-ai/velro/mail"
 	"github.com/velro-ai/velro/media"
 	"github.com/velro-ai/velro/redis"
+	"github.com/velro-ai/velro/replica"
 )
 
 // config is everything `velro serve` and `velro migrate` read from flags and
@@ -61,6 +62,8 @@ type config struct {
 	PerfTracking    bool
 	MetricsToken    string
 	MetricsAddr     string
+	BackupTo        string
+	ReplicaURL      string
 
 	MaxActiveGenerations int // each user's generations in flight; 0: no cap
 
@@ -68,6 +71,7 @@ type config struct {
 	redis    *redis.Options   // parsed REDIS_URL, nil without Redis
 	media    *media.S3Config  // parsed VELRO_MEDIA_URL, nil for the data dir
 	smtp     *mail.SMTPConfig // parsed VELRO_SMTP_URL, nil for the outbox
+	replica  *replica.Target  // parsed VELRO_REPLICA_URL, nil without replication
 }
 
 // configError is a bad setting: run prints it as one line saying what to fix.
@@ -87,9 +91,9 @@ func parseConfig(name string, args []string, getenv func(string) string, stderr 
 	return c, err
 }
 
-// parseConfigArgs is parseConfig for commands that take arguments after
-// the flags: it returns them.
-func parseConfigArgs(name string, args []string, getenv func(string) string, stderr io.Writer, help string) (*config, []string, error) {
+// parseConfigArgs is parseConfig for commands that take arguments among
+// the flags: it returns them. extra adds a command's own flags.
+func parseConfigArgs(name string, args []string, getenv func(string) string, stderr io.Writer, help string, extra ...func(*flag.FlagSet)) (*config, []string, error) {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.Usage = func() { fmt.Fprint(stderr, help) }
@@ -99,8 +103,18 @@ func parseConfigArgs(name string, args []string, getenv func(string) string, std
 			flags[s.Flag] = fs.String(s.Flag, "", s.Usage)
 		}
 	}
-	if err := fs.Parse(args); err != nil {
-		return nil, nil, err
+	for _, add := range extra {
+		add(fs)
+	}
+	var positional []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return nil, nil, err
+		}
+		if args = fs.Args(); len(args) == 0 {
+			break
+		}
+		positional, args = append(positional, args[0]), args[1:] // flags may follow an argument
 	}
 	given := map[string]bool{}
 	fs.Visit(func(f *flag.Flag) { given[f.Name] = true })
@@ -128,7 +142,7 @@ func parseConfigArgs(name string, args []string, getenv func(string) string, std
 	if err := c.check(getenv); err != nil {
 		return nil, nil, err
 	}
-	return c, fs.Args(), nil
+	return c, positional, nil
 }
 
 // fromEnv returns the setting's value from its environment variable or,
@@ -163,7 +177,10 @@ func (c *config) check(getenv func(string) string) (err error) {
 			return &configError{"VELRO_MEDIA_URL", err.Error(), "set it like " + s3URLExample + ", or unset it to keep media in the data dir"}
 		}
 	}
-	return c.parsePostgres()
+	if err := c.parsePostgres(); err != nil {
+		return err
+	}
+	return c.checkBackups(getenv)
 }
 
 // prepareDataDir creates the data dir if needed and proves a file can be
@@ -181,6 +198,9 @@ func (c *config) prepareDataDir() error {
 	}
 	return nil
 }
+
+// backupDir is where backups go by default.
+func (c *config) backupDir() string { return filepath.Join(c.DataDir, "backups") }
 
 // outboxDir is where mails go without a mail server.
 func (c *config) outboxDir() string { return filepath.Join(c.DataDir, "outbox") }

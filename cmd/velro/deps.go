@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/velro-ai/velro"
@@ -13,6 +15,7 @@ import (
 	"github.com/velro-ai/velro/postgres"
 	"github.com/velro-ai/velro/queue"
 	"github.com/velro-ai/velro/redis"
+	"github.com/velro-ai/velro/replica"
 	"github.com/velro-ai/velro/sqlite"
 	"github.com/velro-ai/velro/sqlstore"
 )
@@ -55,8 +58,39 @@ func openEngine(ctx context.Context, cfg *config) (engine, error) {
 		}
 		return db, nil
 	}
-	return sqlite.Open(ctx, cfg.sqlitePath())
+	// While Litestream replicates, it alone checkpoints: any process that
+	// may write beside the server leaves the WAL to it.
+	return sqlite.OpenWith(ctx, cfg.sqlitePath(), sqlite.Options{ExternalCheckpoints: cfg.replica != nil})
 }
+
+// replicate streams the SQLite database to VELRO_REPLICA_URL until the
+// deps close. Only the server replicates: the commands that open the
+// database beside it must not start a second Litestream on it.
+func (d *deps) replicate(ctx context.Context, cfg *config, stderr io.Writer, log *slog.Logger) error {
+	db, ok := d.engine.(*sqlite.DB)
+	if !ok || cfg.replica == nil {
+		return nil
+	}
+	// Litestream's own log lines at info (compactions every 30 s) would
+	// drown the access log.
+	quiet := slog.New(slog.NewJSONHandler(stderr, &slog.HandlerOptions{Level: max(cfg.LogLevel, slog.LevelWarn)}))
+	r, err := replica.Start(ctx, db.Path(), cfg.replica, quiet)
+	if err != nil {
+		return fmt.Errorf("VELRO_REPLICA_URL: %w", err)
+	}
+	// Litestream must close after every other connection to the file (its
+	// locks are the process's): first among the closers, it runs last.
+	d.closer = append([]func() error{func() error {
+		ctx, cancel := context.WithTimeout(context.Background(), replicaCloseTimeout)
+		defer cancel()
+		return r.Close(ctx)
+	}}, d.closer...)
+	log.Info("replicating the database", "replica", cfg.replica.String())
+	return nil
+}
+
+// replicaCloseTimeout bounds the last copy to the replica at shutdown.
+const replicaCloseTimeout = 10 * time.Second
 
 // migrateAll applies Velro's migrations, then the job queue's, and names
 // those it applied.

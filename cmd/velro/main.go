@@ -5,6 +5,7 @@
 //	velro media migrate --to s3://...   copy the data dir's media to S3
 //	velro users list|set-role|disable|enable   operate accounts
 //	velro keys rotate       make a new token-signing key
+//	velro backup create|list|verify|restore   snapshots and restores (SQLite)
 //	velro version           print the version
 //	velro bench ...         the performance test suite (and the wrk script's helpers)
 package main
@@ -49,6 +50,7 @@ commands:
   media     media migrate --to s3://...: copy the data dir's media to an S3 store
   users     list, set-role EMAIL admin|user, disable EMAIL, enable EMAIL: operate accounts
   keys      keys rotate: make a new token-signing key (servers may run)
+  backup    create, list, verify, restore: snapshots of the SQLite data (servers may run)
   version   print the version
   bench     the performance test suite (velro bench -h)
 
@@ -114,6 +116,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return usersCommand(ctx, rest, getenv, stdout, stderr)
 	case "keys":
 		return keysCommand(ctx, rest, getenv, stdout, stderr)
+	case "backup":
+		return backupCommand(ctx, rest, getenv, stdout, stderr)
 	case "serve", "migrate":
 	default:
 		fmt.Fprint(stderr, usage)

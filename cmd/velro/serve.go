@@ -36,6 +36,9 @@ func serve(ctx context.Context, cfg *config, stdout, stderr io.Writer) error {
 		return err
 	}
 	defer d.Close()
+	if err := d.replicate(ctx, cfg, stderr, log); err != nil {
+		return err
+	}
 	// What starts with ctx ends before the stores close, also when serve
 	// fails to start.
 	ctx, cancel := context.WithCancel(ctx)
