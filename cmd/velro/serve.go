@@ -134,8 +134,8 @@ func serve(ctx context.Context, cfg *config, stdout, stderr io.Writer) error {
 	srv.RegisterOnShutdown(func() { close(closing) })
 	reaper := &generate.Reaper{Store: store, Bus: d.bus, Log: log,
 		After: time.Duration(maxAttempts+1) * (cfg.JobRescueAfter + time.Minute)}
-	loops := append([]func(context.Context){reaper.Run, authSvc.KeepKeysCurrent, func(ctx context.Context) { audit.KeepRetention(ctx, time.Hour) }},
-		d.loops...)
+	loops := append([]func(context.Context){reaper.Run, authSvc.KeepKeysCurrent, func(ctx context.Context) { audit.KeepRetention(ctx, time.Hour) },
+		returnIdleMemory}, d.loops...)
 	if mon.tracker != nil {
 		loops = append(loops, func(ctx context.Context) { mon.tracker.Run(ctx, engine.Stats) })
 	}
