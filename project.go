@@ -87,9 +87,9 @@ func (p *Project) Validate() error {
 	return nil
 }
 
-// Validate checks and normalises the given fields: name 1..100 and not
-// blank, description at most 500, a known visibility, at most 10 tags of at
-// most 50 characters each, metadata of at most 16 KiB as JSON.
+// Validate checks and normalises the given fields: name 1..100, not
+// blank and nothing CheckName refuses (nor tags), description at most 500,
+// a known visibility, at most 10 tags of at most 50 characters each, metadata of at most 16 KiB as JSON.
 func (u *ProjectUpdate) Validate() error {
 	if err := validateNamed(u.Name, u.Description); err != nil {
 		return err
@@ -114,19 +114,25 @@ func (u *ProjectUpdate) Validate() error {
 			if utf8.RuneCountInString(t) > 50 {
 				return Invalid("tags", "each tag must be at most 50 characters")
 			}
+			if err := CheckName("tags", t); err != nil {
+				return err
+			}
 		}
 	}
 	return nil
 }
 
 // validateNamed checks and trims the name and description that projects
-// and teams share: name 1..100 characters and not blank, description at
-// most 500. Nil fields are not being set.
+// and teams share: name 1..100 characters, not blank, nothing CheckName
+// refuses; description at most 500. Nil fields are not being set.
 func validateNamed(name, description *string) error {
 	if name != nil {
 		trimmed := strings.TrimSpace(*name)
 		if trimmed == "" || utf8.RuneCountInString(trimmed) > 100 {
 			return Invalid("name", "must be 1 to 100 characters and not blank")
+		}
+		if err := CheckName("name", trimmed); err != nil {
+			return err
 		}
 		*name = trimmed
 	}

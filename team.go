@@ -83,8 +83,8 @@ type TeamUpdate struct {
 	Description *string
 }
 
-// Validate checks and normalises: name 1..100 and not blank, description
-// at most 500.
+// Validate checks and normalises: name 1..100, not blank and nothing
+// CheckName refuses; description at most 500.
 func (u *TeamUpdate) Validate() error { return validateNamed(u.Name, u.Description) }
 
 // TeamStore keeps teams and memberships. Membership writes keep the

@@ -216,6 +216,9 @@ func (s *Service) Register(ctx context.Context, email, password, fullName, clien
 	if len([]rune(fullName)) > 100 {
 		return nil, velro.Invalid("full_name", "must be at most 100 characters")
 	}
+	if err := velro.CheckName("full_name", fullName); err != nil {
+		return nil, err
+	}
 	bucket := Bucket{Key: "register", Limit: s.register, Window: time.Hour}
 	attempt, err := s.throttle.reserve(ctx, clientAddr, "Too many registrations from this address; try again later.", bucket)
 	if err != nil {

@@ -109,7 +109,11 @@ func (s *Service) fetchReference(ctx context.Context, actor uuid.UUID, raw strin
 		return nil, errUnfetchable
 	}
 	body := &bodyReader{r: resp.Body}
-	up, err := s.Uploads.Create(ctx, actor, service.NewUpload{Filename: path.Base(u.Path), ProjectID: project, Body: body})
+	name := path.Base(u.Path)
+	if velro.CheckName("filename", name) != nil {
+		name = "" // the URL's own business: the upload is named "upload"
+	}
+	up, err := s.Uploads.Create(ctx, actor, service.NewUpload{Filename: name, ProjectID: project, Body: body})
 	if err != nil && body.err != nil { // the remote body broke off
 		return nil, errUnfetchable
 	}

@@ -74,6 +74,9 @@ func (s *Accounts) Profile(ctx context.Context, actor uuid.UUID) (*velro.User, e
 func (s *Accounts) UpdateProfile(ctx context.Context, actor uuid.UUID, fullName, avatarURL *string) (*velro.User, error) {
 	if fullName != nil {
 		name := strings.TrimSpace(*fullName)
+		if err := velro.CheckName("full_name", name); err != nil {
+			return nil, err
+		}
 		fullName = &name
 	}
 	if avatarURL != nil && *avatarURL != "" {

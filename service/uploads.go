@@ -9,7 +9,6 @@ import (
 	"io"
 	"path"
 	"strings"
-	"unicode"
 	"unicode/utf8"
 
 	"github.com/google/uuid"
@@ -72,6 +71,10 @@ var (
 // store's conditional update decides; a full quota refuses before any
 // byte is stored).
 func (s *Uploads) Create(ctx context.Context, actor uuid.UUID, in NewUpload) (*velro.Upload, error) {
+	filename, err := cleanFilename(in.Filename)
+	if err != nil {
+		return nil, err
+	}
 	rule := mayUpload(actor, in.ProjectID)
 	if err := rule(ctx, s.authz); err != nil {
 		return nil, err
@@ -88,7 +91,7 @@ func (s *Uploads) Create(ctx context.Context, actor uuid.UUID, in NewUpload) (*v
 	if err != nil && !errors.Is(err, io.EOF) {
 		return nil, err
 	}
-	u := &velro.Upload{ID: velro.NewID(), UserID: actor, ProjectID: in.ProjectID, Filename: cleanFilename(in.Filename),
+	u := &velro.Upload{ID: velro.NewID(), UserID: actor, ProjectID: in.ProjectID, Filename: filename,
 		ContentType: media.Sniff(head)}
 	if _, ok := velro.UploadTypes[u.ContentType]; !ok || len(head) == 0 {
 		return nil, errUnsupported
@@ -133,23 +136,21 @@ func (s *Uploads) keep(ctx context.Context, u *velro.Upload, body io.Reader) err
 	return nil
 }
 
-// cleanFilename keeps the base name a client gave, without control
-// characters, at most 255 characters; "upload" when nothing is left.
-func cleanFilename(name string) string {
+// cleanFilename keeps the base name a client gave, at most 255
+// characters; "upload" when it gave none. It is shown back: a name with a
+// character velro.CheckName refuses is refused (EINVALID "filename").
+func cleanFilename(name string) (string, error) {
 	name = path.Base(strings.ReplaceAll(name, "\\", "/"))
-	name = strings.Map(func(r rune) rune {
-		if unicode.IsControl(r) || r == utf8.RuneError {
-			return -1
-		}
-		return r
-	}, name)
+	if err := velro.CheckName("filename", name); err != nil {
+		return "", err
+	}
 	if name = strings.TrimSpace(name); name == "" || name == "." || name == "/" {
-		return "upload"
+		return "upload", nil
 	}
 	if utf8.RuneCountInString(name) > 255 {
 		name = string([]rune(name)[:255])
 	}
-	return name
+	return name, nil
 }
 
 // mayReadUpload: its owner, and the readers of its project.

@@ -1,6 +1,9 @@
 package main
 
 import (
+	"bytes"
+	"mime/multipart"
+	"net/textproto"
 	"strings"
 	"testing"
 )
@@ -42,4 +45,65 @@ func TestNULInText(t *testing.T) {
 			t.Fatalf("name %q", p["name"])
 		}
 	})
+}
+
+// TestNamesRefuseDisguisingCharacters: every name people are shown back
+// (team, project, tag, display name, file name) refuses control, line-break
+// and bidirectional formatting characters with a 422 naming the field; a
+// team name that would cut a mail's headers is never stored.
+func TestNamesRefuseDisguisingCharacters(t *testing.T) {
+	c := startServer(t, env{}).client(t)
+	a := c.with(register(t, c, "names@example.com").Access)
+	team := a.do("POST", "/api/v1/teams", map[string]any{"name": "Fine"}).want(t, 201).Str(t, "id")
+	project := a.do("POST", "/api/v1/projects", map[string]any{"name": "Fine"}).want(t, 201).Str(t, "id")
+	const injection = "Ops\rBcc: x@evil.example\r\nX-Injected: 1"
+	for _, tc := range []struct {
+		what  string
+		do    func() *response
+		field string
+	}{
+		{"team name with CR LF", func() *response { return a.do("POST", "/api/v1/teams", map[string]any{"name": injection}) }, "name"},
+		{"team rename with an override", func() *response {
+			return a.do("PUT", "/api/v1/teams/"+team, map[string]any{"name": "Ops\u202Enimda"})
+		}, "name"},
+		{"project name with a tab", func() *response { return a.do("POST", "/api/v1/projects", map[string]any{"name": "a\tb"}) }, "name"},
+		{"project rename with an isolate", func() *response {
+			return a.do("PUT", "/api/v1/projects/"+project, map[string]any{"name": "a\u2066b"})
+		}, "name"},
+		{"tag with a newline", func() *response {
+			return a.do("POST", "/api/v1/projects", map[string]any{"name": "p", "tags": []string{"ok", "x\ny"}})
+		}, "tags"},
+		{"display name at sign-up", func() *response {
+			return c.do("POST", "/api/v1/auth/register", map[string]any{"email": "new@example.com", "password": "Passw0rd-long", "full_name": "Velro\u2028Security"})
+		}, "full_name"},
+		{"display name in the profile", func() *response {
+			return a.do("PUT", "/api/v1/user/profile", map[string]any{"full_name": "Ada\r\nBcc: x@evil.example"})
+		}, "full_name"},
+		{"upload file name with an override", func() *response { return upload(t, a, "invoice\u202Egnp.exe", pngOf(t, 2, 2)) }, "filename"},
+		{"upload file name with a CR, RFC 2231-encoded", func() *response {
+			var b bytes.Buffer
+			w := multipart.NewWriter(&b)
+			part, err := w.CreatePart(textproto.MIMEHeader{"Content-Disposition": {`form-data; name="file"; filename*=UTF-8''a%0Db.png`}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			part.Write(pngOf(t, 2, 2))
+			w.Close()
+			return a.do("POST", "/api/v1/uploads", b.String(), "Content-Type", w.FormDataContentType())
+		}, "filename"},
+	} {
+		r := tc.do().wantError(t, 422, "invalid")
+		errs, _ := r.JSON(t)["errors"].([]any)
+		if len(errs) != 1 || errs[0].(map[string]any)["field"] != tc.field {
+			t.Errorf("%s: errors %v, want one naming %s", tc.what, errs, tc.field)
+		}
+	}
+	if n := a.do("GET", "/api/v1/teams", nil).JSON(t)["total"]; n != 1.0 {
+		t.Fatalf("%v teams: a refused name was stored", n)
+	}
+	if n := a.do("GET", "/api/v1/uploads", nil).JSON(t)["total"]; n != 0.0 {
+		t.Fatalf("%v uploads kept under refused names", n)
+	}
+	// Right-to-left text and joined emoji are names like any other.
+	a.do("POST", "/api/v1/teams", map[string]any{"name": "فريق 👩‍👩‍👧"}).want(t, 201)
 }
