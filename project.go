@@ -89,7 +89,8 @@ func (p *Project) Validate() error {
 
 // Validate checks and normalises the given fields: name 1..100, not
 // blank and nothing CheckName refuses (nor tags), description at most 500,
-// a known visibility, at most 10 tags of at most 50 characters each, metadata of at most 16 KiB as JSON.
+// a known visibility, at most 10 tags of at most 50 characters each,
+// metadata of at most 16 KiB as JSON.
 func (u *ProjectUpdate) Validate() error {
 	if err := validateNamed(u.Name, u.Description); err != nil {
 		return err
