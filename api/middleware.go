@@ -87,7 +87,7 @@ func withBasics(log *slog.Logger, proxies []netip.Prefix, track *perf.Tracker, n
 			log.LogAttrs(r.Context(), slog.LevelInfo, "request",
 				slog.String("request_id", info.id),
 				slog.String("method", r.Method),
-				slog.String("path", r.URL.Path),
+				slog.String("path", loggedPath(r)),
 				slog.Int("status", rec.status),
 				slog.Int64("bytes", rec.bytes),
 				slog.Float64("duration_ms", float64(elapsed.Microseconds())/1000),
