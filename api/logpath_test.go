@@ -22,7 +22,7 @@ func TestLoggedPath(t *testing.T) {
 		{"GET", "/api/v1/invitations/" + token, "/api/v1/invitations/[redacted]"},
 		{"POST", "/api/v1/invitations/" + token + "/accept", "/api/v1/invitations/[redacted]/accept"},
 		{"POST", "/api/v1/invitations/short/accept", "/api/v1/invitations/[redacted]/accept"}, // the route says it is a token
-		{"GET", "/invitations/" + token, "/invitations/[redacted]"},                         // no route names it: its shape does
+		{"GET", "/invitations/" + token, "/invitations/[redacted]"},                           // no route names it: its shape does
 		{"GET", "/api/v1/nowhere/" + token + "/x", "/api/v1/nowhere/[redacted]/x"},
 		{"GET", "/api/v1/generations/0b7e4c52-8f0e-4c3e-9a51-2d1f6c0a9b3e", "/api/v1/generations/0b7e4c52-8f0e-4c3e-9a51-2d1f6c0a9b3e"},
 		{"GET", "/media/uploads/0b7e4c52-8f0e-4c3e-9a51-2d1f6c0a9b3e/original.png?expires=1&sig=" + token,
