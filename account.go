@@ -43,29 +43,33 @@ func HashToken(token string) string {
 	return hex.EncodeToString(sum[:])
 }
 
-// AccountStore keeps what accounts do with their passwords and addresses.
+// AccountReader reads what Velro holds about an account.
+type AccountReader interface {
+	// ExportAccount reads everything Velro holds about the user.
+	ExportAccount(ctx context.Context, userID uuid.UUID) (*AccountExport, error)
+}
+
+// AccountWriter keeps what accounts do with their passwords and addresses.
 // Every write here that changes who may use an account (a password set, an
 // address verified) ends sessions or changes admin status in the same
-// transaction, and announces it (Event.Accounts).
-type AccountStore interface {
+// transaction, and says so in its Effects.
+type AccountWriter interface {
 	// IssueAccountToken stores the hash of a token just made for a mail.
-	IssueAccountToken(ctx context.Context, userID uuid.UUID, purpose TokenPurpose, hash string, expiresAt time.Time) error
+	IssueAccountToken(ctx context.Context, userID uuid.UUID, purpose TokenPurpose, hash string, expiresAt time.Time) (Effects, error)
 	// ChangePassword sets the password hash and ends every session of the
 	// account but keep; earlier reset links stop working.
-	ChangePassword(ctx context.Context, userID uuid.UUID, passwordHash string, keep uuid.UUID) error
+	ChangePassword(ctx context.Context, userID uuid.UUID, passwordHash string, keep uuid.UUID) (Effects, error)
 	// ResetPassword uses a password-reset token: in one transaction it
 	// marks the token used, sets the password hash, marks the address
 	// verified (the link proved it) and ends every session. EINVALIDTOKEN
 	// for an unknown or used token, EEXPIRED for an expired one.
-	ResetPassword(ctx context.Context, tokenHash, passwordHash string) (*User, error)
+	ResetPassword(ctx context.Context, tokenHash, passwordHash string) (*User, Effects, error)
 	// VerifyEmail uses an email-verification token and marks the address
 	// verified. EINVALIDTOKEN, EEXPIRED as ResetPassword.
-	VerifyEmail(ctx context.Context, tokenHash string) (*User, error)
+	VerifyEmail(ctx context.Context, tokenHash string) (*User, Effects, error)
 	// QueueMail queues a mail that no other write causes (a write that
 	// causes one queues it in its own transaction).
-	QueueMail(ctx context.Context, m MailJob) error
-	// ExportAccount reads everything Velro holds about the user.
-	ExportAccount(ctx context.Context, userID uuid.UUID) (*AccountExport, error)
+	QueueMail(ctx context.Context, m MailJob) (Effects, error)
 }
 
 // MailKind is a kind of mail.

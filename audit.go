@@ -87,13 +87,17 @@ type AuditFilter struct {
 	Page
 }
 
-// AuditStore keeps the audit log.
-type AuditStore interface {
-	// RecordAudit stores an event that goes with no write (a failed
-	// login); events of writes are stored by the writes themselves.
-	RecordAudit(ctx context.Context, ev *AuditEvent) error
+// AuditReader reads the audit log.
+type AuditReader interface {
 	// ListAudit returns a page of events, newest first, and the total.
 	ListAudit(ctx context.Context, f AuditFilter) ([]*AuditEvent, int, error)
+}
+
+// AuditWriter keeps the audit log.
+type AuditWriter interface {
+	// RecordAudit stores an event that goes with no write (a failed
+	// login); events of writes are stored by the writes themselves.
+	RecordAudit(ctx context.Context, ev *AuditEvent) (Effects, error)
 	// PruneAudit deletes the events older than before and says how many.
-	PruneAudit(ctx context.Context, before time.Time) (int64, error)
+	PruneAudit(ctx context.Context, before time.Time) (int64, Effects, error)
 }

@@ -33,9 +33,10 @@ type CreditTransaction struct {
 	CreatedAt    time.Time       `json:"created_at"`
 }
 
-// CreditStore reads the ledger. Entries are only ever written by the store
-// operations that move credits, in the same transaction as the balance.
-type CreditStore interface {
+// CreditReader reads the ledger. Entries are only ever written by the
+// store operations that move credits, in the same transaction as the
+// balance.
+type CreditReader interface {
 	// ListCreditTransactions returns a page of the user's entries, newest
 	// first, and the total number of entries.
 	ListCreditTransactions(ctx context.Context, userID uuid.UUID, page Page) ([]*CreditTransaction, int, error)
@@ -44,8 +45,12 @@ type CreditStore interface {
 	LedgerSum(ctx context.Context, userID uuid.UUID) (int64, error)
 	// CreditStats summarises the user's ledger since a time.
 	CreditStats(ctx context.Context, userID uuid.UUID, since time.Time) (CreditStats, error)
+}
+
+// CreditWriter grants credits.
+type CreditWriter interface {
 	// GrantCredits adds credits to a user with a "grant" entry.
-	GrantCredits(ctx context.Context, userID uuid.UUID, amount int64, description string) (*CreditTransaction, error)
+	GrantCredits(ctx context.Context, userID uuid.UUID, amount int64, description string) (*CreditTransaction, Effects, error)
 }
 
 // CreditStats summarise a user's ledger over a period.

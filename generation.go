@@ -20,6 +20,10 @@ const (
 	// StatusDeleted is never stored: it is announced (StatusChange) when a
 	// generation is deleted, so streams and workers watching it stop.
 	StatusDeleted Status = "deleted"
+	// StatusUnknown is never stored: it is announced when a generation's
+	// status may have changed (a write whose commit was not confirmed), and
+	// whoever watches it looks it up.
+	StatusUnknown Status = ""
 )
 
 // Terminal reports whether a generation in status s will not change again.
@@ -99,49 +103,54 @@ type Breakdown struct {
 	ByType  map[MediaType]int `json:"by_type" doc:"Generations per media type (image, video)"`
 }
 
-// GenerationStore keeps generations. Every status change that ends a
-// generation without a result (failure, cancellation, deletion in flight)
-// refunds its cost in the same transaction, exactly once.
-type GenerationStore interface {
-	// CreateGeneration inserts g as it is, charging nothing.
-	CreateGeneration(ctx context.Context, g *Generation) error
-	// SubmitGeneration, in one transaction: re-checks the rule (the user
-	// may still add to g's project), takes g.Cost from the balance ("usage"
-	// entry; EPAYMENT when short), inserts g and enqueues its job. With an
-	// idempotency key the user used before, it returns that generation
-	// instead and charges nothing, or, when that one was submitted with
-	// another request (its RequestHash differs from g's), EIDEMPOTENCY.
-	SubmitGeneration(ctx context.Context, g *Generation, idempotencyKey string, check Check) (existing *Generation, err error)
+// GenerationReader reads generations.
+type GenerationReader interface {
 	// FindGeneration returns ENOTFOUND when absent.
 	FindGeneration(ctx context.Context, id uuid.UUID) (*Generation, error)
 	// ListGenerations returns a page, newest first, and the total.
 	ListGenerations(ctx context.Context, f GenerationFilter) ([]*Generation, int, error)
 	// GenerationStats counts the user's own generations.
 	GenerationStats(ctx context.Context, userID uuid.UUID) (GenerationStats, error)
-	// StartGeneration moves a pending generation to processing (noting
-	// started_at) and returns it as it is now (unchanged if it was not
-	// pending).
-	StartGeneration(ctx context.Context, id uuid.UUID) (*Generation, error)
-	// SaveProviderState keeps a provider's state for later attempts.
-	SaveProviderState(ctx context.Context, id uuid.UUID, state []byte) error
 	// ProviderState returns what SaveProviderState kept (nil if nothing).
 	ProviderState(ctx context.Context, id uuid.UUID) ([]byte, error)
-	// CompleteGeneration moves a processing generation to completed with
-	// its outputs, which take size bytes in storage; false if it was no
-	// longer processing (cancelled).
-	CompleteGeneration(ctx context.Context, id uuid.UUID, outputs []string, size int64) (bool, error)
-	// FailGeneration marks a pending or processing generation failed and
-	// refunds it; false if it had already ended.
-	FailGeneration(ctx context.Context, id uuid.UUID, message string) (bool, error)
-	// CancelGeneration cancels a pending or processing generation and
-	// refunds it; ECONFLICT once it has ended.
-	CancelGeneration(ctx context.Context, id uuid.UUID, check Check) (*Generation, error)
-	// ToggleFavorite flips is_favorite.
-	ToggleFavorite(ctx context.Context, id uuid.UUID, check Check) (*Generation, error)
-	// DeleteGeneration deletes the row, refunding it if it had not ended;
-	// ENOTFOUND when absent.
-	DeleteGeneration(ctx context.Context, id uuid.UUID, check Check) (AccessChange, error)
 	// StaleGenerations lists up to limit generations still pending or
 	// processing that have not changed since before.
 	StaleGenerations(ctx context.Context, before time.Time, limit int) ([]uuid.UUID, error)
+}
+
+// GenerationWriter moves generations through their lives. Every status
+// change that ends a generation without a result (failure, cancellation,
+// deletion in flight) refunds its cost in the same transaction, exactly
+// once. Every status change is in the write's Effects.
+type GenerationWriter interface {
+	// CreateGeneration inserts g as it is, charging nothing.
+	CreateGeneration(ctx context.Context, g *Generation) (Effects, error)
+	// SubmitGeneration, in one transaction: re-checks the rule (the user
+	// may still add to g's project), takes g.Cost from the balance ("usage"
+	// entry; EPAYMENT when short), inserts g and enqueues its job. With an
+	// idempotency key the user used before, it returns that generation
+	// instead and charges nothing, or, when that one was submitted with
+	// another request (its RequestHash differs from g's), EIDEMPOTENCY.
+	SubmitGeneration(ctx context.Context, g *Generation, idempotencyKey string, check Check) (existing *Generation, eff Effects, err error)
+	// StartGeneration moves a pending generation to processing (noting
+	// started_at) and returns it as it is now (unchanged if it was not
+	// pending).
+	StartGeneration(ctx context.Context, id uuid.UUID) (*Generation, Effects, error)
+	// SaveProviderState keeps a provider's state for later attempts.
+	SaveProviderState(ctx context.Context, id uuid.UUID, state []byte) (Effects, error)
+	// CompleteGeneration moves a processing generation to completed with
+	// its outputs, which take size bytes in storage; false if it was no
+	// longer processing (cancelled).
+	CompleteGeneration(ctx context.Context, id uuid.UUID, outputs []string, size int64) (bool, Effects, error)
+	// FailGeneration marks a pending or processing generation failed and
+	// refunds it; false if it had already ended.
+	FailGeneration(ctx context.Context, id uuid.UUID, message string) (bool, Effects, error)
+	// CancelGeneration cancels a pending or processing generation and
+	// refunds it; ECONFLICT once it has ended.
+	CancelGeneration(ctx context.Context, id uuid.UUID, check Check) (*Generation, Effects, error)
+	// ToggleFavorite flips is_favorite.
+	ToggleFavorite(ctx context.Context, id uuid.UUID, check Check) (*Generation, Effects, error)
+	// DeleteGeneration deletes the row, refunding it if it had not ended;
+	// ENOTFOUND when absent.
+	DeleteGeneration(ctx context.Context, id uuid.UUID, check Check) (Effects, error)
 }

@@ -34,15 +34,8 @@ type Invitation struct {
 	CreatedAt time.Time        `json:"created_at"`
 }
 
-// InvitationStore keeps team invitations. Accepting one changes access: it
-// adds the member under the same access locks as AddTeamMember.
-type InvitationStore interface {
-	// CreateInvitation re-checks the rule, then inserts a pending
-	// invitation (filling its team name and timestamps; it expires after
-	// InvitationTTL unless ExpiresAt is set) and queues its mail, in one
-	// transaction. ECONFLICT when the address belongs to a
-	// member or already has a pending invitation to the team.
-	CreateInvitation(ctx context.Context, inv *Invitation, check Check) error
+// InvitationReader reads team invitations.
+type InvitationReader interface {
 	// FindInvitation returns an invitation by id; ENOTFOUND when absent.
 	FindInvitation(ctx context.Context, id uuid.UUID) (*Invitation, error)
 	// FindInvitationByToken returns the invitation whose mailed token has
@@ -50,20 +43,31 @@ type InvitationStore interface {
 	FindInvitationByToken(ctx context.Context, tokenHash string) (*Invitation, error)
 	// ListInvitations returns the team's pending invitations, newest first.
 	ListInvitations(ctx context.Context, teamID uuid.UUID) ([]*Invitation, error)
+}
+
+// InvitationWriter keeps team invitations. Accepting one changes access:
+// it adds the member under the same access locks as AddTeamMember.
+type InvitationWriter interface {
+	// CreateInvitation re-checks the rule, then inserts a pending
+	// invitation (filling its team name and timestamps; it expires after
+	// InvitationTTL unless ExpiresAt is set) and queues its mail, in one
+	// transaction. ECONFLICT when the address belongs to a
+	// member or already has a pending invitation to the team.
+	CreateInvitation(ctx context.Context, inv *Invitation, check Check) (Effects, error)
 	// SetInvitationToken records the hash of the token being mailed, and
 	// reports false (recording nothing) when the invitation was answered or
 	// revoked.
-	SetInvitationToken(ctx context.Context, id uuid.UUID, tokenHash string) (bool, error)
+	SetInvitationToken(ctx context.Context, id uuid.UUID, tokenHash string) (bool, Effects, error)
 	// RevokeInvitation re-checks the rule and revokes a pending invitation
 	// of the team. ENOTFOUND when absent, ECONFLICT when not pending.
-	RevokeInvitation(ctx context.Context, teamID, id uuid.UUID, check Check) (*Invitation, error)
+	RevokeInvitation(ctx context.Context, teamID, id uuid.UUID, check Check) (*Invitation, Effects, error)
 	// AcceptInvitation, in one transaction under the team's access locks:
 	// the invitation must be pending (ECONFLICT otherwise), unexpired
 	// (EEXPIRED) and addressed to the user's email (EFORBIDDEN); the user
 	// joins the team with its role (ECONFLICT if already a member) and it
 	// is marked accepted. ENOTFOUND for an unknown token.
-	AcceptInvitation(ctx context.Context, tokenHash string, userID uuid.UUID) (*Invitation, AccessChange, error)
+	AcceptInvitation(ctx context.Context, tokenHash string, userID uuid.UUID) (*Invitation, Effects, error)
 	// DeclineInvitation marks a pending invitation addressed to the user's
 	// email declined, with AcceptInvitation's errors.
-	DeclineInvitation(ctx context.Context, tokenHash string, userID uuid.UUID) (*Invitation, error)
+	DeclineInvitation(ctx context.Context, tokenHash string, userID uuid.UUID) (*Invitation, Effects, error)
 }

@@ -15,17 +15,21 @@ type SigningKey struct {
 	RetiredAt *time.Time
 }
 
-// SigningKeyStore keeps the signing keys every instance shares.
-type SigningKeyStore interface {
+// SigningKeyReader reads the signing keys every instance shares.
+type SigningKeyReader interface {
 	// SigningKeys returns the current key and the keys retired after
 	// retiredAfter, newest (the current one) first.
 	SigningKeys(ctx context.Context, retiredAfter time.Time) ([]SigningKey, error)
+}
+
+// SigningKeyWriter creates and rotates the signing keys.
+type SigningKeyWriter interface {
 	// CreateSigningKey stores k as the current key if there is none
 	// (instances racing on a first start keep one) and reports whether it
 	// did; it sets k.ID.
-	CreateSigningKey(ctx context.Context, k *SigningKey) (bool, error)
+	CreateSigningKey(ctx context.Context, k *SigningKey) (bool, Effects, error)
 	// RotateSigningKey, in one transaction, retires the current key at
 	// k.CreatedAt, makes k current (setting k.ID) and deletes keys retired
 	// before dropBefore. ECONFLICT when a concurrent rotation won.
-	RotateSigningKey(ctx context.Context, k *SigningKey, dropBefore time.Time) error
+	RotateSigningKey(ctx context.Context, k *SigningKey, dropBefore time.Time) (Effects, error)
 }

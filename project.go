@@ -169,13 +169,13 @@ type ProjectStats struct {
 	LastGenerationAt *time.Time `json:"last_generation_at" doc:"When the newest generation was submitted; null without any"`
 }
 
-// AccessChange names what a write changed access to, for cache
-// invalidation.
+// AccessChange names the scopes (velro.AccessFacts.Scope) whose access a
+// write changed: every cached decision under them goes.
 type AccessChange struct {
-	Projects    []uuid.UUID
-	Teams       []uuid.UUID
-	Generations []uuid.UUID
-	Uploads     []uuid.UUID
+	Projects    []uuid.UUID `json:"projects,omitempty"`
+	Teams       []uuid.UUID `json:"teams,omitempty"`
+	Generations []uuid.UUID `json:"generations,omitempty" doc:"Deleted generations"`
+	Uploads     []uuid.UUID `json:"uploads,omitempty" doc:"Deleted uploads"`
 }
 
 // Scopes are every id the change names: the cache scopes it drops.
@@ -183,31 +183,35 @@ func (c AccessChange) Scopes() []uuid.UUID {
 	return slices.Concat(c.Projects, c.Teams, c.Generations, c.Uploads)
 }
 
-// ProjectStore keeps projects and their shares. Writes that change who may
-// access what keep the effective-access table in the same transaction and
-// report the change. Writes made for a user re-check their rule (a Check)
-// inside the transaction.
-type ProjectStore interface {
-	// CreateProject inserts p (validated) and fills its timestamps.
-	CreateProject(ctx context.Context, p *Project) error
+// ProjectReader reads projects and their shares.
+type ProjectReader interface {
 	// FindProject returns ENOTFOUND when absent.
 	FindProject(ctx context.Context, id uuid.UUID) (*Project, error)
 	// ListReadableProjects returns, newest first, the projects userID may
 	// read: own, shared through teams (unless private) and public.
 	ListReadableProjects(ctx context.Context, userID uuid.UUID, f ProjectFilter) ([]*Project, int, error)
-	// UpdateProject applies a validated update; ENOTFOUND when absent.
-	UpdateProject(ctx context.Context, id uuid.UUID, upd ProjectUpdate, check Check) (*Project, AccessChange, error)
-	// DeleteProject deletes the project and its shares; its generations
-	// stay with their owners, outside any project. ENOTFOUND when absent.
-	DeleteProject(ctx context.Context, id uuid.UUID, check Check) (AccessChange, error)
-	// ShareProject shares the project with a team at a level, or changes
-	// the level of an existing share. ENOTFOUND if either is absent.
-	ShareProject(ctx context.Context, s *ProjectShare, check Check) (AccessChange, error)
-	// UnshareProject removes a share; ENOTFOUND if there is none.
-	UnshareProject(ctx context.Context, projectID, teamID uuid.UUID, check Check) (AccessChange, error)
 	// ListProjectShares returns the project's shares, oldest first, with
 	// their teams' names.
 	ListProjectShares(ctx context.Context, projectID uuid.UUID) ([]*ProjectShare, error)
 	// ProjectStats counts the project's generations.
 	ProjectStats(ctx context.Context, projectID uuid.UUID) (ProjectStats, error)
+}
+
+// ProjectWriter changes projects and their shares. Writes that change who
+// may access what keep the effective-access table in the same transaction
+// and name the change in their Effects. Writes made for a user re-check
+// their rule (a Check) inside the transaction.
+type ProjectWriter interface {
+	// CreateProject inserts p (validated) and fills its timestamps.
+	CreateProject(ctx context.Context, p *Project) (Effects, error)
+	// UpdateProject applies a validated update; ENOTFOUND when absent.
+	UpdateProject(ctx context.Context, id uuid.UUID, upd ProjectUpdate, check Check) (*Project, Effects, error)
+	// DeleteProject deletes the project and its shares; its generations
+	// stay with their owners, outside any project. ENOTFOUND when absent.
+	DeleteProject(ctx context.Context, id uuid.UUID, check Check) (Effects, error)
+	// ShareProject shares the project with a team at a level, or changes
+	// the level of an existing share. ENOTFOUND if either is absent.
+	ShareProject(ctx context.Context, s *ProjectShare, check Check) (Effects, error)
+	// UnshareProject removes a share; ENOTFOUND if there is none.
+	UnshareProject(ctx context.Context, projectID, teamID uuid.UUID, check Check) (Effects, error)
 }

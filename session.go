@@ -43,29 +43,33 @@ func (s *Session) Expired(now time.Time, l SessionLifetime) bool {
 // Ends is when the session ends at the latest, refreshed or not.
 func (s *Session) Ends(l SessionLifetime) time.Time { return s.CreatedAt.Add(l.Max) }
 
-// SessionStore keeps sessions.
-type SessionStore interface {
-	// CreateSession inserts s with its counter at 0.
-	CreateSession(ctx context.Context, s *Session) error
+// SessionReader reads sessions.
+type SessionReader interface {
 	// FindSession returns ENOTFOUND when there is no such session (or
 	// account).
 	FindSession(ctx context.Context, id uuid.UUID) (*Session, error)
+}
+
+// SessionWriter starts, refreshes and ends sessions.
+type SessionWriter interface {
+	// CreateSession inserts s with its counter at 0.
+	CreateSession(ctx context.Context, s *Session) (Effects, error)
 	// RotateSession moves the counter from `from` to from+1 and sets
 	// RefreshedAt to now if the session is still at `from`, not revoked and
 	// not expired under l at now; it reports whether it did, and whose
 	// session it is.
-	RotateSession(ctx context.Context, id uuid.UUID, from int64, now time.Time, l SessionLifetime) (userID uuid.UUID, rotated bool, err error)
+	RotateSession(ctx context.Context, id uuid.UUID, from int64, now time.Time, l SessionLifetime) (userID uuid.UUID, rotated bool, eff Effects, err error)
 	// RevokeSession marks the session revoked and audits why (AuditLogout,
 	// AuditRefreshReuse); revoking a revoked session changes nothing.
-	RevokeSession(ctx context.Context, id uuid.UUID, now time.Time, why AuditAction) error
+	RevokeSession(ctx context.Context, id uuid.UUID, now time.Time, why AuditAction) (Effects, error)
 }
 
-// SecretStore keeps key material every instance must share (token signing
+// SecretWriter keeps key material every instance must share (token signing
 // keys, HMAC keys).
-type SecretStore interface {
+type SecretWriter interface {
 	// Secret returns the named secret, storing generate()'s value first if
 	// there is none. Instances racing on a first start agree on one value.
-	Secret(ctx context.Context, name string, generate func() ([]byte, error)) ([]byte, error)
+	Secret(ctx context.Context, name string, generate func() ([]byte, error)) ([]byte, Effects, error)
 }
 
 // RandomSecret generates n random bytes: the generate function of

@@ -87,26 +87,30 @@ type TeamUpdate struct {
 // CheckName refuses; description at most 500.
 func (u *TeamUpdate) Validate() error { return validateNamed(u.Name, u.Description) }
 
-// TeamStore keeps teams and memberships. Membership writes keep the
-// effective-access table of the team's projects in the same transaction
-// and report the change. Writes made for a user re-check their rule (a
-// Check) inside the transaction.
-type TeamStore interface {
-	// CreateTeam inserts t with its owner as the only member (role owner).
-	CreateTeam(ctx context.Context, t *Team) error
+// TeamReader reads teams and memberships.
+type TeamReader interface {
 	// FindTeam returns the team with its members; ENOTFOUND when absent.
 	FindTeam(ctx context.Context, id uuid.UUID) (*Team, error)
 	// ListTeams returns a page of the teams userID is a member of, newest
 	// first, and their number.
 	ListTeams(ctx context.Context, userID uuid.UUID, page Page) ([]*Team, int, error)
+}
+
+// TeamWriter changes teams and memberships. Membership writes keep the
+// effective-access table of the team's projects in the same transaction
+// and name the change in their Effects. Writes made for a user re-check
+// their rule (a Check) inside the transaction.
+type TeamWriter interface {
+	// CreateTeam inserts t with its owner as the only member (role owner).
+	CreateTeam(ctx context.Context, t *Team) (Effects, error)
 	// UpdateTeam applies a validated update; ENOTFOUND when absent.
-	UpdateTeam(ctx context.Context, id uuid.UUID, upd TeamUpdate, check Check) (*Team, error)
+	UpdateTeam(ctx context.Context, id uuid.UUID, upd TeamUpdate, check Check) (*Team, Effects, error)
 	// DeleteTeam deletes the team, its memberships and its shares.
-	DeleteTeam(ctx context.Context, id uuid.UUID, check Check) (AccessChange, error)
+	DeleteTeam(ctx context.Context, id uuid.UUID, check Check) (Effects, error)
 	// AddTeamMember adds a member; ECONFLICT if already one.
-	AddTeamMember(ctx context.Context, teamID, userID uuid.UUID, role TeamRole, check Check) (AccessChange, error)
+	AddTeamMember(ctx context.Context, teamID, userID uuid.UUID, role TeamRole, check Check) (Effects, error)
 	// SetTeamMemberRole changes a member's role; ENOTFOUND if not a member.
-	SetTeamMemberRole(ctx context.Context, teamID, userID uuid.UUID, role TeamRole, check Check) (AccessChange, error)
+	SetTeamMemberRole(ctx context.Context, teamID, userID uuid.UUID, role TeamRole, check Check) (Effects, error)
 	// RemoveTeamMember removes a member; ENOTFOUND if not a member.
-	RemoveTeamMember(ctx context.Context, teamID, userID uuid.UUID, check Check) (AccessChange, error)
+	RemoveTeamMember(ctx context.Context, teamID, userID uuid.UUID, check Check) (Effects, error)
 }

@@ -66,20 +66,24 @@ type StorageUsage struct {
 	GenerationBytes int64 `json:"generation_bytes" doc:"Outputs of the user's generations"`
 }
 
-// UploadStore keeps uploads and each user's upload usage.
-type UploadStore interface {
-	// CreateUpload records an upload whose bytes are stored, in one
-	// transaction: it re-checks the rule, adds the size to the owner's
-	// usage unless that would pass quota (EQUOTA: nothing is recorded),
-	// and inserts u. Concurrent uploads never take the usage over quota.
-	CreateUpload(ctx context.Context, u *Upload, quota int64, check Check) error
+// UploadReader reads uploads and each user's upload usage.
+type UploadReader interface {
 	// FindUpload returns ENOTFOUND when absent.
 	FindUpload(ctx context.Context, id uuid.UUID) (*Upload, error)
 	// ListUploads returns a page, newest first, and the total.
 	ListUploads(ctx context.Context, f UploadFilter) ([]*Upload, int, error)
-	// DeleteUpload deletes the row and gives its size back to the owner's
-	// usage; it returns the deleted upload. ENOTFOUND when absent.
-	DeleteUpload(ctx context.Context, id uuid.UUID, check Check) (*Upload, AccessChange, error)
 	// StorageUsage reports what the user keeps (QuotaBytes left zero).
 	StorageUsage(ctx context.Context, userID uuid.UUID) (StorageUsage, error)
+}
+
+// UploadWriter records and deletes uploads.
+type UploadWriter interface {
+	// CreateUpload records an upload whose bytes are stored, in one
+	// transaction: it re-checks the rule, adds the size to the owner's
+	// usage unless that would pass quota (EQUOTA: nothing is recorded),
+	// and inserts u. Concurrent uploads never take the usage over quota.
+	CreateUpload(ctx context.Context, u *Upload, quota int64, check Check) (Effects, error)
+	// DeleteUpload deletes the row and gives its size back to the owner's
+	// usage; it returns the deleted upload. ENOTFOUND when absent.
+	DeleteUpload(ctx context.Context, id uuid.UUID, check Check) (*Upload, Effects, error)
 }

@@ -51,32 +51,36 @@ type AccountControl struct {
 	Disabled *bool
 }
 
-// UserStore keeps accounts.
-type UserStore interface {
-	// CreateUser inserts u and credits it with WelcomeCredits through a
-	// "bonus" ledger entry, in one transaction. It fills u's balance and
-	// timestamps. ECONFLICT if the email is taken.
-	CreateUser(ctx context.Context, u *User) error
+// UserReader reads accounts.
+type UserReader interface {
 	// FindUserByID returns ENOTFOUND when there is no such user.
 	FindUserByID(ctx context.Context, id uuid.UUID) (*User, error)
 	// FindUserByEmail matches the lower-cased email; ENOTFOUND if absent.
 	FindUserByEmail(ctx context.Context, email string) (*User, error)
-	// UpdateUser applies upd and returns the updated user; ENOTFOUND if absent.
-	UpdateUser(ctx context.Context, id uuid.UUID, upd UserUpdate) (*User, error)
 	// ListUsers returns a page of the accounts whose email or name
 	// contains query (any case; "" for all), oldest first, and their number.
 	ListUsers(ctx context.Context, query string, page Page) ([]*User, int, error)
+}
+
+// UserWriter creates, changes and deletes accounts.
+type UserWriter interface {
+	// CreateUser inserts u and credits it with WelcomeCredits through a
+	// "bonus" ledger entry, in one transaction. It fills u's balance and
+	// timestamps. ECONFLICT if the email is taken.
+	CreateUser(ctx context.Context, u *User) (Effects, error)
+	// UpdateUser applies upd and returns the updated user; ENOTFOUND if absent.
+	UpdateUser(ctx context.Context, id uuid.UUID, upd UserUpdate) (*User, Effects, error)
 	// ControlAccount sets the stored role and the disabled state;
 	// disabling ends every session of the account in the same transaction.
 	// ENOTFOUND if absent.
-	ControlAccount(ctx context.Context, id uuid.UUID, c AccountControl) (*User, error)
+	ControlAccount(ctx context.Context, id uuid.UUID, c AccountControl) (*User, Effects, error)
 	// DeleteUser deletes the account and everything it owns (sessions,
 	// tokens, ledger, generations, projects, teams), under the access
 	// locks of its teams and of the projects shared with them, after
-	// re-checking the rule. The change names the projects and teams whose
-	// access changed and the account's generations (whose media the caller
-	// removes). ENOTFOUND if absent.
-	DeleteUser(ctx context.Context, id uuid.UUID, check Check) (AccessChange, error)
+	// re-checking the rule. The effects name, besides the caches, the
+	// account's generations and uploads (whose media the caller removes):
+	// Access.Generations and Access.Uploads. ENOTFOUND if absent.
+	DeleteUser(ctx context.Context, id uuid.UUID, check Check) (Effects, error)
 }
 
 // NormalizeEmail lower-cases and trims an address and checks that it is

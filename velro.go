@@ -45,23 +45,49 @@ const (
 	MaxPageLimit     = 100
 )
 
-// Store is everything Velro keeps in its database. The sqlstore package
-// implements it on SQLite and PostgreSQL; storetest is the conformance
-// suite both must pass.
+// Store is everything Velro keeps in its database: its reads and its
+// writes. The sqlstore package implements it on SQLite and PostgreSQL;
+// storetest is the conformance suite both must pass; the guard wraps it
+// and is the only way the rest of Velro reaches it.
 type Store interface {
-	UserStore
-	AccountStore
-	SessionStore
-	SecretStore
-	SigningKeyStore
-	CreditStore
-	ProjectStore
-	TeamStore
-	InvitationStore
-	GenerationStore
-	UploadStore
+	Reader
+	Writer
+}
+
+// Reader is every read of the Store: reads change nothing, so they pass
+// through the guard (which serves two of them from its caches).
+type Reader interface {
+	UserReader
+	AccountReader
+	SessionReader
+	SigningKeyReader
+	CreditReader
+	ProjectReader
+	TeamReader
+	InvitationReader
+	GenerationReader
+	UploadReader
 	AccessStore
-	AuditStore
+	AuditReader
 	// Ping checks that the database answers.
 	Ping(ctx context.Context) error
+}
+
+// Writer is every write of the Store. Each returns the Effects of what it
+// committed (zero when it was refused or failed), which the guard
+// publishes; a write whose commit was sent but not confirmed fails with
+// ErrMaybeCommitted and returns the effects it would have had.
+type Writer interface {
+	UserWriter
+	AccountWriter
+	SessionWriter
+	SecretWriter
+	SigningKeyWriter
+	CreditWriter
+	ProjectWriter
+	TeamWriter
+	InvitationWriter
+	GenerationWriter
+	UploadWriter
+	AuditWriter
 }

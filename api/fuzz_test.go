@@ -51,7 +51,7 @@ func newFuzzServer(t testing.TB) *fuzzServer {
 	}
 	// Errors (the cause of a 5xx) go to stderr, next to the failure.
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError}))
-	accounts := service.NewAccounts(store, service.AccountsConfig{Passwords: authSvc, Media: files, Bus: b, Log: log})
+	accounts := service.NewAccounts(store, service.AccountsConfig{Passwords: authSvc, Media: files, Log: log})
 	uploads := service.NewUploads(store, engine, files, 1<<20)
 	s := &fuzzServer{handler: api.NewServer(api.Config{
 		Log:      log,
@@ -61,7 +61,7 @@ func newFuzzServer(t testing.TB) *fuzzServer {
 		Projects: service.NewProjects(store, engine),
 		Teams:    service.NewTeams(store, engine),
 		Authz:    engine,
-		Generations: &generate.Service{Store: store, Authz: engine, Media: files, Bus: b, Uploads: uploads,
+		Generations: &generate.Service{Store: store, Authz: engine, Media: files, Uploads: uploads,
 			Fetch: fetch.New(fetch.Config{Timeout: time.Second})},
 		Uploads:  uploads,
 		Notifier: generate.NewNotifier(b),

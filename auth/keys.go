@@ -80,7 +80,7 @@ type JWKS struct {
 // RotationStore is what a key rotation needs of the (guarded) store.
 type RotationStore interface {
 	guard.Guarded
-	RotateSigningKey(ctx context.Context, k *velro.SigningKey, dropBefore time.Time) error
+	RotateSigningKey(ctx context.Context, k *velro.SigningKey, dropBefore time.Time) (velro.Effects, error)
 }
 
 // RotateSigningKey makes a new current signing key and returns its kid.
@@ -94,7 +94,7 @@ func RotateSigningKey(ctx context.Context, store RotationStore) (string, error) 
 		return "", err
 	}
 	now := velro.Now()
-	if err := store.RotateSigningKey(ctx, &velro.SigningKey{Seed: seed, CreatedAt: now}, now.Add(-retiredKeyLifetime-droppedKeyAge)); err != nil {
+	if _, err := store.RotateSigningKey(ctx, &velro.SigningKey{Seed: seed, CreatedAt: now}, now.Add(-retiredKeyLifetime-droppedKeyAge)); err != nil {
 		return "", err
 	}
 	return keyID(ed25519.NewKeyFromSeed(seed).Public().(ed25519.PublicKey)), nil

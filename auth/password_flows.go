@@ -66,7 +66,8 @@ func (s *Service) ChangePassword(ctx context.Context, p Principal, current, next
 	if err != nil {
 		return err
 	}
-	return s.store.ChangePassword(ctx, p.UserID, hash, p.SessionID)
+	_, err = s.store.ChangePassword(ctx, p.UserID, hash, p.SessionID)
+	return err
 }
 
 // ForgotPassword queues a password-reset mail to the address. It answers
@@ -90,7 +91,8 @@ func (s *Service) ForgotPassword(ctx context.Context, email, clientAddr string) 
 		byClient.release(ctx, client)
 		return err
 	}
-	return s.store.QueueMail(ctx, velro.MailJob{Kind: velro.MailPasswordReset, Email: email})
+	_, err = s.store.QueueMail(ctx, velro.MailJob{Kind: velro.MailPasswordReset, Email: email})
+	return err
 }
 
 // ResetPassword sets a new password with the token of a reset mail. Every
@@ -115,7 +117,7 @@ func (s *Service) ResetPassword(ctx context.Context, token, next, clientAddr str
 	if err != nil {
 		return nil, err
 	}
-	u, err := s.store.ResetPassword(ctx, velro.HashToken(token), hash)
+	u, _, err := s.store.ResetPassword(ctx, velro.HashToken(token), hash)
 	if err != nil {
 		return nil, err
 	}

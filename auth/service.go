@@ -73,18 +73,18 @@ var DefaultSessionLifetime = velro.SessionLifetime{Idle: 30 * 24 * time.Hour, Ma
 // Store is what authentication needs of the (guarded) store.
 type Store interface {
 	KeyStore
-	velro.SecretStore
-	CreateUser(ctx context.Context, u *velro.User) error
+	velro.SecretWriter
+	CreateUser(ctx context.Context, u *velro.User) (velro.Effects, error)
 	FindUserByID(ctx context.Context, id uuid.UUID) (*velro.User, error)
 	FindUserByEmail(ctx context.Context, email string) (*velro.User, error)
-	CreateSession(ctx context.Context, s *velro.Session) error
+	CreateSession(ctx context.Context, s *velro.Session) (velro.Effects, error)
 	FindSession(ctx context.Context, id uuid.UUID) (*velro.Session, error)
-	RotateSession(ctx context.Context, id uuid.UUID, from int64, now time.Time, l velro.SessionLifetime) (userID uuid.UUID, rotated bool, err error)
-	RevokeSession(ctx context.Context, id uuid.UUID, now time.Time, why velro.AuditAction) error
-	RecordAudit(ctx context.Context, ev *velro.AuditEvent) error
-	ChangePassword(ctx context.Context, userID uuid.UUID, passwordHash string, keep uuid.UUID) error
-	ResetPassword(ctx context.Context, tokenHash, passwordHash string) (*velro.User, error)
-	QueueMail(ctx context.Context, m velro.MailJob) error
+	RotateSession(ctx context.Context, id uuid.UUID, from int64, now time.Time, l velro.SessionLifetime) (userID uuid.UUID, rotated bool, eff velro.Effects, err error)
+	RevokeSession(ctx context.Context, id uuid.UUID, now time.Time, why velro.AuditAction) (velro.Effects, error)
+	RecordAudit(ctx context.Context, ev *velro.AuditEvent) (velro.Effects, error)
+	ChangePassword(ctx context.Context, userID uuid.UUID, passwordHash string, keep uuid.UUID) (velro.Effects, error)
+	ResetPassword(ctx context.Context, tokenHash, passwordHash string) (*velro.User, velro.Effects, error)
+	QueueMail(ctx context.Context, m velro.MailJob) (velro.Effects, error)
 }
 
 // Service implements the authentication endpoints.
@@ -124,7 +124,7 @@ func NewService(ctx context.Context, store Store, cfg Config) (*Service, error) 
 	if err != nil {
 		return nil, err
 	}
-	refreshKey, err := store.Secret(ctx, refreshKeySecret, velro.RandomSecret(32))
+	refreshKey, _, err := store.Secret(ctx, refreshKeySecret, velro.RandomSecret(32))
 	if err != nil {
 		return nil, err
 	}
@@ -180,15 +180,6 @@ func (s *Service) apply(ev velro.Event) {
 	if len(ev.Sessions) > 0 {
 		s.sessions.Invalidate(ev.Sessions...)
 	}
-	if len(ev.Accounts) > 0 {
-		// Rare (a password, a role, an account disabled or deleted): a
-		// walk over the cache is fine.
-		accounts := make(map[uuid.UUID]bool, len(ev.Accounts))
-		for _, id := range ev.Accounts {
-			accounts[id] = true
-		}
-		s.sessions.InvalidateIf(func(_ uuid.UUID, st sessionState) bool { return accounts[st.userID] })
-	}
 	if ev.SigningKeys || ev.Flush {
 		select {
 		case s.keysChanged <- struct{}{}:
@@ -239,7 +230,7 @@ func (s *Service) Register(ctx context.Context, email, password, fullName, clien
 	// A listed address becomes admin once verified, never at sign-up:
 	// anyone may register any address.
 	u := &velro.User{ID: velro.NewID(), Email: email, PasswordHash: hash, FullName: fullName, Role: velro.UserRole}
-	if err := s.store.CreateUser(ctx, u); err != nil {
+	if _, err := s.store.CreateUser(ctx, u); err != nil {
 		return nil, err
 	}
 	return s.startSession(ctx, u)
@@ -298,7 +289,7 @@ func (s *Service) loginBuckets(email string) (pair, client Bucket) {
 func (s *Service) startSession(ctx context.Context, u *velro.User) (*Result, error) {
 	now := velro.Now()
 	sess := &velro.Session{ID: velro.NewID(), UserID: u.ID, CreatedAt: now, RefreshedAt: now}
-	if err := s.store.CreateSession(ctx, sess); err != nil {
+	if _, err := s.store.CreateSession(ctx, sess); err != nil {
 		return nil, err
 	}
 	return s.issue(u, sess.ID, 0)
@@ -326,7 +317,7 @@ func (s *Service) Refresh(ctx context.Context, token string) (*Result, error) {
 		return nil, errBadRefresh
 	}
 	now := velro.Now()
-	userID, rotated, err := s.store.RotateSession(ctx, sessionID, counter, now, s.lifetime)
+	userID, rotated, _, err := s.store.RotateSession(ctx, sessionID, counter, now, s.lifetime)
 	if err != nil {
 		return nil, err
 	}
@@ -371,7 +362,8 @@ func (s *Service) Logout(ctx context.Context, p Principal) error {
 // revoke ends a session, audited with why; the guarded store tells every
 // instance.
 func (s *Service) revoke(ctx context.Context, sessionID uuid.UUID, why velro.AuditAction) error {
-	return s.store.RevokeSession(ctx, sessionID, velro.Now(), why)
+	_, err := s.store.RevokeSession(ctx, sessionID, velro.Now(), why)
+	return err
 }
 
 // Authenticate verifies an access token and that its session is live. The
@@ -429,7 +421,7 @@ func (s *Service) auditFailedLogin(ctx context.Context, email string, u *velro.U
 	if u != nil {
 		ev.TargetID = &u.ID
 	}
-	if err := s.store.RecordAudit(ctx, ev); err != nil {
+	if _, err := s.store.RecordAudit(ctx, ev); err != nil {
 		s.log.WarnContext(ctx, "recording a failed login failed", "error", err)
 	}
 }

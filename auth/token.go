@@ -43,7 +43,7 @@ type jwtClaims struct {
 type KeyStore interface {
 	guard.Guarded
 	SigningKeys(ctx context.Context, retiredAfter time.Time) ([]velro.SigningKey, error)
-	CreateSigningKey(ctx context.Context, k *velro.SigningKey) (bool, error)
+	CreateSigningKey(ctx context.Context, k *velro.SigningKey) (bool, velro.Effects, error)
 }
 
 // Tokens signs and verifies EdDSA access tokens. The keys live in the
@@ -89,7 +89,7 @@ func NewTokens(ctx context.Context, store KeyStore) (*Tokens, error) {
 		return nil, err
 	}
 	// Instances racing on a first start all store theirs; one is kept.
-	if _, err := store.CreateSigningKey(ctx, &velro.SigningKey{Seed: seed, CreatedAt: velro.Now()}); err != nil {
+	if _, _, err := store.CreateSigningKey(ctx, &velro.SigningKey{Seed: seed, CreatedAt: velro.Now()}); err != nil {
 		return nil, err
 	}
 	return t, t.Reload(ctx)

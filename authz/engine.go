@@ -243,32 +243,19 @@ func (e *Engine) Access(ctx context.Context, user uuid.UUID, kind velro.Kind, id
 	return d.Access, nil
 }
 
-// Invalidate drops the decisions a write changed, everywhere: L2 first (so
-// no instance refills L1 from a stale L2), then L1 here and on every other
-// instance through the bus. It returns after the local L1 is clean. It
-// runs to the end even if the request that wrote is gone: the write
-// committed.
-func (e *Engine) Invalidate(ctx context.Context, change velro.AccessChange) {
+// InvalidateShared drops the decisions a write changed from L2, before the
+// write's event drops them from every instance's L1 (so no instance
+// refills L1 from a stale L2). It returns when L2 is clean or distrusted.
+func (e *Engine) InvalidateShared(ctx context.Context, change velro.AccessChange) {
 	scopes := change.Scopes()
-	if len(scopes) == 0 {
+	if e.l2 == nil || len(scopes) == 0 {
 		return
 	}
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), invalidationTimeout)
-	defer cancel()
-	if e.l2 != nil {
-		if err := e.l2.Invalidate(ctx, scopes); err != nil {
-			e.stats.l2Errors.Add(1)
-			e.distrustL2(ctx, err)
-		}
-	}
-	ev := velro.Event{Projects: change.Projects, Teams: change.Teams, Generations: change.Generations, Uploads: change.Uploads}
-	if err := e.bus.Publish(ctx, ev); err != nil {
-		e.log.ErrorContext(ctx, "publishing authz invalidation failed", "error", err)
+	if err := e.l2.Invalidate(ctx, scopes); err != nil {
+		e.stats.l2Errors.Add(1)
+		e.distrustL2(ctx, err)
 	}
 }
-
-// invalidationTimeout bounds the cache work of one write.
-const invalidationTimeout = 2 * time.Second
 
 // distrustL2 handles an L2 invalidation that failed: L2 may hold what the
 // write revoked. It is flushed; if even that fails, this instance stops
@@ -282,20 +269,9 @@ func (e *Engine) distrustL2(ctx context.Context, cause error) {
 	e.log.WarnContext(ctx, "authz L2 invalidation failed; L2 flushed", "error", cause)
 }
 
-// InvalidateAll drops every cached decision everywhere: for a write whose
-// outcome is unknown (it may have committed before an error).
-func (e *Engine) InvalidateAll(ctx context.Context) {
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), invalidationTimeout)
-	defer cancel()
-	if err := e.bus.Publish(ctx, velro.Event{Flush: true}); err != nil {
-		e.log.ErrorContext(ctx, "publishing authz flush failed", "error", err)
-	}
-}
-
 // apply invalidates L1 from a bus event. A Flush (the bus reconnected, so
-// events may have been missed, or a write's outcome is unknown) empties L2
-// too, whose invalidations may have failed meanwhile; L2 goes first so L1
-// cannot refill from it.
+// events may have been missed) empties L2 too, whose invalidations may
+// have failed meanwhile; L2 goes first so L1 cannot refill from it.
 func (e *Engine) apply(ev velro.Event) {
 	if ev.Flush {
 		if e.l2 != nil {
@@ -311,7 +287,7 @@ func (e *Engine) apply(ev velro.Event) {
 		e.l1.InvalidateAll()
 		return
 	}
-	ids := velro.AccessChange{Projects: ev.Projects, Teams: ev.Teams, Generations: ev.Generations, Uploads: ev.Uploads}.Scopes()
+	ids := ev.Access.Scopes()
 	if len(ids) == 0 {
 		return
 	}

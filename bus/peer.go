@@ -36,9 +36,19 @@ func NewPeer(log *slog.Logger, send func(ctx context.Context, payload []byte) er
 	return &Peer{origin: uuid.New(), log: log, send: send}
 }
 
+// envelope is what travels between instances. Instances of an earlier
+// version (a rolling deploy runs both) read Legacy, whose fields changed
+// meaning since: for them every event is a flush. This version reads
+// Event; a message without it (from an earlier version, or too large for
+// its transport) is a flush here too.
 type envelope struct {
-	Origin uuid.UUID   `json:"origin"`
-	Event  velro.Event `json:"event"`
+	Origin uuid.UUID    `json:"origin"`
+	Legacy legacyEvent  `json:"event"`
+	Event  *velro.Event `json:"event2,omitempty"`
+}
+
+type legacyEvent struct {
+	Flush bool `json:"flush"`
 }
 
 // errDisconnected is returned by Publish while the transport is down.
@@ -73,7 +83,7 @@ func (p *Peer) Publish(ctx context.Context, ev velro.Event) error {
 func (p *Peer) Send(ctx context.Context, ev velro.Event) error { return p.sendEvent(ctx, ev) }
 
 func (p *Peer) sendEvent(ctx context.Context, ev velro.Event) error {
-	payload, err := json.Marshal(envelope{Origin: p.origin, Event: ev})
+	payload, err := json.Marshal(envelope{Origin: p.origin, Legacy: legacyEvent{Flush: true}, Event: &ev})
 	if err != nil {
 		return err
 	}
@@ -94,8 +104,12 @@ func (p *Peer) Received(payload []byte) {
 		p.log.Warn("event bus: undecodable message", "error", err)
 		return
 	}
-	if env.Origin != p.origin {
-		p.local.Deliver(env.Event)
+	switch {
+	case env.Origin == p.origin:
+	case env.Event == nil:
+		p.local.Deliver(velro.Event{Flush: true})
+	default:
+		p.local.Deliver(*env.Event)
 	}
 }
 

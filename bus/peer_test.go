@@ -27,10 +27,14 @@ func (tr *transport) send(_ context.Context, payload []byte) error {
 		return errors.New("broken pipe")
 	}
 	var env struct {
-		Event velro.Event `json:"event"`
+		Legacy struct{ Flush bool } `json:"event"`
+		Event  velro.Event          `json:"event2"`
 	}
 	if err := json.Unmarshal(payload, &env); err != nil {
 		return err
+	}
+	if !env.Legacy.Flush {
+		return errors.New("the message does not tell earlier versions to flush")
 	}
 	tr.sent = append(tr.sent, env.Event)
 	return nil
@@ -57,7 +61,9 @@ func newPeer(t *testing.T) (*bus.Peer, *transport, *[]velro.Event) {
 	return p, tr, &local
 }
 
-func revocation() velro.Event { return velro.Event{Sessions: []uuid.UUID{uuid.New()}} }
+func revocation() velro.Event {
+	return velro.Event{Effects: velro.Effects{Sessions: []uuid.UUID{uuid.New()}}}
+}
 
 func wantOneFlush(t *testing.T, sent []velro.Event) {
 	t.Helper()
@@ -147,5 +153,19 @@ func TestPeerDownOnSendError(t *testing.T) {
 	wantOneFlush(t, tr.take())
 	if !p.Connected() || !(*local)[len(*local)-1].Flush {
 		t.Fatalf("after reconnection: connected %v, local events %+v", p.Connected(), *local)
+	}
+}
+
+// During a rolling deploy instances of an earlier version share the bus,
+// and the fields of their events meant other things: what they send is a
+// flush here (and what this version sends tells them to flush, which the
+// transport above checks on every message).
+func TestPeerEarlierVersionsFlush(t *testing.T) {
+	p, _, local := newPeer(t)
+	*local = nil
+	earlier := `{"origin":"` + uuid.NewString() + `","event":{"projects":["` + uuid.NewString() + `"]}}`
+	p.Received([]byte(earlier))
+	if len(*local) != 1 || !(*local)[0].Flush {
+		t.Fatalf("an earlier version's event was delivered as %+v, want a flush", *local)
 	}
 }

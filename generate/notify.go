@@ -25,7 +25,7 @@ func NewNotifier(bus velro.Bus) *Notifier {
 
 func (n *Notifier) apply(ev velro.Event) {
 	// Access changes and missed events concern every waiter.
-	everyone := ev.Flush || len(ev.Projects)+len(ev.Teams)+len(ev.Generations)+len(ev.Sessions) > 0
+	everyone := ev.Flush || len(ev.Access.Scopes())+len(ev.Sessions) > 0
 	if len(ev.Statuses) == 0 && !everyone {
 		return
 	}
@@ -45,15 +45,15 @@ func (n *Notifier) apply(ev velro.Event) {
 	if everyone { // everyone looks again
 		for _, set := range n.waiters {
 			for ch := range set {
-				send(ch, "")
+				send(ch, velro.StatusUnknown)
 			}
 		}
 	}
 }
 
 // Watch returns a channel that receives the generation's new statuses
-// ("" means: something may have changed, look it up), and a function to
-// stop watching.
+// (StatusUnknown: something may have changed, look it up), and a function
+// to stop watching.
 func (n *Notifier) Watch(id uuid.UUID) (<-chan velro.Status, func()) {
 	ch := make(chan velro.Status, 8)
 	n.mu.Lock()

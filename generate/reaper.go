@@ -4,8 +4,6 @@ import (
 	"context"
 	"log/slog"
 	"time"
-
-	"github.com/velro-ai/velro"
 )
 
 // Reaper ends generations whose job was lost. The queue retries a job whose
@@ -15,7 +13,6 @@ import (
 // job could possibly take.
 type Reaper struct {
 	Store JobStore
-	Bus   velro.Bus
 	Log   *slog.Logger
 	// After is the longest a generation can legitimately stay in flight.
 	After time.Duration
@@ -49,14 +46,13 @@ func (r *Reaper) Reap(ctx context.Context) {
 		return
 	}
 	for _, id := range ids {
-		ended, err := r.Store.FailGeneration(ctx, id, "Generation timed out: its job was lost.")
+		ended, _, err := r.Store.FailGeneration(ctx, id, "Generation timed out: its job was lost.")
 		if err != nil {
 			r.Log.WarnContext(ctx, "reaper: failing a stale generation failed", "generation_id", id, "error", err)
 			continue
 		}
 		if ended {
 			r.Log.WarnContext(ctx, "reaper: failed and refunded a stale generation", "generation_id", id)
-			_ = r.Bus.Publish(ctx, velro.Event{Statuses: []velro.StatusChange{{ID: id, Status: velro.StatusFailed}}})
 		}
 	}
 }

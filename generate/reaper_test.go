@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"github.com/velro-ai/velro"
-	"github.com/velro-ai/velro/bus"
 	"github.com/velro-ai/velro/generate"
 	"github.com/velro-ai/velro/internal/testenv"
 	"github.com/velro-ai/velro/storetest"
@@ -18,12 +17,12 @@ func TestReaperFailsLostGenerationsOnce(t *testing.T) {
 	now := velro.Now()
 	g := &velro.Generation{ID: velro.NewID(), UserID: u.ID, ModelID: "local/image", Prompt: "p", Parameters: map[string]any{},
 		Status: velro.StatusPending, Cost: 5, MediaType: "image", OutputURLs: []string{}, CreatedAt: now, UpdatedAt: now}
-	if _, err := s.SubmitGeneration(t.Context(), g, "", velro.NoRule); err != nil {
+	if _, _, err := s.SubmitGeneration(t.Context(), g, "", velro.NoRule); err != nil {
 		t.Fatal(err)
 	}
 
-	young := &generate.Reaper{Store: s, Bus: new(bus.Local), Log: slog.New(slog.DiscardHandler), After: time.Hour}
-	old := &generate.Reaper{Store: s, Bus: new(bus.Local), Log: slog.New(slog.DiscardHandler), After: -time.Second}
+	young := &generate.Reaper{Store: s, Log: slog.New(slog.DiscardHandler), After: time.Hour}
+	old := &generate.Reaper{Store: s, Log: slog.New(slog.DiscardHandler), After: -time.Second}
 	for _, r := range []*generate.Reaper{young, old, old} {
 		r.Reap(t.Context())
 	}

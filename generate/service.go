@@ -16,7 +16,6 @@ type Service struct {
 	Store  ServiceStore
 	Authz  velro.Authorizer
 	Media  velro.MediaStore
-	Bus    velro.Bus
 	FALKey bool // FAL models are active only with a FAL key
 	// Uploads keeps reference images sent by URL or in a form.
 	Uploads *service.Uploads
@@ -146,7 +145,7 @@ func (s *Service) Submit(ctx context.Context, user uuid.UUID, in SubmitInput) (g
 			return nil, false, err
 		}
 	}
-	existing, err := s.Store.SubmitGeneration(ctx, g, in.IdempotencyKey, rule)
+	existing, _, err := s.Store.SubmitGeneration(ctx, g, in.IdempotencyKey, rule)
 	if err != nil {
 		return nil, false, err
 	}
@@ -227,7 +226,8 @@ func (s *Service) Favorite(ctx context.Context, actor, id uuid.UUID) (*velro.Gen
 	if err := rule(ctx, s.Authz); err != nil {
 		return nil, err
 	}
-	return s.Store.ToggleFavorite(ctx, id, rule)
+	g, _, err := s.Store.ToggleFavorite(ctx, id, rule)
+	return g, err
 }
 
 // Cancel cancels a generation in flight and refunds it.
@@ -236,12 +236,8 @@ func (s *Service) Cancel(ctx context.Context, actor, id uuid.UUID) (*velro.Gener
 	if err := rule(ctx, s.Authz); err != nil {
 		return nil, err
 	}
-	g, err := s.Store.CancelGeneration(ctx, id, rule)
-	if err != nil {
-		return nil, err
-	}
-	s.announce(ctx, id, velro.StatusCancelled)
-	return g, nil
+	g, _, err := s.Store.CancelGeneration(ctx, id, rule)
+	return g, err
 }
 
 // mayDeleteGeneration: the owner, and editors and admins of its project.
@@ -258,10 +254,5 @@ func (s *Service) Delete(ctx context.Context, actor, id uuid.UUID) error {
 	if _, err := s.Store.DeleteGeneration(ctx, id, rule); err != nil {
 		return err
 	}
-	s.announce(ctx, id, velro.StatusDeleted)
 	return s.Media.DeletePrefix(ctx, velro.GenerationPrefix(id))
-}
-
-func (s *Service) announce(ctx context.Context, id uuid.UUID, status velro.Status) {
-	_ = s.Bus.Publish(ctx, velro.Event{Statuses: []velro.StatusChange{{ID: id, Status: status}}})
 }

@@ -23,7 +23,6 @@ type Worker struct {
 	Store     JobStore
 	Media     velro.MediaStore
 	Providers map[string]Provider // by velro.Model.Provider
-	Bus       velro.Bus
 	Notifier  *Notifier
 	Log       *slog.Logger
 	// AttemptTimeout bounds one attempt (the slowest provider's timeout
@@ -62,7 +61,7 @@ func MediaKey(id uuid.UUID, i int, contentType string) string {
 // failure that a later attempt may fix; on the last attempt it fails the
 // generation instead.
 func (w *Worker) Run(ctx context.Context, id uuid.UUID, attempt, maxAttempts int) error {
-	g, err := w.Store.StartGeneration(ctx, id)
+	g, _, err := w.Store.StartGeneration(ctx, id)
 	if velro.ErrorCode(err) == velro.ENOTFOUND {
 		return nil // deleted before it ran
 	} else if err != nil {
@@ -71,7 +70,6 @@ func (w *Worker) Run(ctx context.Context, id uuid.UUID, attempt, maxAttempts int
 	if g.Status.Terminal() {
 		return nil // cancelled (and refunded) before it ran
 	}
-	w.announce(ctx, id, velro.StatusProcessing)
 
 	// A cancellation anywhere cancels the provider call here.
 	ctx, cancel := context.WithCancelCause(ctx)
@@ -121,14 +119,13 @@ var ErrInterrupted = errors.New("generation attempt interrupted")
 // complete completes the generation with the outputs stored under keys,
 // size bytes in all.
 func (w *Worker) complete(ctx context.Context, id uuid.UUID, keys []string, size int64) error {
-	done, err := w.Store.CompleteGeneration(ctx, id, keys, size)
+	done, _, err := w.Store.CompleteGeneration(ctx, id, keys, size)
 	if err != nil {
 		return err
 	}
 	if !done { // cancelled or deleted while rendering
 		return w.discard(ctx, id)
 	}
-	w.announce(ctx, id, velro.StatusCompleted)
 	return nil
 }
 
@@ -181,8 +178,11 @@ func (w *Worker) render(ctx context.Context, g *velro.Generation) ([]string, int
 	err = provider.Generate(ctx, Request{
 		GenerationID: g.ID, ModelID: g.ModelID, MediaType: g.MediaType, Prompt: g.Prompt,
 		NegativePrompt: g.NegativePrompt, Parameters: g.Parameters, References: refs, State: state,
-		SaveState: func(ctx context.Context, s json.RawMessage) error { return w.Store.SaveProviderState(ctx, g.ID, s) },
-		Put:       put,
+		SaveState: func(ctx context.Context, s json.RawMessage) error {
+			_, err := w.Store.SaveProviderState(ctx, g.ID, s)
+			return err
+		},
+		Put: put,
 	})
 	if err == nil && len(keys) == 0 {
 		err = Permanent(failed(reasonNoOutput, errors.New("the provider returned no output")))
@@ -195,18 +195,8 @@ func (w *Worker) render(ctx context.Context, g *velro.Generation) ([]string, int
 // the cause, which may name internal hosts, goes to the log only.
 func (w *Worker) fail(ctx context.Context, id uuid.UUID, cause error) error {
 	ctx = context.WithoutCancel(ctx)
-	ended, err := w.Store.FailGeneration(ctx, id, userMessage(cause))
-	if err != nil {
+	if _, _, err := w.Store.FailGeneration(ctx, id, userMessage(cause)); err != nil {
 		return err
 	}
-	if ended {
-		w.announce(ctx, id, velro.StatusFailed)
-	}
 	return w.discard(ctx, id)
-}
-
-func (w *Worker) announce(ctx context.Context, id uuid.UUID, status velro.Status) {
-	if err := w.Bus.Publish(ctx, velro.Event{Statuses: []velro.StatusChange{{ID: id, Status: status}}}); err != nil {
-		w.Log.WarnContext(ctx, "publishing a status change failed", "generation_id", id, "error", err)
-	}
 }

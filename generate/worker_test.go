@@ -56,10 +56,10 @@ func (brokenMedia) Put(context.Context, string, io.Reader, string) error {
 }
 
 func setup(t *testing.T, provider generate.Provider, files velro.MediaStore) (*generate.Worker, velro.Store, *velro.User) {
-	s := testenv.Guard(testenv.Store(t, testenv.SQLite(t), 0))
 	b := new(bus.Local)
+	s := testenv.GuardOn(testenv.Store(t, testenv.SQLite(t), 0), b)
 	w := &generate.Worker{Store: s, Media: files, Providers: map[string]generate.Provider{velro.ProviderLocal: provider},
-		Bus: b, Notifier: generate.NewNotifier(b), Log: slog.New(slog.DiscardHandler), AttemptTimeout: time.Minute}
+		Notifier: generate.NewNotifier(b), Log: slog.New(slog.DiscardHandler), AttemptTimeout: time.Minute}
 	return w, s, storetest.NewUser(t, s, uuid.NewString()+"@example.com")
 }
 
@@ -79,7 +79,7 @@ func submitted(t *testing.T, s velro.Store, u *velro.User) uuid.UUID {
 	now := velro.Now()
 	g := &velro.Generation{ID: velro.NewID(), UserID: u.ID, ModelID: "local/image", Prompt: "p", Parameters: map[string]any{},
 		Status: velro.StatusPending, Cost: 5, MediaType: "image", OutputURLs: []string{}, CreatedAt: now, UpdatedAt: now}
-	if _, err := s.SubmitGeneration(t.Context(), g, "", velro.NoRule); err != nil {
+	if _, _, err := s.SubmitGeneration(t.Context(), g, "", velro.NoRule); err != nil {
 		t.Fatal(err)
 	}
 	return g.ID
@@ -295,10 +295,8 @@ func TestWorkerDiscardsPartialOutputs(t *testing.T) {
 		done := make(chan error, 1)
 		go func() { done <- w.Run(t.Context(), id, 1, 3) }()
 		<-first
-		if _, err := s.CancelGeneration(t.Context(), id, velro.NoRule); err != nil {
-			t.Fatal(err)
-		}
-		if err := w.Bus.Publish(t.Context(), velro.Event{Statuses: []velro.StatusChange{{ID: id, Status: velro.StatusCancelled}}}); err != nil {
+		// The cancellation's effects reach the worker through the bus.
+		if _, _, err := s.CancelGeneration(t.Context(), id, velro.NoRule); err != nil {
 			t.Fatal(err)
 		}
 		if err := <-done; err != nil {
@@ -323,7 +321,7 @@ func TestReferenceGoneFails(t *testing.T) {
 	g := &velro.Generation{ID: velro.NewID(), UserID: u.ID, ModelID: "local/image-edit", Prompt: "p", Parameters: map[string]any{},
 		Status: velro.StatusPending, Cost: 5, MediaType: "image", OutputURLs: []string{}, ReferenceUploadIDs: []uuid.UUID{ref.ID},
 		CreatedAt: now, UpdatedAt: now}
-	if _, err := s.SubmitGeneration(t.Context(), g, "", velro.NoRule); err != nil {
+	if _, _, err := s.SubmitGeneration(t.Context(), g, "", velro.NoRule); err != nil {
 		t.Fatal(err)
 	}
 	if _, _, err := s.DeleteUpload(t.Context(), ref.ID, velro.NoRule); err != nil {

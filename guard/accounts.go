@@ -8,90 +8,113 @@ import (
 	"github.com/velro-ai/velro"
 )
 
-// The writes of account control, account tokens and invitations, each
-// followed by the invalidations invalidate.go lists.
+// The writes of accounts, sessions, keys, credits and the audit log. Each
+// publishes the effects the store returned (effects.go).
 
-// ControlAccount implements velro.UserStore.
-func (s *Store) ControlAccount(ctx context.Context, id uuid.UUID, c velro.AccountControl) (*velro.User, error) {
-	u, err := s.raw.ControlAccount(ctx, id, c)
-	s.accountsChanged(ctx, velro.Event{Accounts: []uuid.UUID{id}})
-	return u, err
+// CreateUser implements velro.Store.
+func (s *Store) CreateUser(ctx context.Context, u *velro.User) (velro.Effects, error) {
+	eff, err := s.raw.CreateUser(ctx, u)
+	return eff, s.publish(ctx, eff, err)
 }
 
-// DeleteUser implements velro.UserStore.
-func (s *Store) DeleteUser(ctx context.Context, id uuid.UUID, check velro.Check) (velro.AccessChange, error) {
-	change, err := s.raw.DeleteUser(ctx, id, check)
-	s.afterAccessWrite(ctx, change, err)
-	s.accountsChanged(ctx, velro.Event{Accounts: []uuid.UUID{id}, GenerationRows: change.Generations})
-	return change, err
+// UpdateUser implements velro.Store.
+func (s *Store) UpdateUser(ctx context.Context, id uuid.UUID, upd velro.UserUpdate) (*velro.User, velro.Effects, error) {
+	v, eff, err := s.raw.UpdateUser(ctx, id, upd)
+	return v, eff, s.publish(ctx, eff, err)
 }
 
-// IssueAccountToken implements velro.AccountStore: tokens are never cached.
-func (s *Store) IssueAccountToken(ctx context.Context, userID uuid.UUID, purpose velro.TokenPurpose, hash string, expiresAt time.Time) error {
-	return s.raw.IssueAccountToken(ctx, userID, purpose, hash, expiresAt)
+// ControlAccount implements velro.Store.
+func (s *Store) ControlAccount(ctx context.Context, id uuid.UUID, c velro.AccountControl) (*velro.User, velro.Effects, error) {
+	v, eff, err := s.raw.ControlAccount(ctx, id, c)
+	return v, eff, s.publish(ctx, eff, err)
 }
 
-// ChangePassword implements velro.AccountStore.
-func (s *Store) ChangePassword(ctx context.Context, userID uuid.UUID, passwordHash string, keep uuid.UUID) error {
-	err := s.raw.ChangePassword(ctx, userID, passwordHash, keep)
-	s.accountsChanged(ctx, velro.Event{Accounts: []uuid.UUID{userID}})
-	return err
+// DeleteUser implements velro.Store.
+func (s *Store) DeleteUser(ctx context.Context, id uuid.UUID, check velro.Check) (velro.Effects, error) {
+	eff, err := s.raw.DeleteUser(ctx, id, check)
+	return eff, s.publish(ctx, eff, err)
 }
 
-// ResetPassword implements velro.AccountStore. Whose password a failed
-// reset may have set is unknown (the token names the account): unless it
-// was refused, everything goes.
-func (s *Store) ResetPassword(ctx context.Context, tokenHash, passwordHash string) (*velro.User, error) {
-	u, err := s.raw.ResetPassword(ctx, tokenHash, passwordHash)
-	s.afterTokenUse(ctx, u, err)
-	return u, err
+// IssueAccountToken implements velro.Store.
+func (s *Store) IssueAccountToken(ctx context.Context, userID uuid.UUID, purpose velro.TokenPurpose, hash string, expiresAt time.Time) (velro.Effects, error) {
+	eff, err := s.raw.IssueAccountToken(ctx, userID, purpose, hash, expiresAt)
+	return eff, s.publish(ctx, eff, err)
 }
 
-// VerifyEmail implements velro.AccountStore: a verified address may make
-// the account an admin (VELRO_ADMIN_EMAILS).
-func (s *Store) VerifyEmail(ctx context.Context, tokenHash string) (*velro.User, error) {
-	u, err := s.raw.VerifyEmail(ctx, tokenHash)
-	s.afterTokenUse(ctx, u, err)
-	return u, err
+// ChangePassword implements velro.Store.
+func (s *Store) ChangePassword(ctx context.Context, userID uuid.UUID, passwordHash string, keep uuid.UUID) (velro.Effects, error) {
+	eff, err := s.raw.ChangePassword(ctx, userID, passwordHash, keep)
+	return eff, s.publish(ctx, eff, err)
 }
 
-func (s *Store) afterTokenUse(ctx context.Context, u *velro.User, err error) {
-	switch velro.ErrorCode(err) {
-	case "":
-		s.accountsChanged(ctx, velro.Event{Accounts: []uuid.UUID{u.ID}})
-	case velro.EINVALIDTOKEN, velro.EEXPIRED, velro.ENOTFOUND:
-	default:
-		s.accountsChanged(ctx, velro.Event{Flush: true})
-	}
+// ResetPassword implements velro.Store.
+func (s *Store) ResetPassword(ctx context.Context, tokenHash, passwordHash string) (*velro.User, velro.Effects, error) {
+	v, eff, err := s.raw.ResetPassword(ctx, tokenHash, passwordHash)
+	return v, eff, s.publish(ctx, eff, err)
 }
 
-// QueueMail implements velro.AccountStore: a queued mail is in no cache.
-func (s *Store) QueueMail(ctx context.Context, m velro.MailJob) error { return s.raw.QueueMail(ctx, m) }
-
-// CreateInvitation implements velro.InvitationStore: an invitation changes
-// no access until it is accepted.
-func (s *Store) CreateInvitation(ctx context.Context, inv *velro.Invitation, check velro.Check) error {
-	return s.raw.CreateInvitation(ctx, inv, check)
+// VerifyEmail implements velro.Store.
+func (s *Store) VerifyEmail(ctx context.Context, tokenHash string) (*velro.User, velro.Effects, error) {
+	v, eff, err := s.raw.VerifyEmail(ctx, tokenHash)
+	return v, eff, s.publish(ctx, eff, err)
 }
 
-// SetInvitationToken implements velro.InvitationStore: nothing cached.
-func (s *Store) SetInvitationToken(ctx context.Context, id uuid.UUID, tokenHash string) (bool, error) {
-	return s.raw.SetInvitationToken(ctx, id, tokenHash)
+// QueueMail implements velro.Store.
+func (s *Store) QueueMail(ctx context.Context, m velro.MailJob) (velro.Effects, error) {
+	eff, err := s.raw.QueueMail(ctx, m)
+	return eff, s.publish(ctx, eff, err)
 }
 
-// RevokeInvitation implements velro.InvitationStore: nothing cached.
-func (s *Store) RevokeInvitation(ctx context.Context, teamID, id uuid.UUID, check velro.Check) (*velro.Invitation, error) {
-	return s.raw.RevokeInvitation(ctx, teamID, id, check)
+// CreateSession implements velro.Store.
+func (s *Store) CreateSession(ctx context.Context, sess *velro.Session) (velro.Effects, error) {
+	eff, err := s.raw.CreateSession(ctx, sess)
+	return eff, s.publish(ctx, eff, err)
 }
 
-// AcceptInvitation implements velro.InvitationStore: a member joins.
-func (s *Store) AcceptInvitation(ctx context.Context, tokenHash string, userID uuid.UUID) (*velro.Invitation, velro.AccessChange, error) {
-	inv, change, err := s.raw.AcceptInvitation(ctx, tokenHash, userID)
-	s.afterAccessWrite(ctx, change, err)
-	return inv, change, err
+// RotateSession implements velro.Store.
+func (s *Store) RotateSession(ctx context.Context, id uuid.UUID, from int64, now time.Time, l velro.SessionLifetime) (uuid.UUID, bool, velro.Effects, error) {
+	r0, r1, eff, err := s.raw.RotateSession(ctx, id, from, now, l)
+	return r0, r1, eff, s.publish(ctx, eff, err)
 }
 
-// DeclineInvitation implements velro.InvitationStore: nothing cached.
-func (s *Store) DeclineInvitation(ctx context.Context, tokenHash string, userID uuid.UUID) (*velro.Invitation, error) {
-	return s.raw.DeclineInvitation(ctx, tokenHash, userID)
+// RevokeSession implements velro.Store.
+func (s *Store) RevokeSession(ctx context.Context, id uuid.UUID, now time.Time, why velro.AuditAction) (velro.Effects, error) {
+	eff, err := s.raw.RevokeSession(ctx, id, now, why)
+	return eff, s.publish(ctx, eff, err)
+}
+
+// Secret implements velro.Store.
+func (s *Store) Secret(ctx context.Context, name string, generate func() ([]byte, error)) ([]byte, velro.Effects, error) {
+	v, eff, err := s.raw.Secret(ctx, name, generate)
+	return v, eff, s.publish(ctx, eff, err)
+}
+
+// CreateSigningKey implements velro.Store.
+func (s *Store) CreateSigningKey(ctx context.Context, k *velro.SigningKey) (bool, velro.Effects, error) {
+	v, eff, err := s.raw.CreateSigningKey(ctx, k)
+	return v, eff, s.publish(ctx, eff, err)
+}
+
+// RotateSigningKey implements velro.Store.
+func (s *Store) RotateSigningKey(ctx context.Context, k *velro.SigningKey, dropBefore time.Time) (velro.Effects, error) {
+	eff, err := s.raw.RotateSigningKey(ctx, k, dropBefore)
+	return eff, s.publish(ctx, eff, err)
+}
+
+// GrantCredits implements velro.Store.
+func (s *Store) GrantCredits(ctx context.Context, userID uuid.UUID, amount int64, description string) (*velro.CreditTransaction, velro.Effects, error) {
+	v, eff, err := s.raw.GrantCredits(ctx, userID, amount, description)
+	return v, eff, s.publish(ctx, eff, err)
+}
+
+// RecordAudit implements velro.Store.
+func (s *Store) RecordAudit(ctx context.Context, ev *velro.AuditEvent) (velro.Effects, error) {
+	eff, err := s.raw.RecordAudit(ctx, ev)
+	return eff, s.publish(ctx, eff, err)
+}
+
+// PruneAudit implements velro.Store.
+func (s *Store) PruneAudit(ctx context.Context, before time.Time) (int64, velro.Effects, error) {
+	v, eff, err := s.raw.PruneAudit(ctx, before)
+	return v, eff, s.publish(ctx, eff, err)
 }

@@ -1,8 +1,8 @@
 package guard_test
 
 import (
-	"reflect"
-	"slices"
+	"context"
+	"errors"
 	"sync"
 	"testing"
 
@@ -12,6 +12,7 @@ import (
 	"github.com/velro-ai/velro/bus"
 	"github.com/velro-ai/velro/guard"
 	"github.com/velro-ai/velro/internal/testenv"
+	"github.com/velro-ai/velro/sqlstore"
 	"github.com/velro-ai/velro/storetest"
 )
 
@@ -22,135 +23,120 @@ type recorder struct {
 	events []velro.Event
 }
 
-func newGuard(t *testing.T) (*guard.Store, *recorder) {
-	raw := testenv.Store(t, testenv.SQLite(t), 0)
+func newRecorder() *recorder {
 	r := &recorder{}
 	r.Subscribe(func(ev velro.Event) {
 		r.mu.Lock()
 		defer r.mu.Unlock()
 		r.events = append(r.events, ev)
 	})
+	return r
+}
+
+// take returns the events published since the last call.
+func (r *recorder) take() []velro.Event {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	events := r.events
+	r.events = nil
+	return events
+}
+
+func guardOn(raw velro.Store) (*guard.Store, *recorder) {
+	r := newRecorder()
 	return guard.New(raw, authz.New(authz.Config{Store: raw, Bus: r}), r), r
 }
 
-// announced reports whether an event named every id of the change.
-func (r *recorder) announced(change velro.AccessChange) bool {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	for _, ev := range r.events {
-		if contains(ev.Projects, change.Projects) && contains(ev.Teams, change.Teams) && contains(ev.Generations, change.Generations) &&
-			contains(ev.Uploads, change.Uploads) {
-			return true
-		}
-	}
-	return false
+func newGuard(t *testing.T) (*guard.Store, *recorder) {
+	return guardOn(testenv.Store(t, testenv.SQLite(t), 0))
 }
 
-func contains(have, want []uuid.UUID) bool {
-	for _, id := range want {
-		if !slices.Contains(have, id) {
-			return false
-		}
-	}
-	return true
-}
-
-// TestEveryAccessWriteInvalidates: each write of velro.Store that reports
-// an AccessChange, made through the guard, announces that change (which
-// drops the cached decisions everywhere). A new such write fails this test
-// until it is listed here.
-func TestEveryAccessWriteInvalidates(t *testing.T) {
-	type world struct {
-		owner, member *velro.User
-		project       *velro.Project
-		team          *velro.Team
-		generation    *velro.Generation
-		upload        *velro.Upload
-	}
-	writes := map[string]func(t *testing.T, g *guard.Store, w world) (velro.AccessChange, error){
-		"UpdateProject": func(t *testing.T, g *guard.Store, w world) (velro.AccessChange, error) {
-			private := velro.VisibilityPrivate
-			_, change, err := g.UpdateProject(t.Context(), w.project.ID, velro.ProjectUpdate{Visibility: &private}, velro.NoRule)
-			return change, err
-		},
-		"DeleteProject": func(t *testing.T, g *guard.Store, w world) (velro.AccessChange, error) {
-			return g.DeleteProject(t.Context(), w.project.ID, velro.NoRule)
-		},
-		"ShareProject": func(t *testing.T, g *guard.Store, w world) (velro.AccessChange, error) {
-			return g.ShareProject(t.Context(), &velro.ProjectShare{ProjectID: w.project.ID, TeamID: w.team.ID, AccessLevel: velro.ShareRead}, velro.NoRule)
-		},
-		"UnshareProject": func(t *testing.T, g *guard.Store, w world) (velro.AccessChange, error) {
-			return g.UnshareProject(t.Context(), w.project.ID, w.team.ID, velro.NoRule)
-		},
-		"DeleteTeam": func(t *testing.T, g *guard.Store, w world) (velro.AccessChange, error) {
-			return g.DeleteTeam(t.Context(), w.team.ID, velro.NoRule)
-		},
-		"AddTeamMember": func(t *testing.T, g *guard.Store, w world) (velro.AccessChange, error) {
-			u := storetest.NewUser(t, g, uuid.NewString()+"@example.com")
-			return g.AddTeamMember(t.Context(), w.team.ID, u.ID, velro.TeamViewer, velro.NoRule)
-		},
-		"SetTeamMemberRole": func(t *testing.T, g *guard.Store, w world) (velro.AccessChange, error) {
-			return g.SetTeamMemberRole(t.Context(), w.team.ID, w.member.ID, velro.TeamViewer, velro.NoRule)
-		},
-		"RemoveTeamMember": func(t *testing.T, g *guard.Store, w world) (velro.AccessChange, error) {
-			return g.RemoveTeamMember(t.Context(), w.team.ID, w.member.ID, velro.NoRule)
-		},
-		"DeleteGeneration": func(t *testing.T, g *guard.Store, w world) (velro.AccessChange, error) {
-			return g.DeleteGeneration(t.Context(), w.generation.ID, velro.NoRule)
-		},
-		"DeleteUpload": func(t *testing.T, g *guard.Store, w world) (velro.AccessChange, error) {
-			_, change, err := g.DeleteUpload(t.Context(), w.upload.ID, velro.NoRule)
-			return change, err
-		},
-		"DeleteUser": func(t *testing.T, g *guard.Store, w world) (velro.AccessChange, error) {
-			return g.DeleteUser(t.Context(), w.member.ID, velro.NoRule)
-		},
-		"AcceptInvitation": func(t *testing.T, g *guard.Store, w world) (velro.AccessChange, error) {
-			u := storetest.NewUser(t, g, uuid.NewString()+"@example.com")
-			token := storetest.NewInvitation(t, g, w.team.ID, u.Email, velro.TeamViewer)
-			_, change, err := g.AcceptInvitation(t.Context(), velro.HashToken(token), u.ID)
-			return change, err
-		},
-	}
-	changeType := reflect.TypeFor[velro.AccessChange]()
-	store := reflect.TypeFor[velro.Store]()
-	for i := range store.NumMethod() {
-		m := store.Method(i)
-		reports := false
-		for j := range m.Type.NumOut() {
-			reports = reports || m.Type.Out(j) == changeType
-		}
-		if reports && writes[m.Name] == nil {
-			t.Errorf("%s reports an AccessChange but this test does not check that the guard announces it", m.Name)
-		}
-	}
-	for name, write := range writes {
+// TestEveryWritePublishesItsEffects: every write of velro.Writer, made
+// through the guard, publishes exactly the effects its written case
+// expects, as one event (none for a write that changes nothing cached).
+// A write added later fails this test until it has a case.
+func TestEveryWritePublishesItsEffects(t *testing.T) {
+	storetest.CheckWriteCases(t)
+	g, rec := newGuard(t)
+	for name, c := range storetest.WriteCases {
 		t.Run(name, func(t *testing.T) {
-			g, rec := newGuard(t)
-			var w world
-			w.owner, w.member = storetest.NewUser(t, g, "owner@example.com"), storetest.NewUser(t, g, "member@example.com")
-			w.project = storetest.NewProject(t, g, w.owner.ID, velro.VisibilityTeamOnly)
-			w.team = storetest.NewTeam(t, g, w.owner.ID, map[uuid.UUID]velro.TeamRole{w.member.ID: velro.TeamEditor})
-			if _, err := g.ShareProject(t.Context(), &velro.ProjectShare{ProjectID: w.project.ID, TeamID: w.team.ID, AccessLevel: velro.ShareWrite}, velro.NoRule); err != nil {
-				t.Fatal(err)
-			}
-			w.generation = storetest.NewGeneration(t, g, w.owner.ID, &w.project.ID)
-			w.upload = storetest.NewUpload(t, g, w.owner.ID, &w.project.ID, 10)
-			rec.mu.Lock()
-			rec.events = nil
-			rec.mu.Unlock()
-
-			change, err := write(t, g, w)
+			w := storetest.NewWorld(t, g)
+			rec.take()
+			eff, err := c.Write(t, g, w)
 			if err != nil {
 				t.Fatal(err)
 			}
-			if len(change.Scopes()) == 0 {
-				t.Fatal("the write reported no change")
+			want := c.Want(w)
+			if !storetest.SameEffects(eff, want) {
+				t.Fatalf("effects %+v, want %+v", eff, want)
 			}
-			if !rec.announced(change) {
-				t.Fatalf("change %+v was not announced; events: %+v", change, rec.events)
+			events := rec.take()
+			if want.IsZero() {
+				if len(events) != 0 {
+					t.Fatalf("a write that changes nothing cached published %+v", events)
+				}
+				return
+			}
+			if len(events) != 1 || events[0].Flush || !storetest.SameEffects(events[0].Effects, want) {
+				t.Fatalf("published %+v, want one event of %+v", events, want)
 			}
 		})
+	}
+}
+
+// lostCommit is a database whose commits happen but whose answer is lost
+// (a connection dropped after COMMIT was sent).
+type lostCommit struct{ sqlstore.Engine }
+
+func (e lostCommit) InTx(ctx context.Context, fn func(tx sqlstore.Querier) error) error {
+	if err := e.Engine.InTx(ctx, fn); err != nil {
+		return err
+	}
+	return errors.New("connection reset by peer")
+}
+
+// TestFailedWritesPublishOnlyWhatMayHaveCommitted: a refused write, or one
+// that failed before its commit was sent, changed nothing and publishes
+// nothing (a stalled database must not also empty the caches that shield
+// it); a write whose commit may have happened publishes its effects, its
+// status changes unconfirmed.
+func TestFailedWritesPublishOnlyWhatMayHaveCommitted(t *testing.T) {
+	db := testenv.SQLite(t)
+	g, rec := guardOn(testenv.Store(t, db, 0))
+	w := storetest.NewWorld(t, g)
+	rec.take()
+
+	refused := func(context.Context, velro.Authorizer) error { return velro.Errorf(velro.EFORBIDDEN, "no") }
+	if _, _, err := g.CancelGeneration(t.Context(), w.Generation.ID, refused); velro.ErrorCode(err) != velro.EFORBIDDEN {
+		t.Fatalf("refused cancel: %v", err)
+	}
+	if events := rec.take(); len(events) != 0 {
+		t.Fatalf("a refused write published %+v", events)
+	}
+
+	stalled, stalledRec := guardOn(testenv.Store(t, db, 1)) // every call times out at once
+	if _, _, err := stalled.CancelGeneration(t.Context(), w.Generation.ID, velro.NoRule); velro.ErrorCode(err) != velro.EUNAVAILABLE ||
+		errors.Is(err, velro.ErrMaybeCommitted) {
+		t.Fatalf("cancel on a database that does not answer: %v", err)
+	}
+	if events := stalledRec.take(); len(events) != 0 {
+		t.Fatalf("a write that timed out before its commit published %+v", events)
+	}
+
+	lost, lostRec := guardOn(sqlstore.New(lostCommit{db}, 0))
+	_, eff, err := lost.CancelGeneration(t.Context(), w.Generation.ID, velro.NoRule)
+	if !errors.Is(err, velro.ErrMaybeCommitted) {
+		t.Fatalf("a write whose commit's answer was lost: %v", err)
+	}
+	cancelled := func(status velro.Status) velro.Effects {
+		return velro.Effects{Users: []uuid.UUID{w.Owner.ID}, Generations: []uuid.UUID{w.Generation.ID},
+			Statuses: []velro.StatusChange{{ID: w.Generation.ID, Status: status}}}
+	}
+	if !storetest.SameEffects(eff, cancelled(velro.StatusCancelled)) {
+		t.Fatalf("returned effects %+v", eff)
+	}
+	if events := lostRec.take(); len(events) != 1 || !storetest.SameEffects(events[0].Effects, cancelled(velro.StatusUnknown)) {
+		t.Fatalf("published %+v, want the effects with the status unconfirmed", events)
 	}
 }
 
@@ -167,14 +153,14 @@ func TestRowWritesRefreshCachedRows(t *testing.T) {
 		return got.CreditsBalance
 	}
 	start := balance() // cached from here on
-	if _, err := g.GrantCredits(t.Context(), u.ID, 7, "gift"); err != nil {
+	if _, _, err := g.GrantCredits(t.Context(), u.ID, 7, "gift"); err != nil {
 		t.Fatal(err)
 	}
 	if b := balance(); b != start+7 {
 		t.Fatalf("balance after a grant %d, want %d", b, start+7)
 	}
 	name := "Ann"
-	if _, err := g.UpdateUser(t.Context(), u.ID, velro.UserUpdate{FullName: &name}); err != nil {
+	if _, _, err := g.UpdateUser(t.Context(), u.ID, velro.UserUpdate{FullName: &name}); err != nil {
 		t.Fatal(err)
 	}
 	if got, _ := g.FindUserByID(t.Context(), u.ID); got.FullName != name {
@@ -184,7 +170,7 @@ func TestRowWritesRefreshCachedRows(t *testing.T) {
 	now := velro.Now()
 	gen := &velro.Generation{ID: velro.NewID(), UserID: u.ID, ModelID: "local/image", Prompt: "p", Parameters: map[string]any{},
 		Status: velro.StatusPending, Cost: 5, MediaType: velro.MediaImage, OutputURLs: []string{}, CreatedAt: now, UpdatedAt: now}
-	if _, err := g.SubmitGeneration(t.Context(), gen, "", velro.NoRule); err != nil {
+	if _, _, err := g.SubmitGeneration(t.Context(), gen, "", velro.NoRule); err != nil {
 		t.Fatal(err)
 	}
 	if b := balance(); b != start+7-5 {
@@ -202,11 +188,11 @@ func TestRowWritesRefreshCachedRows(t *testing.T) {
 		write func() error
 		want  func(*velro.Generation) bool
 	}{
-		{func() error { _, err := g.StartGeneration(t.Context(), gen.ID); return err },
+		{func() error { _, _, err := g.StartGeneration(t.Context(), gen.ID); return err },
 			func(g *velro.Generation) bool { return g.Status == velro.StatusProcessing }},
-		{func() error { _, err := g.ToggleFavorite(t.Context(), gen.ID, velro.NoRule); return err },
+		{func() error { _, _, err := g.ToggleFavorite(t.Context(), gen.ID, velro.NoRule); return err },
 			func(g *velro.Generation) bool { return g.IsFavorite }},
-		{func() error { _, err := g.CancelGeneration(t.Context(), gen.ID, velro.NoRule); return err },
+		{func() error { _, _, err := g.CancelGeneration(t.Context(), gen.ID, velro.NoRule); return err },
 			func(g *velro.Generation) bool { return g.Status == velro.StatusCancelled }},
 	}
 	for i, step := range steps {

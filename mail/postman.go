@@ -18,9 +18,9 @@ type PostmanStore interface {
 	guard.Guarded
 	FindUserByID(ctx context.Context, id uuid.UUID) (*velro.User, error)
 	FindUserByEmail(ctx context.Context, email string) (*velro.User, error)
-	IssueAccountToken(ctx context.Context, userID uuid.UUID, purpose velro.TokenPurpose, hash string, expiresAt time.Time) error
+	IssueAccountToken(ctx context.Context, userID uuid.UUID, purpose velro.TokenPurpose, hash string, expiresAt time.Time) (velro.Effects, error)
 	FindInvitation(ctx context.Context, id uuid.UUID) (*velro.Invitation, error)
-	SetInvitationToken(ctx context.Context, id uuid.UUID, tokenHash string) (bool, error)
+	SetInvitationToken(ctx context.Context, id uuid.UUID, tokenHash string) (bool, velro.Effects, error)
 }
 
 // Postman sends the mails the job queue hands it (it is queue.Mailer). A
@@ -106,7 +106,8 @@ func (p *Postman) verification(ctx context.Context, userID uuid.UUID) error {
 // issue makes a token and stores its hash, valid for ttl from now.
 func (p *Postman) issue(ctx context.Context, userID uuid.UUID, purpose velro.TokenPurpose, ttl time.Duration) (string, error) {
 	token, hash := velro.NewToken()
-	return token, p.Store.IssueAccountToken(ctx, userID, purpose, hash, velro.Now().Add(ttl))
+	_, err := p.Store.IssueAccountToken(ctx, userID, purpose, hash, velro.Now().Add(ttl))
+	return token, err
 }
 
 // invitation mails an invitation's link, unless it was answered, revoked
@@ -132,7 +133,7 @@ func (p *Postman) invitation(ctx context.Context, id uuid.UUID) error {
 		}
 	}
 	token, hash := velro.NewToken()
-	if ok, err := p.Store.SetInvitationToken(ctx, id, hash); err != nil || !ok {
+	if ok, _, err := p.Store.SetInvitationToken(ctx, id, hash); err != nil || !ok {
 		return err
 	}
 	return p.send(ctx, "invitation", inv.Email, Data{Email: inv.Email, Link: p.link("/invitations/", token),

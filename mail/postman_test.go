@@ -73,7 +73,7 @@ func TestPostman(t *testing.T) {
 	if len(got) != 1 || got[0].To != ada.Email {
 		t.Fatalf("reset mails %+v", got)
 	}
-	if _, err := store.ResetPassword(t.Context(), velro.HashToken(token(t, got[0], "/reset-password?token=")), "$argon2id$new"); err != nil {
+	if _, _, err := store.ResetPassword(t.Context(), velro.HashToken(token(t, got[0], "/reset-password?token=")), "$argon2id$new"); err != nil {
 		t.Fatalf("the mailed reset token: %v", err)
 	}
 
@@ -87,11 +87,11 @@ func TestPostman(t *testing.T) {
 	if len(got) != 1 {
 		t.Fatalf("verification mails %+v", got)
 	}
-	if u, err := store.VerifyEmail(t.Context(), velro.HashToken(token(t, got[0], "/verify-email?token="))); err != nil || u.ID != bob.ID {
+	if u, _, err := store.VerifyEmail(t.Context(), velro.HashToken(token(t, got[0], "/verify-email?token="))); err != nil || u.ID != bob.ID {
 		t.Fatalf("the mailed verification token: %+v, %v", u, err)
 	}
 	disabled := true
-	if _, err := store.ControlAccount(t.Context(), bob.ID, velro.AccountControl{Disabled: &disabled}); err != nil {
+	if _, _, err := store.ControlAccount(t.Context(), bob.ID, velro.AccountControl{Disabled: &disabled}); err != nil {
 		t.Fatal(err)
 	}
 	send(velro.MailJob{Kind: velro.MailPasswordReset, Email: bob.Email})
@@ -103,7 +103,7 @@ func TestPostman(t *testing.T) {
 	// working); a revoked invitation is not mailed.
 	team := storetest.NewTeam(t, store, ada.ID, nil)
 	inv := &velro.Invitation{ID: velro.NewID(), TeamID: team.ID, Email: "carl@example.com", Role: velro.TeamEditor, InvitedBy: &ada.ID}
-	if err := store.CreateInvitation(t.Context(), inv, velro.NoRule); err != nil {
+	if _, err := store.CreateInvitation(t.Context(), inv, velro.NoRule); err != nil {
 		t.Fatal(err)
 	}
 	send(velro.MailJob{Kind: velro.MailInvitation, InvitationID: inv.ID})
@@ -118,7 +118,7 @@ func TestPostman(t *testing.T) {
 	if found, err := store.FindInvitationByToken(t.Context(), velro.HashToken(token(t, got[1], "/invitations/"))); err != nil || found.ID != inv.ID {
 		t.Fatalf("the latest mail's token: %+v, %v", found, err)
 	}
-	if _, err := store.RevokeInvitation(t.Context(), team.ID, inv.ID, velro.NoRule); err != nil {
+	if _, _, err := store.RevokeInvitation(t.Context(), team.ID, inv.ID, velro.NoRule); err != nil {
 		t.Fatal(err)
 	}
 	send(velro.MailJob{Kind: velro.MailInvitation, InvitationID: inv.ID})

@@ -56,7 +56,7 @@ func start(tb testing.TB, open func(testing.TB) sqlstore.Engine) (*sqlstore.Stor
 	must(tb, q.Start(context.Background()))
 	tb.Cleanup(func() { q.Stop(context.Background()) })
 	u := storetest.NewUser(tb, s, "queue@example.com")
-	_, err := s.GrantCredits(tb.Context(), u.ID, 1_000_000, "queue test")
+	_, _, err := s.GrantCredits(tb.Context(), u.ID, 1_000_000, "queue test")
 	must(tb, err)
 	return s, r, u
 }
@@ -65,7 +65,7 @@ func submit(tb testing.TB, s *sqlstore.Store, u *velro.User) uuid.UUID {
 	now := velro.Now()
 	g := &velro.Generation{ID: velro.NewID(), UserID: u.ID, ModelID: "local/image", Prompt: "p", Parameters: map[string]any{},
 		Status: velro.StatusPending, Cost: 1, MediaType: "image", OutputURLs: []string{}, CreatedAt: now, UpdatedAt: now}
-	_, err := s.SubmitGeneration(tb.Context(), g, "", velro.NoRule)
+	_, _, err := s.SubmitGeneration(tb.Context(), g, "", velro.NoRule)
 	must(tb, err)
 	return g.ID
 }

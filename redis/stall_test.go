@@ -33,7 +33,7 @@ func TestBusNoticesStall(t *testing.T) {
 	t.Logf("measured: stall noticed after %v", time.Since(start))
 
 	start = time.Now()
-	if err := stalled.Publish(t.Context(), velro.Event{Users: []uuid.UUID{uuid.New()}}); err == nil {
+	if err := stalled.Publish(t.Context(), velro.Event{Effects: velro.Effects{Users: []uuid.UUID{uuid.New()}}}); err == nil {
 		t.Fatal("a publish through a black hole succeeded")
 	}
 	<-got // delivered locally all the same
@@ -47,7 +47,7 @@ func TestBusNoticesStall(t *testing.T) {
 		t.Fatalf("first event after the stall %+v, want a flush", ev)
 	}
 	id := uuid.New()
-	if err := healthy.Publish(t.Context(), velro.Event{Sessions: []uuid.UUID{id}}); err != nil {
+	if err := healthy.Publish(t.Context(), velro.Event{Effects: velro.Effects{Sessions: []uuid.UUID{id}}}); err != nil {
 		t.Fatal(err)
 	}
 	for {

@@ -18,16 +18,16 @@ type accountStore interface {
 	guard.Guarded
 	FindUserByID(ctx context.Context, id uuid.UUID) (*velro.User, error)
 	FindUserByEmail(ctx context.Context, email string) (*velro.User, error)
-	UpdateUser(ctx context.Context, id uuid.UUID, upd velro.UserUpdate) (*velro.User, error)
+	UpdateUser(ctx context.Context, id uuid.UUID, upd velro.UserUpdate) (*velro.User, velro.Effects, error)
 	ListUsers(ctx context.Context, query string, page velro.Page) ([]*velro.User, int, error)
-	ControlAccount(ctx context.Context, id uuid.UUID, c velro.AccountControl) (*velro.User, error)
-	DeleteUser(ctx context.Context, id uuid.UUID, check velro.Check) (velro.AccessChange, error)
-	VerifyEmail(ctx context.Context, tokenHash string) (*velro.User, error)
-	QueueMail(ctx context.Context, m velro.MailJob) error
+	ControlAccount(ctx context.Context, id uuid.UUID, c velro.AccountControl) (*velro.User, velro.Effects, error)
+	DeleteUser(ctx context.Context, id uuid.UUID, check velro.Check) (velro.Effects, error)
+	VerifyEmail(ctx context.Context, tokenHash string) (*velro.User, velro.Effects, error)
+	QueueMail(ctx context.Context, m velro.MailJob) (velro.Effects, error)
 	ExportAccount(ctx context.Context, userID uuid.UUID) (*velro.AccountExport, error)
 	ListCreditTransactions(ctx context.Context, userID uuid.UUID, page velro.Page) ([]*velro.CreditTransaction, int, error)
 	CreditStats(ctx context.Context, userID uuid.UUID, since time.Time) (velro.CreditStats, error)
-	GrantCredits(ctx context.Context, userID uuid.UUID, amount int64, description string) (*velro.CreditTransaction, error)
+	GrantCredits(ctx context.Context, userID uuid.UUID, amount int64, description string) (*velro.CreditTransaction, velro.Effects, error)
 }
 
 // PasswordChecker confirms that a caller knows their password
@@ -41,10 +41,8 @@ type AccountsConfig struct {
 	// Admins is VELRO_ADMIN_EMAILS.
 	Admins    velro.AdminEmails
 	Passwords PasswordChecker
-	// Media and Bus: a deleted account's media go, and watchers of its
-	// generations are told.
+	// Media: a deleted account's media go.
 	Media velro.MediaStore
-	Bus   velro.Bus
 	Log   *slog.Logger
 }
 
@@ -85,7 +83,7 @@ func (s *Accounts) UpdateProfile(ctx context.Context, actor uuid.UUID, fullName,
 			return nil, velro.Invalid("avatar_url", "must be an https URL")
 		}
 	}
-	u, err := s.store.UpdateUser(ctx, actor, velro.UserUpdate{FullName: fullName, AvatarURL: avatarURL})
+	u, _, err := s.store.UpdateUser(ctx, actor, velro.UserUpdate{FullName: fullName, AvatarURL: avatarURL})
 	if err != nil {
 		return nil, err
 	}
@@ -134,5 +132,6 @@ func (s *Accounts) GrantCredits(ctx context.Context, actor uuid.UUID, email stri
 	if description == "" {
 		description = "Granted by " + caller.Email
 	}
-	return s.store.GrantCredits(ctx, u.ID, amount, description)
+	entry, _, err := s.store.GrantCredits(ctx, u.ID, amount, description)
+	return entry, err
 }

@@ -58,7 +58,7 @@ func (s *Accounts) control(ctx context.Context, id uuid.UUID, c velro.AccountCon
 	if c.Role != nil && *c.Role != velro.UserRole && *c.Role != velro.AdminRole {
 		return nil, velro.Invalid("role", "must be user or admin")
 	}
-	u, err := s.store.ControlAccount(ctx, id, c)
+	u, _, err := s.store.ControlAccount(ctx, id, c)
 	if err != nil {
 		return nil, err
 	}

@@ -14,7 +14,7 @@ import (
 type auditStore interface {
 	guard.Guarded
 	ListAudit(ctx context.Context, f velro.AuditFilter) ([]*velro.AuditEvent, int, error)
-	PruneAudit(ctx context.Context, before time.Time) (int64, error)
+	PruneAudit(ctx context.Context, before time.Time) (int64, velro.Effects, error)
 }
 
 // AdminCheck is the one admin check (Accounts.RequireAdmin).
@@ -52,7 +52,7 @@ func (s *Audit) KeepRetention(ctx context.Context, every time.Duration) {
 	t := time.NewTicker(every)
 	defer t.Stop()
 	for {
-		n, err := s.store.PruneAudit(ctx, time.Now().Add(-s.Retention))
+		n, _, err := s.store.PruneAudit(ctx, time.Now().Add(-s.Retention))
 		if err != nil && ctx.Err() == nil {
 			s.Log.WarnContext(ctx, "audit retention: pruning failed", "error", err)
 		} else if n > 0 {

@@ -21,7 +21,7 @@ func (s *Teams) Invite(ctx context.Context, actor, team uuid.UUID, email string,
 		return nil, err
 	}
 	inv := &velro.Invitation{ID: velro.NewID(), TeamID: team, Email: email, Role: role, InvitedBy: &actor}
-	if err := s.store.CreateInvitation(ctx, inv, rule); err != nil {
+	if _, err := s.store.CreateInvitation(ctx, inv, rule); err != nil {
 		return nil, err
 	}
 	return inv, nil
@@ -71,7 +71,8 @@ func (s *Teams) RevokeInvitation(ctx context.Context, actor, team, id uuid.UUID)
 	if err := rule(ctx, s.authz); err != nil {
 		return nil, err
 	}
-	return s.store.RevokeInvitation(ctx, team, id, rule)
+	inv, _, err = s.store.RevokeInvitation(ctx, team, id, rule)
+	return inv, err
 }
 
 // Invitation returns the invitation of a mailed link, to anyone holding
@@ -93,5 +94,6 @@ func (s *Teams) AcceptInvitation(ctx context.Context, actor uuid.UUID, token str
 
 // DeclineInvitation declines an invitation addressed to the actor.
 func (s *Teams) DeclineInvitation(ctx context.Context, actor uuid.UUID, token string) (*velro.Invitation, error) {
-	return s.store.DeclineInvitation(ctx, velro.HashToken(token), actor)
+	inv, _, err := s.store.DeclineInvitation(ctx, velro.HashToken(token), actor)
+	return inv, err
 }

@@ -18,14 +18,15 @@ func (s *Accounts) SendVerification(ctx context.Context, actor uuid.UUID) error 
 	if u.EmailVerified {
 		return velro.Errorf(velro.ECONFLICT, "The address %s is verified already.", u.Email)
 	}
-	return s.store.QueueMail(ctx, velro.MailJob{Kind: velro.MailEmailVerification, UserID: actor})
+	_, err = s.store.QueueMail(ctx, velro.MailJob{Kind: velro.MailEmailVerification, UserID: actor})
+	return err
 }
 
 // VerifyEmail uses the token of a verification mail and returns the
 // account, verified. A listed address (VELRO_ADMIN_EMAILS) is an admin
 // from now on.
 func (s *Accounts) VerifyEmail(ctx context.Context, token string) (*velro.User, error) {
-	u, err := s.store.VerifyEmail(ctx, velro.HashToken(token))
+	u, _, err := s.store.VerifyEmail(ctx, velro.HashToken(token))
 	if err != nil {
 		return nil, err
 	}
@@ -44,31 +45,28 @@ func mayDeleteAccount(actor, account uuid.UUID) velro.Check {
 }
 
 // DeleteAccount deletes the caller's account, who proves the password,
-// with everything it owns (velro.UserStore.DeleteUser); its tokens are
-// refused from the next request on, on every instance. Then its
-// generations' and uploads' media go and whoever watches them is told.
+// with everything it owns (velro.UserWriter.DeleteUser); its tokens are
+// refused from the next request on, on every instance, and whoever watches
+// its generations is told (the write's effects). Then their media go, and
+// its uploads'.
 func (s *Accounts) DeleteAccount(ctx context.Context, p auth.Principal, password, clientAddr string) error {
 	if _, err := s.cfg.Passwords.CheckPassword(ctx, p, password, clientAddr); err != nil {
 		return err
 	}
 	rule := mayDeleteAccount(p.UserID, p.UserID)
-	change, err := s.store.DeleteUser(ctx, p.UserID, rule)
+	eff, err := s.store.DeleteUser(ctx, p.UserID, rule)
 	if err != nil {
 		return err
 	}
 	// The account is gone whatever happens below: a media failure is
 	// logged for an operator, not reported to the former owner.
 	ctx = context.WithoutCancel(ctx)
-	statuses := make([]velro.StatusChange, len(change.Generations))
-	for i, id := range change.Generations {
-		statuses[i] = velro.StatusChange{ID: id, Status: velro.StatusDeleted}
-	}
-	_ = s.cfg.Bus.Publish(ctx, velro.Event{Statuses: statuses})
-	prefixes := make([]string, 0, len(change.Generations)+len(change.Uploads))
-	for _, id := range change.Generations {
+	deleted := eff.Access // the account's generations and uploads
+	prefixes := make([]string, 0, len(deleted.Generations)+len(deleted.Uploads))
+	for _, id := range deleted.Generations {
 		prefixes = append(prefixes, velro.GenerationPrefix(id))
 	}
-	for _, id := range change.Uploads {
+	for _, id := range deleted.Uploads {
 		prefixes = append(prefixes, velro.UploadPrefix(id))
 	}
 	for _, prefix := range prefixes {

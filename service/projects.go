@@ -11,13 +11,13 @@ import (
 // projectStore is what Projects needs of the (guarded) store.
 type projectStore interface {
 	guard.Guarded
-	CreateProject(ctx context.Context, p *velro.Project) error
+	CreateProject(ctx context.Context, p *velro.Project) (velro.Effects, error)
 	FindProject(ctx context.Context, id uuid.UUID) (*velro.Project, error)
 	ListReadableProjects(ctx context.Context, userID uuid.UUID, f velro.ProjectFilter) ([]*velro.Project, int, error)
-	UpdateProject(ctx context.Context, id uuid.UUID, upd velro.ProjectUpdate, check velro.Check) (*velro.Project, velro.AccessChange, error)
-	DeleteProject(ctx context.Context, id uuid.UUID, check velro.Check) (velro.AccessChange, error)
-	ShareProject(ctx context.Context, s *velro.ProjectShare, check velro.Check) (velro.AccessChange, error)
-	UnshareProject(ctx context.Context, projectID, teamID uuid.UUID, check velro.Check) (velro.AccessChange, error)
+	UpdateProject(ctx context.Context, id uuid.UUID, upd velro.ProjectUpdate, check velro.Check) (*velro.Project, velro.Effects, error)
+	DeleteProject(ctx context.Context, id uuid.UUID, check velro.Check) (velro.Effects, error)
+	ShareProject(ctx context.Context, s *velro.ProjectShare, check velro.Check) (velro.Effects, error)
+	UnshareProject(ctx context.Context, projectID, teamID uuid.UUID, check velro.Check) (velro.Effects, error)
 	ListProjectShares(ctx context.Context, projectID uuid.UUID) ([]*velro.ProjectShare, error)
 	ProjectStats(ctx context.Context, projectID uuid.UUID) (velro.ProjectStats, error)
 }
@@ -42,7 +42,8 @@ func (s *Projects) Create(ctx context.Context, actor uuid.UUID, p *velro.Project
 	if err := p.Validate(); err != nil {
 		return err
 	}
-	return s.store.CreateProject(ctx, p)
+	_, err := s.store.CreateProject(ctx, p)
+	return err
 }
 
 // List returns the projects the actor may read, newest first.

@@ -11,22 +11,22 @@ import (
 // teamStore is what Teams needs of the (guarded) store.
 type teamStore interface {
 	guard.Guarded
-	CreateTeam(ctx context.Context, t *velro.Team) error
+	CreateTeam(ctx context.Context, t *velro.Team) (velro.Effects, error)
 	FindTeam(ctx context.Context, id uuid.UUID) (*velro.Team, error)
 	ListTeams(ctx context.Context, userID uuid.UUID, page velro.Page) ([]*velro.Team, int, error)
-	UpdateTeam(ctx context.Context, id uuid.UUID, upd velro.TeamUpdate, check velro.Check) (*velro.Team, error)
-	DeleteTeam(ctx context.Context, id uuid.UUID, check velro.Check) (velro.AccessChange, error)
-	AddTeamMember(ctx context.Context, teamID, userID uuid.UUID, role velro.TeamRole, check velro.Check) (velro.AccessChange, error)
-	SetTeamMemberRole(ctx context.Context, teamID, userID uuid.UUID, role velro.TeamRole, check velro.Check) (velro.AccessChange, error)
-	RemoveTeamMember(ctx context.Context, teamID, userID uuid.UUID, check velro.Check) (velro.AccessChange, error)
+	UpdateTeam(ctx context.Context, id uuid.UUID, upd velro.TeamUpdate, check velro.Check) (*velro.Team, velro.Effects, error)
+	DeleteTeam(ctx context.Context, id uuid.UUID, check velro.Check) (velro.Effects, error)
+	AddTeamMember(ctx context.Context, teamID, userID uuid.UUID, role velro.TeamRole, check velro.Check) (velro.Effects, error)
+	SetTeamMemberRole(ctx context.Context, teamID, userID uuid.UUID, role velro.TeamRole, check velro.Check) (velro.Effects, error)
+	RemoveTeamMember(ctx context.Context, teamID, userID uuid.UUID, check velro.Check) (velro.Effects, error)
 	FindUserByEmail(ctx context.Context, email string) (*velro.User, error)
-	CreateInvitation(ctx context.Context, inv *velro.Invitation, check velro.Check) error
+	CreateInvitation(ctx context.Context, inv *velro.Invitation, check velro.Check) (velro.Effects, error)
 	FindInvitation(ctx context.Context, id uuid.UUID) (*velro.Invitation, error)
 	FindInvitationByToken(ctx context.Context, tokenHash string) (*velro.Invitation, error)
 	ListInvitations(ctx context.Context, teamID uuid.UUID) ([]*velro.Invitation, error)
-	RevokeInvitation(ctx context.Context, teamID, id uuid.UUID, check velro.Check) (*velro.Invitation, error)
-	AcceptInvitation(ctx context.Context, tokenHash string, userID uuid.UUID) (*velro.Invitation, velro.AccessChange, error)
-	DeclineInvitation(ctx context.Context, tokenHash string, userID uuid.UUID) (*velro.Invitation, error)
+	RevokeInvitation(ctx context.Context, teamID, id uuid.UUID, check velro.Check) (*velro.Invitation, velro.Effects, error)
+	AcceptInvitation(ctx context.Context, tokenHash string, userID uuid.UUID) (*velro.Invitation, velro.Effects, error)
+	DeclineInvitation(ctx context.Context, tokenHash string, userID uuid.UUID) (*velro.Invitation, velro.Effects, error)
 }
 
 // Teams is what users do with teams and their members.
@@ -47,7 +47,8 @@ func (s *Teams) Create(ctx context.Context, actor uuid.UUID, name, description s
 		return nil, err
 	}
 	t := &velro.Team{ID: velro.NewID(), Name: name, Description: description, OwnerID: actor}
-	return t, s.store.CreateTeam(ctx, t)
+	_, err := s.store.CreateTeam(ctx, t)
+	return t, err
 }
 
 // List returns the teams the actor is a member of, newest first, and
@@ -99,7 +100,8 @@ func (s *Teams) Update(ctx context.Context, actor, id uuid.UUID, upd velro.TeamU
 	if err := upd.Validate(); err != nil {
 		return nil, err
 	}
-	return s.store.UpdateTeam(ctx, id, upd, rule)
+	t, _, err := s.store.UpdateTeam(ctx, id, upd, rule)
+	return t, err
 }
 
 // mayDeleteTeam: only the owner deletes a team.

@@ -20,10 +20,10 @@ import (
 // uploadStore is what Uploads needs of the (guarded) store.
 type uploadStore interface {
 	guard.Guarded
-	CreateUpload(ctx context.Context, u *velro.Upload, quota int64, check velro.Check) error
+	CreateUpload(ctx context.Context, u *velro.Upload, quota int64, check velro.Check) (velro.Effects, error)
 	FindUpload(ctx context.Context, id uuid.UUID) (*velro.Upload, error)
 	ListUploads(ctx context.Context, f velro.UploadFilter) ([]*velro.Upload, int, error)
-	DeleteUpload(ctx context.Context, id uuid.UUID, check velro.Check) (*velro.Upload, velro.AccessChange, error)
+	DeleteUpload(ctx context.Context, id uuid.UUID, check velro.Check) (*velro.Upload, velro.Effects, error)
 	StorageUsage(ctx context.Context, userID uuid.UUID) (velro.StorageUsage, error)
 }
 
@@ -100,7 +100,7 @@ func (s *Uploads) Create(ctx context.Context, actor uuid.UUID, in NewUpload) (*v
 		_ = s.media.DeletePrefix(context.WithoutCancel(ctx), velro.UploadPrefix(u.ID))
 		return nil, err
 	}
-	if err := s.store.CreateUpload(ctx, u, s.quota, rule); err != nil {
+	if _, err := s.store.CreateUpload(ctx, u, s.quota, rule); err != nil {
 		_ = s.media.DeletePrefix(context.WithoutCancel(ctx), velro.UploadPrefix(u.ID))
 		return nil, err
 	}

@@ -50,7 +50,7 @@ func TestBusSeesOtherProcesses(t *testing.T) {
 		t.Fatalf("no change flushed the caches (%d)", n)
 	}
 	disabled := true
-	if _, err := store.ControlAccount(t.Context(), u.ID, velro.AccountControl{Disabled: &disabled}); err != nil {
+	if _, _, err := store.ControlAccount(t.Context(), u.ID, velro.AccountControl{Disabled: &disabled}); err != nil {
 		t.Fatal(err)
 	}
 	if n := look(); n != 1 {

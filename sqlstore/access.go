@@ -9,8 +9,6 @@ import (
 	"github.com/velro-ai/velro"
 )
 
-var _ velro.AccessStore = (*Store)(nil)
-
 // sharedRoles selects, per project and user, the best team-derived role as
 // a rank (1 viewer, 2 editor, 3 admin): over every share of the project and
 // every membership of the shared team, the lower of the member's team role
@@ -75,12 +73,12 @@ func refreshProjectAccess(ctx context.Context, tx Querier, projects ...uuid.UUID
 	return nil
 }
 
-// AccessFacts implements velro.AccessStore.
+// AccessFacts implements velro.Store.
 func (s *Store) AccessFacts(ctx context.Context, user uuid.UUID, kind velro.Kind, id uuid.UUID) (velro.AccessFacts, error) {
 	return s.readFacts(ctx, tableFactsSQL, user, kind, id)
 }
 
-// BaseAccessFacts implements velro.AccessStore.
+// BaseAccessFacts implements velro.Store.
 func (s *Store) BaseAccessFacts(ctx context.Context, user uuid.UUID, kind velro.Kind, id uuid.UUID) (velro.AccessFacts, error) {
 	return s.readFacts(ctx, baseFactsSQL, user, kind, id)
 }

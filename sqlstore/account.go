@@ -9,13 +9,12 @@ import (
 	"github.com/velro-ai/velro"
 )
 
-var _ velro.AccountStore = (*Store)(nil)
-
-// IssueAccountToken implements velro.AccountStore.
-func (s *Store) IssueAccountToken(ctx context.Context, userID uuid.UUID, purpose velro.TokenPurpose, hash string, expiresAt time.Time) error {
+// IssueAccountToken implements velro.Store.
+// Tokens are never cached: no effects.
+func (s *Store) IssueAccountToken(ctx context.Context, userID uuid.UUID, purpose velro.TokenPurpose, hash string, expiresAt time.Time) (velro.Effects, error) {
 	_, err := s.exec(ctx, `INSERT INTO account_tokens (token_hash, user_id, purpose, expires_at, created_at) VALUES ($1, $2, $3, $4, $5)`,
 		hash, userID, purpose, at(expiresAt), velro.Now())
-	return err
+	return velro.Effects{}, err
 }
 
 var (
@@ -58,31 +57,37 @@ func retireResetTokens(ctx context.Context, tx Querier, userID uuid.UUID) error 
 }
 
 // setPassword stores a new password hash, ends every session but keep and
-// retires the reset links, in tx.
-func setPassword(ctx context.Context, tx Querier, userID uuid.UUID, passwordHash string, keep uuid.UUID) error {
+// retires the reset links, in tx; its effects are the account's row and
+// the sessions it ended.
+func (s *Store) setPassword(ctx context.Context, tx Querier, userID uuid.UUID, passwordHash string, keep uuid.UUID) (velro.Effects, error) {
+	if err := s.lockUser(ctx, tx, userID, false); err != nil {
+		return velro.Effects{}, err
+	}
 	n, err := tx.Exec(ctx, `UPDATE users SET password_hash = $2, updated_at = $3 WHERE id = $1`, userID, passwordHash, velro.Now())
 	if err != nil {
-		return err
+		return velro.Effects{}, err
 	} else if n == 0 {
-		return velro.Errorf(velro.ENOTFOUND, "User not found.")
+		return velro.Effects{}, velro.Errorf(velro.ENOTFOUND, "User not found.")
 	}
-	if err := endSessions(ctx, tx, userID, keep); err != nil {
-		return err
+	ended, err := endSessions(ctx, tx, userID, keep)
+	if err != nil {
+		return velro.Effects{}, err
 	}
 	if err := retireResetTokens(ctx, tx, userID); err != nil {
-		return err
+		return velro.Effects{}, err
 	}
-	return bumpAccountEpoch(ctx, tx)
+	return velro.Effects{Users: []uuid.UUID{userID}, Sessions: ended}, bumpAccountEpoch(ctx, tx)
 }
 
-// ChangePassword implements velro.AccountStore.
-func (s *Store) ChangePassword(ctx context.Context, userID uuid.UUID, passwordHash string, keep uuid.UUID) error {
-	return s.write(ctx, func(ctx context.Context, tx Querier) error {
-		if err := setPassword(ctx, tx, userID, passwordHash, keep); err != nil {
+// ChangePassword implements velro.Store.
+func (s *Store) ChangePassword(ctx context.Context, userID uuid.UUID, passwordHash string, keep uuid.UUID) (eff velro.Effects, err error) {
+	err = s.write(ctx, func(ctx context.Context, tx Querier) error {
+		if eff, err = s.setPassword(ctx, tx, userID, passwordHash, keep); err != nil {
 			return err
 		}
 		return audit(ctx, tx, event(velro.AuditPasswordChanged, "user", userID, nil))
 	})
+	return eff, err
 }
 
 // auditedByOwner records an event of the account's own (a link used: nobody was
@@ -102,14 +107,14 @@ func markVerified(ctx context.Context, tx Querier, userID uuid.UUID) error {
 	return bumpAccountEpoch(ctx, tx)
 }
 
-// ResetPassword implements velro.AccountStore.
-func (s *Store) ResetPassword(ctx context.Context, tokenHash, passwordHash string) (u *velro.User, err error) {
+// ResetPassword implements velro.Store.
+func (s *Store) ResetPassword(ctx context.Context, tokenHash, passwordHash string) (u *velro.User, eff velro.Effects, err error) {
 	err = s.write(ctx, func(ctx context.Context, tx Querier) error {
 		userID, err := useToken(ctx, tx, tokenHash, velro.TokenPasswordReset)
 		if err != nil {
 			return err
 		}
-		if err := setPassword(ctx, tx, userID, passwordHash, uuid.Nil); err != nil {
+		if eff, err = s.setPassword(ctx, tx, userID, passwordHash, uuid.Nil); err != nil {
 			return err
 		}
 		if err := markVerified(ctx, tx, userID); err != nil {
@@ -121,11 +126,11 @@ func (s *Store) ResetPassword(ctx context.Context, tokenHash, passwordHash strin
 		u, err = findUser(ctx, tx, userID)
 		return err
 	})
-	return u, err
+	return u, eff, err
 }
 
-// VerifyEmail implements velro.AccountStore.
-func (s *Store) VerifyEmail(ctx context.Context, tokenHash string) (u *velro.User, err error) {
+// VerifyEmail implements velro.Store.
+func (s *Store) VerifyEmail(ctx context.Context, tokenHash string) (u *velro.User, eff velro.Effects, err error) {
 	err = s.write(ctx, func(ctx context.Context, tx Querier) error {
 		userID, err := useToken(ctx, tx, tokenHash, velro.TokenEmailVerification)
 		if err != nil {
@@ -138,14 +143,16 @@ func (s *Store) VerifyEmail(ctx context.Context, tokenHash string) (u *velro.Use
 			return err
 		}
 		u, err = findUser(ctx, tx, userID)
+		eff = velro.Effects{Users: []uuid.UUID{userID}}
 		return err
 	})
-	return u, err
+	return u, eff, err
 }
 
-// QueueMail implements velro.AccountStore.
-func (s *Store) QueueMail(ctx context.Context, m velro.MailJob) error {
-	return s.write(ctx, func(ctx context.Context, tx Querier) error { return s.insertMail(ctx, tx, m) })
+// QueueMail implements velro.Store.
+// A queued mail is in no cache: no effects.
+func (s *Store) QueueMail(ctx context.Context, m velro.MailJob) (velro.Effects, error) {
+	return velro.Effects{}, s.write(ctx, func(ctx context.Context, tx Querier) error { return s.insertMail(ctx, tx, m) })
 }
 
 // insertMail queues a mail in tx: it is sent if and only if tx commits.

@@ -10,8 +10,6 @@ import (
 	"github.com/velro-ai/velro"
 )
 
-var _ velro.AuditStore = (*Store)(nil)
-
 const auditColumns = `id, action, actor_id, target_type, target_id, ip, user_agent, details, created_at`
 
 // audit records ev in tx, the transaction of the write it describes, so
@@ -40,12 +38,13 @@ func event(action velro.AuditAction, targetType string, target uuid.UUID, detail
 	return velro.AuditEvent{Action: action, TargetType: targetType, TargetID: &target, Details: details}
 }
 
-// RecordAudit implements velro.AuditStore.
-func (s *Store) RecordAudit(ctx context.Context, ev *velro.AuditEvent) error {
-	return s.write(ctx, func(ctx context.Context, tx Querier) error { return audit(ctx, tx, *ev) })
+// RecordAudit implements velro.Store. The audit log is not cached: no
+// effects.
+func (s *Store) RecordAudit(ctx context.Context, ev *velro.AuditEvent) (velro.Effects, error) {
+	return velro.Effects{}, s.write(ctx, func(ctx context.Context, tx Querier) error { return audit(ctx, tx, *ev) })
 }
 
-// ListAudit implements velro.AuditStore.
+// ListAudit implements velro.Store.
 func (s *Store) ListAudit(ctx context.Context, f velro.AuditFilter) (list []*velro.AuditEvent, total int, err error) {
 	var where []string
 	var args []any
@@ -107,7 +106,8 @@ func scanAudit(r Row) (*velro.AuditEvent, error) {
 	return &ev, nil
 }
 
-// PruneAudit implements velro.AuditStore.
-func (s *Store) PruneAudit(ctx context.Context, before time.Time) (int64, error) {
-	return s.exec(ctx, `DELETE FROM audit_events WHERE created_at < $1`, at(before))
+// PruneAudit implements velro.Store: no effects, as RecordAudit.
+func (s *Store) PruneAudit(ctx context.Context, before time.Time) (int64, velro.Effects, error) {
+	n, err := s.exec(ctx, `DELETE FROM audit_events WHERE created_at < $1`, at(before))
+	return n, velro.Effects{}, err
 }

@@ -9,8 +9,6 @@ import (
 	"github.com/velro-ai/velro"
 )
 
-var _ velro.CreditStore = (*Store)(nil)
-
 const creditColumns = `id, user_id, transaction_type, amount, balance_after, description, generation_id, created_at`
 
 // addCredits is the one place credits move: it changes the balance by a
@@ -53,7 +51,7 @@ func uuidOrNil(id *uuid.UUID) any {
 	return *id
 }
 
-// ListCreditTransactions implements velro.CreditStore.
+// ListCreditTransactions implements velro.Store.
 func (s *Store) ListCreditTransactions(ctx context.Context, userID uuid.UUID, page velro.Page) (list []*velro.CreditTransaction, total int, err error) {
 	err = s.read(ctx, func(ctx context.Context, q Querier) error {
 		if err := q.QueryRow(ctx, `SELECT count(*) FROM credit_transactions WHERE user_id = $1`, userID).Scan(&total); err != nil {
@@ -70,7 +68,7 @@ func (s *Store) ListCreditTransactions(ctx context.Context, userID uuid.UUID, pa
 	return list, total, err
 }
 
-// LedgerSum implements velro.CreditStore.
+// LedgerSum implements velro.Store.
 func (s *Store) LedgerSum(ctx context.Context, userID uuid.UUID) (sum int64, err error) {
 	err = s.read(ctx, func(ctx context.Context, q Querier) error {
 		return q.QueryRow(ctx, `SELECT CAST(COALESCE(SUM(amount), 0) AS BIGINT) FROM credit_transactions WHERE user_id = $1`, userID).Scan(&sum)
@@ -78,7 +76,7 @@ func (s *Store) LedgerSum(ctx context.Context, userID uuid.UUID) (sum int64, err
 	return sum, err
 }
 
-// CreditStats implements velro.CreditStore.
+// CreditStats implements velro.Store.
 func (s *Store) CreditStats(ctx context.Context, userID uuid.UUID, since time.Time) (st velro.CreditStats, err error) {
 	err = s.read(ctx, func(ctx context.Context, q Querier) error {
 		var spent int64
@@ -100,10 +98,10 @@ func (s *Store) CreditStats(ctx context.Context, userID uuid.UUID, since time.Ti
 	return st, err
 }
 
-// GrantCredits implements velro.CreditStore.
-func (s *Store) GrantCredits(ctx context.Context, userID uuid.UUID, amount int64, description string) (entry *velro.CreditTransaction, err error) {
+// GrantCredits implements velro.Store.
+func (s *Store) GrantCredits(ctx context.Context, userID uuid.UUID, amount int64, description string) (entry *velro.CreditTransaction, eff velro.Effects, err error) {
 	if amount <= 0 {
-		return nil, velro.Invalid("amount", "must be positive")
+		return nil, velro.Effects{}, velro.Invalid("amount", "must be positive")
 	}
 	err = s.write(ctx, func(ctx context.Context, tx Querier) error {
 		if err := exists(ctx, tx, `SELECT 1 FROM users WHERE id = $1`, userID, "User"); err != nil {
@@ -112,7 +110,8 @@ func (s *Store) GrantCredits(ctx context.Context, userID uuid.UUID, amount int64
 		if entry, err = addCredits(ctx, tx, userID, velro.CreditGrant, amount, description, nil, velro.Now()); err != nil {
 			return err
 		}
+		eff = velro.Effects{Users: []uuid.UUID{userID}}
 		return audit(ctx, tx, event(velro.AuditCreditsGranted, "user", userID, map[string]any{"amount": amount, "description": description}))
 	})
-	return entry, err
+	return entry, eff, err
 }

@@ -13,12 +13,12 @@ func ids(ctx context.Context, q Querier, query string, args ...any) ([]uuid.UUID
 	return list(ctx, q, func(r Row) (id uuid.UUID, err error) { return id, r.Scan(&id) }, query, args...)
 }
 
-// DeleteUser implements velro.UserStore. The account's row goes and the
+// DeleteUser implements velro.Store. The account's row goes and the
 // foreign keys take the rest with it: sessions, tokens, ledger, its
 // generations, its projects (others' generations in them stay, outside any
 // project), its teams with their memberships and shares, its memberships.
 // Projects shared with its teams get their effective access rewritten.
-func (s *Store) DeleteUser(ctx context.Context, id uuid.UUID, check velro.Check) (change velro.AccessChange, err error) {
+func (s *Store) DeleteUser(ctx context.Context, id uuid.UUID, check velro.Check) (eff velro.Effects, err error) {
 	err = s.write(ctx, func(ctx context.Context, tx Querier) error {
 		// With the user locked no team can gain it as a member; with its
 		// teams locked no share can add a project to them.
@@ -58,6 +58,16 @@ func (s *Store) DeleteUser(ctx context.Context, id uuid.UUID, check velro.Check)
 		if err != nil {
 			return err
 		}
+		// Others' generations in its projects stay, outside any project.
+		detached, err := ids(ctx, tx, `SELECT g.id FROM generations g JOIN projects p ON p.id = g.project_id
+			WHERE p.user_id = $1 AND g.user_id <> $1`, id)
+		if err != nil {
+			return err
+		}
+		sessions, err := ids(ctx, tx, `SELECT id FROM sessions WHERE user_id = $1 AND revoked_at IS NULL`, id)
+		if err != nil {
+			return err
+		}
 		n, err := tx.Exec(ctx, `DELETE FROM users WHERE id = $1`, id)
 		if err != nil {
 			return err
@@ -76,8 +86,23 @@ func (s *Store) DeleteUser(ctx context.Context, id uuid.UUID, check velro.Check)
 		}
 		projects = append(projects, inProjects...)
 		slices.SortFunc(projects, func(a, b uuid.UUID) int { return slices.Compare(a[:], b[:]) })
-		change = velro.AccessChange{Projects: slices.Compact(projects), Teams: teams, Generations: generations, Uploads: uploads}
+		eff = velro.Effects{
+			Access:      velro.AccessChange{Projects: slices.Compact(projects), Teams: teams, Generations: generations, Uploads: uploads},
+			Users:       []uuid.UUID{id},
+			Sessions:    sessions,
+			Generations: append(detached, generations...),
+			Statuses:    statuses(generations, velro.StatusDeleted),
+		}
 		return nil
 	})
-	return change, err
+	return eff, err
+}
+
+// statuses announces the same status of every generation of ids.
+func statuses(ids []uuid.UUID, status velro.Status) []velro.StatusChange {
+	out := make([]velro.StatusChange, len(ids))
+	for i, id := range ids {
+		out[i] = velro.StatusChange{ID: id, Status: status}
+	}
+	return out
 }

@@ -7,7 +7,7 @@ import (
 	"github.com/velro-ai/velro"
 )
 
-// ExportAccount implements velro.AccountStore: one read transaction's worth
+// ExportAccount implements velro.Store: one read transaction's worth
 // of queries, oldest first within each list.
 func (s *Store) ExportAccount(ctx context.Context, userID uuid.UUID) (x *velro.AccountExport, err error) {
 	x = &velro.AccountExport{ExportedAt: velro.Now()}

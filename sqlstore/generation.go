@@ -71,14 +71,15 @@ func insertGeneration(ctx context.Context, tx Querier, g *velro.Generation, idem
 	return err
 }
 
-// CreateGeneration implements velro.GenerationStore.
-func (s *Store) CreateGeneration(ctx context.Context, g *velro.Generation) error {
-	return s.write(ctx, func(ctx context.Context, tx Querier) error {
+// CreateGeneration implements velro.Store. A new row is in no cache and
+// moves no credits: no effects.
+func (s *Store) CreateGeneration(ctx context.Context, g *velro.Generation) (velro.Effects, error) {
+	return velro.Effects{}, s.write(ctx, func(ctx context.Context, tx Querier) error {
 		return insertGeneration(ctx, tx, g, nil)
 	})
 }
 
-// FindGeneration implements velro.GenerationStore.
+// FindGeneration implements velro.Store.
 func (s *Store) FindGeneration(ctx context.Context, id uuid.UUID) (g *velro.Generation, err error) {
 	err = s.read(ctx, func(ctx context.Context, q Querier) error {
 		g, err = scanGeneration(q.QueryRow(ctx, `SELECT `+generationColumns+` FROM generations WHERE id = $1`, id))
@@ -87,27 +88,29 @@ func (s *Store) FindGeneration(ctx context.Context, id uuid.UUID) (g *velro.Gene
 	return g, err
 }
 
-// DeleteGeneration implements velro.GenerationStore. A generation still in
-// flight is refunded first. The change names the generation's project too:
-// cached decisions on a generation in a project are kept, and dropped, with
-// the project's.
-func (s *Store) DeleteGeneration(ctx context.Context, id uuid.UUID, check velro.Check) (change velro.AccessChange, err error) {
-	var project uuid.NullUUID
+// DeleteGeneration implements velro.Store. A generation still in
+// flight is refunded first. The access change names the generation's
+// project too: cached decisions on a generation in a project are kept, and
+// dropped, with the project's.
+func (s *Store) DeleteGeneration(ctx context.Context, id uuid.UUID, check velro.Check) (eff velro.Effects, err error) {
 	err = s.write(ctx, func(ctx context.Context, tx Querier) error {
 		if err := runCheck(ctx, tx, check); err != nil {
 			return err
 		}
-		if _, err := endGeneration(ctx, tx, id, velro.StatusCancelled, nil); err != nil {
+		_, refund, err := endGeneration(ctx, tx, id, velro.StatusCancelled, nil)
+		if err != nil {
 			return err
 		}
-		err := tx.QueryRow(ctx, `DELETE FROM generations WHERE id = $1 RETURNING project_id`, id).Scan(&project)
-		return notFound(err, "Generation")
-	})
-	if err == nil {
-		change.Generations = []uuid.UUID{id}
-		if project.Valid {
-			change.Projects = []uuid.UUID{project.UUID}
+		var project uuid.NullUUID
+		if err := tx.QueryRow(ctx, `DELETE FROM generations WHERE id = $1 RETURNING project_id`, id).Scan(&project); err != nil {
+			return notFound(err, "Generation")
 		}
-	}
-	return change, err
+		eff = velro.Effects{Access: velro.AccessChange{Generations: []uuid.UUID{id}}, Users: refund.Users,
+			Generations: []uuid.UUID{id}, Statuses: statuses([]uuid.UUID{id}, velro.StatusDeleted)}
+		if project.Valid {
+			eff.Access.Projects = []uuid.UUID{project.UUID}
+		}
+		return nil
+	})
+	return eff, err
 }

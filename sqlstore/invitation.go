@@ -9,8 +9,6 @@ import (
 	"github.com/velro-ai/velro"
 )
 
-var _ velro.InvitationStore = (*Store)(nil)
-
 const invitationQuery = `SELECT i.id, i.team_id, t.name, i.email, i.role, i.status, i.invited_by, i.expires_at, i.created_at
 	FROM team_invitations i JOIN teams t ON t.id = i.team_id `
 
@@ -30,8 +28,9 @@ func scanInvitation(row Row) (*velro.Invitation, error) {
 	return &inv, nil
 }
 
-// CreateInvitation implements velro.InvitationStore.
-func (s *Store) CreateInvitation(ctx context.Context, inv *velro.Invitation, check velro.Check) error {
+// CreateInvitation implements velro.Store. An invitation changes no
+// access until it is accepted, and none is cached: no effects.
+func (s *Store) CreateInvitation(ctx context.Context, inv *velro.Invitation, check velro.Check) (velro.Effects, error) {
 	inv.Email = strings.ToLower(inv.Email)
 	inv.Status = velro.InvitationPending
 	inv.CreatedAt = velro.Now()
@@ -39,7 +38,7 @@ func (s *Store) CreateInvitation(ctx context.Context, inv *velro.Invitation, che
 		inv.ExpiresAt = inv.CreatedAt.Add(velro.InvitationTTL)
 	}
 	inv.ExpiresAt = at(inv.ExpiresAt)
-	return s.write(ctx, func(ctx context.Context, tx Querier) error {
+	return velro.Effects{}, s.write(ctx, func(ctx context.Context, tx Querier) error {
 		if err := runCheck(ctx, tx, check); err != nil {
 			return err
 		}
@@ -75,7 +74,7 @@ func (s *Store) CreateInvitation(ctx context.Context, inv *velro.Invitation, che
 	})
 }
 
-// FindInvitation implements velro.InvitationStore.
+// FindInvitation implements velro.Store.
 func (s *Store) FindInvitation(ctx context.Context, id uuid.UUID) (inv *velro.Invitation, err error) {
 	err = s.read(ctx, func(ctx context.Context, q Querier) error {
 		inv, err = scanInvitation(q.QueryRow(ctx, invitationQuery+`WHERE i.id = $1`, id))
@@ -84,7 +83,7 @@ func (s *Store) FindInvitation(ctx context.Context, id uuid.UUID) (inv *velro.In
 	return inv, err
 }
 
-// FindInvitationByToken implements velro.InvitationStore.
+// FindInvitationByToken implements velro.Store.
 func (s *Store) FindInvitationByToken(ctx context.Context, tokenHash string) (inv *velro.Invitation, err error) {
 	err = s.read(ctx, func(ctx context.Context, q Querier) error {
 		inv, err = scanInvitation(q.QueryRow(ctx, invitationQuery+`WHERE i.token_hash = $1`, tokenHash))
@@ -93,7 +92,7 @@ func (s *Store) FindInvitationByToken(ctx context.Context, tokenHash string) (in
 	return inv, err
 }
 
-// ListInvitations implements velro.InvitationStore.
+// ListInvitations implements velro.Store.
 func (s *Store) ListInvitations(ctx context.Context, teamID uuid.UUID) (list []*velro.Invitation, err error) {
 	err = s.read(ctx, func(ctx context.Context, q Querier) error {
 		rows, err := q.Query(ctx, invitationQuery+`WHERE i.team_id = $1 AND i.status = 'pending' AND i.expires_at > $2
@@ -107,14 +106,14 @@ func (s *Store) ListInvitations(ctx context.Context, teamID uuid.UUID) (list []*
 	return list, err
 }
 
-// SetInvitationToken implements velro.InvitationStore.
-func (s *Store) SetInvitationToken(ctx context.Context, id uuid.UUID, tokenHash string) (bool, error) {
+// SetInvitationToken implements velro.Store: no effects (nothing cached).
+func (s *Store) SetInvitationToken(ctx context.Context, id uuid.UUID, tokenHash string) (bool, velro.Effects, error) {
 	n, err := s.exec(ctx, `UPDATE team_invitations SET token_hash = $2 WHERE id = $1 AND status = 'pending'`, id, tokenHash)
-	return n == 1, err
+	return n == 1, velro.Effects{}, err
 }
 
-// RevokeInvitation implements velro.InvitationStore.
-func (s *Store) RevokeInvitation(ctx context.Context, teamID, id uuid.UUID, check velro.Check) (inv *velro.Invitation, err error) {
+// RevokeInvitation implements velro.Store: no effects (nothing cached).
+func (s *Store) RevokeInvitation(ctx context.Context, teamID, id uuid.UUID, check velro.Check) (inv *velro.Invitation, _ velro.Effects, err error) {
 	err = s.write(ctx, func(ctx context.Context, tx Querier) error {
 		if err := runCheck(ctx, tx, check); err != nil {
 			return err
@@ -128,7 +127,7 @@ func (s *Store) RevokeInvitation(ctx context.Context, teamID, id uuid.UUID, chec
 		inv.Status = velro.InvitationRevoked
 		return audit(ctx, tx, event(velro.AuditInvitationRevoked, "invitation", inv.ID, map[string]any{"team_id": teamID}))
 	})
-	return inv, err
+	return inv, velro.Effects{}, err
 }
 
 // respond moves a pending invitation to status: ECONFLICT when it is no
@@ -170,8 +169,8 @@ func answer(ctx context.Context, tx Querier, tokenHash string, userID uuid.UUID,
 	return inv, nil
 }
 
-// AcceptInvitation implements velro.InvitationStore.
-func (s *Store) AcceptInvitation(ctx context.Context, tokenHash string, userID uuid.UUID) (inv *velro.Invitation, change velro.AccessChange, err error) {
+// AcceptInvitation implements velro.Store.
+func (s *Store) AcceptInvitation(ctx context.Context, tokenHash string, userID uuid.UUID) (inv *velro.Invitation, eff velro.Effects, err error) {
 	err = s.write(ctx, func(ctx context.Context, tx Querier) error {
 		// The team is read before its locks (it never changes); the
 		// invitation's state after them, so two accepts take turns.
@@ -179,7 +178,7 @@ func (s *Store) AcceptInvitation(ctx context.Context, tokenHash string, userID u
 		if err := tx.QueryRow(ctx, `SELECT team_id FROM team_invitations WHERE token_hash = $1`, tokenHash).Scan(&teamID); err != nil {
 			return notFound(err, "Invitation")
 		}
-		change, err = s.changeMembershipTx(ctx, tx, teamID, userID, velro.NoRule, func(ctx context.Context, tx Querier) error {
+		eff, err = s.changeMembershipTx(ctx, tx, teamID, userID, velro.NoRule, func(ctx context.Context, tx Querier) error {
 			if inv, err = answer(ctx, tx, tokenHash, userID, velro.InvitationAccepted); err != nil {
 				return err
 			}
@@ -190,14 +189,14 @@ func (s *Store) AcceptInvitation(ctx context.Context, tokenHash string, userID u
 		})
 		return err
 	})
-	return inv, change, err
+	return inv, eff, err
 }
 
-// DeclineInvitation implements velro.InvitationStore.
-func (s *Store) DeclineInvitation(ctx context.Context, tokenHash string, userID uuid.UUID) (inv *velro.Invitation, err error) {
+// DeclineInvitation implements velro.Store: no effects (nothing cached).
+func (s *Store) DeclineInvitation(ctx context.Context, tokenHash string, userID uuid.UUID) (inv *velro.Invitation, _ velro.Effects, err error) {
 	err = s.write(ctx, func(ctx context.Context, tx Querier) error {
 		inv, err = answer(ctx, tx, tokenHash, userID, velro.InvitationDeclined)
 		return err
 	})
-	return inv, err
+	return inv, velro.Effects{}, err
 }

@@ -22,10 +22,9 @@ type JobInserter interface {
 // UseJobs sets the job queue SubmitGeneration enqueues into.
 func (s *Store) UseJobs(j JobInserter) { s.jobs = j }
 
-var _ velro.GenerationStore = (*Store)(nil)
-
-// SubmitGeneration implements velro.GenerationStore.
-func (s *Store) SubmitGeneration(ctx context.Context, g *velro.Generation, idempotencyKey string, check velro.Check) (existing *velro.Generation, err error) {
+// SubmitGeneration implements velro.Store: the charge changes the
+// account's row (none when an earlier submit is returned).
+func (s *Store) SubmitGeneration(ctx context.Context, g *velro.Generation, idempotencyKey string, check velro.Check) (existing *velro.Generation, eff velro.Effects, err error) {
 	var key *string
 	if idempotencyKey != "" {
 		key = &idempotencyKey
@@ -58,16 +57,18 @@ func (s *Store) SubmitGeneration(ctx context.Context, g *velro.Generation, idemp
 		if s.jobs == nil {
 			return errNoQueue
 		}
+		eff = velro.Effects{Users: []uuid.UUID{g.UserID}}
 		return s.jobs.InsertGenerationJob(ctx, tx, g.ID, active)
 	})
 	if key != nil && s.engine.IsUniqueViolation(err) {
 		// A concurrent request with the same key won the race.
+		eff = velro.Effects{}
 		err = s.read(ctx, func(ctx context.Context, q Querier) error {
 			existing, err = findByKey(ctx, q, g, *key)
 			return err
 		})
 	}
-	return existing, err
+	return existing, eff, err
 }
 
 // errKeyReused refuses an idempotency key used with another request.
@@ -90,7 +91,7 @@ func findByKey(ctx context.Context, q Querier, g *velro.Generation, key string) 
 	return found, nil
 }
 
-// ListGenerations implements velro.GenerationStore.
+// ListGenerations implements velro.Store.
 func (s *Store) ListGenerations(ctx context.Context, f velro.GenerationFilter) (list []*velro.Generation, total int, err error) {
 	where, arg := `user_id = $1`, any(f.UserID)
 	if f.ProjectID != nil {
@@ -111,26 +112,36 @@ func (s *Store) ListGenerations(ctx context.Context, f velro.GenerationFilter) (
 	return list, total, err
 }
 
-// StartGeneration implements velro.GenerationStore.
-func (s *Store) StartGeneration(ctx context.Context, id uuid.UUID) (g *velro.Generation, err error) {
+// StartGeneration implements velro.Store.
+func (s *Store) StartGeneration(ctx context.Context, id uuid.UUID) (g *velro.Generation, eff velro.Effects, err error) {
 	err = s.write(ctx, func(ctx context.Context, tx Querier) error {
-		if _, err := tx.Exec(ctx, `UPDATE generations SET status = 'processing', started_at = $2, updated_at = $2
-			WHERE id = $1 AND status = 'pending'`, id, velro.Now()); err != nil {
+		n, err := tx.Exec(ctx, `UPDATE generations SET status = 'processing', started_at = $2, updated_at = $2
+			WHERE id = $1 AND status = 'pending'`, id, velro.Now())
+		if err != nil {
 			return err
+		}
+		if n == 1 {
+			eff = changed(id, velro.StatusProcessing)
 		}
 		g, err = scanGeneration(tx.QueryRow(ctx, `SELECT `+generationColumns+` FROM generations WHERE id = $1`, id))
 		return err
 	})
-	return g, err
+	return g, eff, err
 }
 
-// SaveProviderState implements velro.GenerationStore.
-func (s *Store) SaveProviderState(ctx context.Context, id uuid.UUID, state []byte) error {
+// changed is the effects of a generation moved to status.
+func changed(id uuid.UUID, status velro.Status) velro.Effects {
+	return velro.Effects{Generations: []uuid.UUID{id}, Statuses: []velro.StatusChange{{ID: id, Status: status}}}
+}
+
+// SaveProviderState implements velro.Store. The state is not part of a
+// cached generation: no effects.
+func (s *Store) SaveProviderState(ctx context.Context, id uuid.UUID, state []byte) (velro.Effects, error) {
 	_, err := s.exec(ctx, `UPDATE generations SET provider_ref = $2 WHERE id = $1`, id, string(state))
-	return err
+	return velro.Effects{}, err
 }
 
-// ProviderState implements velro.GenerationStore.
+// ProviderState implements velro.Store.
 func (s *Store) ProviderState(ctx context.Context, id uuid.UUID) (state []byte, err error) {
 	err = s.read(ctx, func(ctx context.Context, q Querier) error {
 		var ref *string
@@ -145,25 +156,29 @@ func (s *Store) ProviderState(ctx context.Context, id uuid.UUID) (state []byte, 
 	return state, err
 }
 
-// CompleteGeneration implements velro.GenerationStore.
-func (s *Store) CompleteGeneration(ctx context.Context, id uuid.UUID, outputs []string, size int64) (done bool, err error) {
+// CompleteGeneration implements velro.Store.
+func (s *Store) CompleteGeneration(ctx context.Context, id uuid.UUID, outputs []string, size int64) (done bool, eff velro.Effects, err error) {
 	urls, err := jsonText(outputs)
 	if err != nil {
-		return false, err
+		return false, eff, err
 	}
 	err = s.write(ctx, func(ctx context.Context, tx Querier) error {
 		now := velro.Now()
 		n, err := tx.Exec(ctx, `UPDATE generations SET status = 'completed', output_urls = $2, output_bytes = $4, completed_at = $3, updated_at = $3
 			WHERE id = $1 AND status = 'processing'`, id, urls, now, size)
-		done = n == 1
+		if done = n == 1; done {
+			eff = changed(id, velro.StatusCompleted)
+		}
 		return err
 	})
-	return done, err
+	return done, eff, err
 }
 
 // endGeneration moves a pending or processing generation to status and
 // refunds its cost, in tx; false if it had already ended (nothing done).
-func endGeneration(ctx context.Context, tx Querier, id uuid.UUID, status velro.Status, message *string) (bool, error) {
+// The effects name the refunded owner: the row says whose it is, so no
+// read comes first.
+func endGeneration(ctx context.Context, tx Querier, id uuid.UUID, status velro.Status, message *string) (bool, velro.Effects, error) {
 	now := velro.Now()
 	var userID uuid.UUID
 	var cost int64
@@ -172,38 +187,41 @@ func endGeneration(ctx context.Context, tx Querier, id uuid.UUID, status velro.S
 		WHERE id = $1 AND status IN ('pending', 'processing') RETURNING user_id, cost, model_id`, id, status, message, now).
 		Scan(&userID, &cost, &model)
 	if errors.Is(err, ErrNoRows) {
-		return false, nil
+		return false, velro.Effects{}, nil
 	} else if err != nil {
-		return false, err
+		return false, velro.Effects{}, err
 	}
+	eff := changed(id, status)
 	if cost == 0 {
-		return true, nil
+		return true, eff, nil
 	}
+	eff.Users = []uuid.UUID{userID}
 	// The partial unique index on refund entries makes a second refund of
 	// one generation impossible, whatever the code above does.
 	_, err = addCredits(ctx, tx, userID, velro.CreditRefund, cost, "Refund: generation "+string(status)+" ("+model+")", &id, now)
-	return true, err
+	return true, eff, err
 }
 
-// FailGeneration implements velro.GenerationStore.
-func (s *Store) FailGeneration(ctx context.Context, id uuid.UUID, message string) (ended bool, err error) {
+// FailGeneration implements velro.Store.
+func (s *Store) FailGeneration(ctx context.Context, id uuid.UUID, message string) (ended bool, eff velro.Effects, err error) {
 	err = s.write(ctx, func(ctx context.Context, tx Querier) error {
-		ended, err = endGeneration(ctx, tx, id, velro.StatusFailed, &message)
+		ended, eff, err = endGeneration(ctx, tx, id, velro.StatusFailed, &message)
 		return err
 	})
-	return ended, err
+	return ended, eff, err
 }
 
-// CancelGeneration implements velro.GenerationStore.
-func (s *Store) CancelGeneration(ctx context.Context, id uuid.UUID, check velro.Check) (g *velro.Generation, err error) {
+// CancelGeneration implements velro.Store.
+func (s *Store) CancelGeneration(ctx context.Context, id uuid.UUID, check velro.Check) (g *velro.Generation, eff velro.Effects, err error) {
 	err = s.write(ctx, func(ctx context.Context, tx Querier) error {
 		if err := runCheck(ctx, tx, check); err != nil {
 			return err
 		}
-		ended, err := endGeneration(ctx, tx, id, velro.StatusCancelled, nil)
+		ended, endEff, err := endGeneration(ctx, tx, id, velro.StatusCancelled, nil)
 		if err != nil {
 			return err
 		}
+		eff = endEff
 		if g, err = scanGeneration(tx.QueryRow(ctx, `SELECT `+generationColumns+` FROM generations WHERE id = $1`, id)); err != nil {
 			return err
 		}
@@ -212,23 +230,24 @@ func (s *Store) CancelGeneration(ctx context.Context, id uuid.UUID, check velro.
 		}
 		return nil
 	})
-	return g, err
+	return g, eff, err
 }
 
-// ToggleFavorite implements velro.GenerationStore.
-func (s *Store) ToggleFavorite(ctx context.Context, id uuid.UUID, check velro.Check) (g *velro.Generation, err error) {
+// ToggleFavorite implements velro.Store.
+func (s *Store) ToggleFavorite(ctx context.Context, id uuid.UUID, check velro.Check) (g *velro.Generation, eff velro.Effects, err error) {
 	err = s.write(ctx, func(ctx context.Context, tx Querier) error {
 		if err := runCheck(ctx, tx, check); err != nil {
 			return err
 		}
 		g, err = scanGeneration(tx.QueryRow(ctx, `UPDATE generations SET is_favorite = NOT is_favorite, updated_at = $2
 			WHERE id = $1 RETURNING `+generationColumns, id, velro.Now()))
+		eff = velro.Effects{Generations: []uuid.UUID{id}}
 		return err
 	})
-	return g, err
+	return g, eff, err
 }
 
-// StaleGenerations implements velro.GenerationStore.
+// StaleGenerations implements velro.Store.
 func (s *Store) StaleGenerations(ctx context.Context, before time.Time, limit int) (ids []uuid.UUID, err error) {
 	err = s.read(ctx, func(ctx context.Context, q Querier) error {
 		rows, err := q.Query(ctx, `SELECT id FROM generations WHERE status IN ('pending', 'processing') AND updated_at < $1

@@ -8,8 +8,6 @@ import (
 	"github.com/velro-ai/velro"
 )
 
-var _ velro.ProjectStore = (*Store)(nil)
-
 const projectColumns = `p.id, p.user_id, p.name, p.description, p.visibility, p.tags, p.metadata, p.created_at, p.updated_at,
 	(SELECT count(*) FROM generations g WHERE g.project_id = p.id)`
 
@@ -29,26 +27,27 @@ func scanProject(row Row) (*velro.Project, error) {
 	return &p, nil
 }
 
-// CreateProject implements velro.ProjectStore.
-func (s *Store) CreateProject(ctx context.Context, p *velro.Project) error {
+// CreateProject implements velro.Store. Nobody but its owner has access
+// yet, and no decision about it is cached: no effects.
+func (s *Store) CreateProject(ctx context.Context, p *velro.Project) (velro.Effects, error) {
 	tags, err := jsonText(p.Tags)
 	if err != nil {
-		return err
+		return velro.Effects{}, err
 	}
 	meta, err := jsonText(p.Metadata)
 	if err != nil {
-		return err
+		return velro.Effects{}, err
 	}
 	now := velro.Now()
 	p.CreatedAt, p.UpdatedAt = now, now
-	return s.write(ctx, func(ctx context.Context, tx Querier) error {
+	return velro.Effects{}, s.write(ctx, func(ctx context.Context, tx Querier) error {
 		_, err := tx.Exec(ctx, `INSERT INTO projects (id, user_id, name, description, visibility, tags, metadata, created_at, updated_at)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8)`, p.ID, p.UserID, p.Name, p.Description, p.Visibility, tags, meta, now)
 		return err
 	})
 }
 
-// FindProject implements velro.ProjectStore.
+// FindProject implements velro.Store.
 func (s *Store) FindProject(ctx context.Context, id uuid.UUID) (p *velro.Project, err error) {
 	err = s.read(ctx, func(ctx context.Context, q Querier) error {
 		p, err = scanProject(q.QueryRow(ctx, `SELECT `+projectColumns+` FROM projects p WHERE p.id = $1`, id))
@@ -86,7 +85,7 @@ func readableIDs(limit string) string {
 	return out
 }
 
-// ListReadableProjects implements velro.ProjectStore. A page needs at
+// ListReadableProjects implements velro.Store. A page needs at
 // most offset+limit rows of each set; the generation counts are computed
 // for the page only.
 func (s *Store) ListReadableProjects(ctx context.Context, userID uuid.UUID, f velro.ProjectFilter) (list []*velro.Project, total int, err error) {
@@ -106,20 +105,20 @@ func (s *Store) ListReadableProjects(ctx context.Context, userID uuid.UUID, f ve
 	return list, total, err
 }
 
-// UpdateProject implements velro.ProjectStore.
-func (s *Store) UpdateProject(ctx context.Context, id uuid.UUID, upd velro.ProjectUpdate, check velro.Check) (p *velro.Project, change velro.AccessChange, err error) {
+// UpdateProject implements velro.Store.
+func (s *Store) UpdateProject(ctx context.Context, id uuid.UUID, upd velro.ProjectUpdate, check velro.Check) (p *velro.Project, eff velro.Effects, err error) {
 	var tags, meta *string
 	if upd.Tags != nil {
 		t, err := jsonText(*upd.Tags)
 		if err != nil {
-			return nil, change, err
+			return nil, eff, err
 		}
 		tags = &t
 	}
 	if upd.Metadata != nil {
 		m, err := jsonText(upd.Metadata)
 		if err != nil {
-			return nil, change, err
+			return nil, eff, err
 		}
 		meta = &m
 	}
@@ -149,7 +148,7 @@ func (s *Store) UpdateProject(ctx context.Context, id uuid.UUID, upd velro.Proje
 			if err := refreshProjectAccess(ctx, tx, id); err != nil {
 				return err
 			}
-			change.Projects = []uuid.UUID{id}
+			eff.Access.Projects = []uuid.UUID{id}
 			if err := audit(ctx, tx, event(velro.AuditVisibilityChanged, "project", id, map[string]any{"visibility": *upd.Visibility})); err != nil {
 				return err
 			}
@@ -157,16 +156,24 @@ func (s *Store) UpdateProject(ctx context.Context, id uuid.UUID, upd velro.Proje
 		p, err = scanProject(tx.QueryRow(ctx, `SELECT `+projectColumns+` FROM projects p WHERE p.id = $1`, id))
 		return err
 	})
-	return p, change, err
+	return p, eff, err
 }
 
-// DeleteProject implements velro.ProjectStore.
-func (s *Store) DeleteProject(ctx context.Context, id uuid.UUID, check velro.Check) (change velro.AccessChange, err error) {
+// DeleteProject implements velro.Store. The project's generations stay,
+// outside any project: their rows change. (A generation submitted into the
+// project in the instant between the list and the deletion is not named:
+// a copy of it cached meanwhile names the project for at most the row
+// cache's lifetime.)
+func (s *Store) DeleteProject(ctx context.Context, id uuid.UUID, check velro.Check) (eff velro.Effects, err error) {
 	err = s.write(ctx, func(ctx context.Context, tx Querier) error {
 		if err := s.lockAccess(ctx, tx, nil, false, []uuid.UUID{id}); err != nil {
 			return err
 		}
 		if err := runCheck(ctx, tx, check); err != nil {
+			return err
+		}
+		detached, err := ids(ctx, tx, `SELECT id FROM generations WHERE project_id = $1`, id)
+		if err != nil {
 			return err
 		}
 		n, err := tx.Exec(ctx, `DELETE FROM projects WHERE id = $1`, id)
@@ -175,16 +182,14 @@ func (s *Store) DeleteProject(ctx context.Context, id uuid.UUID, check velro.Che
 		} else if err != nil {
 			return err
 		}
+		eff = velro.Effects{Access: velro.AccessChange{Projects: []uuid.UUID{id}}, Generations: detached}
 		return audit(ctx, tx, event(velro.AuditProjectDeleted, "project", id, nil))
 	})
-	if err == nil {
-		change.Projects = []uuid.UUID{id}
-	}
-	return change, err
+	return eff, err
 }
 
-// ShareProject implements velro.ProjectStore.
-func (s *Store) ShareProject(ctx context.Context, share *velro.ProjectShare, check velro.Check) (change velro.AccessChange, err error) {
+// ShareProject implements velro.Store.
+func (s *Store) ShareProject(ctx context.Context, share *velro.ProjectShare, check velro.Check) (eff velro.Effects, err error) {
 	share.CreatedAt = velro.Now()
 	err = s.write(ctx, func(ctx context.Context, tx Querier) error {
 		if err := s.lockAccess(ctx, tx, []uuid.UUID{share.TeamID}, true, []uuid.UUID{share.ProjectID}); err != nil {
@@ -209,16 +214,14 @@ func (s *Store) ShareProject(ctx context.Context, share *velro.ProjectShare, che
 			map[string]any{"team_id": share.TeamID, "access_level": share.AccessLevel})); err != nil {
 			return err
 		}
+		eff = velro.Effects{Access: velro.AccessChange{Projects: []uuid.UUID{share.ProjectID}}}
 		return refreshProjectAccess(ctx, tx, share.ProjectID)
 	})
-	if err == nil {
-		change.Projects = []uuid.UUID{share.ProjectID}
-	}
-	return change, err
+	return eff, err
 }
 
-// UnshareProject implements velro.ProjectStore.
-func (s *Store) UnshareProject(ctx context.Context, projectID, teamID uuid.UUID, check velro.Check) (change velro.AccessChange, err error) {
+// UnshareProject implements velro.Store.
+func (s *Store) UnshareProject(ctx context.Context, projectID, teamID uuid.UUID, check velro.Check) (eff velro.Effects, err error) {
 	err = s.write(ctx, func(ctx context.Context, tx Querier) error {
 		if err := s.lockAccess(ctx, tx, []uuid.UUID{teamID}, true, []uuid.UUID{projectID}); err != nil {
 			return err
@@ -235,12 +238,10 @@ func (s *Store) UnshareProject(ctx context.Context, projectID, teamID uuid.UUID,
 		if err := audit(ctx, tx, event(velro.AuditUnshared, "project", projectID, map[string]any{"team_id": teamID})); err != nil {
 			return err
 		}
+		eff = velro.Effects{Access: velro.AccessChange{Projects: []uuid.UUID{projectID}}}
 		return refreshProjectAccess(ctx, tx, projectID)
 	})
-	if err == nil {
-		change.Projects = []uuid.UUID{projectID}
-	}
-	return change, err
+	return eff, err
 }
 
 // exists returns ENOTFOUND naming what unless query finds a row for id.
@@ -249,7 +250,7 @@ func exists(ctx context.Context, q Querier, query string, id uuid.UUID, what str
 	return notFound(q.QueryRow(ctx, query, id).Scan(&one), what)
 }
 
-// ListProjectShares implements velro.ProjectStore.
+// ListProjectShares implements velro.Store.
 func (s *Store) ListProjectShares(ctx context.Context, projectID uuid.UUID) (list []*velro.ProjectShare, err error) {
 	err = s.read(ctx, func(ctx context.Context, q Querier) error {
 		rows, err := q.Query(ctx, `SELECT s.project_id, s.team_id, s.access_level, t.name, s.created_at

@@ -7,21 +7,19 @@ import (
 	"github.com/velro-ai/velro"
 )
 
-var _ velro.SecretStore = (*Store)(nil)
-
-// Secret implements velro.SecretStore. The insert ignores a conflict and the
+// Secret implements velro.Store. The insert ignores a conflict and the
 // value is read back, so instances racing on first start keep the one that
-// was stored first.
-func (s *Store) Secret(ctx context.Context, name string, generate func() ([]byte, error)) (value []byte, err error) {
+// was stored first. Secrets are read once at start-up: no effects.
+func (s *Store) Secret(ctx context.Context, name string, generate func() ([]byte, error)) (value []byte, _ velro.Effects, err error) {
 	err = s.read(ctx, func(ctx context.Context, q Querier) error {
 		return q.QueryRow(ctx, `SELECT value FROM secrets WHERE name = $1`, name).Scan(&value)
 	})
 	if err == nil || !errors.Is(err, ErrNoRows) {
-		return value, err
+		return value, velro.Effects{}, err
 	}
 	fresh, err := generate()
 	if err != nil {
-		return nil, err
+		return nil, velro.Effects{}, err
 	}
 	err = s.write(ctx, func(ctx context.Context, tx Querier) error {
 		if _, err := tx.Exec(ctx, `INSERT INTO secrets (name, value, created_at) VALUES ($1, $2, $3)
@@ -30,5 +28,5 @@ func (s *Store) Secret(ctx context.Context, name string, generate func() ([]byte
 		}
 		return tx.QueryRow(ctx, `SELECT value FROM secrets WHERE name = $1`, name).Scan(&value)
 	})
-	return value, err
+	return value, velro.Effects{}, err
 }

@@ -9,11 +9,14 @@ import (
 	"github.com/velro-ai/velro"
 )
 
-var _ velro.SessionStore = (*Store)(nil)
-
-// CreateSession implements velro.SessionStore: a login, audited.
-func (s *Store) CreateSession(ctx context.Context, sess *velro.Session) error {
-	return s.write(ctx, func(ctx context.Context, tx Querier) error {
+// CreateSession implements velro.Store: a login, audited. A new session
+// is in no cache: no effects. It holds its account's access lock shared,
+// so a write that ends the account's sessions sees it or comes after it.
+func (s *Store) CreateSession(ctx context.Context, sess *velro.Session) (velro.Effects, error) {
+	return velro.Effects{}, s.write(ctx, func(ctx context.Context, tx Querier) error {
+		if err := s.lockUser(ctx, tx, sess.UserID, true); err != nil {
+			return err
+		}
 		if _, err := tx.Exec(ctx, `INSERT INTO sessions (id, user_id, counter, created_at, refreshed_at)
 			VALUES ($1, $2, 0, $3, $4)`, sess.ID, sess.UserID, at(sess.CreatedAt), at(sess.RefreshedAt)); err != nil {
 			return err
@@ -24,7 +27,7 @@ func (s *Store) CreateSession(ctx context.Context, sess *velro.Session) error {
 	})
 }
 
-// FindSession implements velro.SessionStore.
+// FindSession implements velro.Store.
 func (s *Store) FindSession(ctx context.Context, id uuid.UUID) (sess *velro.Session, err error) {
 	err = s.read(ctx, func(ctx context.Context, q Querier) error {
 		var v velro.Session
@@ -40,10 +43,11 @@ func (s *Store) FindSession(ctx context.Context, id uuid.UUID) (sess *velro.Sess
 	return sess, err
 }
 
-// RotateSession implements velro.SessionStore.
+// RotateSession implements velro.Store.
 // The lifetime conditions are part of the one conditional update, so a
 // refresh stays one round trip (velro.Session.Expired is the same rule).
-func (s *Store) RotateSession(ctx context.Context, id uuid.UUID, from int64, now time.Time, l velro.SessionLifetime) (userID uuid.UUID, rotated bool, err error) {
+// The counter is never cached: no effects.
+func (s *Store) RotateSession(ctx context.Context, id uuid.UUID, from int64, now time.Time, l velro.SessionLifetime) (userID uuid.UUID, rotated bool, _ velro.Effects, err error) {
 	defer s.observe(time.Now())
 	ctx, cancel := context.WithTimeout(ctx, s.timeout)
 	defer cancel()
@@ -51,14 +55,14 @@ func (s *Store) RotateSession(ctx context.Context, id uuid.UUID, from int64, now
 		WHERE id = $1 AND counter = $2 AND revoked_at IS NULL AND refreshed_at > $4 AND created_at > $5
 		RETURNING user_id`, id, from, at(now), at(now.Add(-l.Idle)), at(now.Add(-l.Max))).Scan(&userID)
 	if errors.Is(err, ErrNoRows) {
-		return userID, false, nil
+		return userID, false, velro.Effects{}, nil
 	}
-	return userID, err == nil, s.mapError(ctx, err)
+	return userID, err == nil, velro.Effects{}, s.mapError(ctx, err)
 }
 
-// RevokeSession implements velro.SessionStore.
-func (s *Store) RevokeSession(ctx context.Context, id uuid.UUID, now time.Time, why velro.AuditAction) error {
-	return s.write(ctx, func(ctx context.Context, tx Querier) error {
+// RevokeSession implements velro.Store.
+func (s *Store) RevokeSession(ctx context.Context, id uuid.UUID, now time.Time, why velro.AuditAction) (eff velro.Effects, err error) {
+	err = s.write(ctx, func(ctx context.Context, tx Querier) error {
 		var user uuid.UUID
 		err := tx.QueryRow(ctx, `UPDATE sessions SET revoked_at = $2 WHERE id = $1 AND revoked_at IS NULL RETURNING user_id`, id, at(now)).Scan(&user)
 		if errors.Is(err, ErrNoRows) {
@@ -72,6 +76,8 @@ func (s *Store) RevokeSession(ctx context.Context, id uuid.UUID, now time.Time, 
 		} else {
 			ev.ActorID = &user
 		}
+		eff = velro.Effects{Sessions: []uuid.UUID{id}}
 		return audit(ctx, tx, ev)
 	})
+	return eff, err
 }

@@ -8,9 +8,7 @@ import (
 	"github.com/velro-ai/velro"
 )
 
-var _ velro.SigningKeyStore = (*Store)(nil)
-
-// SigningKeys implements velro.SigningKeyStore.
+// SigningKeys implements velro.Store.
 func (s *Store) SigningKeys(ctx context.Context, retiredAfter time.Time) (keys []velro.SigningKey, err error) {
 	err = s.read(ctx, func(ctx context.Context, q Querier) error {
 		rows, err := q.Query(ctx, `SELECT id, seed, created_at, retired_at FROM signing_keys
@@ -26,33 +24,35 @@ func (s *Store) SigningKeys(ctx context.Context, retiredAfter time.Time) (keys [
 	return keys, err
 }
 
-// CreateSigningKey implements velro.SigningKeyStore. The insert happens
+// CreateSigningKey implements velro.Store. The insert happens
 // only without a current key; of two racing inserts, the unique index on
-// the current key refuses one.
-func (s *Store) CreateSigningKey(ctx context.Context, k *velro.SigningKey) (bool, error) {
+// the current key refuses one. The first key is created at start-up,
+// before any instance could have loaded another: no effects.
+func (s *Store) CreateSigningKey(ctx context.Context, k *velro.SigningKey) (bool, velro.Effects, error) {
 	ctx, cancel := context.WithTimeout(ctx, s.timeout)
 	defer cancel()
 	err := s.engine.Writer().QueryRow(ctx, `INSERT INTO signing_keys (seed, created_at) SELECT $1, $2
 		WHERE NOT EXISTS (SELECT 1 FROM signing_keys WHERE retired_at IS NULL) RETURNING id`, k.Seed, at(k.CreatedAt)).Scan(&k.ID)
 	if errors.Is(err, ErrNoRows) || s.engine.IsUniqueViolation(err) {
-		return false, nil
+		return false, velro.Effects{}, nil
 	}
-	return err == nil, s.mapError(ctx, err)
+	return err == nil, velro.Effects{}, s.mapError(ctx, err)
 }
 
-// RotateSigningKey implements velro.SigningKeyStore.
-func (s *Store) RotateSigningKey(ctx context.Context, k *velro.SigningKey, dropBefore time.Time) error {
-	err := s.write(ctx, func(ctx context.Context, tx Querier) error {
+// RotateSigningKey implements velro.Store: every instance reloads its keys.
+func (s *Store) RotateSigningKey(ctx context.Context, k *velro.SigningKey, dropBefore time.Time) (eff velro.Effects, err error) {
+	err = s.write(ctx, func(ctx context.Context, tx Querier) error {
 		if _, err := tx.Exec(ctx, `UPDATE signing_keys SET retired_at = $1 WHERE retired_at IS NULL`, at(k.CreatedAt)); err != nil {
 			return err
 		}
 		if _, err := tx.Exec(ctx, `DELETE FROM signing_keys WHERE retired_at < $1`, at(dropBefore)); err != nil {
 			return err
 		}
+		eff = velro.Effects{SigningKeys: true}
 		return tx.QueryRow(ctx, `INSERT INTO signing_keys (seed, created_at) VALUES ($1, $2) RETURNING id`, k.Seed, at(k.CreatedAt)).Scan(&k.ID)
 	})
 	if s.engine.IsUniqueViolation(err) {
-		return velro.Errorf(velro.ECONFLICT, "Another key rotation happened at the same moment; run it again if another key is still wanted.")
+		return velro.Effects{}, velro.Errorf(velro.ECONFLICT, "Another key rotation happened at the same moment; run it again if another key is still wanted.")
 	}
-	return err
+	return eff, err
 }

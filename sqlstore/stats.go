@@ -53,7 +53,7 @@ func countGenerations(ctx context.Context, q Querier, column string, id uuid.UUI
 	return c, b, err
 }
 
-// GenerationStats implements velro.GenerationStore.
+// GenerationStats implements velro.Store.
 func (s *Store) GenerationStats(ctx context.Context, userID uuid.UUID) (st velro.GenerationStats, err error) {
 	err = s.read(ctx, func(ctx context.Context, q Querier) error {
 		c, b, err := countGenerations(ctx, q, "user_id", userID)
@@ -67,7 +67,7 @@ func (s *Store) GenerationStats(ctx context.Context, userID uuid.UUID) (st velro
 	return st, err
 }
 
-// ProjectStats implements velro.ProjectStore.
+// ProjectStats implements velro.Store.
 func (s *Store) ProjectStats(ctx context.Context, projectID uuid.UUID) (st velro.ProjectStats, err error) {
 	err = s.read(ctx, func(ctx context.Context, q Querier) error {
 		c, b, err := countGenerations(ctx, q, "project_id", projectID)

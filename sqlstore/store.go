@@ -12,7 +12,7 @@ import (
 // DefaultTimeout bounds every database call that has no other deadline.
 const DefaultTimeout = 2 * time.Second
 
-// Store implements Velro's store interfaces on an Engine.
+// Store implements velro.Store on an Engine.
 type Store struct {
 	engine   Engine
 	timeout  time.Duration
@@ -21,6 +21,8 @@ type Store struct {
 	// maxActive caps each user's generations in flight (0: no cap).
 	maxActive int
 }
+
+var _ velro.Store = (*Store)(nil)
 
 // New returns a Store whose every call is bounded by timeout (DefaultTimeout
 // when zero).
@@ -56,21 +58,39 @@ func (s *Store) read(ctx context.Context, fn func(ctx context.Context, q Querier
 	return s.mapError(ctx, fn(ctx, s.engine.Reader()))
 }
 
-// write runs fn in one write transaction under the store's deadline.
+// write runs fn in one write transaction under the store's deadline. fn
+// sets the write's effects before it returns nil: a failure after that is
+// the commit's, which may have taken effect (velro.ErrMaybeCommitted), and
+// the effects set are then applied anyway. Any other failure rolled back.
 func (s *Store) write(ctx context.Context, fn func(ctx context.Context, tx Querier) error) error {
 	defer s.observe(time.Now())
 	ctx, cancel := context.WithTimeout(ctx, s.timeout)
 	defer cancel()
-	return s.mapError(ctx, s.engine.InTx(ctx, func(tx Querier) error { return fn(ctx, tx) }))
+	committing := false
+	err := s.mapError(ctx, s.engine.InTx(ctx, func(tx Querier) error {
+		err := fn(ctx, tx)
+		committing = err == nil
+		return err
+	}))
+	if committing {
+		return velro.MaybeCommitted(err)
+	}
+	return err
 }
 
 // exec runs one write statement on its own, under the store's deadline.
+// The statement commits by itself: unless the database refused it, a
+// failure may have committed.
 func (s *Store) exec(ctx context.Context, query string, args ...any) (int64, error) {
 	defer s.observe(time.Now())
 	ctx, cancel := context.WithTimeout(ctx, s.timeout)
 	defer cancel()
 	n, err := s.engine.Writer().Exec(ctx, query, args...)
-	return n, s.mapError(ctx, err)
+	err = s.mapError(ctx, err)
+	if code := velro.ErrorCode(err); code == velro.EUNAVAILABLE || code == velro.EINTERNAL {
+		err = velro.MaybeCommitted(err)
+	}
+	return n, err
 }
 
 // mapError turns a timed-out or unreachable database into EUNAVAILABLE, so

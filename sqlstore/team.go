@@ -9,8 +9,6 @@ import (
 	"github.com/velro-ai/velro"
 )
 
-var _ velro.TeamStore = (*Store)(nil)
-
 const teamColumns = `t.id, t.name, t.description, t.owner_id, t.created_at, t.updated_at`
 
 // memberQuery lists members owner first, then by role, then by joining.
@@ -51,11 +49,12 @@ func attachMembers(ctx context.Context, q Querier, where string, args []any, tea
 	return rows.Err()
 }
 
-// CreateTeam implements velro.TeamStore.
-func (s *Store) CreateTeam(ctx context.Context, t *velro.Team) error {
+// CreateTeam implements velro.Store. Its only member is its owner, and no
+// project is shared with it yet: no effects.
+func (s *Store) CreateTeam(ctx context.Context, t *velro.Team) (velro.Effects, error) {
 	now := velro.Now()
 	t.CreatedAt, t.UpdatedAt = now, now
-	return s.write(ctx, func(ctx context.Context, tx Querier) error {
+	return velro.Effects{}, s.write(ctx, func(ctx context.Context, tx Querier) error {
 		if err := s.lockUser(ctx, tx, t.OwnerID, true); err != nil {
 			return err
 		}
@@ -72,7 +71,7 @@ func (s *Store) CreateTeam(ctx context.Context, t *velro.Team) error {
 	})
 }
 
-// FindTeam implements velro.TeamStore.
+// FindTeam implements velro.Store.
 func (s *Store) FindTeam(ctx context.Context, id uuid.UUID) (t *velro.Team, err error) {
 	err = s.read(ctx, func(ctx context.Context, q Querier) error {
 		if t, err = scanTeam(q.QueryRow(ctx, `SELECT `+teamColumns+` FROM teams t WHERE t.id = $1`, id)); err != nil {
@@ -83,7 +82,7 @@ func (s *Store) FindTeam(ctx context.Context, id uuid.UUID) (t *velro.Team, err 
 	return t, err
 }
 
-// ListTeams implements velro.TeamStore.
+// ListTeams implements velro.Store.
 func (s *Store) ListTeams(ctx context.Context, userID uuid.UUID, page velro.Page) (teams []*velro.Team, total int, err error) {
 	err = s.read(ctx, func(ctx context.Context, q Querier) error {
 		if err := q.QueryRow(ctx, `SELECT COUNT(*) FROM team_members WHERE user_id = $1`, userID).Scan(&total); err != nil {
@@ -129,8 +128,9 @@ func teamsOf(ctx context.Context, q Querier, userID uuid.UUID, page *velro.Page)
 	return teams, attachMembers(ctx, q, "m.team_id IN ("+strings.Join(marks, ", ")+")", ids, teams...)
 }
 
-// UpdateTeam implements velro.TeamStore.
-func (s *Store) UpdateTeam(ctx context.Context, id uuid.UUID, upd velro.TeamUpdate, check velro.Check) (t *velro.Team, err error) {
+// UpdateTeam implements velro.Store. Name and description change no access
+// and teams are not cached: no effects.
+func (s *Store) UpdateTeam(ctx context.Context, id uuid.UUID, upd velro.TeamUpdate, check velro.Check) (t *velro.Team, _ velro.Effects, err error) {
 	err = s.write(ctx, func(ctx context.Context, tx Querier) error {
 		if err := runCheck(ctx, tx, check); err != nil {
 			return err
@@ -142,7 +142,7 @@ func (s *Store) UpdateTeam(ctx context.Context, id uuid.UUID, upd velro.TeamUpda
 		}
 		return attachMembers(ctx, tx, "m.team_id = $1", []any{id}, t)
 	})
-	return t, err
+	return t, velro.Effects{}, err
 }
 
 // teamProjects returns the projects shared with a team.
@@ -158,33 +158,33 @@ func teamProjects(ctx context.Context, tx Querier, teamID uuid.UUID) ([]uuid.UUI
 // access of every project shared with the team, under the team's and those
 // projects' access locks (and, first, the lock of the user joining, if the
 // write adds one: uuid.Nil otherwise).
-func (s *Store) changeMembership(ctx context.Context, teamID, joining uuid.UUID, check velro.Check, write func(ctx context.Context, tx Querier) error) (change velro.AccessChange, err error) {
+func (s *Store) changeMembership(ctx context.Context, teamID, joining uuid.UUID, check velro.Check, write func(ctx context.Context, tx Querier) error) (eff velro.Effects, err error) {
 	err = s.write(ctx, func(ctx context.Context, tx Querier) error {
-		change, err = s.changeMembershipTx(ctx, tx, teamID, joining, check, write)
+		eff, err = s.changeMembershipTx(ctx, tx, teamID, joining, check, write)
 		return err
 	})
-	return change, err
+	return eff, err
 }
 
 // changeMembershipTx is changeMembership inside a transaction of the
 // caller's, which must take no lock before it.
-func (s *Store) changeMembershipTx(ctx context.Context, tx Querier, teamID, joining uuid.UUID, check velro.Check, write func(ctx context.Context, tx Querier) error) (velro.AccessChange, error) {
+func (s *Store) changeMembershipTx(ctx context.Context, tx Querier, teamID, joining uuid.UUID, check velro.Check, write func(ctx context.Context, tx Querier) error) (velro.Effects, error) {
 	if joining != uuid.Nil {
 		if err := s.lockUser(ctx, tx, joining, true); err != nil {
-			return velro.AccessChange{}, err
+			return velro.Effects{}, err
 		}
 	}
 	projects, err := s.lockTeamAndProjects(ctx, tx, teamID)
 	if err != nil {
-		return velro.AccessChange{}, err
+		return velro.Effects{}, err
 	}
 	if err := runCheck(ctx, tx, check); err != nil {
-		return velro.AccessChange{}, err
+		return velro.Effects{}, err
 	}
 	if err := write(ctx, tx); err != nil {
-		return velro.AccessChange{}, err
+		return velro.Effects{}, err
 	}
-	return velro.AccessChange{Projects: projects, Teams: []uuid.UUID{teamID}}, refreshProjectAccess(ctx, tx, projects...)
+	return velro.Effects{Access: velro.AccessChange{Projects: projects, Teams: []uuid.UUID{teamID}}}, refreshProjectAccess(ctx, tx, projects...)
 }
 
 // lockTeamAndProjects takes the team's access lock, exclusively, and then
@@ -201,8 +201,8 @@ func (s *Store) lockTeamAndProjects(ctx context.Context, tx Querier, teamID uuid
 	return projects, s.lockAccess(ctx, tx, nil, false, projects)
 }
 
-// DeleteTeam implements velro.TeamStore.
-func (s *Store) DeleteTeam(ctx context.Context, id uuid.UUID, check velro.Check) (change velro.AccessChange, err error) {
+// DeleteTeam implements velro.Store.
+func (s *Store) DeleteTeam(ctx context.Context, id uuid.UUID, check velro.Check) (eff velro.Effects, err error) {
 	err = s.write(ctx, func(ctx context.Context, tx Querier) error {
 		// The shares go with the team: note their projects first.
 		projects, err := s.lockTeamAndProjects(ctx, tx, id)
@@ -221,14 +221,14 @@ func (s *Store) DeleteTeam(ctx context.Context, id uuid.UUID, check velro.Check)
 		if err := audit(ctx, tx, event(velro.AuditTeamDeleted, "team", id, nil)); err != nil {
 			return err
 		}
-		change = velro.AccessChange{Projects: projects, Teams: []uuid.UUID{id}}
+		eff = velro.Effects{Access: velro.AccessChange{Projects: projects, Teams: []uuid.UUID{id}}}
 		return refreshProjectAccess(ctx, tx, projects...)
 	})
-	return change, err
+	return eff, err
 }
 
-// AddTeamMember implements velro.TeamStore.
-func (s *Store) AddTeamMember(ctx context.Context, teamID, userID uuid.UUID, role velro.TeamRole, check velro.Check) (velro.AccessChange, error) {
+// AddTeamMember implements velro.Store.
+func (s *Store) AddTeamMember(ctx context.Context, teamID, userID uuid.UUID, role velro.TeamRole, check velro.Check) (velro.Effects, error) {
 	return s.changeMembership(ctx, teamID, userID, check, func(ctx context.Context, tx Querier) error {
 		return s.addMember(ctx, tx, teamID, userID, role)
 	})
@@ -250,8 +250,8 @@ func (s *Store) addMember(ctx context.Context, tx Querier, teamID, userID uuid.U
 	return audit(ctx, tx, event(velro.AuditMemberAdded, "team", teamID, map[string]any{"user_id": userID, "role": role}))
 }
 
-// SetTeamMemberRole implements velro.TeamStore.
-func (s *Store) SetTeamMemberRole(ctx context.Context, teamID, userID uuid.UUID, role velro.TeamRole, check velro.Check) (velro.AccessChange, error) {
+// SetTeamMemberRole implements velro.Store.
+func (s *Store) SetTeamMemberRole(ctx context.Context, teamID, userID uuid.UUID, role velro.TeamRole, check velro.Check) (velro.Effects, error) {
 	return s.changeMembership(ctx, teamID, uuid.Nil, check, func(ctx context.Context, tx Querier) error {
 		if err := affectedOne(tx.Exec(ctx, `UPDATE team_members SET role = $3 WHERE team_id = $1 AND user_id = $2`, teamID, userID, role)); err != nil {
 			return err
@@ -260,8 +260,8 @@ func (s *Store) SetTeamMemberRole(ctx context.Context, teamID, userID uuid.UUID,
 	})
 }
 
-// RemoveTeamMember implements velro.TeamStore.
-func (s *Store) RemoveTeamMember(ctx context.Context, teamID, userID uuid.UUID, check velro.Check) (velro.AccessChange, error) {
+// RemoveTeamMember implements velro.Store.
+func (s *Store) RemoveTeamMember(ctx context.Context, teamID, userID uuid.UUID, check velro.Check) (velro.Effects, error) {
 	return s.changeMembership(ctx, teamID, uuid.Nil, check, func(ctx context.Context, tx Querier) error {
 		if err := affectedOne(tx.Exec(ctx, `DELETE FROM team_members WHERE team_id = $1 AND user_id = $2`, teamID, userID)); err != nil {
 			return err

@@ -8,8 +8,6 @@ import (
 	"github.com/velro-ai/velro"
 )
 
-var _ velro.UploadStore = (*Store)(nil)
-
 const uploadColumns = `id, user_id, project_id, filename, content_type, size, width, height, sha256, created_at`
 
 func scanUpload(row Row) (*velro.Upload, error) {
@@ -27,12 +25,13 @@ func scanUpload(row Row) (*velro.Upload, error) {
 
 var errQuota = velro.Errorf(velro.EQUOTA, "The upload would pass your storage quota; delete some uploads first.")
 
-// CreateUpload implements velro.UploadStore. The usage counter moves with
+// CreateUpload implements velro.Store. The usage counter moves with
 // a conditional update, as the balance does, so concurrent uploads cannot
-// pass the quota together.
-func (s *Store) CreateUpload(ctx context.Context, u *velro.Upload, quota int64, check velro.Check) error {
+// pass the quota together. A new upload is in no cache, and the usage
+// is not part of a cached account: no effects.
+func (s *Store) CreateUpload(ctx context.Context, u *velro.Upload, quota int64, check velro.Check) (velro.Effects, error) {
 	u.CreatedAt = velro.Now()
-	return s.write(ctx, func(ctx context.Context, tx Querier) error {
+	return velro.Effects{}, s.write(ctx, func(ctx context.Context, tx Querier) error {
 		if err := runCheck(ctx, tx, check); err != nil {
 			return err
 		}
@@ -53,7 +52,7 @@ func (s *Store) CreateUpload(ctx context.Context, u *velro.Upload, quota int64, 
 	})
 }
 
-// FindUpload implements velro.UploadStore.
+// FindUpload implements velro.Store.
 func (s *Store) FindUpload(ctx context.Context, id uuid.UUID) (u *velro.Upload, err error) {
 	err = s.read(ctx, func(ctx context.Context, q Querier) error {
 		u, err = scanUpload(q.QueryRow(ctx, `SELECT `+uploadColumns+` FROM uploads WHERE id = $1`, id))
@@ -62,7 +61,7 @@ func (s *Store) FindUpload(ctx context.Context, id uuid.UUID) (u *velro.Upload, 
 	return u, err
 }
 
-// ListUploads implements velro.UploadStore.
+// ListUploads implements velro.Store.
 func (s *Store) ListUploads(ctx context.Context, f velro.UploadFilter) (list []*velro.Upload, total int, err error) {
 	where, arg := `user_id = $1`, any(f.UserID)
 	if f.ProjectID != nil {
@@ -83,10 +82,10 @@ func (s *Store) ListUploads(ctx context.Context, f velro.UploadFilter) (list []*
 	return list, total, err
 }
 
-// DeleteUpload implements velro.UploadStore. The change names the
+// DeleteUpload implements velro.Store. The change names the
 // upload's project too: cached decisions on an upload in a project are
 // kept, and dropped, with the project's.
-func (s *Store) DeleteUpload(ctx context.Context, id uuid.UUID, check velro.Check) (u *velro.Upload, change velro.AccessChange, err error) {
+func (s *Store) DeleteUpload(ctx context.Context, id uuid.UUID, check velro.Check) (u *velro.Upload, eff velro.Effects, err error) {
 	err = s.write(ctx, func(ctx context.Context, tx Querier) error {
 		if err := runCheck(ctx, tx, check); err != nil {
 			return err
@@ -94,19 +93,17 @@ func (s *Store) DeleteUpload(ctx context.Context, id uuid.UUID, check velro.Chec
 		if u, err = scanUpload(tx.QueryRow(ctx, `DELETE FROM uploads WHERE id = $1 RETURNING `+uploadColumns, id)); err != nil {
 			return err
 		}
+		eff.Access.Uploads = []uuid.UUID{id}
+		if u.ProjectID != nil {
+			eff.Access.Projects = []uuid.UUID{*u.ProjectID}
+		}
 		_, err := tx.Exec(ctx, `UPDATE users SET upload_bytes = upload_bytes - $2 WHERE id = $1`, u.UserID, u.Size)
 		return err
 	})
-	if err == nil {
-		change.Uploads = []uuid.UUID{id}
-		if u.ProjectID != nil {
-			change.Projects = []uuid.UUID{*u.ProjectID}
-		}
-	}
-	return u, change, err
+	return u, eff, err
 }
 
-// StorageUsage implements velro.UploadStore.
+// StorageUsage implements velro.Store.
 func (s *Store) StorageUsage(ctx context.Context, userID uuid.UUID) (st velro.StorageUsage, err error) {
 	err = s.read(ctx, func(ctx context.Context, q Querier) error {
 		if err := q.QueryRow(ctx, `SELECT upload_bytes, (SELECT count(*) FROM uploads WHERE user_id = $1),

@@ -8,8 +8,6 @@ import (
 	"github.com/velro-ai/velro"
 )
 
-var _ velro.UserStore = (*Store)(nil)
-
 const userColumns = `id, email, password_hash, full_name, avatar_url, role, credits_balance, created_at, updated_at,
 	email_verified_at IS NOT NULL, disabled_at IS NOT NULL`
 
@@ -23,12 +21,13 @@ func scanUser(row Row) (*velro.User, error) {
 	return &u, nil
 }
 
-// CreateUser implements velro.UserStore.
-func (s *Store) CreateUser(ctx context.Context, u *velro.User) error {
+// CreateUser implements velro.Store.
+// A new account is in no cache: no effects.
+func (s *Store) CreateUser(ctx context.Context, u *velro.User) (velro.Effects, error) {
 	u.Email = strings.ToLower(u.Email)
 	now := velro.Now()
 	u.CreatedAt, u.UpdatedAt, u.CreditsBalance = now, now, 0
-	return s.write(ctx, func(ctx context.Context, tx Querier) error {
+	return velro.Effects{}, s.write(ctx, func(ctx context.Context, tx Querier) error {
 		_, err := tx.Exec(ctx, `INSERT INTO users (id, email, password_hash, full_name, avatar_url, role, credits_balance, created_at, updated_at)
 			VALUES ($1, $2, $3, $4, $5, $6, 0, $7, $7)`,
 			u.ID, u.Email, u.PasswordHash, u.FullName, u.AvatarURL, u.Role, now)
@@ -48,7 +47,7 @@ func (s *Store) CreateUser(ctx context.Context, u *velro.User) error {
 	})
 }
 
-// FindUserByID implements velro.UserStore.
+// FindUserByID implements velro.Store.
 func (s *Store) FindUserByID(ctx context.Context, id uuid.UUID) (u *velro.User, err error) {
 	err = s.read(ctx, func(ctx context.Context, q Querier) error {
 		u, err = findUser(ctx, q, id)
@@ -61,7 +60,7 @@ func findUser(ctx context.Context, q Querier, id uuid.UUID) (*velro.User, error)
 	return scanUser(q.QueryRow(ctx, `SELECT `+userColumns+` FROM users WHERE id = $1`, id))
 }
 
-// FindUserByEmail implements velro.UserStore.
+// FindUserByEmail implements velro.Store.
 func (s *Store) FindUserByEmail(ctx context.Context, email string) (u *velro.User, err error) {
 	err = s.read(ctx, func(ctx context.Context, q Querier) error {
 		u, err = scanUser(q.QueryRow(ctx, `SELECT `+userColumns+` FROM users WHERE email = $1`, strings.ToLower(email)))
@@ -70,8 +69,8 @@ func (s *Store) FindUserByEmail(ctx context.Context, email string) (u *velro.Use
 	return u, err
 }
 
-// UpdateUser implements velro.UserStore.
-func (s *Store) UpdateUser(ctx context.Context, id uuid.UUID, upd velro.UserUpdate) (u *velro.User, err error) {
+// UpdateUser implements velro.Store.
+func (s *Store) UpdateUser(ctx context.Context, id uuid.UUID, upd velro.UserUpdate) (u *velro.User, eff velro.Effects, err error) {
 	err = s.write(ctx, func(ctx context.Context, tx Querier) error {
 		u, err = scanUser(tx.QueryRow(ctx, `UPDATE users SET
 			full_name = COALESCE($2, full_name),
@@ -79,9 +78,10 @@ func (s *Store) UpdateUser(ctx context.Context, id uuid.UUID, upd velro.UserUpda
 			updated_at = $4
 			WHERE id = $1 RETURNING `+userColumns,
 			id, upd.FullName, upd.AvatarURL, velro.Now()))
+		eff = velro.Effects{Users: []uuid.UUID{id}}
 		return err
 	})
-	return u, err
+	return u, eff, err
 }
 
 // likePattern matches text containing query with LIKE ... ESCAPE '\',
@@ -91,7 +91,7 @@ func likePattern(query string) string {
 	return "%" + r.Replace(strings.ToLower(query)) + "%"
 }
 
-// ListUsers implements velro.UserStore.
+// ListUsers implements velro.Store.
 func (s *Store) ListUsers(ctx context.Context, query string, page velro.Page) (list []*velro.User, total int, err error) {
 	const where = `WHERE email LIKE $1 ESCAPE '\' OR lower(full_name) LIKE $1 ESCAPE '\'`
 	pattern := likePattern(query)
@@ -118,17 +118,22 @@ func bumpAccountEpoch(ctx context.Context, tx Querier) error {
 	return err
 }
 
-// endSessions revokes every live session of the user but keep.
-func endSessions(ctx context.Context, tx Querier, userID, keep uuid.UUID) error {
-	_, err := tx.Exec(ctx, `UPDATE sessions SET revoked_at = $3 WHERE user_id = $1 AND id <> $2 AND revoked_at IS NULL`,
+// endSessions revokes every live session of the user but keep and
+// returns them. Its transaction holds the user's access lock (lockUser),
+// so no login adds a session it would miss.
+func endSessions(ctx context.Context, tx Querier, userID, keep uuid.UUID) ([]uuid.UUID, error) {
+	return ids(ctx, tx, `UPDATE sessions SET revoked_at = $3 WHERE user_id = $1 AND id <> $2 AND revoked_at IS NULL RETURNING id`,
 		userID, keep, velro.Now())
-	return err
 }
 
-// ControlAccount implements velro.UserStore.
-func (s *Store) ControlAccount(ctx context.Context, id uuid.UUID, c velro.AccountControl) (u *velro.User, err error) {
+// ControlAccount implements velro.Store.
+func (s *Store) ControlAccount(ctx context.Context, id uuid.UUID, c velro.AccountControl) (u *velro.User, eff velro.Effects, err error) {
 	err = s.write(ctx, func(ctx context.Context, tx Querier) error {
 		now := velro.Now()
+		if err := s.lockUser(ctx, tx, id, false); err != nil {
+			return err
+		}
+		var ended []uuid.UUID
 		if err := exists(ctx, tx, `SELECT 1 FROM users WHERE id = $1`, id, "User"); err != nil {
 			return err
 		}
@@ -146,7 +151,7 @@ func (s *Store) ControlAccount(ctx context.Context, id uuid.UUID, c velro.Accoun
 			if _, err := tx.Exec(ctx, `UPDATE users SET disabled_at = COALESCE(disabled_at, $2), updated_at = $2 WHERE id = $1`, id, now); err != nil {
 				return err
 			}
-			if err := endSessions(ctx, tx, id, uuid.Nil); err != nil {
+			if ended, err = endSessions(ctx, tx, id, uuid.Nil); err != nil {
 				return err
 			}
 			if err := audit(ctx, tx, event(velro.AuditDisabled, "user", id, nil)); err != nil {
@@ -164,7 +169,8 @@ func (s *Store) ControlAccount(ctx context.Context, id uuid.UUID, c velro.Accoun
 			return err
 		}
 		u, err = findUser(ctx, tx, id)
+		eff = velro.Effects{Users: []uuid.UUID{id}, Sessions: ended}
 		return err
 	})
-	return u, err
+	return u, eff, err
 }

@@ -32,7 +32,7 @@ func testActiveCap(t *testing.T, open Opener) {
 	for range n {
 		wg.Go(func() {
 			g := pending(u.ID, nil, cost)
-			_, err := s.SubmitGeneration(context.Background(), g, "", velro.NoRule)
+			_, _, err := s.SubmitGeneration(context.Background(), g, "", velro.NoRule)
 			mu.Lock()
 			defer mu.Unlock()
 			switch velro.ErrorCode(err) {
@@ -51,13 +51,13 @@ func testActiveCap(t *testing.T, open Opener) {
 	}
 	// Another user is not held back by this one.
 	other := NewUser(t, s, "idle@example.com")
-	_, err := s.SubmitGeneration(ctx(t), pending(other.ID, nil, cost), "", velro.NoRule)
+	_, _, err := s.SubmitGeneration(ctx(t), pending(other.ID, nil, cost), "", velro.NoRule)
 	must(t, err)
 
-	_, err = s.CancelGeneration(ctx(t), accepted[0].ID, velro.NoRule)
+	_, _, err = s.CancelGeneration(ctx(t), accepted[0].ID, velro.NoRule)
 	must(t, err)
-	_, err = s.SubmitGeneration(ctx(t), pending(u.ID, nil, cost), "", velro.NoRule)
+	_, _, err = s.SubmitGeneration(ctx(t), pending(u.ID, nil, cost), "", velro.NoRule)
 	must(t, err)
-	_, err = s.SubmitGeneration(ctx(t), pending(u.ID, nil, cost), "", velro.NoRule)
+	_, _, err = s.SubmitGeneration(ctx(t), pending(u.ID, nil, cost), "", velro.NoRule)
 	wantCode(t, err, velro.ERATELIMIT)
 }

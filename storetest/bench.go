@@ -18,12 +18,12 @@ func BenchmarkSubmit(b *testing.B, open Opener) {
 	b.SetParallelism(8)
 	b.RunParallel(func(pb *testing.PB) {
 		u := NewUser(b, s, uuid.NewString()+"@example.com")
-		if _, err := s.GrantCredits(ctx(b), u.ID, 1_000_000_000, "benchmark"); err != nil {
+		if _, _, err := s.GrantCredits(ctx(b), u.ID, 1_000_000_000, "benchmark"); err != nil {
 			b.Error(err)
 			return
 		}
 		for pb.Next() {
-			if _, err := s.SubmitGeneration(ctx(b), pending(u.ID, nil, 1), "", velro.NoRule); err != nil {
+			if _, _, err := s.SubmitGeneration(ctx(b), pending(u.ID, nil, 1), "", velro.NoRule); err != nil {
 				b.Error(err)
 				return
 			}

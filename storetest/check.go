@@ -21,7 +21,7 @@ func testChecks(t *testing.T, open Opener) {
 	must(t, err)
 	g := NewGeneration(t, s, owner.ID, &p.ID)
 	invited := &velro.Invitation{ID: velro.NewID(), TeamID: team.ID, Email: "invited@example.com", Role: velro.TeamViewer}
-	must(t, s.CreateInvitation(ctx(t), invited, velro.NoRule))
+	must(t, errOf(s.CreateInvitation(ctx(t), invited, velro.NoRule)))
 
 	refused := errors.New("refused by the rule")
 	var seen velro.Access
@@ -47,7 +47,7 @@ func testChecks(t *testing.T, open Opener) {
 		"UnshareProject": func(c velro.Check) error { _, err := s.UnshareProject(ctx(t), p.ID, team.ID, c); return err },
 		"UpdateTeam": func(c velro.Check) error {
 			name := "Renamed"
-			_, err := s.UpdateTeam(ctx(t), team.ID, velro.TeamUpdate{Name: &name}, c)
+			_, _, err := s.UpdateTeam(ctx(t), team.ID, velro.TeamUpdate{Name: &name}, c)
 			return err
 		},
 		"DeleteTeam": func(c velro.Check) error { _, err := s.DeleteTeam(ctx(t), team.ID, c); return err },
@@ -62,15 +62,15 @@ func testChecks(t *testing.T, open Opener) {
 		"RemoveTeamMember": func(c velro.Check) error { _, err := s.RemoveTeamMember(ctx(t), team.ID, member.ID, c); return err },
 		"DeleteUser":       func(c velro.Check) error { _, err := s.DeleteUser(ctx(t), member.ID, c); return err },
 		"CreateInvitation": func(c velro.Check) error {
-			return s.CreateInvitation(ctx(t), &velro.Invitation{ID: velro.NewID(), TeamID: team.ID, Email: "new@example.com", Role: velro.TeamViewer}, c)
+			return errOf(s.CreateInvitation(ctx(t), &velro.Invitation{ID: velro.NewID(), TeamID: team.ID, Email: "new@example.com", Role: velro.TeamViewer}, c))
 		},
-		"RevokeInvitation": func(c velro.Check) error { _, err := s.RevokeInvitation(ctx(t), team.ID, invited.ID, c); return err },
+		"RevokeInvitation": func(c velro.Check) error { _, _, err := s.RevokeInvitation(ctx(t), team.ID, invited.ID, c); return err },
 		"SubmitGeneration": func(c velro.Check) error {
-			_, err := s.SubmitGeneration(ctx(t), pending(member.ID, &p.ID, 1), "", c)
+			_, _, err := s.SubmitGeneration(ctx(t), pending(member.ID, &p.ID, 1), "", c)
 			return err
 		},
-		"CancelGeneration": func(c velro.Check) error { _, err := s.CancelGeneration(ctx(t), g.ID, c); return err },
-		"ToggleFavorite":   func(c velro.Check) error { _, err := s.ToggleFavorite(ctx(t), g.ID, c); return err },
+		"CancelGeneration": func(c velro.Check) error { _, _, err := s.CancelGeneration(ctx(t), g.ID, c); return err },
+		"ToggleFavorite":   func(c velro.Check) error { _, _, err := s.ToggleFavorite(ctx(t), g.ID, c); return err },
 		"DeleteGeneration": func(c velro.Check) error { _, err := s.DeleteGeneration(ctx(t), g.ID, c); return err },
 	}
 	for name, write := range writes {

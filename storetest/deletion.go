@@ -35,26 +35,26 @@ func testDeleteUser(t *testing.T, open Opener) {
 	myUpload := NewUpload(t, s, gone.ID, &othersProject.ID, 10)
 	_, _ = mine, NewInvitation(t, s, owned.ID, "invitee@example.com", velro.TeamViewer)
 	sent := &velro.Invitation{ID: velro.NewID(), TeamID: othersTeam.ID, Email: "friend@example.com", Role: velro.TeamViewer, InvitedBy: &gone.ID}
-	must(t, s.CreateInvitation(ctx(t), sent, velro.NoRule))
+	must(t, errOf(s.CreateInvitation(ctx(t), sent, velro.NoRule)))
 	wantAccess(t, s, member.ID, velro.KindProject, othersProject.ID, velro.Access{Role: velro.RoleEditor, Method: velro.MethodTeam}, "before")
 
-	change, err := s.DeleteUser(ctx(t), gone.ID, velro.NoRule)
+	eff, err := s.DeleteUser(ctx(t), gone.ID, velro.NoRule)
 	must(t, err)
 	for _, id := range []uuid.UUID{othersProject.ID, ownProject.ID} {
-		if !slices.Contains(change.Projects, id) {
-			t.Errorf("change %+v lacks project %s", change, id)
+		if !slices.Contains(eff.Access.Projects, id) {
+			t.Errorf("change %+v lacks project %s", eff, id)
 		}
 	}
 	for _, id := range []uuid.UUID{owned.ID, othersTeam.ID} {
-		if !slices.Contains(change.Teams, id) {
-			t.Errorf("change %+v lacks team %s", change, id)
+		if !slices.Contains(eff.Access.Teams, id) {
+			t.Errorf("change %+v lacks team %s", eff, id)
 		}
 	}
-	if len(change.Generations) != 2 || !slices.Contains(change.Generations, mine[0].ID) || !slices.Contains(change.Generations, mine[1].ID) {
-		t.Errorf("change names generations %v, want gone's two", change.Generations)
+	if len(eff.Access.Generations) != 2 || !slices.Contains(eff.Access.Generations, mine[0].ID) || !slices.Contains(eff.Access.Generations, mine[1].ID) {
+		t.Errorf("change names generations %v, want gone's two", eff.Access.Generations)
 	}
-	if len(change.Uploads) != 1 || change.Uploads[0] != myUpload.ID {
-		t.Errorf("change names uploads %v, want gone's one", change.Uploads)
+	if len(eff.Access.Uploads) != 1 || eff.Access.Uploads[0] != myUpload.ID {
+		t.Errorf("change names uploads %v, want gone's one", eff.Access.Uploads)
 	}
 	_, err = s.FindUpload(ctx(t), myUpload.ID)
 	wantCode(t, err, velro.ENOTFOUND)
@@ -154,7 +154,7 @@ func testDeleteRace(t *testing.T, open Opener) {
 					_, err = s.AddTeamMember(ctx(t), team.ID, joiner, velro.TeamViewer, velro.NoRule)
 				default:
 					what = "create team"
-					err = s.CreateTeam(ctx(t), &velro.Team{ID: velro.NewID(), Name: "Late", OwnerID: team.OwnerID})
+					_, err = s.CreateTeam(ctx(t), &velro.Team{ID: velro.NewID(), Name: "Late", OwnerID: team.OwnerID})
 				}
 				switch velro.ErrorCode(err) {
 				case "", velro.ENOTFOUND, velro.ECONFLICT:

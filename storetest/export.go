@@ -20,7 +20,7 @@ func testExport(t *testing.T, open Opener) {
 	up := NewUpload(t, s, u.ID, nil, 10)
 	NewUpload(t, s, other.ID, nil, 10)
 	inv := &velro.Invitation{ID: velro.NewID(), TeamID: team.ID, Email: "friend@example.com", Role: velro.TeamViewer, InvitedBy: &u.ID}
-	must(t, s.CreateInvitation(ctx(t), inv, velro.NoRule))
+	must(t, errOf(s.CreateInvitation(ctx(t), inv, velro.NoRule)))
 
 	x, err := s.ExportAccount(ctx(t), u.ID)
 	must(t, err)

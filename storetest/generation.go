@@ -14,7 +14,7 @@ func NewGeneration(t testing.TB, s velro.Store, user uuid.UUID, project *uuid.UU
 	g := &velro.Generation{ID: velro.NewID(), UserID: user, ProjectID: project, ModelID: "local/image", Prompt: "a red fox",
 		Parameters: map[string]any{"width": 512.0}, Status: velro.StatusPending, Cost: 5, MediaType: "image",
 		OutputURLs: []string{}, CreatedAt: now, UpdatedAt: now}
-	must(t, s.CreateGeneration(ctx(t), g))
+	must(t, errOf(s.CreateGeneration(ctx(t), g)))
 	return g
 }
 
@@ -40,17 +40,17 @@ func testGenerationRows(t *testing.T, open Opener) {
 	variation := &velro.Generation{ID: velro.NewID(), UserID: u.ID, ModelID: "local/image-edit", Prompt: "again", Parameters: map[string]any{},
 		Status: velro.StatusPending, Cost: 5, MediaType: "image", OutputURLs: []string{}, ReferenceUploadIDs: []uuid.UUID{ref.ID},
 		ParentGenerationID: &g.ID, CreatedAt: now, UpdatedAt: now}
-	must(t, s.CreateGeneration(ctx(t), variation))
+	must(t, errOf(s.CreateGeneration(ctx(t), variation)))
 	got, err = s.FindGeneration(ctx(t), variation.ID)
 	must(t, err)
 	if *got.ParentGenerationID != g.ID || len(got.ReferenceUploadIDs) != 1 || got.ReferenceUploadIDs[0] != ref.ID {
 		t.Fatalf("variation %+v", got)
 	}
 
-	change, err := s.DeleteGeneration(ctx(t), g.ID, velro.NoRule)
+	eff, err := s.DeleteGeneration(ctx(t), g.ID, velro.NoRule)
 	must(t, err)
-	if len(change.Generations) != 1 {
-		t.Fatalf("delete change %+v", change)
+	if len(eff.Access.Generations) != 1 {
+		t.Fatalf("delete change %+v", eff)
 	}
 	_, err = s.FindGeneration(ctx(t), g.ID)
 	wantCode(t, err, velro.ENOTFOUND)

@@ -17,17 +17,17 @@ func testInvitations(t *testing.T, open Opener) {
 	must(t, err)
 
 	inv := &velro.Invitation{ID: velro.NewID(), TeamID: team.ID, Email: "ANN@example.com", Role: velro.TeamEditor, InvitedBy: &owner.ID}
-	must(t, s.CreateInvitation(ctx(t), inv, velro.NoRule))
+	must(t, errOf(s.CreateInvitation(ctx(t), inv, velro.NoRule)))
 	if inv.Email != "ann@example.com" || inv.Status != velro.InvitationPending || inv.TeamName != "Team" ||
 		inv.ExpiresAt.Sub(inv.CreatedAt) != velro.InvitationTTL {
 		t.Fatalf("created invitation %+v", inv)
 	}
 	dup := &velro.Invitation{ID: velro.NewID(), TeamID: team.ID, Email: "ann@example.com", Role: velro.TeamViewer}
-	wantCode(t, s.CreateInvitation(ctx(t), dup, velro.NoRule), velro.ECONFLICT)
+	wantCode(t, errOf(s.CreateInvitation(ctx(t), dup, velro.NoRule)), velro.ECONFLICT)
 	member := &velro.Invitation{ID: velro.NewID(), TeamID: team.ID, Email: "bob@example.com", Role: velro.TeamViewer}
-	wantCode(t, s.CreateInvitation(ctx(t), member, velro.NoRule), velro.ECONFLICT)
-	wantCode(t, s.CreateInvitation(ctx(t), &velro.Invitation{ID: velro.NewID(), TeamID: uuid.New(), Email: "x@example.com", Role: velro.TeamViewer},
-		velro.NoRule), velro.ENOTFOUND)
+	wantCode(t, errOf(s.CreateInvitation(ctx(t), member, velro.NoRule)), velro.ECONFLICT)
+	wantCode(t, errOf(s.CreateInvitation(ctx(t), &velro.Invitation{ID: velro.NewID(), TeamID: uuid.New(), Email: "x@example.com", Role: velro.TeamViewer},
+		velro.NoRule)), velro.ENOTFOUND)
 
 	got, err := s.FindInvitation(ctx(t), inv.ID)
 	must(t, err)
@@ -38,7 +38,7 @@ func testInvitations(t *testing.T, open Opener) {
 	_, err = s.FindInvitationByToken(ctx(t), velro.HashToken("nothing"))
 	wantCode(t, err, velro.ENOTFOUND)
 	token, hash := velro.NewToken()
-	ok, err := s.SetInvitationToken(ctx(t), inv.ID, hash)
+	ok, _, err := s.SetInvitationToken(ctx(t), inv.ID, hash)
 	must(t, err)
 	if !ok {
 		t.Fatal("the token of a pending invitation was not recorded")
@@ -54,31 +54,31 @@ func testInvitations(t *testing.T, open Opener) {
 	// role, at once in the effective-access table.
 	_, _, err = s.AcceptInvitation(ctx(t), hash, bob.ID)
 	wantCode(t, err, velro.EFORBIDDEN)
-	_, err = s.DeclineInvitation(ctx(t), hash, bob.ID)
+	_, _, err = s.DeclineInvitation(ctx(t), hash, bob.ID)
 	wantCode(t, err, velro.EFORBIDDEN)
 	_, _, err = s.AcceptInvitation(ctx(t), velro.HashToken("nothing"), ann.ID)
 	wantCode(t, err, velro.ENOTFOUND)
-	accepted, change, err := s.AcceptInvitation(ctx(t), hash, ann.ID)
+	accepted, eff, err := s.AcceptInvitation(ctx(t), hash, ann.ID)
 	must(t, err)
-	if accepted.Status != velro.InvitationAccepted || len(change.Projects) != 1 || change.Projects[0] != p.ID || change.Teams[0] != team.ID {
-		t.Fatalf("accepted %+v, change %+v", accepted, change)
+	if accepted.Status != velro.InvitationAccepted || len(eff.Access.Projects) != 1 || eff.Access.Projects[0] != p.ID || eff.Access.Teams[0] != team.ID {
+		t.Fatalf("accepted %+v, change %+v", accepted, eff)
 	}
 	wantAccess(t, s, ann.ID, velro.KindProject, p.ID, velro.Access{Role: velro.RoleEditor, Method: velro.MethodTeam}, "after accepting")
 	_, _, err = s.AcceptInvitation(ctx(t), hash, ann.ID)
 	wantCode(t, err, velro.ECONFLICT)
-	_, err = s.DeclineInvitation(ctx(t), hash, ann.ID)
+	_, _, err = s.DeclineInvitation(ctx(t), hash, ann.ID)
 	wantCode(t, err, velro.ECONFLICT)
 	if list, _ := s.ListInvitations(ctx(t), team.ID); len(list) != 0 {
 		t.Fatalf("an accepted invitation is listed as pending: %+v", list)
 	}
-	if ok, _ := s.SetInvitationToken(ctx(t), inv.ID, hash); ok {
+	if ok, _, _ := s.SetInvitationToken(ctx(t), inv.ID, hash); ok {
 		t.Fatal("a token was recorded for an answered invitation")
 	}
 
 	// Decline, revoke, expiry.
 	carl := NewUser(t, s, "carl@example.com")
 	declineToken := NewInvitation(t, s, team.ID, "carl@example.com", velro.TeamViewer)
-	declined, err := s.DeclineInvitation(ctx(t), velro.HashToken(declineToken), carl.ID)
+	declined, _, err := s.DeclineInvitation(ctx(t), velro.HashToken(declineToken), carl.ID)
 	must(t, err)
 	if declined.Status != velro.InvitationDeclined {
 		t.Fatalf("declined %+v", declined)
@@ -86,21 +86,21 @@ func testInvitations(t *testing.T, open Opener) {
 	revokeToken := NewInvitation(t, s, team.ID, "carl@example.com", velro.TeamViewer) // a new one after a decline
 	revoked, err := s.FindInvitationByToken(ctx(t), velro.HashToken(revokeToken))
 	must(t, err)
-	_, err = s.RevokeInvitation(ctx(t), uuid.New(), revoked.ID, velro.NoRule)
+	_, _, err = s.RevokeInvitation(ctx(t), uuid.New(), revoked.ID, velro.NoRule)
 	wantCode(t, err, velro.ENOTFOUND)
-	r, err := s.RevokeInvitation(ctx(t), team.ID, revoked.ID, velro.NoRule)
+	r, _, err := s.RevokeInvitation(ctx(t), team.ID, revoked.ID, velro.NoRule)
 	must(t, err)
 	if r.Status != velro.InvitationRevoked {
 		t.Fatalf("revoked %+v", r)
 	}
-	_, err = s.RevokeInvitation(ctx(t), team.ID, revoked.ID, velro.NoRule)
+	_, _, err = s.RevokeInvitation(ctx(t), team.ID, revoked.ID, velro.NoRule)
 	wantCode(t, err, velro.ECONFLICT)
 	_, _, err = s.AcceptInvitation(ctx(t), velro.HashToken(revokeToken), carl.ID)
 	wantCode(t, err, velro.ECONFLICT)
 
 	old := &velro.Invitation{ID: velro.NewID(), TeamID: team.ID, Email: "carl@example.com", Role: velro.TeamViewer,
 		ExpiresAt: velro.Now().Add(-time.Minute)}
-	must(t, s.CreateInvitation(ctx(t), old, velro.NoRule))
+	must(t, errOf(s.CreateInvitation(ctx(t), old, velro.NoRule)))
 	if got, _ := s.FindInvitation(ctx(t), old.ID); got.Status != velro.InvitationExpired {
 		t.Fatalf("an invitation past its expiry reads %q", got.Status)
 	}
@@ -109,14 +109,14 @@ func testInvitations(t *testing.T, open Opener) {
 	dora := NewUser(t, s, "dora@example.com")
 	past := &velro.Invitation{ID: velro.NewID(), TeamID: team.ID, Email: "dora@example.com", Role: velro.TeamViewer,
 		ExpiresAt: velro.Now().Add(-time.Second)}
-	must(t, s.CreateInvitation(ctx(t), past, velro.NoRule))
+	must(t, errOf(s.CreateInvitation(ctx(t), past, velro.NoRule)))
 	pastToken, pastHash := velro.NewToken()
-	if ok, err := s.SetInvitationToken(ctx(t), past.ID, pastHash); err != nil || !ok {
+	if ok, _, err := s.SetInvitationToken(ctx(t), past.ID, pastHash); err != nil || !ok {
 		t.Fatalf("set token: %v %v", ok, err)
 	}
 	_, _, err = s.AcceptInvitation(ctx(t), velro.HashToken(pastToken), dora.ID)
 	wantCode(t, err, velro.EEXPIRED)
-	_, err = s.DeclineInvitation(ctx(t), velro.HashToken(pastToken), dora.ID)
+	_, _, err = s.DeclineInvitation(ctx(t), velro.HashToken(pastToken), dora.ID)
 	wantCode(t, err, velro.EEXPIRED)
 	if tm, _ := s.FindTeam(ctx(t), team.ID); tm.Role(dora.ID) != "" {
 		t.Fatal("an expired invitation made a member")

@@ -1,6 +1,7 @@
 package storetest
 
 import (
+	"errors"
 	"testing"
 	"time"
 
@@ -48,6 +49,10 @@ func testDeadline(t *testing.T, open Opener) {
 	_, err := s.FindUserByEmail(ctx(t), "x@example.com")
 	wantCode(t, err, velro.EUNAVAILABLE)
 	u := &velro.User{ID: velro.NewID(), Email: "deadline@example.com", PasswordHash: "x", Role: velro.UserRole}
-	wantCode(t, s.CreateUser(ctx(t), u), velro.EUNAVAILABLE)
+	err = errOf(s.CreateUser(ctx(t), u))
+	wantCode(t, err, velro.EUNAVAILABLE)
+	if errors.Is(err, velro.ErrMaybeCommitted) {
+		t.Fatal("a write that timed out before its commit was sent is reported as perhaps committed")
+	}
 	wantCode(t, s.Ping(ctx(t)), velro.EUNAVAILABLE)
 }

@@ -46,7 +46,7 @@ func testSubmit(t *testing.T, open Opener) {
 	u := NewUser(t, s, "submit@example.com")
 	for range 3 {
 		g := pending(u.ID, nil, 300)
-		existing, err := s.SubmitGeneration(ctx(t), g, "", velro.NoRule)
+		existing, _, err := s.SubmitGeneration(ctx(t), g, "", velro.NoRule)
 		must(t, err)
 		if existing != nil || entries(t, s, u.ID, g.ID, velro.CreditUsage) != 1 {
 			t.Fatal("a submit was not charged once")
@@ -56,7 +56,7 @@ func testSubmit(t *testing.T, open Opener) {
 		t.Fatalf("balance %d after three 300-credit submits", b)
 	}
 	short := pending(u.ID, nil, 300)
-	_, err := s.SubmitGeneration(ctx(t), short, "", velro.NoRule)
+	_, _, err := s.SubmitGeneration(ctx(t), short, "", velro.NoRule)
 	wantCode(t, err, velro.EPAYMENT)
 	_, err = s.FindGeneration(ctx(t), short.ID)
 	wantCode(t, err, velro.ENOTFOUND)
@@ -67,20 +67,20 @@ func testSubmit(t *testing.T, open Opener) {
 	// Idempotency: the same key returns the first generation, charged once;
 	// with another request it is refused.
 	first := withHash(pending(u.ID, nil, 10), "request-a")
-	_, err = s.SubmitGeneration(ctx(t), first, "key-1", velro.NoRule)
+	_, _, err = s.SubmitGeneration(ctx(t), first, "key-1", velro.NoRule)
 	must(t, err)
-	again, err := s.SubmitGeneration(ctx(t), withHash(pending(u.ID, nil, 10), "request-a"), "key-1", velro.NoRule)
+	again, _, err := s.SubmitGeneration(ctx(t), withHash(pending(u.ID, nil, 10), "request-a"), "key-1", velro.NoRule)
 	must(t, err)
 	if again == nil || again.ID != first.ID || balance(t, s, u.ID) != 90 {
 		t.Fatalf("idempotent retry returned %v", again)
 	}
-	_, err = s.SubmitGeneration(ctx(t), withHash(pending(u.ID, nil, 10), "request-b"), "key-1", velro.NoRule)
+	_, _, err = s.SubmitGeneration(ctx(t), withHash(pending(u.ID, nil, 10), "request-b"), "key-1", velro.NoRule)
 	wantCode(t, err, velro.EIDEMPOTENCY)
 	if b := balance(t, s, u.ID); b != 90 {
 		t.Fatalf("a reused key moved the balance to %d", b)
 	}
 	other := NewUser(t, s, "other@example.com")
-	if mine, err := s.SubmitGeneration(ctx(t), pending(other.ID, nil, 10), "key-1", velro.NoRule); err != nil || mine != nil {
+	if mine, _, err := s.SubmitGeneration(ctx(t), pending(other.ID, nil, 10), "key-1", velro.NoRule); err != nil || mine != nil {
 		t.Fatalf("another user's key clashed: %v %v", mine, err)
 	}
 
@@ -94,13 +94,13 @@ func testSubmit(t *testing.T, open Opener) {
 	mayAdd := func(user uuid.UUID) velro.Check {
 		return velro.Allowed(user, velro.ActionEdit, velro.KindProject, p.ID)
 	}
-	_, err = s.SubmitGeneration(ctx(t), pending(u.ID, &p.ID, 10), "", mayAdd(u.ID))
+	_, _, err = s.SubmitGeneration(ctx(t), pending(u.ID, &p.ID, 10), "", mayAdd(u.ID))
 	wantCode(t, err, velro.EFORBIDDEN)
-	_, err = s.SubmitGeneration(ctx(t), pending(other.ID, &p.ID, 10), "", mayAdd(other.ID))
+	_, _, err = s.SubmitGeneration(ctx(t), pending(other.ID, &p.ID, 10), "", mayAdd(other.ID))
 	wantCode(t, err, velro.ENOTFOUND)
 	_, err = s.SetTeamMemberRole(ctx(t), team.ID, u.ID, velro.TeamEditor, velro.NoRule)
 	must(t, err)
-	_, err = s.SubmitGeneration(ctx(t), pending(u.ID, &p.ID, 10), "", mayAdd(u.ID))
+	_, _, err = s.SubmitGeneration(ctx(t), pending(u.ID, &p.ID, 10), "", mayAdd(u.ID))
 	must(t, err)
 	if b := balance(t, s, u.ID); b != 80 {
 		t.Fatalf("balance %d", b)
@@ -125,7 +125,7 @@ func testSubmitKeyRace(t *testing.T, open Opener) {
 	for i := range n {
 		wg.Go(func() {
 			g := withHash(pending(u.ID, nil, 10), []string{"a", "b"}[i%2])
-			existing, err := s.SubmitGeneration(context.Background(), g, "race", velro.NoRule)
+			existing, _, err := s.SubmitGeneration(context.Background(), g, "race", velro.NoRule)
 			results[i], errs[i] = cmp.Or(existing, g), err
 		})
 	}
@@ -156,7 +156,7 @@ func testSubmitConcurrency(t *testing.T, open Opener) {
 	accepted, short := 0, 0
 	for range n {
 		wg.Go(func() {
-			_, err := s.SubmitGeneration(context.Background(), pending(u.ID, nil, cost), "", velro.NoRule)
+			_, _, err := s.SubmitGeneration(context.Background(), pending(u.ID, nil, cost), "", velro.NoRule)
 			mu.Lock()
 			defer mu.Unlock()
 			switch velro.ErrorCode(err) {
@@ -180,23 +180,23 @@ func testLifecycle(t *testing.T, open Opener) {
 	u := NewUser(t, s, "life@example.com")
 	submit := func() *velro.Generation {
 		g := pending(u.ID, nil, 50)
-		_, err := s.SubmitGeneration(ctx(t), g, "", velro.NoRule)
+		_, _, err := s.SubmitGeneration(ctx(t), g, "", velro.NoRule)
 		must(t, err)
 		return g
 	}
 
 	// Completed: no refund, no cancel, no late failure.
 	done := submit()
-	got, err := s.StartGeneration(ctx(t), done.ID)
+	got, _, err := s.StartGeneration(ctx(t), done.ID)
 	must(t, err)
 	if got.Status != velro.StatusProcessing {
 		t.Fatalf("started: %s", got.Status)
 	}
-	must(t, s.SaveProviderState(ctx(t), done.ID, []byte(`{"request_id":"r1"}`)))
+	must(t, errOf(s.SaveProviderState(ctx(t), done.ID, []byte(`{"request_id":"r1"}`))))
 	if st, err := s.ProviderState(ctx(t), done.ID); err != nil || string(st) != `{"request_id":"r1"}` {
 		t.Fatalf("provider state %q %v", st, err)
 	}
-	ok, err := s.CompleteGeneration(ctx(t), done.ID, []string{"generations/x/0.png"}, 1234)
+	ok, _, err := s.CompleteGeneration(ctx(t), done.ID, []string{"generations/x/0.png"}, 1234)
 	must(t, err)
 	got, _ = s.FindGeneration(ctx(t), done.ID)
 	if !ok || got.Status != velro.StatusCompleted || got.CompletedAt == nil || len(got.OutputURLs) != 1 || got.StartedAt == nil ||
@@ -206,9 +206,9 @@ func testLifecycle(t *testing.T, open Opener) {
 	if u := usage(t, s, u.ID); u.GenerationBytes != 1234 || u.UsedBytes != 1234 {
 		t.Fatalf("storage after an output of 1234 bytes: %+v", u)
 	}
-	_, err = s.CancelGeneration(ctx(t), done.ID, velro.NoRule)
+	_, _, err = s.CancelGeneration(ctx(t), done.ID, velro.NoRule)
 	wantCode(t, err, velro.ECONFLICT)
-	if ended, _ := s.FailGeneration(ctx(t), done.ID, "late"); ended {
+	if ended, _, _ := s.FailGeneration(ctx(t), done.ID, "late"); ended {
 		t.Fatal("a completed generation failed later")
 	}
 	if entries(t, s, u.ID, done.ID, velro.CreditRefund) != 0 {
@@ -218,7 +218,7 @@ func testLifecycle(t *testing.T, open Opener) {
 	// Failed: refunded exactly once however often it fails.
 	failed := submit()
 	for i := range 3 {
-		ended, err := s.FailGeneration(ctx(t), failed.ID, "provider exploded")
+		ended, _, err := s.FailGeneration(ctx(t), failed.ID, "provider exploded")
 		must(t, err)
 		if ended != (i == 0) {
 			t.Fatalf("fail #%d ended=%v", i, ended)
@@ -234,19 +234,19 @@ func testLifecycle(t *testing.T, open Opener) {
 
 	// Cancelled while processing: refunded once; a late completion is refused.
 	cancelled := submit()
-	_, err = s.StartGeneration(ctx(t), cancelled.ID)
+	_, _, err = s.StartGeneration(ctx(t), cancelled.ID)
 	must(t, err)
-	got, err = s.CancelGeneration(ctx(t), cancelled.ID, velro.NoRule)
+	got, _, err = s.CancelGeneration(ctx(t), cancelled.ID, velro.NoRule)
 	must(t, err)
 	if got.Status != velro.StatusCancelled {
 		t.Fatalf("cancel: %s", got.Status)
 	}
-	_, err = s.CancelGeneration(ctx(t), cancelled.ID, velro.NoRule)
+	_, _, err = s.CancelGeneration(ctx(t), cancelled.ID, velro.NoRule)
 	wantCode(t, err, velro.ECONFLICT)
-	if ok, _ := s.CompleteGeneration(ctx(t), cancelled.ID, []string{"x"}, 1); ok {
+	if ok, _, _ := s.CompleteGeneration(ctx(t), cancelled.ID, []string{"x"}, 1); ok {
 		t.Fatal("a cancelled generation completed")
 	}
-	if ended, _ := s.FailGeneration(ctx(t), cancelled.ID, "x"); ended {
+	if ended, _, _ := s.FailGeneration(ctx(t), cancelled.ID, "x"); ended {
 		t.Fatal("a cancelled generation failed")
 	}
 	if n := entries(t, s, u.ID, cancelled.ID, velro.CreditRefund); n != 1 {
@@ -265,7 +265,7 @@ func testLifecycle(t *testing.T, open Opener) {
 	if n := entries(t, s, u.ID, done.ID, velro.CreditRefund); n != 0 {
 		t.Fatal("deleting a completed generation refunded it")
 	}
-	_, err = s.StartGeneration(ctx(t), inflight.ID)
+	_, _, err = s.StartGeneration(ctx(t), inflight.ID)
 	wantCode(t, err, velro.ENOTFOUND)
 
 	// 1000 - 4 submits*50 + 3 refunds*50.
@@ -288,17 +288,17 @@ func testListsAndStats(t *testing.T, open Opener) {
 		if i == 3 {
 			g.ModelID, g.MediaType = "local/video", velro.MediaVideo
 		}
-		_, err := s.SubmitGeneration(ctx(t), g, "", velro.NoRule)
+		_, _, err := s.SubmitGeneration(ctx(t), g, "", velro.NoRule)
 		must(t, err)
 		ids = append(ids, g.ID)
 	}
-	_, err := s.StartGeneration(ctx(t), ids[0])
+	_, _, err := s.StartGeneration(ctx(t), ids[0])
 	must(t, err)
-	_, err = s.CompleteGeneration(ctx(t), ids[0], []string{"a"}, 700)
+	_, _, err = s.CompleteGeneration(ctx(t), ids[0], []string{"a"}, 700)
 	must(t, err)
-	_, err = s.FailGeneration(ctx(t), ids[1], "no")
+	_, _, err = s.FailGeneration(ctx(t), ids[1], "no")
 	must(t, err)
-	g, err := s.ToggleFavorite(ctx(t), ids[0], velro.NoRule)
+	g, _, err := s.ToggleFavorite(ctx(t), ids[0], velro.NoRule)
 	must(t, err)
 	if !g.IsFavorite {
 		t.Fatal("favorite did not toggle on")
@@ -339,14 +339,14 @@ func testListsAndStats(t *testing.T, open Opener) {
 		t.Fatalf("stats of an empty project %+v", empty)
 	}
 
-	entry, err := s.GrantCredits(ctx(t), u.ID, 500, "Support goodwill")
+	entry, _, err := s.GrantCredits(ctx(t), u.ID, 500, "Support goodwill")
 	must(t, err)
 	if entry.Type != velro.CreditGrant || entry.Amount != 500 || entry.BalanceAfter != 1000-100+25+500 {
 		t.Fatalf("grant %+v", entry)
 	}
-	_, err = s.GrantCredits(ctx(t), u.ID, 0, "")
+	_, _, err = s.GrantCredits(ctx(t), u.ID, 0, "")
 	wantCode(t, err, velro.EINVALID)
-	_, err = s.GrantCredits(ctx(t), uuid.New(), 5, "")
+	_, _, err = s.GrantCredits(ctx(t), uuid.New(), 5, "")
 	wantCode(t, err, velro.ENOTFOUND)
 
 	// Bounds in another time zone mean the same instants.

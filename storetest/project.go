@@ -12,7 +12,7 @@ func NewProject(t testing.TB, s velro.Store, owner uuid.UUID, visibility velro.V
 	t.Helper()
 	p := &velro.Project{ID: velro.NewID(), UserID: owner, Name: "Project " + string(visibility), Visibility: visibility}
 	must(t, p.Validate())
-	must(t, s.CreateProject(ctx(t), p))
+	must(t, errOf(s.CreateProject(ctx(t), p)))
 	return p
 }
 
@@ -20,7 +20,7 @@ func NewProject(t testing.TB, s velro.Store, owner uuid.UUID, visibility velro.V
 func NewTeam(t testing.TB, s velro.Store, owner uuid.UUID, members map[uuid.UUID]velro.TeamRole) *velro.Team {
 	t.Helper()
 	team := &velro.Team{ID: velro.NewID(), Name: "Team", OwnerID: owner}
-	must(t, s.CreateTeam(ctx(t), team))
+	must(t, errOf(s.CreateTeam(ctx(t), team)))
 	for id, role := range members {
 		_, err := s.AddTeamMember(ctx(t), team.ID, id, role, velro.NoRule)
 		must(t, err)
@@ -49,7 +49,7 @@ func testProjects(t *testing.T, open Opener) {
 	p := &velro.Project{ID: velro.NewID(), UserID: owner.ID, Name: "  Moodboard  ", Description: "d", Visibility: velro.VisibilityPrivate,
 		Tags: []string{"a", "b"}, Metadata: map[string]any{"k": "v", "n": 1.5}}
 	must(t, p.Validate())
-	must(t, s.CreateProject(ctx(t), p))
+	must(t, errOf(s.CreateProject(ctx(t), p)))
 	got, err := s.FindProject(ctx(t), p.ID)
 	must(t, err)
 	if got.Name != "Moodboard" || got.UserID != owner.ID || len(got.Tags) != 2 || got.Metadata["n"] != 1.5 ||
@@ -61,16 +61,16 @@ func testProjects(t *testing.T, open Opener) {
 
 	// Partial update.
 	name, vis := "Renamed", velro.VisibilityTeamOnly
-	upd, change, err := s.UpdateProject(ctx(t), p.ID, velro.ProjectUpdate{Name: &name, Visibility: &vis}, velro.NoRule)
+	upd, eff, err := s.UpdateProject(ctx(t), p.ID, velro.ProjectUpdate{Name: &name, Visibility: &vis}, velro.NoRule)
 	must(t, err)
-	if upd.Name != "Renamed" || upd.Visibility != vis || upd.Description != "d" || len(upd.Tags) != 2 || len(change.Projects) != 1 {
-		t.Fatalf("updated %+v, change %+v", upd, change)
+	if upd.Name != "Renamed" || upd.Visibility != vis || upd.Description != "d" || len(upd.Tags) != 2 || len(eff.Access.Projects) != 1 {
+		t.Fatalf("updated %+v, change %+v", upd, eff)
 	}
 	tags := []string{}
-	upd, change, err = s.UpdateProject(ctx(t), p.ID, velro.ProjectUpdate{Tags: &tags, Metadata: map[string]any{}}, velro.NoRule)
+	upd, eff, err = s.UpdateProject(ctx(t), p.ID, velro.ProjectUpdate{Tags: &tags, Metadata: map[string]any{}}, velro.NoRule)
 	must(t, err)
-	if len(upd.Tags) != 0 || len(upd.Metadata) != 0 || len(change.Projects) != 0 {
-		t.Fatalf("updated %+v, change %+v", upd, change)
+	if len(upd.Tags) != 0 || len(upd.Metadata) != 0 || len(eff.Access.Projects) != 0 {
+		t.Fatalf("updated %+v, change %+v", upd, eff)
 	}
 	_, _, err = s.UpdateProject(ctx(t), uuid.New(), velro.ProjectUpdate{Name: &name}, velro.NoRule)
 	wantCode(t, err, velro.ENOTFOUND)
@@ -92,7 +92,7 @@ func testProjects(t *testing.T, open Opener) {
 		t.Fatalf("stranger reads %v", ids)
 	}
 	priv := velro.VisibilityPrivate
-	_, change, err = s.UpdateProject(ctx(t), p.ID, velro.ProjectUpdate{Visibility: &priv}, velro.NoRule)
+	_, eff, err = s.UpdateProject(ctx(t), p.ID, velro.ProjectUpdate{Visibility: &priv}, velro.NoRule)
 	must(t, err)
 	if ids := listIDs(t, s, member.ID, ""); ids[p.ID] {
 		t.Fatal("a private project is still listed through its share")
@@ -111,10 +111,10 @@ func testProjects(t *testing.T, open Opener) {
 	if got.GenerationCount != 1 {
 		t.Fatalf("generation_count = %d", got.GenerationCount)
 	}
-	change, err = s.DeleteProject(ctx(t), p.ID, velro.NoRule)
+	eff, err = s.DeleteProject(ctx(t), p.ID, velro.NoRule)
 	must(t, err)
-	if len(change.Projects) != 1 || change.Projects[0] != p.ID {
-		t.Fatalf("delete change %+v", change)
+	if len(eff.Access.Projects) != 1 || eff.Access.Projects[0] != p.ID {
+		t.Fatalf("delete change %+v", eff)
 	}
 	_, err = s.FindProject(ctx(t), p.ID)
 	wantCode(t, err, velro.ENOTFOUND)
@@ -154,10 +154,10 @@ func testShares(t *testing.T, open Opener) {
 	if none, err := s.ListProjectShares(ctx(t), uuid.New()); err != nil || len(none) != 0 {
 		t.Fatalf("shares of an absent project: %v %v", none, err)
 	}
-	change, err := s.UnshareProject(ctx(t), p.ID, team.ID, velro.NoRule)
+	eff, err := s.UnshareProject(ctx(t), p.ID, team.ID, velro.NoRule)
 	must(t, err)
-	if len(change.Projects) != 1 {
-		t.Fatalf("unshare change %+v", change)
+	if len(eff.Access.Projects) != 1 {
+		t.Fatalf("unshare change %+v", eff)
 	}
 	_, err = s.UnshareProject(ctx(t), p.ID, team.ID, velro.NoRule)
 	wantCode(t, err, velro.ENOTFOUND)

@@ -113,7 +113,7 @@ func (w *raceWorld) randomWrite(t testing.TB, rng *rand.Rand) error {
 		what = "delete team"
 		if _, err = w.s.DeleteTeam(ctx(t), team, velro.NoRule); err == nil {
 			fresh := &velro.Team{ID: velro.NewID(), Name: "Fresh", OwnerID: w.owner}
-			err = w.s.CreateTeam(ctx(t), fresh)
+			_, err = w.s.CreateTeam(ctx(t), fresh)
 			w.mu.Lock()
 			w.teams[slot] = fresh.ID
 			w.mu.Unlock()

@@ -11,9 +11,9 @@ func testSecrets(t *testing.T, open Opener) {
 	s := open(t, 0)
 	calls := 0
 	gen := func() ([]byte, error) { calls++; return []byte("first"), nil }
-	v, err := s.Secret(ctx(t), "k", gen)
+	v, _, err := s.Secret(ctx(t), "k", gen)
 	must(t, err)
-	v2, err := s.Secret(ctx(t), "k", func() ([]byte, error) { return []byte("second"), nil })
+	v2, _, err := s.Secret(ctx(t), "k", func() ([]byte, error) { return []byte("second"), nil })
 	must(t, err)
 	if string(v) != "first" || string(v2) != "first" || calls != 1 {
 		t.Fatalf("secret = %q then %q after %d generations", v, v2, calls)
@@ -25,7 +25,7 @@ func testSecrets(t *testing.T, open Opener) {
 	var wg sync.WaitGroup
 	for i := range n {
 		wg.Go(func() {
-			v, err := s.Secret(ctx(t), "race", func() ([]byte, error) { return []byte(rand.Text()), nil })
+			v, _, err := s.Secret(ctx(t), "race", func() ([]byte, error) { return []byte(rand.Text()), nil })
 			if err != nil {
 				t.Error(err)
 			}

@@ -32,16 +32,16 @@ func testSigningKeys(t *testing.T, open Opener) {
 
 	t0 := velro.Now()
 	first := signingKey("first", t0)
-	if created, err := s.CreateSigningKey(ctx(t), first); err != nil || !created || first.ID == 0 {
+	if created, _, err := s.CreateSigningKey(ctx(t), first); err != nil || !created || first.ID == 0 {
 		t.Fatalf("first key: created=%v id=%d, %v", created, first.ID, err)
 	}
-	if created, err := s.CreateSigningKey(ctx(t), signingKey("second", t0)); err != nil || created {
+	if created, _, err := s.CreateSigningKey(ctx(t), signingKey("second", t0)); err != nil || created {
 		t.Fatalf("a second first key: created=%v, %v", created, err)
 	}
 
 	t1 := t0.Add(time.Minute)
 	next := signingKey("next", t1)
-	must(t, s.RotateSigningKey(ctx(t), next, past))
+	must(t, errOf(s.RotateSigningKey(ctx(t), next, past)))
 	keys, err = s.SigningKeys(ctx(t), past)
 	must(t, err)
 	if got, retired := seeds(keys); len(got) != 2 || got[0] != "next" || got[1] != "first" || retired[0] || !retired[1] ||
@@ -56,7 +56,7 @@ func testSigningKeys(t *testing.T, open Opener) {
 	}
 	// A rotation deletes keys retired before dropBefore.
 	t2 := t1.Add(time.Minute)
-	must(t, s.RotateSigningKey(ctx(t), signingKey("third", t2), t2))
+	must(t, errOf(s.RotateSigningKey(ctx(t), signingKey("third", t2), t2)))
 	keys, err = s.SigningKeys(ctx(t), past)
 	must(t, err)
 	if got, _ := seeds(keys); len(got) != 2 || got[0] != "third" || got[1] != "next" {
@@ -67,7 +67,7 @@ func testSigningKeys(t *testing.T, open Opener) {
 	var wg sync.WaitGroup
 	for range 8 {
 		wg.Go(func() {
-			err := s.RotateSigningKey(ctx(t), signingKey("racer", velro.Now()), past)
+			_, err := s.RotateSigningKey(ctx(t), signingKey("racer", velro.Now()), past)
 			if code := velro.ErrorCode(err); code != "" && code != velro.ECONFLICT {
 				t.Error(err)
 			}
@@ -85,7 +85,7 @@ func testSigningKeys(t *testing.T, open Opener) {
 	created := make(chan bool, 8)
 	for range 8 {
 		wg.Go(func() {
-			ok, err := fresh.CreateSigningKey(ctx(t), signingKey("racer", velro.Now()))
+			ok, _, err := fresh.CreateSigningKey(ctx(t), signingKey("racer", velro.Now()))
 			if err != nil {
 				t.Error(err)
 			}

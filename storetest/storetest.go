@@ -52,6 +52,7 @@ func Run(t *testing.T, open Opener) {
 	t.Run("Invitations", func(t *testing.T) { testInvitations(t, open) })
 	t.Run("AcceptRace", func(t *testing.T) { testAcceptRace(t, open) })
 	t.Run("Export", func(t *testing.T) { testExport(t, open) })
+	t.Run("Effects", func(t *testing.T) { testEffects(t, open) })
 }
 
 func ctx(t testing.TB) context.Context { return t.Context() }
@@ -64,6 +65,9 @@ func wantCode(t testing.TB, err error, code string) {
 	}
 }
 
+// errOf is the error of a write that returns only its effects.
+func errOf(_ velro.Effects, err error) error { return err }
+
 func must(t testing.TB, err error) {
 	t.Helper()
 	if err != nil {
@@ -75,7 +79,7 @@ func must(t testing.TB, err error) {
 func NewUser(t testing.TB, s velro.Store, email string) *velro.User {
 	t.Helper()
 	u := &velro.User{ID: velro.NewID(), Email: email, PasswordHash: "$argon2id$test", Role: velro.UserRole}
-	must(t, s.CreateUser(ctx(t), u))
+	must(t, errOf(s.CreateUser(ctx(t), u)))
 	return u
 }
 
@@ -84,9 +88,9 @@ func NewUser(t testing.TB, s velro.Store, email string) *velro.User {
 func NewInvitation(t testing.TB, s velro.Store, team uuid.UUID, email string, role velro.TeamRole) string {
 	t.Helper()
 	inv := &velro.Invitation{ID: velro.NewID(), TeamID: team, Email: email, Role: role}
-	must(t, s.CreateInvitation(ctx(t), inv, velro.NoRule))
+	must(t, errOf(s.CreateInvitation(ctx(t), inv, velro.NoRule)))
 	token, hash := velro.NewToken()
-	if ok, err := s.SetInvitationToken(ctx(t), inv.ID, hash); err != nil || !ok {
+	if ok, _, err := s.SetInvitationToken(ctx(t), inv.ID, hash); err != nil || !ok {
 		t.Fatalf("set the invitation's token: %v, %v", ok, err)
 	}
 	return token

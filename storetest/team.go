@@ -12,7 +12,7 @@ func testTeams(t *testing.T, open Opener) {
 	owner, ann, bob := NewUser(t, s, "owner@example.com"), NewUser(t, s, "ann@example.com"), NewUser(t, s, "bob@example.com")
 
 	team := &velro.Team{ID: velro.NewID(), Name: "Studio", Description: "d", OwnerID: owner.ID}
-	must(t, s.CreateTeam(ctx(t), team))
+	must(t, errOf(s.CreateTeam(ctx(t), team)))
 	if len(team.Members) != 1 || team.Members[0].UserID != owner.ID || team.Members[0].Role != velro.TeamOwner ||
 		team.Members[0].Email != "owner@example.com" {
 		t.Fatalf("new team members %+v", team.Members)
@@ -21,10 +21,10 @@ func testTeams(t *testing.T, open Opener) {
 	_, err := s.ShareProject(ctx(t), &velro.ProjectShare{ProjectID: p.ID, TeamID: team.ID, AccessLevel: velro.ShareAdmin}, velro.NoRule)
 	must(t, err)
 
-	change, err := s.AddTeamMember(ctx(t), team.ID, ann.ID, velro.TeamEditor, velro.NoRule)
+	eff, err := s.AddTeamMember(ctx(t), team.ID, ann.ID, velro.TeamEditor, velro.NoRule)
 	must(t, err)
-	if len(change.Projects) != 1 || change.Projects[0] != p.ID || len(change.Teams) != 1 {
-		t.Fatalf("add member change %+v", change)
+	if len(eff.Access.Projects) != 1 || eff.Access.Projects[0] != p.ID || len(eff.Access.Teams) != 1 {
+		t.Fatalf("add member change %+v", eff)
 	}
 	_, err = s.AddTeamMember(ctx(t), team.ID, ann.ID, velro.TeamViewer, velro.NoRule)
 	wantCode(t, err, velro.ECONFLICT)
@@ -48,16 +48,16 @@ func testTeams(t *testing.T, open Opener) {
 	wantCode(t, err, velro.ENOTFOUND)
 
 	name := "Renamed"
-	upd, err := s.UpdateTeam(ctx(t), team.ID, velro.TeamUpdate{Name: &name}, velro.NoRule)
+	upd, _, err := s.UpdateTeam(ctx(t), team.ID, velro.TeamUpdate{Name: &name}, velro.NoRule)
 	must(t, err)
 	if upd.Name != name || upd.Description != "d" || len(upd.Members) != 2 {
 		t.Fatalf("updated team %+v", upd)
 	}
-	_, err = s.UpdateTeam(ctx(t), uuid.New(), velro.TeamUpdate{Name: &name}, velro.NoRule)
+	_, _, err = s.UpdateTeam(ctx(t), uuid.New(), velro.TeamUpdate{Name: &name}, velro.NoRule)
 	wantCode(t, err, velro.ENOTFOUND)
 
 	other := &velro.Team{ID: velro.NewID(), Name: "Other", OwnerID: ann.ID}
-	must(t, s.CreateTeam(ctx(t), other))
+	must(t, errOf(s.CreateTeam(ctx(t), other)))
 	teams, total, err := s.ListTeams(ctx(t), ann.ID, velro.Page{Limit: 10})
 	must(t, err)
 	if total != 2 || len(teams) != 2 || teams[0].ID != other.ID || len(teams[1].Members) != 2 {
@@ -73,10 +73,10 @@ func testTeams(t *testing.T, open Opener) {
 		t.Fatalf("bob's teams %+v (total %d)", teams, total)
 	}
 
-	change, err = s.DeleteTeam(ctx(t), team.ID, velro.NoRule)
+	eff, err = s.DeleteTeam(ctx(t), team.ID, velro.NoRule)
 	must(t, err)
-	if len(change.Projects) != 1 || change.Projects[0] != p.ID {
-		t.Fatalf("delete team change %+v", change)
+	if len(eff.Access.Projects) != 1 || eff.Access.Projects[0] != p.ID {
+		t.Fatalf("delete team change %+v", eff)
 	}
 	_, err = s.FindTeam(ctx(t), team.ID)
 	wantCode(t, err, velro.ENOTFOUND)

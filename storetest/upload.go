@@ -14,7 +14,7 @@ import (
 func NewUpload(t testing.TB, s velro.Store, owner uuid.UUID, project *uuid.UUID, size int64) *velro.Upload {
 	t.Helper()
 	u := newUpload(owner, project, size)
-	must(t, s.CreateUpload(ctx(t), u, 1<<40, velro.NoRule))
+	must(t, errOf(s.CreateUpload(ctx(t), u, 1<<40, velro.NoRule)))
 	return u
 }
 
@@ -49,11 +49,11 @@ func testUploads(t *testing.T, open Opener) {
 
 	// A rule that refuses records nothing.
 	refused := newUpload(ann.ID, nil, 1)
-	wantCode(t, s.CreateUpload(ctx(t), refused, 1<<40, velro.Allowed(bob.ID, velro.ActionEdit, velro.KindProject, p.ID)), velro.ENOTFOUND)
+	wantCode(t, errOf(s.CreateUpload(ctx(t), refused, 1<<40, velro.Allowed(bob.ID, velro.ActionEdit, velro.KindProject, p.ID))), velro.ENOTFOUND)
 	// Over quota: refused, usage unchanged.
-	wantCode(t, s.CreateUpload(ctx(t), newUpload(ann.ID, nil, 51), 200, velro.NoRule), velro.EQUOTA)
-	must(t, s.CreateUpload(ctx(t), newUpload(ann.ID, nil, 50), 200, velro.NoRule)) // exactly at quota
-	wantCode(t, s.CreateUpload(ctx(t), newUpload(uuid.New(), nil, 1), 200, velro.NoRule), velro.ENOTFOUND)
+	wantCode(t, errOf(s.CreateUpload(ctx(t), newUpload(ann.ID, nil, 51), 200, velro.NoRule)), velro.EQUOTA)
+	must(t, errOf(s.CreateUpload(ctx(t), newUpload(ann.ID, nil, 50), 200, velro.NoRule))) // exactly at quota
+	wantCode(t, errOf(s.CreateUpload(ctx(t), newUpload(uuid.New(), nil, 1), 200, velro.NoRule)), velro.ENOTFOUND)
 	if u := usage(t, s, ann.ID); u.UploadBytes != 200 || u.UploadCount != 3 || u.UsedBytes != 200 {
 		t.Fatalf("usage %+v", u)
 	}
@@ -69,10 +69,10 @@ func testUploads(t *testing.T, open Opener) {
 		t.Fatalf("project list: %d", total)
 	}
 
-	deleted, change, err := s.DeleteUpload(ctx(t), inProject.ID, velro.NoRule)
+	deleted, eff, err := s.DeleteUpload(ctx(t), inProject.ID, velro.NoRule)
 	must(t, err)
-	if deleted.ID != inProject.ID || len(change.Uploads) != 1 || len(change.Projects) != 1 || change.Projects[0] != p.ID {
-		t.Fatalf("deleted %+v, change %+v", deleted, change)
+	if deleted.ID != inProject.ID || len(eff.Access.Uploads) != 1 || len(eff.Access.Projects) != 1 || eff.Access.Projects[0] != p.ID {
+		t.Fatalf("deleted %+v, change %+v", deleted, eff)
 	}
 	_, _, err = s.DeleteUpload(ctx(t), inProject.ID, velro.NoRule)
 	wantCode(t, err, velro.ENOTFOUND)
@@ -105,7 +105,7 @@ func testUploadQuotaRace(t *testing.T, open Opener) {
 	accepted, refused := 0, 0
 	for range n {
 		wg.Go(func() {
-			err := s.CreateUpload(context.Background(), newUpload(u.ID, nil, size), quota, velro.NoRule)
+			_, err := s.CreateUpload(context.Background(), newUpload(u.ID, nil, size), quota, velro.NoRule)
 			mu.Lock()
 			defer mu.Unlock()
 			switch velro.ErrorCode(err) {

@@ -12,7 +12,7 @@ func testUsers(t *testing.T, open Opener) {
 	s := open(t, 0)
 
 	u := &velro.User{ID: velro.NewID(), Email: "Ada@Example.COM", PasswordHash: "$argon2id$x", FullName: "Ada", Role: velro.UserRole}
-	must(t, s.CreateUser(ctx(t), u))
+	must(t, errOf(s.CreateUser(ctx(t), u)))
 	if u.Email != "ada@example.com" || u.CreditsBalance != velro.WelcomeCredits || u.CreatedAt.IsZero() {
 		t.Fatalf("created user = %+v", u)
 	}
@@ -30,24 +30,24 @@ func testUsers(t *testing.T, open Opener) {
 	}
 
 	dup := &velro.User{ID: velro.NewID(), Email: "ada@EXAMPLE.com", PasswordHash: "x", Role: velro.UserRole}
-	wantCode(t, s.CreateUser(ctx(t), dup), velro.ECONFLICT)
+	wantCode(t, errOf(s.CreateUser(ctx(t), dup)), velro.ECONFLICT)
 	_, err = s.FindUserByID(ctx(t), dup.ID)
 	wantCode(t, err, velro.ENOTFOUND)
 	_, err = s.FindUserByEmail(ctx(t), "nobody@example.com")
 	wantCode(t, err, velro.ENOTFOUND)
 
 	name, avatar := "Ada Lovelace", "https://example.com/a.png"
-	upd, err := s.UpdateUser(ctx(t), u.ID, velro.UserUpdate{FullName: &name})
+	upd, _, err := s.UpdateUser(ctx(t), u.ID, velro.UserUpdate{FullName: &name})
 	must(t, err)
 	if upd.FullName != name || upd.AvatarURL != "" || upd.CreditsBalance != velro.WelcomeCredits {
 		t.Fatalf("after name update = %+v", upd)
 	}
-	upd, err = s.UpdateUser(ctx(t), u.ID, velro.UserUpdate{AvatarURL: &avatar})
+	upd, _, err = s.UpdateUser(ctx(t), u.ID, velro.UserUpdate{AvatarURL: &avatar})
 	must(t, err)
 	if upd.FullName != name || upd.AvatarURL != avatar || upd.Role != velro.UserRole || upd.UpdatedAt.Before(upd.CreatedAt) {
 		t.Fatalf("after avatar update = %+v", upd)
 	}
-	_, err = s.UpdateUser(ctx(t), uuid.New(), velro.UserUpdate{FullName: &name})
+	_, _, err = s.UpdateUser(ctx(t), uuid.New(), velro.UserUpdate{FullName: &name})
 	wantCode(t, err, velro.ENOTFOUND)
 }
 
@@ -56,7 +56,7 @@ func testSessions(t *testing.T, open Opener) {
 	u := NewUser(t, s, "sess@example.com")
 	now := velro.Now()
 	sess := &velro.Session{ID: velro.NewID(), UserID: u.ID, CreatedAt: now, RefreshedAt: now}
-	must(t, s.CreateSession(ctx(t), sess))
+	must(t, errOf(s.CreateSession(ctx(t), sess)))
 
 	got, err := s.FindSession(ctx(t), sess.ID)
 	must(t, err)
@@ -68,12 +68,12 @@ func testSessions(t *testing.T, open Opener) {
 
 	later := now.Add(time.Second)
 	life := velro.SessionLifetime{Idle: time.Hour, Max: 3 * time.Hour}
-	owner, ok, err := s.RotateSession(ctx(t), sess.ID, 0, later, life)
+	owner, ok, _, err := s.RotateSession(ctx(t), sess.ID, 0, later, life)
 	must(t, err)
 	if !ok || owner != u.ID {
 		t.Fatalf("first rotation from 0: rotated=%v, user %v", ok, owner)
 	}
-	if _, ok, _ := s.RotateSession(ctx(t), sess.ID, 0, later, life); ok {
+	if _, ok, _, _ := s.RotateSession(ctx(t), sess.ID, 0, later, life); ok {
 		t.Fatal("a second rotation from the same counter happened")
 	}
 	got, _ = s.FindSession(ctx(t), sess.ID)
@@ -81,16 +81,16 @@ func testSessions(t *testing.T, open Opener) {
 		t.Fatalf("after rotation = %+v", got)
 	}
 
-	must(t, s.RevokeSession(ctx(t), sess.ID, later, velro.AuditLogout))
-	must(t, s.RevokeSession(ctx(t), sess.ID, later.Add(time.Second), velro.AuditLogout)) // idempotent
+	must(t, errOf(s.RevokeSession(ctx(t), sess.ID, later, velro.AuditLogout)))
+	must(t, errOf(s.RevokeSession(ctx(t), sess.ID, later.Add(time.Second), velro.AuditLogout))) // idempotent
 	got, _ = s.FindSession(ctx(t), sess.ID)
 	if !got.Revoked() || !got.RevokedAt.Equal(later) {
 		t.Fatalf("after revoke = %+v", got)
 	}
-	if _, ok, _ := s.RotateSession(ctx(t), sess.ID, 1, later, life); ok {
+	if _, ok, _, _ := s.RotateSession(ctx(t), sess.ID, 1, later, life); ok {
 		t.Fatal("a revoked session rotated")
 	}
-	if _, ok, err := s.RotateSession(ctx(t), uuid.New(), 0, later, life); ok || err != nil {
+	if _, ok, _, err := s.RotateSession(ctx(t), uuid.New(), 0, later, life); ok || err != nil {
 		t.Fatalf("an unknown session: rotated=%v, %v", ok, err)
 	}
 }
@@ -103,7 +103,7 @@ func testSessionLifetime(t *testing.T, open Opener) {
 	u := NewUser(t, s, "life@example.com")
 	start := velro.Now()
 	sess := &velro.Session{ID: velro.NewID(), UserID: u.ID, CreatedAt: start, RefreshedAt: start}
-	must(t, s.CreateSession(ctx(t), sess))
+	must(t, errOf(s.CreateSession(ctx(t), sess)))
 	life := velro.SessionLifetime{Idle: time.Hour, Max: 3 * time.Hour}
 	steps := []struct {
 		after   time.Duration // since start
@@ -124,7 +124,7 @@ func testSessionLifetime(t *testing.T, open Opener) {
 		if expired := cur.Expired(now, life); expired == step.rotates {
 			t.Fatalf("at +%v: Expired = %v, want %v", step.after, expired, !step.rotates)
 		}
-		_, ok, err := s.RotateSession(ctx(t), sess.ID, cur.Counter, now, life)
+		_, ok, _, err := s.RotateSession(ctx(t), sess.ID, cur.Counter, now, life)
 		must(t, err)
 		if ok != step.rotates {
 			t.Fatalf("at +%v (refreshed at +%v): rotated = %v, want %v", step.after, cur.RefreshedAt.Sub(start), ok, step.rotates)

@@ -28,7 +28,7 @@ func Run(t *testing.T, tr Transport) {
 	}
 
 	id := uuid.New()
-	if err := a.Publish(t.Context(), velro.Event{Sessions: []uuid.UUID{id}}); err != nil {
+	if err := a.Publish(t.Context(), velro.Event{Effects: velro.Effects{Sessions: []uuid.UUID{id}}}); err != nil {
 		t.Fatal(err)
 	}
 	select { // local delivery happens before Publish returns

@@ -66,7 +66,7 @@ func serve(ctx context.Context, cfg *config, stdout, stderr io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("media storage: %w", err)
 	}
-	mediaKey, err := d.store.Secret(ctx, "media_hmac_key", velro.RandomSecret(32))
+	mediaKey, _, err := d.store.Secret(ctx, "media_hmac_key", velro.RandomSecret(32))
 	if err != nil {
 		return err
 	}
@@ -82,7 +82,7 @@ func serve(ctx context.Context, cfg *config, stdout, stderr io.Writer) error {
 	}
 	jobs, err := newQueue(d.engine, queue.Config{
 		Mailer: &mail.Postman{Store: store, Sender: sender, AppURL: cfg.AppURL, Log: log},
-		Runner: &generate.Worker{Store: store, Media: files, Providers: providers, Bus: d.bus, Notifier: notifier, Log: log,
+		Runner: &generate.Worker{Store: store, Media: files, Providers: providers, Notifier: notifier, Log: log,
 			AttemptTimeout: cfg.JobTimeout, Signer: signer, PublicURL: cfg.PublicURL},
 		Workers:     cfg.Workers,
 		MaxAttempts: maxAttempts,
@@ -94,10 +94,10 @@ func serve(ctx context.Context, cfg *config, stdout, stderr io.Writer) error {
 		return fmt.Errorf("job queue: %w", err)
 	}
 	d.store.UseJobs(jobs)
-	accounts := service.NewAccounts(store, service.AccountsConfig{Admins: admins, Passwords: authSvc, Media: files, Bus: d.bus, Log: log})
+	accounts := service.NewAccounts(store, service.AccountsConfig{Admins: admins, Passwords: authSvc, Media: files, Log: log})
 	audit := service.NewAudit(store, accounts, cfg.AuditRetention, log)
 	uploads := service.NewUploads(store, engine, files, cfg.UploadQuota)
-	generations := &generate.Service{Store: store, Authz: engine, Media: files, Bus: d.bus, FALKey: cfg.FALKey != "",
+	generations := &generate.Service{Store: store, Authz: engine, Media: files, FALKey: cfg.FALKey != "",
 		Uploads: uploads, Fetch: velrofetch.New(velrofetch.Config{Allow: cfg.FetchAllow, Timeout: generate.ReferenceFetchTimeout})}
 
 	closing := make(chan struct{}) // closed as shutdown starts: streams end
@@ -132,7 +132,7 @@ func serve(ctx context.Context, cfg *config, stdout, stderr io.Writer) error {
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
 	srv.RegisterOnShutdown(func() { close(closing) })
-	reaper := &generate.Reaper{Store: store, Bus: d.bus, Log: log,
+	reaper := &generate.Reaper{Store: store, Log: log,
 		After: time.Duration(maxAttempts+1) * (cfg.JobRescueAfter + time.Minute)}
 	loops := append([]func(context.Context){reaper.Run, authSvc.KeepKeysCurrent, func(ctx context.Context) { audit.KeepRetention(ctx, time.Hour) },
 		returnIdleMemory}, d.loops...)

@@ -108,7 +108,7 @@ func openAccounts(ctx context.Context, cfg *config, stderr io.Writer) (_ *servic
 	}
 	engine := authz.New(authz.Config{Store: d.store, Bus: d.bus, Log: log})
 	store := guard.New(d.store, engine, d.bus)
-	accounts := service.NewAccounts(store, service.AccountsConfig{Admins: velro.NewAdminEmails(cfg.AdminEmails), Bus: d.bus, Log: log})
+	accounts := service.NewAccounts(store, service.AccountsConfig{Admins: velro.NewAdminEmails(cfg.AdminEmails), Log: log})
 	return accounts, settle, func() { d.Close() }, nil
 }
 
