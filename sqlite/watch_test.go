@@ -92,7 +92,7 @@ func TestWatchAppliesOtherProcesses(t *testing.T) {
 	store := testenv.Store(t, other, 0)
 	u := storetest.NewUser(t, store, "ada@example.com")
 	disabled := true
-	if _, err := store.ControlAccount(t.Context(), u.ID, velro.AccountControl{Disabled: &disabled}); err != nil {
+	if _, _, err := store.ControlAccount(t.Context(), u.ID, velro.AccountControl{Disabled: &disabled}); err != nil {
 		t.Fatal(err)
 	}
 	select {
