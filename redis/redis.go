@@ -8,6 +8,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/url"
 	"strings"
 	"sync/atomic"
@@ -15,6 +16,17 @@ import (
 
 	goredis "github.com/redis/go-redis/v9"
 )
+
+// go-redis writes lines of its own (a refused dial, say) straight to the
+// process's stderr, beside the errors Velro reports itself, once, in its
+// own log: they go to slog's default logger, at debug level, instead.
+func init() { goredis.SetLogger(debugLog{}) }
+
+type debugLog struct{}
+
+func (debugLog) Printf(ctx context.Context, format string, v ...any) {
+	slog.DebugContext(ctx, "go-redis: "+fmt.Sprintf(format, v...))
+}
 
 // DefaultPrefix starts every key and channel Velro uses.
 const DefaultPrefix = "velro:"

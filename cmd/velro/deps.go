@@ -122,7 +122,9 @@ func newQueue(e engine, cfg queue.Config) (queue.Queue, error) {
 	return nil, fmt.Errorf("no job queue for engine %s", e.Name())
 }
 
-// openDeps opens and migrates storage, and connects Redis when configured.
+// openDeps connects Redis when configured, then opens and migrates
+// storage: a Redis that does not answer stops the server before it
+// changed anything.
 func openDeps(ctx context.Context, cfg *config, log *slog.Logger) (_ *deps, err error) {
 	d := &deps{}
 	defer func() {
@@ -130,6 +132,12 @@ func openDeps(ctx context.Context, cfg *config, log *slog.Logger) (_ *deps, err 
 			d.Close()
 		}
 	}()
+	if cfg.redis != nil {
+		if d.redis, err = redis.Open(ctx, cfg.redis, cfg.RedisPrefix); err != nil {
+			return nil, fmt.Errorf("REDIS_URL: %w", err)
+		}
+		d.closer = append(d.closer, d.redis.Close)
+	}
 	if d.engine, err = openEngine(ctx, cfg); err != nil {
 		return nil, err
 	}
@@ -144,13 +152,9 @@ func openDeps(ctx context.Context, cfg *config, log *slog.Logger) (_ *deps, err 
 	d.store = sqlstore.New(d.engine, cfg.DBTimeout)
 	d.store.LimitActiveGenerations(cfg.MaxActiveGenerations)
 
-	if cfg.redis == nil {
+	if d.redis == nil {
 		return d, d.openDatabaseBus(ctx, log)
 	}
-	if d.redis, err = redis.Open(ctx, cfg.redis, cfg.RedisPrefix); err != nil {
-		return nil, fmt.Errorf("REDIS_URL: %w", err)
-	}
-	d.closer = append(d.closer, d.redis.Close)
 	redisBus, err := redis.NewBus(ctx, d.redis, log)
 	if err != nil {
 		return nil, fmt.Errorf("REDIS_URL: subscribe: %w", err)

@@ -34,9 +34,25 @@ func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	if err := run(ctx, os.Args, os.Getenv, os.Stdout, os.Stderr); err != nil {
-		fmt.Fprintf(os.Stderr, "velro: %v\n", err)
+		fmt.Fprintf(os.Stderr, "velro: %s\n", oneLine(err))
 		os.Exit(1)
 	}
+}
+
+// oneLine is an error as one line: libraries' messages may span several
+// (pgx lists each address it tried, each cause again on a line of its own).
+// A line that only repeats the end of the one before is dropped.
+func oneLine(err error) string {
+	var out []string
+	for _, line := range strings.Split(err.Error(), "\n") {
+		line = strings.TrimSpace(line)
+		if line == "" || len(out) > 0 && strings.HasSuffix(out[len(out)-1], line) {
+			continue
+		}
+		out = append(out, line)
+	}
+	joined := strings.Join(out, "; ")
+	return strings.ReplaceAll(joined, ":; ", ": ")
 }
 
 // topLevelFlags are the flags of velro itself rather than of serve.

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"fmt"
 	"log/slog"
 	"net"
 	"net/http"
@@ -72,21 +71,12 @@ func (m *monitoring) apiMetrics(cfg *config) http.Handler {
 	return m.metrics(cfg)
 }
 
-// metricsServer listens on VELRO_METRICS_ADDR, if set (else it returns a
-// nil listener), for a server of /metrics.
-func (m *monitoring) metricsServer(cfg *config, log *slog.Logger) (*http.Server, net.Listener, error) {
-	if cfg.MetricsAddr == "" {
-		return nil, nil, nil
-	}
-	ln, err := net.Listen("tcp", cfg.MetricsAddr)
-	if err != nil {
-		return nil, nil, fmt.Errorf("listen on %s: %w (set VELRO_METRICS_ADDR)", cfg.MetricsAddr, err)
-	}
+// metricsServer serves /metrics alone, on ln (VELRO_METRICS_ADDR's).
+func (m *monitoring) metricsServer(cfg *config, ln net.Listener, log *slog.Logger) *http.Server {
 	mux := http.NewServeMux()
 	mux.Handle("GET /metrics", m.metrics(cfg))
-	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
 	log.Info("metrics served on their own address", "addr", ln.Addr().String())
-	return srv, ln, nil
+	return &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
 }
 
 // serveUntil serves on ln until ctx ends.

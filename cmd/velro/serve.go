@@ -31,6 +31,18 @@ func serve(ctx context.Context, cfg *config, stdout, stderr io.Writer) error {
 	if err := cfg.prepareDataDir(); err != nil {
 		return err
 	}
+	unlock, err := lockDataDir(cfg)
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	// Listen before anything else starts, migrations included: a taken
+	// port refuses the server before it changed anything.
+	ln, metricsLn, err := listen(cfg)
+	if err != nil {
+		return err
+	}
+	defer ln.Close() // serving closes it; this is for the returns before
 	d, err := openDeps(ctx, cfg, log)
 	if err != nil {
 		return err
@@ -139,18 +151,9 @@ func serve(ctx context.Context, cfg *config, stdout, stderr io.Writer) error {
 	if mon.tracker != nil {
 		loops = append(loops, func(ctx context.Context) { mon.tracker.Run(ctx, engine.Stats) })
 	}
-	ln, err := net.Listen("tcp", cfg.Addr)
-	if err != nil {
-		return fmt.Errorf("listen on %s: %w (set --addr, VELRO_ADDR or PORT)", cfg.Addr, err)
-	}
-	defer ln.Close() // serving closes it; this is for the returns before
-	metrics, metricsLn, err := mon.metricsServer(cfg, log)
-	if err != nil {
-		return err
-	}
 	if metricsLn != nil {
 		defer metricsLn.Close()
-		loops = append(loops, serveUntil(metrics, metricsLn))
+		loops = append(loops, serveUntil(mon.metricsServer(cfg, metricsLn, log), metricsLn))
 	}
 	if err := jobs.Start(context.WithoutCancel(ctx)); err != nil { // stopped by the lifecycle, gracefully
 		return fmt.Errorf("start job queue: %w", err)
@@ -158,6 +161,24 @@ func serve(ctx context.Context, cfg *config, stdout, stderr io.Writer) error {
 	log.Info("velro started", "version", velro.Version, "addr", ln.Addr().String(), "storage", d.engine.Name(), "redis", d.redis != nil)
 	fmt.Fprintf(stdout, "velro listening on http://%s\n", ln.Addr())
 	return (&lifecycle{srv: srv, ln: ln, jobs: jobs, loops: loops, timeout: cfg.ShutdownTimeout, log: log}).run(ctx)
+}
+
+// listen opens the API's address and, when it has one of its own, the
+// metrics' address.
+func listen(cfg *config) (api, metrics net.Listener, err error) {
+	api, err = net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return nil, nil, fmt.Errorf("listen on %s: %w (set --addr, VELRO_ADDR or PORT)", cfg.Addr, err)
+	}
+	if cfg.MetricsAddr == "" {
+		return api, nil, nil
+	}
+	metrics, err = net.Listen("tcp", cfg.MetricsAddr)
+	if err != nil {
+		api.Close()
+		return nil, nil, fmt.Errorf("listen on %s: %w (set VELRO_METRICS_ADDR)", cfg.MetricsAddr, err)
+	}
+	return api, metrics, nil
 }
 
 // openMail returns the mail server VELRO_SMTP_URL names, or else the
