@@ -4,8 +4,11 @@
 package leaktest
 
 import (
+	"os"
+	"slices"
 	"testing"
 
+	"github.com/velro-ai/velro/internal/skipped"
 	"go.uber.org/goleak"
 )
 
@@ -18,9 +21,14 @@ var notLeaks = []goleak.Option{
 	goleak.IgnoreTopFunction("github.com/maypok86/otter/v2.periodicCleanUp[...]"),
 }
 
-// VerifyTestMain runs the tests, then fails if any goroutine is left.
+// VerifyTestMain runs the tests, then fails if any goroutine is left, and
+// says in one line which tests were skipped for want of a service.
 func VerifyTestMain(m *testing.M) {
-	goleak.VerifyTestMain(m, notLeaks...)
+	report := goleak.Cleanup(func(code int) {
+		skipped.Report()
+		os.Exit(code)
+	})
+	goleak.VerifyTestMain(m, slices.Concat(notLeaks, []goleak.Option{report})...)
 }
 
 // VerifyNone fails t if goroutines other than those allowed are running.

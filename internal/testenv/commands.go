@@ -4,6 +4,8 @@ import (
 	"os"
 	"os/exec"
 	"testing"
+
+	"github.com/velro-ai/velro/internal/skipped"
 )
 
 // requireCommands skips the test unless every command is installed, or
@@ -16,6 +18,7 @@ func requireCommands(t testing.TB, pkg string, commands ...string) {
 			if os.Getenv("VELRO_TEST_REQUIRE_SERVICES") == "1" {
 				t.Fatalf("%s is not installed but VELRO_TEST_REQUIRE_SERVICES=1 (apt-get install %s)", bin, pkg)
 			}
+			skipped.Note(bin)
 			t.Skipf("%s is not installed; skipping (apt-get install %s)", bin, pkg)
 		}
 	}

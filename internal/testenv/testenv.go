@@ -15,6 +15,7 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
+	"github.com/velro-ai/velro/internal/skipped"
 )
 
 func require(t testing.TB, name string) string {
@@ -24,6 +25,7 @@ func require(t testing.TB, name string) string {
 		if os.Getenv("VELRO_TEST_REQUIRE_SERVICES") == "1" {
 			t.Fatalf("%s is not set but VELRO_TEST_REQUIRE_SERVICES=1", name)
 		}
+		skipped.Note(name)
 		t.Skipf("%s is not set; skipping (README.md, \"Test\", says how to run these)", name)
 	}
 	return v
