@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"io"
 	"math"
 	"os"
@@ -262,5 +263,45 @@ func TestEverySettingIsAFlag(t *testing.T) {
 		fromEnv.RegisterLimit != 3 || fromEnv.SessionIdle != time.Hour || fromEnv.SessionMax != 48*time.Hour || fromEnv.KeyReload != 5*time.Second ||
 		fromEnv.PerfTracking || fromEnv.MetricsToken != "t" || fromEnv.MetricsAddr != "127.0.0.1:9" || fromEnv.MaxActiveGenerations != 3 {
 		t.Fatalf("values not applied: %+v", fromEnv)
+	}
+}
+
+// TestUploadQuotaSizes: VELRO_UPLOAD_QUOTA takes what the settings table
+// says, a whole number of bytes, KiB, MiB or GiB, and nothing else, with a
+// one-line error.
+func TestUploadQuotaSizes(t *testing.T) {
+	const refused = `VELRO_UPLOAD_QUOTA %q is not a size: set a whole number of bytes, or of KiB, MiB or GiB, like 1GiB or 500MiB (no GB or MB)`
+	cases := []struct {
+		value string
+		bytes int64 // -1: refused
+	}{
+		{"0", 0},
+		{"1048576", 1048576},
+		{"100KiB", 102400},
+		{"500MiB", 524288000},
+		{"1GiB", 1073741824},
+		{"8GiB", 8589934592},
+		{"8589934591GiB", 9223372035781033984},
+		{"8589934592GiB", -1}, // past int64
+		{"1GB", -1},
+		{"500MB", -1},
+		{"1gib", -1},
+		{"1 GiB", -1},
+		{"1.5GiB", -1},
+		{"-1", -1},
+		{"+5", -1},
+		{"GiB", -1},
+		{"1e9", -1},
+		{"1TiB", -1},
+		{"lots", -1},
+	}
+	for _, c := range cases {
+		cfg, err := parseConfig("velro serve", nil, env{"VELRO_DATA_DIR": t.TempDir(), "VELRO_UPLOAD_QUOTA": c.value}.getenv, io.Discard)
+		switch {
+		case c.bytes >= 0 && (err != nil || cfg.UploadQuota != c.bytes):
+			t.Errorf("%q: %v, %v; want %d bytes", c.value, cfg, err, c.bytes)
+		case c.bytes < 0 && (err == nil || err.Error() != fmt.Sprintf(refused, c.value)):
+			t.Errorf("%q: %v; want %q", c.value, err, fmt.Sprintf(refused, c.value))
+		}
 	}
 }

@@ -12,7 +12,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/dustin/go-humanize"
 	"github.com/velro-ai/velro/auth"
 	velrofetch "github.com/velro-ai/velro/fetch" // the tests of this package have a fetch helper
 	"github.com/velro-ai/velro/mail"
@@ -44,7 +43,7 @@ var settings = []setting{
 		Usage: "listen address; `PORT=9000` means `:9000`", Fix: "set a host:port like :8080",
 		set: func(c *config, v string) error { c.Addr = v; return nil }, alias: func(v string) string { return ":" + v }},
 	{Flag: "data-dir", Env: "VELRO_DATA_DIR", Default: "./velro-data",
-		Usage: "SQLite database, media files and keys; created at start-up, must be writable", Fix: "name a writable directory",
+		Usage: "the SQLite database `velro.db` (accounts, sessions, signing keys), media files and the mail outbox; created at start-up, must be writable; one server at a time on SQLite (`velro.lock`)", Fix: "name a writable directory",
 		set: func(c *config, v string) error { c.DataDir = v; return nil }},
 	{Flag: "database-url", Env: "DATABASE_URL", Shown: "(SQLite)",
 		Usage: "`postgres://user:pass@host:5432/db` switches storage to PostgreSQL",
@@ -115,7 +114,7 @@ var settings = []setting{
 		Usage: "origin of signed media URLs, e.g. `https://api.velro.example`", Fix: "set the origin clients reach, like https://api.velro.example",
 		set: func(c *config, v string) error { c.PublicURL = v; return optionalHTTPURL(v) }},
 	{Flag: "upload-quota", Env: "VELRO_UPLOAD_QUOTA", Default: "1GiB",
-		Usage: "the most each user's uploads may take: bytes, or with a `KiB`, `MiB` or `GiB` suffix (`0` refuses uploads); a file may be at most 20 MiB", Fix: "set a size like 1GiB or 500MiB",
+		Usage: "the most each user's uploads may take: bytes, or with a `KiB`, `MiB` or `GiB` suffix (`0` refuses uploads); a file may be at most 20 MiB", Fix: "set a whole number of bytes, or of KiB, MiB or GiB, like 1GiB or 500MiB (no GB or MB)",
 		set: setUploadQuota},
 	{Flag: "fal-key", Env: "FAL_KEY", Shown: "(none)",
 		Usage: "enables the FAL models; without it they are listed inactive and refused with 503 (prefer the environment: flags show in ps)",
@@ -410,12 +409,23 @@ func settingsMarkdown() string {
 	return b.String()
 }
 
-// setUploadQuota reads a size in bytes, plain or with a binary suffix.
+// quotaUnits are the suffixes the settings table allows for a size.
+var quotaUnits = map[string]int64{"KiB": 1 << 10, "MiB": 1 << 20, "GiB": 1 << 30}
+
+// setUploadQuota reads a size as the settings table writes it: a whole
+// number of bytes, or of KiB, MiB or GiB. Nothing else ("1GB" would be
+// 10^9 bytes to some readers and 2^30 to others).
 func setUploadQuota(c *config, v string) error {
-	n, err := humanize.ParseBytes(v)
-	if err != nil || n > math.MaxInt64 {
+	digits, unit := v, int64(1)
+	for suffix, size := range quotaUnits {
+		if d, ok := strings.CutSuffix(v, suffix); ok {
+			digits, unit = d, size
+		}
+	}
+	n, err := strconv.ParseInt(digits, 10, 64)
+	if err != nil || digits == "" || strings.Trim(digits, "0123456789") != "" || n > math.MaxInt64/unit {
 		return errors.New("is not a size")
 	}
-	c.UploadQuota = int64(n)
+	c.UploadQuota = n * unit
 	return nil
 }
