@@ -7,14 +7,21 @@ import (
 	"github.com/velro-ai/velro/authz"
 )
 
+// MinSamples is how many samples an operation, and how many checks the
+// cache, needs in the window to be judged: a few slow logins while the
+// machine compiles are no verdict on the server. Below it the status is
+// no_data.
+const MinSamples = 20
+
 // Report is the body of GET /api/v1/monitoring/performance (README.md,
-// "Monitoring"). Timeline is an addition, for the dashboard's charts.
+// "Monitoring"). MinSamples and Timeline are additions, for the dashboard.
 type Report struct {
 	WindowSeconds int                        `json:"window_seconds"`
 	GeneratedAt   time.Time                  `json:"generated_at"`
 	Operations    map[string]OperationReport `json:"operations"`
 	Cache         CacheReport                `json:"cache"`
-	PRDCompliance string                     `json:"prd_compliance" enum:"pass,fail" doc:"fail when any operation or the cache fails"`
+	PRDCompliance string                     `json:"prd_compliance" enum:"pass,fail" doc:"fail when any operation or the cache fails (those with too few samples, no_data, are not judged)"`
+	MinSamples    int                        `json:"min_samples" doc:"samples an operation, and checks the cache, needs in the window to be judged; with fewer its status is no_data"`
 	Timeline      []TimelinePoint            `json:"timeline" doc:"HTTP requests per step of the window, oldest first"`
 }
 
@@ -29,7 +36,7 @@ type OperationReport struct {
 	MaxMS      float64 `json:"max_ms"`
 	TargetMS   float64 `json:"target_ms"`
 	Violations uint64  `json:"violations" doc:"samples over the target"`
-	Status     string  `json:"status" enum:"pass,fail,no_data" doc:"pass while p95 is within the target"`
+	Status     string  `json:"status" enum:"pass,fail,no_data" doc:"pass while p95 is within the target; no_data below min_samples samples"`
 }
 
 // CacheReport is the authorization cache's hit rates over the window.
@@ -41,7 +48,7 @@ type CacheReport struct {
 	L3      LayerReport `json:"l3"`
 	Overall LayerReport `json:"overall"`
 	Target  float64     `json:"target"`
-	Status  string      `json:"status" enum:"pass,fail,no_data"`
+	Status  string      `json:"status" enum:"pass,fail,no_data" doc:"pass while the overall hit rate is at least the target; no_data below min_samples checks"`
 }
 
 // LayerReport is one cache layer's hits (checks it answered) and misses
@@ -70,7 +77,8 @@ func (t *Tracker) Report(d time.Duration) *Report {
 	cacheNow := t.cache()
 	t.mu.Unlock()
 
-	r := &Report{WindowSeconds: int(d / time.Second), GeneratedAt: now.UTC(), Operations: map[string]OperationReport{}, PRDCompliance: "pass"}
+	r := &Report{WindowSeconds: int(d / time.Second), GeneratedAt: now.UTC(), Operations: map[string]OperationReport{}, PRDCompliance: "pass",
+		MinSamples: MinSamples}
 	for op := range velro.OperationCount {
 		c := newCounts()
 		for _, s := range slots {
@@ -103,9 +111,12 @@ func operationReport(op velro.Operation, c *counts) OperationReport {
 	}
 	r.MeanMS, r.MedianMS, r.P95MS, r.P99MS = millis(c.mean()), millis(c.quantile(0.5)), millis(c.quantile(0.95)), millis(c.quantile(0.99))
 	r.MinMS, r.MaxMS = millis(time.Duration(c.min)), millis(time.Duration(c.max))
-	r.Status = "pass"
-	if c.quantile(0.95) > targets[op] {
+	switch {
+	case c.count < MinSamples:
+	case c.quantile(0.95) > targets[op]:
 		r.Status = "fail"
+	default:
+		r.Status = "pass"
 	}
 	return r
 }
@@ -124,7 +135,7 @@ func cacheReport(before, after authz.Stats) CacheReport {
 	r := CacheReport{L1: layerReport(l1), L2: layerReport(l2), L3: layerReport(l3), Overall: layerReport(overall),
 		Target: cacheHitRateTarget, Status: "no_data"}
 	switch {
-	case overall.Hits+overall.Misses == 0:
+	case overall.Hits+overall.Misses < MinSamples:
 	case r.Overall.HitRate >= cacheHitRateTarget:
 		r.Status = "pass"
 	default:

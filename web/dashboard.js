@@ -93,13 +93,27 @@ function start() {
   timer = setInterval(update, REFRESH_MS);
 }
 
-function draw(report) {
+// drawCompliance says how the server stands against its targets, judging
+// only what had enough samples in the window.
+function drawCompliance(report) {
   const badge = $("compliance");
-  badge.textContent = `targets ${report.prd_compliance}`;
-  badge.className = `badge ${report.prd_compliance}`;
+  const statuses = [...Object.values(report.operations).map((op) => op.status), report.cache.status];
+  const judged = statuses.filter((s) => s !== "no_data").length;
+  if (judged === 0) {
+    badge.textContent = "targets: not enough samples yet";
+    badge.className = "badge no_data";
+  } else {
+    badge.textContent = `targets: ${report.prd_compliance} (${judged} of ${statuses.length} judged)`;
+    badge.className = `badge ${report.prd_compliance}`;
+  }
+  $("min-samples").textContent = report.min_samples;
+}
+
+function draw(report) {
+  drawCompliance(report);
   $("updated").textContent = `updated ${new Date(report.generated_at).toLocaleTimeString()}`;
   drawOperations(report.operations);
-  drawTable(report.operations);
+  drawTable(report.operations, report.min_samples);
   drawCache(report.cache);
   drawTimeline(report.timeline);
 }
@@ -154,10 +168,11 @@ function drawOperations(operations) {
   });
 }
 
-function drawTable(operations) {
+function drawTable(operations, minSamples) {
   const rows = Object.entries(operations).map(([name, op]) => {
     const tr = document.createElement("tr");
-    const cells = [name, op.count, ms(op.median_ms), ms(op.p95_ms), ms(op.p99_ms), ms(op.max_ms), op.target_ms, op.violations, op.status];
+    const status = op.status === "no_data" ? `not enough samples (${op.count} of ${minSamples})` : op.status;
+    const cells = [name, op.count, ms(op.median_ms), ms(op.p95_ms), ms(op.p99_ms), ms(op.max_ms), op.target_ms, op.violations, status];
     cells.forEach((value, i) => {
       const td = document.createElement("td");
       td.textContent = value;
