@@ -106,7 +106,7 @@ type Service struct {
 	bus         velro.Bus
 	log         *slog.Logger
 	observer    velro.Observer
-	now         func() time.Time
+	now         func() time.Time // the sessions' clock (velro.Now; tests move it)
 }
 
 // sessionState is what request authentication needs to know of a session.
@@ -148,7 +148,7 @@ func NewService(ctx context.Context, store Store, cfg Config) (*Service, error) 
 		bus:      cfg.Bus,
 		log:      cfg.Log,
 		observer: cfg.Observer,
-		now:      time.Now,
+		now:      velro.Now,
 	}
 	if s.hasher == nil {
 		s.hasher = NewHasher(OWASPParams(), 0, 5*time.Second)
@@ -287,7 +287,7 @@ func (s *Service) loginBuckets(email string) (pair, client Bucket) {
 }
 
 func (s *Service) startSession(ctx context.Context, u *velro.User) (*Result, error) {
-	now := velro.Now()
+	now := s.now()
 	sess := &velro.Session{ID: velro.NewID(), UserID: u.ID, CreatedAt: now, RefreshedAt: now}
 	if _, err := s.store.CreateSession(ctx, sess); err != nil {
 		return nil, err
@@ -316,7 +316,7 @@ func (s *Service) Refresh(ctx context.Context, token string) (*Result, error) {
 	if !ok {
 		return nil, errBadRefresh
 	}
-	now := velro.Now()
+	now := s.now()
 	userID, rotated, _, err := s.store.RotateSession(ctx, sessionID, counter, now, s.lifetime)
 	if err != nil {
 		return nil, err
@@ -362,7 +362,7 @@ func (s *Service) Logout(ctx context.Context, p Principal) error {
 // revoke ends a session, audited with why; the guarded store tells every
 // instance.
 func (s *Service) revoke(ctx context.Context, sessionID uuid.UUID, why velro.AuditAction) error {
-	_, err := s.store.RevokeSession(ctx, sessionID, velro.Now(), why)
+	_, err := s.store.RevokeSession(ctx, sessionID, s.now(), why)
 	return err
 }
 

@@ -24,14 +24,53 @@ func wantAccess(t testing.TB, s velro.Store, user uuid.UUID, kind velro.Kind, id
 	}
 }
 
+// memberAccess is the written table of a team member's access to a
+// project shared with the team (docs/guide.md, "Who may do what"): the lower
+// of the team role and the share's level on team-only and public projects
+// (the team's owner counts as admin), nothing through a share on private
+// ones. Columns: share read, write, admin.
+var memberAccess = map[velro.Visibility]map[velro.TeamRole][3]velro.Role{
+	velro.VisibilityPrivate: {
+		velro.TeamOwner:  {velro.RoleNone, velro.RoleNone, velro.RoleNone},
+		velro.TeamAdmin:  {velro.RoleNone, velro.RoleNone, velro.RoleNone},
+		velro.TeamEditor: {velro.RoleNone, velro.RoleNone, velro.RoleNone},
+		velro.TeamViewer: {velro.RoleNone, velro.RoleNone, velro.RoleNone},
+	},
+	velro.VisibilityTeamOnly: {
+		velro.TeamOwner:  {velro.RoleViewer, velro.RoleEditor, velro.RoleAdmin},
+		velro.TeamAdmin:  {velro.RoleViewer, velro.RoleEditor, velro.RoleAdmin},
+		velro.TeamEditor: {velro.RoleViewer, velro.RoleEditor, velro.RoleEditor},
+		velro.TeamViewer: {velro.RoleViewer, velro.RoleViewer, velro.RoleViewer},
+	},
+	velro.VisibilityPublic: {
+		velro.TeamOwner:  {velro.RoleViewer, velro.RoleEditor, velro.RoleAdmin},
+		velro.TeamAdmin:  {velro.RoleViewer, velro.RoleEditor, velro.RoleAdmin},
+		velro.TeamEditor: {velro.RoleViewer, velro.RoleEditor, velro.RoleEditor},
+		velro.TeamViewer: {velro.RoleViewer, velro.RoleViewer, velro.RoleViewer},
+	},
+}
+
+// teamAccess is the written table of a member's access to the team itself.
+var teamAccess = map[velro.TeamRole]velro.Access{
+	velro.TeamOwner:  {Role: velro.RoleOwner, Method: velro.MethodOwnership},
+	velro.TeamAdmin:  {Role: velro.RoleAdmin, Method: velro.MethodTeam},
+	velro.TeamEditor: {Role: velro.RoleEditor, Method: velro.MethodTeam},
+	velro.TeamViewer: {Role: velro.RoleViewer, Method: velro.MethodTeam},
+}
+
 // testAccessRules checks every visibility x team role x share level
-// against the rules of the root package, from both sources.
+// against the written tables above, from both sources: the member's access
+// to the project, to the owner's generation and upload in it, and to the
+// team; the owner's to the project and the member's to their own
+// generation.
 func testAccessRules(t *testing.T, open Opener) {
 	s := open(t, 0)
 	owner, member := NewUser(t, s, "owner@example.com"), NewUser(t, s, "member@example.com")
-	for _, vis := range []velro.Visibility{velro.VisibilityPrivate, velro.VisibilityTeamOnly, velro.VisibilityPublic} {
-		for _, role := range []velro.TeamRole{velro.TeamOwner, velro.TeamAdmin, velro.TeamEditor, velro.TeamViewer} {
-			for _, level := range []velro.ShareLevel{velro.ShareRead, velro.ShareWrite, velro.ShareAdmin} {
+	ownership := velro.Access{Role: velro.RoleOwner, Method: velro.MethodOwnership}
+	levels := []velro.ShareLevel{velro.ShareRead, velro.ShareWrite, velro.ShareAdmin}
+	for vis, byRole := range memberAccess {
+		for role, row := range byRole {
+			for i, level := range levels {
 				what := fmt.Sprintf("%s project, team %s, share %s", vis, role, level)
 				p := NewProject(t, s, owner.ID, vis)
 				var team *velro.Team
@@ -42,19 +81,34 @@ func testAccessRules(t *testing.T, open Opener) {
 				}
 				_, err := s.ShareProject(ctx(t), &velro.ProjectShare{ProjectID: p.ID, TeamID: team.ID, AccessLevel: level}, velro.NoRule)
 				must(t, err)
-				want := velro.ProjectAccess(false, vis, velro.SharedRole(role, level))
+				want := velro.Access{}
+				if row[i] != velro.RoleNone {
+					want = velro.Access{Role: row[i], Method: velro.MethodTeam}
+				}
 				wantAccess(t, s, member.ID, velro.KindProject, p.ID, want, what)
-				wantAccess(t, s, owner.ID, velro.KindProject, p.ID, velro.Access{Role: velro.RoleOwner, Method: velro.MethodOwnership}, what+" (owner)")
+				wantAccess(t, s, owner.ID, velro.KindProject, p.ID, ownership, what+" (owner)")
 
 				g := NewGeneration(t, s, owner.ID, &p.ID)
-				wantAccess(t, s, member.ID, velro.KindGeneration, g.ID, velro.GenerationAccess(false, want), what+" (generation)")
+				wantAccess(t, s, member.ID, velro.KindGeneration, g.ID, want, what+" (generation)")
 				mine := NewGeneration(t, s, member.ID, &p.ID)
-				wantAccess(t, s, member.ID, velro.KindGeneration, mine.ID, velro.Access{Role: velro.RoleOwner, Method: velro.MethodOwnership}, what+" (own generation)")
+				wantAccess(t, s, member.ID, velro.KindGeneration, mine.ID, ownership, what+" (own generation)")
 				up := NewUpload(t, s, owner.ID, &p.ID, 1)
-				wantAccess(t, s, member.ID, velro.KindUpload, up.ID, velro.GenerationAccess(false, want), what+" (upload)")
-				wantAccess(t, s, member.ID, velro.KindTeam, team.ID, velro.TeamAccess(role), what+" (team)")
+				wantAccess(t, s, member.ID, velro.KindUpload, up.ID, want, what+" (upload)")
+				wantAccess(t, s, member.ID, velro.KindTeam, team.ID, teamAccess[role], what+" (team)")
 			}
 		}
+	}
+	// A stranger: nothing but a public project's viewer.
+	stranger := NewUser(t, s, "stranger@example.com")
+	for vis, want := range map[velro.Visibility]velro.Access{
+		velro.VisibilityPrivate:  {},
+		velro.VisibilityTeamOnly: {},
+		velro.VisibilityPublic:   {Role: velro.RoleViewer, Method: velro.MethodPublic},
+	} {
+		p := NewProject(t, s, owner.ID, vis)
+		wantAccess(t, s, stranger.ID, velro.KindProject, p.ID, want, fmt.Sprintf("%s project, stranger", vis))
+		g := NewGeneration(t, s, owner.ID, &p.ID)
+		wantAccess(t, s, stranger.ID, velro.KindGeneration, g.ID, want, fmt.Sprintf("%s project's generation, stranger", vis))
 	}
 }
 
