@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"sync"
+	"sync/atomic"
 	"testing"
 
 	"github.com/google/uuid"
@@ -62,7 +63,7 @@ func TestEveryWritePublishesItsEffects(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			w := storetest.NewWorld(t, g)
 			rec.take()
-			eff, err := c.Write(t, g, w)
+			eff, err := c.Write(t, g, w, velro.NoRule)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -84,12 +85,21 @@ func TestEveryWritePublishesItsEffects(t *testing.T) {
 	}
 }
 
-// lostCommit is a database whose commits happen but whose answer is lost
-// (a connection dropped after COMMIT was sent).
-type lostCommit struct{ sqlstore.Engine }
+// lostCommit is a database whose commits happen but, while lose is set,
+// whose answer is lost (a connection dropped after COMMIT was sent).
+type lostCommit struct {
+	sqlstore.Engine
+	lose *atomic.Bool
+}
+
+func losing(db sqlstore.Engine, lose bool) lostCommit {
+	e := lostCommit{Engine: db, lose: new(atomic.Bool)}
+	e.lose.Store(lose)
+	return e
+}
 
 func (e lostCommit) InTx(ctx context.Context, fn func(tx sqlstore.Querier) error) error {
-	if err := e.Engine.InTx(ctx, fn); err != nil {
+	if err := e.Engine.InTx(ctx, fn); err != nil || !e.lose.Load() {
 		return err
 	}
 	return errors.New("connection reset by peer")
@@ -123,7 +133,7 @@ func TestFailedWritesPublishOnlyWhatMayHaveCommitted(t *testing.T) {
 		t.Fatalf("a write that timed out before its commit published %+v", events)
 	}
 
-	lost, lostRec := guardOn(sqlstore.New(lostCommit{db}, 0))
+	lost, lostRec := guardOn(sqlstore.New(losing(db, true), 0))
 	_, eff, err := lost.CancelGeneration(t.Context(), w.Generation.ID, velro.NoRule)
 	if !errors.Is(err, velro.ErrMaybeCommitted) {
 		t.Fatalf("a write whose commit's answer was lost: %v", err)

@@ -81,8 +81,9 @@ func accountToken(t testing.TB, s velro.Store, user uuid.UUID, purpose velro.Tok
 
 // WriteCase is one write of velro.Writer made on a World, and the effects
 // it must return: the written expectation, from what the write changes.
+// Writes that take a velro.Check are made under check.
 type WriteCase struct {
-	Write func(t testing.TB, s velro.Store, w *World) (velro.Effects, error)
+	Write func(t testing.TB, s velro.Store, w *World, check velro.Check) (velro.Effects, error)
 	Want  func(w *World) velro.Effects
 }
 
@@ -103,23 +104,23 @@ func projectAndTeam(w *World) velro.Effects {
 
 // WriteCases has a case for every write of velro.Writer, by name.
 var WriteCases = map[string]WriteCase{
-	"CreateUser": {func(t testing.TB, s velro.Store, w *World) (velro.Effects, error) {
+	"CreateUser": {func(t testing.TB, s velro.Store, w *World, check velro.Check) (velro.Effects, error) {
 		return s.CreateUser(ctx(t), &velro.User{ID: velro.NewID(), Email: uuid.NewString() + "@example.com", Role: velro.UserRole})
 	}, none},
-	"UpdateUser": {func(t testing.TB, s velro.Store, w *World) (velro.Effects, error) {
+	"UpdateUser": {func(t testing.TB, s velro.Store, w *World, check velro.Check) (velro.Effects, error) {
 		name := "Ann"
 		_, eff, err := s.UpdateUser(ctx(t), w.Owner.ID, velro.UserUpdate{FullName: &name})
 		return eff, err
 	}, func(w *World) velro.Effects { return velro.Effects{Users: ids(w.Owner.ID)} }},
-	"ControlAccount": {func(t testing.TB, s velro.Store, w *World) (velro.Effects, error) {
+	"ControlAccount": {func(t testing.TB, s velro.Store, w *World, check velro.Check) (velro.Effects, error) {
 		disabled := true
 		_, eff, err := s.ControlAccount(ctx(t), w.Member.ID, velro.AccountControl{Disabled: &disabled})
 		return eff, err
 	}, func(w *World) velro.Effects {
 		return velro.Effects{Users: ids(w.Member.ID), Sessions: w.MemberSessions[:]}
 	}},
-	"DeleteUser": {func(t testing.TB, s velro.Store, w *World) (velro.Effects, error) {
-		return s.DeleteUser(ctx(t), w.Owner.ID, velro.NoRule)
+	"DeleteUser": {func(t testing.TB, s velro.Store, w *World, check velro.Check) (velro.Effects, error) {
+		return s.DeleteUser(ctx(t), w.Owner.ID, check)
 	}, func(w *World) velro.Effects {
 		return velro.Effects{
 			Access: velro.AccessChange{Projects: ids(w.Project.ID), Teams: ids(w.Team.ID), Generations: ids(w.Generation.ID, w.Started.ID),
@@ -130,184 +131,184 @@ var WriteCases = map[string]WriteCase{
 			Statuses:    append(statusOf(w.Generation.ID, velro.StatusDeleted), statusOf(w.Started.ID, velro.StatusDeleted)...),
 		}
 	}},
-	"IssueAccountToken": {func(t testing.TB, s velro.Store, w *World) (velro.Effects, error) {
+	"IssueAccountToken": {func(t testing.TB, s velro.Store, w *World, check velro.Check) (velro.Effects, error) {
 		return s.IssueAccountToken(ctx(t), w.Member.ID, velro.TokenPasswordReset, "hash", velro.Now().Add(time.Hour))
 	}, none},
-	"ChangePassword": {func(t testing.TB, s velro.Store, w *World) (velro.Effects, error) {
+	"ChangePassword": {func(t testing.TB, s velro.Store, w *World, check velro.Check) (velro.Effects, error) {
 		return s.ChangePassword(ctx(t), w.Member.ID, "$argon2id$changed", w.MemberSessions[0])
 	}, func(w *World) velro.Effects {
 		return velro.Effects{Users: ids(w.Member.ID), Sessions: ids(w.MemberSessions[1])}
 	}},
-	"ResetPassword": {func(t testing.TB, s velro.Store, w *World) (velro.Effects, error) {
+	"ResetPassword": {func(t testing.TB, s velro.Store, w *World, check velro.Check) (velro.Effects, error) {
 		token := accountToken(t, s, w.Member.ID, velro.TokenPasswordReset)
 		_, eff, err := s.ResetPassword(ctx(t), velro.HashToken(token), "$argon2id$reset")
 		return eff, err
 	}, func(w *World) velro.Effects {
 		return velro.Effects{Users: ids(w.Member.ID), Sessions: w.MemberSessions[:]}
 	}},
-	"VerifyEmail": {func(t testing.TB, s velro.Store, w *World) (velro.Effects, error) {
+	"VerifyEmail": {func(t testing.TB, s velro.Store, w *World, check velro.Check) (velro.Effects, error) {
 		token := accountToken(t, s, w.Member.ID, velro.TokenEmailVerification)
 		_, eff, err := s.VerifyEmail(ctx(t), velro.HashToken(token))
 		return eff, err
 	}, func(w *World) velro.Effects { return velro.Effects{Users: ids(w.Member.ID)} }},
-	"QueueMail": {func(t testing.TB, s velro.Store, w *World) (velro.Effects, error) {
+	"QueueMail": {func(t testing.TB, s velro.Store, w *World, check velro.Check) (velro.Effects, error) {
 		return s.QueueMail(ctx(t), velro.MailJob{Kind: velro.MailEmailVerification, UserID: w.Member.ID})
 	}, none},
-	"CreateSession": {func(t testing.TB, s velro.Store, w *World) (velro.Effects, error) {
+	"CreateSession": {func(t testing.TB, s velro.Store, w *World, check velro.Check) (velro.Effects, error) {
 		now := velro.Now()
 		return s.CreateSession(ctx(t), &velro.Session{ID: velro.NewID(), UserID: w.Member.ID, CreatedAt: now, RefreshedAt: now})
 	}, none},
-	"RotateSession": {func(t testing.TB, s velro.Store, w *World) (velro.Effects, error) {
+	"RotateSession": {func(t testing.TB, s velro.Store, w *World, check velro.Check) (velro.Effects, error) {
 		_, rotated, eff, err := s.RotateSession(ctx(t), w.MemberSessions[0], 0, velro.Now(), velro.SessionLifetime{Idle: time.Hour, Max: time.Hour})
 		if err == nil && !rotated {
 			t.Fatal("the session did not rotate")
 		}
 		return eff, err
 	}, none},
-	"RevokeSession": {func(t testing.TB, s velro.Store, w *World) (velro.Effects, error) {
+	"RevokeSession": {func(t testing.TB, s velro.Store, w *World, check velro.Check) (velro.Effects, error) {
 		return s.RevokeSession(ctx(t), w.MemberSessions[0], velro.Now(), velro.AuditLogout)
 	}, func(w *World) velro.Effects { return velro.Effects{Sessions: ids(w.MemberSessions[0])} }},
-	"Secret": {func(t testing.TB, s velro.Store, w *World) (velro.Effects, error) {
+	"Secret": {func(t testing.TB, s velro.Store, w *World, check velro.Check) (velro.Effects, error) {
 		_, eff, err := s.Secret(ctx(t), uuid.NewString(), velro.RandomSecret(8))
 		return eff, err
 	}, none},
-	"CreateSigningKey": {func(t testing.TB, s velro.Store, w *World) (velro.Effects, error) {
+	"CreateSigningKey": {func(t testing.TB, s velro.Store, w *World, check velro.Check) (velro.Effects, error) {
 		_, eff, err := s.CreateSigningKey(ctx(t), &velro.SigningKey{Seed: make([]byte, 32), CreatedAt: velro.Now()})
 		return eff, err
 	}, none},
-	"RotateSigningKey": {func(t testing.TB, s velro.Store, w *World) (velro.Effects, error) {
+	"RotateSigningKey": {func(t testing.TB, s velro.Store, w *World, check velro.Check) (velro.Effects, error) {
 		return s.RotateSigningKey(ctx(t), &velro.SigningKey{Seed: make([]byte, 32), CreatedAt: velro.Now()}, velro.Now().Add(-time.Hour))
 	}, func(*World) velro.Effects { return velro.Effects{SigningKeys: true} }},
-	"GrantCredits": {func(t testing.TB, s velro.Store, w *World) (velro.Effects, error) {
+	"GrantCredits": {func(t testing.TB, s velro.Store, w *World, check velro.Check) (velro.Effects, error) {
 		_, eff, err := s.GrantCredits(ctx(t), w.Owner.ID, 7, "gift")
 		return eff, err
 	}, func(w *World) velro.Effects { return velro.Effects{Users: ids(w.Owner.ID)} }},
-	"RecordAudit": {func(t testing.TB, s velro.Store, w *World) (velro.Effects, error) {
+	"RecordAudit": {func(t testing.TB, s velro.Store, w *World, check velro.Check) (velro.Effects, error) {
 		return s.RecordAudit(ctx(t), &velro.AuditEvent{Action: velro.AuditLoginFailed, TargetType: "user"})
 	}, none},
-	"PruneAudit": {func(t testing.TB, s velro.Store, w *World) (velro.Effects, error) {
+	"PruneAudit": {func(t testing.TB, s velro.Store, w *World, check velro.Check) (velro.Effects, error) {
 		_, eff, err := s.PruneAudit(ctx(t), velro.Now().Add(-time.Hour))
 		return eff, err
 	}, none},
-	"CreateProject": {func(t testing.TB, s velro.Store, w *World) (velro.Effects, error) {
+	"CreateProject": {func(t testing.TB, s velro.Store, w *World, check velro.Check) (velro.Effects, error) {
 		return s.CreateProject(ctx(t), &velro.Project{ID: velro.NewID(), UserID: w.Owner.ID, Name: "p", Visibility: velro.VisibilityPrivate,
 			Tags: []string{}, Metadata: map[string]any{}})
 	}, none},
-	"UpdateProject": {func(t testing.TB, s velro.Store, w *World) (velro.Effects, error) {
+	"UpdateProject": {func(t testing.TB, s velro.Store, w *World, check velro.Check) (velro.Effects, error) {
 		private := velro.VisibilityPrivate
-		_, eff, err := s.UpdateProject(ctx(t), w.Project.ID, velro.ProjectUpdate{Visibility: &private}, velro.NoRule)
+		_, eff, err := s.UpdateProject(ctx(t), w.Project.ID, velro.ProjectUpdate{Visibility: &private}, check)
 		return eff, err
 	}, func(w *World) velro.Effects {
 		return velro.Effects{Access: velro.AccessChange{Projects: ids(w.Project.ID)}}
 	}},
-	"DeleteProject": {func(t testing.TB, s velro.Store, w *World) (velro.Effects, error) {
-		return s.DeleteProject(ctx(t), w.Project.ID, velro.NoRule)
+	"DeleteProject": {func(t testing.TB, s velro.Store, w *World, check velro.Check) (velro.Effects, error) {
+		return s.DeleteProject(ctx(t), w.Project.ID, check)
 	}, func(w *World) velro.Effects {
 		return velro.Effects{Access: velro.AccessChange{Projects: ids(w.Project.ID)}, Generations: ids(w.Generation.ID, w.MemberGeneration.ID)}
 	}},
-	"ShareProject": {func(t testing.TB, s velro.Store, w *World) (velro.Effects, error) {
-		return s.ShareProject(ctx(t), &velro.ProjectShare{ProjectID: w.Project.ID, TeamID: w.Team.ID, AccessLevel: velro.ShareRead}, velro.NoRule)
+	"ShareProject": {func(t testing.TB, s velro.Store, w *World, check velro.Check) (velro.Effects, error) {
+		return s.ShareProject(ctx(t), &velro.ProjectShare{ProjectID: w.Project.ID, TeamID: w.Team.ID, AccessLevel: velro.ShareRead}, check)
 	}, func(w *World) velro.Effects {
 		return velro.Effects{Access: velro.AccessChange{Projects: ids(w.Project.ID)}}
 	}},
-	"UnshareProject": {func(t testing.TB, s velro.Store, w *World) (velro.Effects, error) {
-		return s.UnshareProject(ctx(t), w.Project.ID, w.Team.ID, velro.NoRule)
+	"UnshareProject": {func(t testing.TB, s velro.Store, w *World, check velro.Check) (velro.Effects, error) {
+		return s.UnshareProject(ctx(t), w.Project.ID, w.Team.ID, check)
 	}, func(w *World) velro.Effects {
 		return velro.Effects{Access: velro.AccessChange{Projects: ids(w.Project.ID)}}
 	}},
-	"CreateTeam": {func(t testing.TB, s velro.Store, w *World) (velro.Effects, error) {
+	"CreateTeam": {func(t testing.TB, s velro.Store, w *World, check velro.Check) (velro.Effects, error) {
 		return s.CreateTeam(ctx(t), &velro.Team{ID: velro.NewID(), Name: "t", OwnerID: w.Member.ID})
 	}, none},
-	"UpdateTeam": {func(t testing.TB, s velro.Store, w *World) (velro.Effects, error) {
+	"UpdateTeam": {func(t testing.TB, s velro.Store, w *World, check velro.Check) (velro.Effects, error) {
 		name := "Renamed"
-		_, eff, err := s.UpdateTeam(ctx(t), w.Team.ID, velro.TeamUpdate{Name: &name}, velro.NoRule)
+		_, eff, err := s.UpdateTeam(ctx(t), w.Team.ID, velro.TeamUpdate{Name: &name}, check)
 		return eff, err
 	}, none},
-	"DeleteTeam": {func(t testing.TB, s velro.Store, w *World) (velro.Effects, error) {
-		return s.DeleteTeam(ctx(t), w.Team.ID, velro.NoRule)
+	"DeleteTeam": {func(t testing.TB, s velro.Store, w *World, check velro.Check) (velro.Effects, error) {
+		return s.DeleteTeam(ctx(t), w.Team.ID, check)
 	}, projectAndTeam},
-	"AddTeamMember": {func(t testing.TB, s velro.Store, w *World) (velro.Effects, error) {
-		return s.AddTeamMember(ctx(t), w.Team.ID, w.Invitee.ID, velro.TeamViewer, velro.NoRule)
+	"AddTeamMember": {func(t testing.TB, s velro.Store, w *World, check velro.Check) (velro.Effects, error) {
+		return s.AddTeamMember(ctx(t), w.Team.ID, w.Invitee.ID, velro.TeamViewer, check)
 	}, projectAndTeam},
-	"SetTeamMemberRole": {func(t testing.TB, s velro.Store, w *World) (velro.Effects, error) {
-		return s.SetTeamMemberRole(ctx(t), w.Team.ID, w.Member.ID, velro.TeamViewer, velro.NoRule)
+	"SetTeamMemberRole": {func(t testing.TB, s velro.Store, w *World, check velro.Check) (velro.Effects, error) {
+		return s.SetTeamMemberRole(ctx(t), w.Team.ID, w.Member.ID, velro.TeamViewer, check)
 	}, projectAndTeam},
-	"RemoveTeamMember": {func(t testing.TB, s velro.Store, w *World) (velro.Effects, error) {
-		return s.RemoveTeamMember(ctx(t), w.Team.ID, w.Member.ID, velro.NoRule)
+	"RemoveTeamMember": {func(t testing.TB, s velro.Store, w *World, check velro.Check) (velro.Effects, error) {
+		return s.RemoveTeamMember(ctx(t), w.Team.ID, w.Member.ID, check)
 	}, projectAndTeam},
-	"CreateInvitation": {func(t testing.TB, s velro.Store, w *World) (velro.Effects, error) {
-		return s.CreateInvitation(ctx(t), &velro.Invitation{ID: velro.NewID(), TeamID: w.Team.ID, Email: "new@example.com", Role: velro.TeamViewer}, velro.NoRule)
+	"CreateInvitation": {func(t testing.TB, s velro.Store, w *World, check velro.Check) (velro.Effects, error) {
+		return s.CreateInvitation(ctx(t), &velro.Invitation{ID: velro.NewID(), TeamID: w.Team.ID, Email: "new@example.com", Role: velro.TeamViewer}, check)
 	}, none},
-	"SetInvitationToken": {func(t testing.TB, s velro.Store, w *World) (velro.Effects, error) {
+	"SetInvitationToken": {func(t testing.TB, s velro.Store, w *World, check velro.Check) (velro.Effects, error) {
 		_, eff, err := s.SetInvitationToken(ctx(t), w.Invitation.ID, "another hash")
 		return eff, err
 	}, none},
-	"RevokeInvitation": {func(t testing.TB, s velro.Store, w *World) (velro.Effects, error) {
-		_, eff, err := s.RevokeInvitation(ctx(t), w.Team.ID, w.Invitation.ID, velro.NoRule)
+	"RevokeInvitation": {func(t testing.TB, s velro.Store, w *World, check velro.Check) (velro.Effects, error) {
+		_, eff, err := s.RevokeInvitation(ctx(t), w.Team.ID, w.Invitation.ID, check)
 		return eff, err
 	}, none},
-	"AcceptInvitation": {func(t testing.TB, s velro.Store, w *World) (velro.Effects, error) {
+	"AcceptInvitation": {func(t testing.TB, s velro.Store, w *World, check velro.Check) (velro.Effects, error) {
 		_, eff, err := s.AcceptInvitation(ctx(t), velro.HashToken(w.InvitationToken), w.Invitee.ID)
 		return eff, err
 	}, projectAndTeam},
-	"DeclineInvitation": {func(t testing.TB, s velro.Store, w *World) (velro.Effects, error) {
+	"DeclineInvitation": {func(t testing.TB, s velro.Store, w *World, check velro.Check) (velro.Effects, error) {
 		_, eff, err := s.DeclineInvitation(ctx(t), velro.HashToken(w.InvitationToken), w.Invitee.ID)
 		return eff, err
 	}, none},
-	"CreateGeneration": {func(t testing.TB, s velro.Store, w *World) (velro.Effects, error) {
+	"CreateGeneration": {func(t testing.TB, s velro.Store, w *World, check velro.Check) (velro.Effects, error) {
 		now := velro.Now()
 		return s.CreateGeneration(ctx(t), &velro.Generation{ID: velro.NewID(), UserID: w.Owner.ID, ModelID: "local/image", Prompt: "p",
 			Parameters: map[string]any{}, Status: velro.StatusPending, MediaType: "image", OutputURLs: []string{}, CreatedAt: now, UpdatedAt: now})
 	}, none},
-	"SubmitGeneration": {func(t testing.TB, s velro.Store, w *World) (velro.Effects, error) {
+	"SubmitGeneration": {func(t testing.TB, s velro.Store, w *World, check velro.Check) (velro.Effects, error) {
 		now := velro.Now()
 		_, eff, err := s.SubmitGeneration(ctx(t), &velro.Generation{ID: velro.NewID(), UserID: w.Owner.ID, ModelID: "local/image", Prompt: "p",
 			Parameters: map[string]any{}, Status: velro.StatusPending, Cost: 5, MediaType: "image", OutputURLs: []string{},
-			CreatedAt: now, UpdatedAt: now}, "", velro.NoRule)
+			CreatedAt: now, UpdatedAt: now}, "", check)
 		return eff, err
 	}, func(w *World) velro.Effects { return velro.Effects{Users: ids(w.Owner.ID)} }},
-	"StartGeneration": {func(t testing.TB, s velro.Store, w *World) (velro.Effects, error) {
+	"StartGeneration": {func(t testing.TB, s velro.Store, w *World, check velro.Check) (velro.Effects, error) {
 		_, eff, err := s.StartGeneration(ctx(t), w.Generation.ID)
 		return eff, err
 	}, func(w *World) velro.Effects {
 		return velro.Effects{Generations: ids(w.Generation.ID), Statuses: statusOf(w.Generation.ID, velro.StatusProcessing)}
 	}},
-	"SaveProviderState": {func(t testing.TB, s velro.Store, w *World) (velro.Effects, error) {
+	"SaveProviderState": {func(t testing.TB, s velro.Store, w *World, check velro.Check) (velro.Effects, error) {
 		return s.SaveProviderState(ctx(t), w.Generation.ID, []byte(`{"request_id":"r"}`))
 	}, none},
-	"CompleteGeneration": {func(t testing.TB, s velro.Store, w *World) (velro.Effects, error) {
+	"CompleteGeneration": {func(t testing.TB, s velro.Store, w *World, check velro.Check) (velro.Effects, error) {
 		_, eff, err := s.CompleteGeneration(ctx(t), w.Started.ID, []string{"out.png"}, 10)
 		return eff, err
 	}, func(w *World) velro.Effects {
 		return velro.Effects{Generations: ids(w.Started.ID), Statuses: statusOf(w.Started.ID, velro.StatusCompleted)}
 	}},
-	"FailGeneration": {func(t testing.TB, s velro.Store, w *World) (velro.Effects, error) {
+	"FailGeneration": {func(t testing.TB, s velro.Store, w *World, check velro.Check) (velro.Effects, error) {
 		_, eff, err := s.FailGeneration(ctx(t), w.Generation.ID, "broken")
 		return eff, err
 	}, func(w *World) velro.Effects {
 		return velro.Effects{Users: ids(w.Owner.ID), Generations: ids(w.Generation.ID), Statuses: statusOf(w.Generation.ID, velro.StatusFailed)}
 	}},
-	"CancelGeneration": {func(t testing.TB, s velro.Store, w *World) (velro.Effects, error) {
-		_, eff, err := s.CancelGeneration(ctx(t), w.Generation.ID, velro.NoRule)
+	"CancelGeneration": {func(t testing.TB, s velro.Store, w *World, check velro.Check) (velro.Effects, error) {
+		_, eff, err := s.CancelGeneration(ctx(t), w.Generation.ID, check)
 		return eff, err
 	}, func(w *World) velro.Effects {
 		return velro.Effects{Users: ids(w.Owner.ID), Generations: ids(w.Generation.ID), Statuses: statusOf(w.Generation.ID, velro.StatusCancelled)}
 	}},
-	"ToggleFavorite": {func(t testing.TB, s velro.Store, w *World) (velro.Effects, error) {
-		_, eff, err := s.ToggleFavorite(ctx(t), w.Generation.ID, velro.NoRule)
+	"ToggleFavorite": {func(t testing.TB, s velro.Store, w *World, check velro.Check) (velro.Effects, error) {
+		_, eff, err := s.ToggleFavorite(ctx(t), w.Generation.ID, check)
 		return eff, err
 	}, func(w *World) velro.Effects { return velro.Effects{Generations: ids(w.Generation.ID)} }},
-	"DeleteGeneration": {func(t testing.TB, s velro.Store, w *World) (velro.Effects, error) {
-		return s.DeleteGeneration(ctx(t), w.Generation.ID, velro.NoRule)
+	"DeleteGeneration": {func(t testing.TB, s velro.Store, w *World, check velro.Check) (velro.Effects, error) {
+		return s.DeleteGeneration(ctx(t), w.Generation.ID, check)
 	}, func(w *World) velro.Effects {
 		return velro.Effects{Access: velro.AccessChange{Projects: ids(w.Project.ID), Generations: ids(w.Generation.ID)},
 			Users: ids(w.Owner.ID), Generations: ids(w.Generation.ID), Statuses: statusOf(w.Generation.ID, velro.StatusDeleted)}
 	}},
-	"CreateUpload": {func(t testing.TB, s velro.Store, w *World) (velro.Effects, error) {
-		return s.CreateUpload(ctx(t), newUpload(w.Owner.ID, nil, 10), 1<<40, velro.NoRule)
+	"CreateUpload": {func(t testing.TB, s velro.Store, w *World, check velro.Check) (velro.Effects, error) {
+		return s.CreateUpload(ctx(t), newUpload(w.Owner.ID, nil, 10), 1<<40, check)
 	}, none},
-	"DeleteUpload": {func(t testing.TB, s velro.Store, w *World) (velro.Effects, error) {
-		_, eff, err := s.DeleteUpload(ctx(t), w.Upload.ID, velro.NoRule)
+	"DeleteUpload": {func(t testing.TB, s velro.Store, w *World, check velro.Check) (velro.Effects, error) {
+		_, eff, err := s.DeleteUpload(ctx(t), w.Upload.ID, check)
 		return eff, err
 	}, func(w *World) velro.Effects {
 		return velro.Effects{Access: velro.AccessChange{Projects: ids(w.Project.ID), Uploads: ids(w.Upload.ID)}}
@@ -363,7 +364,7 @@ func testEffects(t *testing.T, open Opener) {
 	for name, c := range WriteCases {
 		t.Run(name, func(t *testing.T) {
 			w := NewWorld(t, s)
-			eff, err := c.Write(t, s, w)
+			eff, err := c.Write(t, s, w, velro.NoRule)
 			must(t, err)
 			if want := c.Want(w); !SameEffects(eff, want) {
 				t.Fatalf("effects %+v, want %+v", eff, want)
