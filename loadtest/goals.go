@@ -155,23 +155,23 @@ func allHeld() goal {
 }
 
 func heldRSSWithin(bytes int64) goal {
-	return goal{srcGoals, "server RSS < " + mebibytes(bytes), func(r *Row, _ *suite) (string, string) {
+	return goal{srcGoals, "server RSS < " + megabytes(bytes), func(r *Row, _ *suite) (string, string) {
 		if r.Held.ServerRSSBytes == 0 {
 			return "server /metrics not readable", NA
 		}
-		return "RSS " + mebibytes(r.Held.ServerRSSBytes), passIf(r.Held.ServerRSSBytes < bytes)
+		return "RSS " + megabytes(r.Held.ServerRSSBytes), passIf(r.Held.ServerRSSBytes < bytes)
 	}}
 }
 
 // idleRSS judges the server's memory as the bench found it: its idle RSS
 // if it had just started.
 func idleRSS(s *Server, limit int64) Verdict {
-	v := Verdict{Goal: "idle RSS < " + mebibytes(limit) + " (server as the bench found it)", Source: srcGoals}
+	v := Verdict{Goal: "idle RSS < " + megabytes(limit) + " (server as the bench found it)", Source: srcGoals}
 	if s.RSSStartBytes == 0 {
 		v.Measured, v.Status = "server /metrics not readable: "+s.MetricsError, NA
 		return v
 	}
-	v.Measured, v.Status = "RSS "+mebibytes(s.RSSStartBytes), passIf(s.RSSStartBytes < limit)
+	v.Measured, v.Status = "RSS "+megabytes(s.RSSStartBytes), passIf(s.RSSStartBytes < limit)
 	return v
 }
 

@@ -24,7 +24,7 @@ func writeTable(w io.Writer, r *Report) error {
 		r.Machine.CPUs, r.Machine.GOMAXPROCS, orDash(r.Machine.LoadStart), orDash(r.Machine.LoadEnd))
 	server := "dependencies " + orDash(strings.Join(r.Server.Dependencies, ", "))
 	if r.Server.RSSStartBytes > 0 {
-		server += "; RSS at start " + mebibytes(r.Server.RSSStartBytes)
+		server += "; RSS at start " + megabytes(r.Server.RSSStartBytes)
 	} else if r.Server.MetricsError != "" {
 		server += "; /metrics not read: " + r.Server.MetricsError
 	}
@@ -156,7 +156,8 @@ func millis(ms float64) string {
 	return fmt.Sprintf("%.0f ms", ms)
 }
 
-func mebibytes(n int64) string { return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20)) }
+// megabytes shows n in MB (10^6 bytes), the unit the goals are set in.
+func megabytes(n int64) string { return fmt.Sprintf("%.1f MB", float64(n)/1e6) }
 
 func orDash(s string) string {
 	if s == "" {

@@ -106,7 +106,7 @@ var scenarios = []scenario{
 		rows: func(o *Options) []*rowSpec {
 			return []*rowSpec{{scenario: "connections", shape: Shape{Connections: o.Connections, Rate: o.HoldRate, Duration: o.Duration},
 				prepare: warmAuthorize, holds: true,
-				goals: []goal{allHeld(), noErrors(srcGoals), heldRSSWithin(500 << 20), p99Within(srcGoals, 100)}}}
+				goals: []goal{allHeld(), noErrors(srcGoals), heldRSSWithin(500e6), p99Within(srcGoals, 100)}}}
 		}},
 }
 

@@ -173,7 +173,7 @@ func (s *suite) inspectServer(ctx context.Context) error {
 	} else {
 		s.report.Server.RSSStartBytes = proc.rss
 	}
-	s.report.Goals = append(s.report.Goals, idleRSS(&s.report.Server, 50<<20))
+	s.report.Goals = append(s.report.Goals, idleRSS(&s.report.Server, 50e6))
 	return nil
 }
 

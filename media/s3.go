@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/minio/minio-go/v7"
@@ -23,6 +24,7 @@ type S3 struct {
 	bucket   string
 	prefix   string
 	partSize uint64
+	heads    sync.Pool // *[]byte of partSize: the first part of each Put
 }
 
 var _ velro.MediaStore = (*S3)(nil)
@@ -72,10 +74,19 @@ func (s *S3) Put(ctx context.Context, key string, r io.Reader, contentType strin
 		return err
 	}
 	r = ctxReader{ctx, r}
-	head, err := io.ReadAll(io.LimitReader(r, int64(s.partSize)))
-	if err != nil {
+	// The first part is read into a pooled buffer: growing a fresh one
+	// for every Put left megabytes of garbage per output.
+	buf, _ := s.heads.Get().(*[]byte)
+	if buf == nil {
+		b := make([]byte, s.partSize)
+		buf = &b
+	}
+	defer s.heads.Put(buf)
+	n, err := io.ReadFull(r, *buf)
+	if err != nil && err != io.EOF && err != io.ErrUnexpectedEOF {
 		return err
 	}
+	head := (*buf)[:n]
 	size := int64(len(head))
 	body := io.Reader(bytes.NewReader(head))
 	if uint64(size) == s.partSize { // maybe more: stream the rest

@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"io"
+	"maps"
 	"math"
 	"os"
 	"path/filepath"
@@ -213,9 +214,10 @@ func TestSettingsHelp(t *testing.T) {
 }
 
 // TestEverySettingIsAFlag: each setting read from the environment is read
-// from its flag as well, and the flag wins.
+// from its flag as well, and the flag wins. Settings that belong to one
+// engine (the replica streams SQLite only) are tried with that engine.
 func TestEverySettingIsAFlag(t *testing.T) {
-	values := map[string]string{"VELRO_ADDR": ":1", "VELRO_DATA_DIR": "/tmp/x", "DATABASE_URL": "postgres://h/db", "VELRO_DB_MAX_CONNS": "7",
+	shared := map[string]string{"VELRO_ADDR": ":1", "VELRO_DATA_DIR": "/tmp/x", "VELRO_DB_MAX_CONNS": "7",
 		"VELRO_DB_TIMEOUT": "3s", "REDIS_URL": "redis://h:1/0", "VELRO_REDIS_PREFIX": "p:", "VELRO_ADMIN_EMAILS": "a@b.co",
 		"VELRO_CORS_ORIGINS": "https://a.example", "VELRO_TRUSTED_PROXIES": "10.0.0.1", "VELRO_PUBLIC_URL": "https://p.example", "VELRO_UPLOAD_QUOTA": "5MiB",
 		"FAL_KEY": "k", "FAL_BASE_URL": "https://f.example", "VELRO_FETCH_ALLOW": "http://s.example:9000", "VELRO_FAL_TIMEOUT": "1m", "VELRO_LOCAL_RENDER_DELAY": "1s",
@@ -224,26 +226,47 @@ func TestEverySettingIsAFlag(t *testing.T) {
 		"VELRO_MEDIA_URL": "s3://bucket/media?endpoint=http://127.0.0.1:9000&region=r1", "VELRO_SMTP_URL": "smtps://u:p@mail.example",
 		"VELRO_MAIL_FROM": "Velro <v@example.com>", "VELRO_APP_URL": "https://app.example", "VELRO_AUDIT_RETENTION": "30d",
 		"VELRO_REGISTER_LIMIT": "3", "VELRO_SESSION_IDLE": "1h", "VELRO_SESSION_MAX": "2d", "VELRO_KEY_RELOAD": "5s",
-		"VELRO_PERF_TRACKING": "off", "VELRO_METRICS_TOKEN": "t", "VELRO_METRICS_ADDR": "127.0.0.1:9"}
+		"VELRO_PERF_TRACKING": "off", "VELRO_METRICS_TOKEN": "t", "VELRO_METRICS_ADDR": "127.0.0.1:9", "VELRO_BACKUP_TO": "/tmp/backups"}
+	engines := map[string]map[string]string{
+		"postgres": {"DATABASE_URL": "postgres://h/db"},
+		"sqlite":   {"VELRO_REPLICA_URL": "file:///tmp/replica"},
+	}
+	tried := map[string]bool{}
+	for engine, own := range engines {
+		t.Run(engine, func(t *testing.T) {
+			values := maps.Clone(shared)
+			maps.Copy(values, own)
+			for _, s := range settings {
+				if _, ok := values[s.Env]; ok && s.set != nil {
+					tried[s.Env] = true
+				}
+			}
+			checkSettingsAsFlags(t, values)
+		})
+	}
+	for _, s := range settings {
+		if s.set != nil && !tried[s.Env] {
+			t.Errorf("no test value for %s", s.Env)
+		}
+	}
+}
+
+// checkSettingsAsFlags parses values once as flags and once from the
+// environment and wants the same configuration.
+func checkSettingsAsFlags(t *testing.T, values map[string]string) {
+	t.Helper()
 	credentials := env{"AWS_ACCESS_KEY_ID": "id", "AWS_SECRET_ACCESS_KEY": "secret"}
 	var args []string
 	for _, s := range settings {
-		if s.set == nil {
-			continue
+		if v, ok := values[s.Env]; ok && s.set != nil {
+			args = append(args, "--"+s.Flag, v)
 		}
-		v, ok := values[s.Env]
-		if !ok {
-			t.Fatalf("no test value for %s", s.Env)
-		}
-		args = append(args, "--"+s.Flag, v)
 	}
 	fromFlags, err := parseConfig("velro", args, credentials.getenv, io.Discard)
 	if err != nil {
 		t.Fatal(err)
 	}
-	for k, v := range credentials {
-		values[k] = v
-	}
+	maps.Copy(values, credentials)
 	fromEnv, err := parseConfig("velro", nil, env(values).getenv, io.Discard)
 	if err != nil {
 		t.Fatal(err)
@@ -254,14 +277,18 @@ func TestEverySettingIsAFlag(t *testing.T) {
 	if fromFlags.smtp == nil || fromEnv.smtp == nil || *fromFlags.smtp != *fromEnv.smtp || fromEnv.smtp.Security != mail.ImplicitTLS {
 		t.Fatalf("mail server from flags %+v, from the environment %+v", fromFlags.smtp, fromEnv.smtp)
 	}
+	if (fromFlags.replica == nil) != (values["VELRO_REPLICA_URL"] == "") || !reflect.DeepEqual(fromFlags.replica, fromEnv.replica) {
+		t.Fatalf("replica from flags %+v, from the environment %+v", fromFlags.replica, fromEnv.replica)
+	}
 	fromFlags.postgres, fromEnv.postgres, fromFlags.redis, fromEnv.redis, fromFlags.media, fromEnv.media = nil, nil, nil, nil, nil, nil
-	fromFlags.smtp, fromEnv.smtp = nil, nil
+	fromFlags.smtp, fromEnv.smtp, fromFlags.replica, fromEnv.replica = nil, nil, nil, nil
 	if !reflect.DeepEqual(fromFlags, fromEnv) {
 		t.Fatalf("flags %+v\nenv   %+v", fromFlags, fromEnv)
 	}
 	if fromEnv.Workers != 2 || fromEnv.DBMaxConns != 7 || fromEnv.AuthzCache || fromEnv.JobRescueAfter != 9*time.Minute ||
 		fromEnv.RegisterLimit != 3 || fromEnv.SessionIdle != time.Hour || fromEnv.SessionMax != 48*time.Hour || fromEnv.KeyReload != 5*time.Second ||
-		fromEnv.PerfTracking || fromEnv.MetricsToken != "t" || fromEnv.MetricsAddr != "127.0.0.1:9" || fromEnv.MaxActiveGenerations != 3 {
+		fromEnv.PerfTracking || fromEnv.MetricsToken != "t" || fromEnv.MetricsAddr != "127.0.0.1:9" || fromEnv.MaxActiveGenerations != 3 ||
+		fromEnv.BackupTo != "/tmp/backups" {
 		t.Fatalf("values not applied: %+v", fromEnv)
 	}
 }
