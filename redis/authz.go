@@ -133,7 +133,7 @@ func field(k authz.Key) string {
 // trip reads the generation and, under the generation last seen, the
 // scope. A generation's or upload's scope comes from its pointer first.
 func (c *AuthzCache) Get(ctx context.Context, k authz.Key) (authz.Entry, bool, string, error) {
-	ctx, cancel := bounded(ctx)
+	ctx, cancel := c.client.bounded(ctx)
 	defer cancel()
 	rdb, fld := c.client.rdb, field(k)
 	gen := *c.gen.Load()
@@ -177,7 +177,7 @@ func (c *AuthzCache) Get(ctx context.Context, k authz.Key) (authz.Entry, bool, s
 
 // Put implements authz.L2.
 func (c *AuthzCache) Put(ctx context.Context, k authz.Key, e authz.Entry, version string) error {
-	ctx, cancel := bounded(ctx)
+	ctx, cancel := c.client.bounded(ctx)
 	defer cancel()
 	scope := e.Scope.String()
 	if indirect(k.Kind) {
@@ -199,7 +199,7 @@ func (c *AuthzCache) Invalidate(ctx context.Context, scopes []uuid.UUID) error {
 	if len(scopes) == 0 {
 		return nil
 	}
-	ctx, cancel := bounded(ctx)
+	ctx, cancel := c.client.bounded(ctx)
 	defer cancel()
 	invalidate := func(pipe goredis.Pipeliner, gen string) {
 		for _, s := range scopes {
@@ -226,7 +226,7 @@ func (c *AuthzCache) Invalidate(ctx context.Context, scopes []uuid.UUID) error {
 // Flush implements authz.L2: a new generation makes every old key
 // unreachable; they expire on their own.
 func (c *AuthzCache) Flush(ctx context.Context) error {
-	ctx, cancel := bounded(ctx)
+	ctx, cancel := c.client.bounded(ctx)
 	defer cancel()
 	return c.client.rdb.Incr(ctx, c.genKey()).Err()
 }

@@ -13,39 +13,80 @@ import (
 	"github.com/velro-ai/velro/redis"
 )
 
+// checked wraps an authz cache so that every call fails the test on an
+// error: "not found" must never be an error in disguise.
+type checked struct {
+	t *testing.T
+	c *redis.AuthzCache
+}
+
+func (c checked) get(k authz.Key) (authz.Entry, bool, string) {
+	c.t.Helper()
+	e, found, v, err := c.c.Get(c.t.Context(), k)
+	if err != nil {
+		c.t.Fatalf("Get %v: %v", k, err)
+	}
+	return e, found, v
+}
+
+func (c checked) found(k authz.Key) bool {
+	c.t.Helper()
+	_, found, _ := c.get(k)
+	return found
+}
+
+// fill reads k's version, then puts e under it, as a cache miss does.
+func (c checked) fill(k authz.Key, e authz.Entry) {
+	c.t.Helper()
+	_, _, v := c.get(k)
+	c.put(k, e, v)
+}
+
+func (c checked) put(k authz.Key, e authz.Entry, version string) {
+	c.t.Helper()
+	if err := c.c.Put(c.t.Context(), k, e, version); err != nil {
+		c.t.Fatalf("Put %v: %v", k, err)
+	}
+}
+
+func (c checked) invalidate(scopes ...uuid.UUID) {
+	c.t.Helper()
+	if err := c.c.Invalidate(c.t.Context(), scopes); err != nil {
+		c.t.Fatalf("Invalidate: %v", err)
+	}
+}
+
+func (c checked) flush() {
+	c.t.Helper()
+	if err := c.c.Flush(c.t.Context()); err != nil {
+		c.t.Fatalf("Flush: %v", err)
+	}
+}
+
 func testAuthzCache(t *testing.T, url string) {
 	prefix := newPrefix()
-	c := redis.NewAuthzCache(open(t, url, prefix), time.Minute)
-	ctx := t.Context()
+	c := checked{t, redis.NewAuthzCache(open(t, url, prefix), time.Minute)}
 	project := uuid.New()
 	k := authz.Key{User: uuid.New(), Kind: velro.KindProject, ID: project}
 	e := authz.Entry{Access: velro.Access{Role: velro.RoleEditor, Method: velro.MethodTeam}, Exists: true, Scope: project}
 
-	_, found, v1, err := c.Get(ctx, k)
-	if err != nil || found {
-		t.Fatalf("empty cache: found=%v %v", found, err)
+	if c.found(k) {
+		t.Fatal("an empty cache found an entry")
 	}
-	if err := c.Put(ctx, k, e, v1); err != nil {
-		t.Fatal(err)
-	}
-	got, found, _, err := c.Get(ctx, k)
-	if err != nil || !found || got != e {
-		t.Fatalf("after put: %+v found=%v %v", got, found, err)
+	c.fill(k, e)
+	if got, found, _ := c.get(k); !found || got != e {
+		t.Fatalf("after put: %+v found=%v", got, found)
 	}
 
 	// A fill that read its version before an invalidation is dropped.
-	_, _, before, _ := c.Get(ctx, authz.Key{User: uuid.New(), Kind: velro.KindProject, ID: project})
-	if err := c.Invalidate(ctx, []uuid.UUID{project}); err != nil {
-		t.Fatal(err)
-	}
-	if _, found, _, _ := c.Get(ctx, k); found {
+	stale := authz.Key{User: uuid.New(), Kind: velro.KindProject, ID: project}
+	_, _, before := c.get(stale)
+	c.invalidate(project)
+	if c.found(k) {
 		t.Fatal("an invalidated entry is still served")
 	}
-	stale := authz.Key{User: uuid.New(), Kind: velro.KindProject, ID: project}
-	if err := c.Put(ctx, stale, e, before); err != nil {
-		t.Fatal(err)
-	}
-	if _, found, _, _ := c.Get(ctx, stale); found {
+	c.put(stale, e, before)
+	if c.found(stale) {
 		t.Fatal("a fill computed before the invalidation landed after it")
 	}
 
@@ -53,51 +94,42 @@ func testAuthzCache(t *testing.T, url string) {
 	gen := uuid.New()
 	gk := authz.Key{User: uuid.New(), Kind: velro.KindGeneration, ID: gen}
 	ge := authz.Entry{Access: velro.Access{Role: velro.RoleViewer, Method: velro.MethodPublic}, Exists: true, Scope: project}
-	_, _, v, _ := c.Get(ctx, gk)
-	c.Put(ctx, gk, ge, v)
-	if _, found, _, _ := c.Get(ctx, gk); found {
+	c.fill(gk, ge)
+	if c.found(gk) {
 		t.Fatal("a generation's first fill stored an entry without a version of its scope")
 	}
-	_, _, v, _ = c.Get(ctx, gk)
-	c.Put(ctx, gk, ge, v)
-	if got, found, _, _ := c.Get(ctx, gk); !found || got != ge {
+	c.fill(gk, ge)
+	if got, found, _ := c.get(gk); !found || got != ge {
 		t.Fatalf("second fill: %+v %v", got, found)
 	}
-	c.Invalidate(ctx, []uuid.UUID{project})
-	if _, found, _, _ := c.Get(ctx, gk); found {
+	c.invalidate(project)
+	if c.found(gk) {
 		t.Fatal("invalidating the project left its generation's entry")
 	}
 
 	// Flush drops everything.
-	_, _, v, _ = c.Get(ctx, k)
-	c.Put(ctx, k, e, v)
-	if err := c.Flush(ctx); err != nil {
-		t.Fatal(err)
-	}
-	if _, found, _, _ := c.Get(ctx, k); found {
+	c.fill(k, e)
+	c.flush()
+	if c.found(k) {
 		t.Fatal("flush left an entry")
 	}
 
 	// Another instance, which last saw an older generation, neither
 	// serves what the flush dropped nor misses the new generation when it
 	// invalidates.
-	_, _, v, _ = c.Get(ctx, k)
-	c.Put(ctx, k, e, v)
-	other := redis.NewAuthzCache(open(t, url, prefix), time.Minute)
-	if _, found, _, _ := other.Get(ctx, k); !found {
+	c.fill(k, e)
+	other := checked{t, redis.NewAuthzCache(open(t, url, prefix), time.Minute)}
+	if !other.found(k) {
 		t.Fatal("the other instance misses a filled entry")
 	}
-	c.Flush(ctx)
-	if _, found, _, _ := other.Get(ctx, k); found {
+	c.flush()
+	if other.found(k) {
 		t.Fatal("the other instance serves an entry from before the flush")
 	}
-	_, _, v, _ = c.Get(ctx, k)
-	c.Put(ctx, k, e, v)
-	late := redis.NewAuthzCache(open(t, url, prefix), time.Minute) // has seen no generation
-	if err := late.Invalidate(ctx, []uuid.UUID{project}); err != nil {
-		t.Fatal(err)
-	}
-	if _, found, _, _ := c.Get(ctx, k); found {
+	c.fill(k, e)
+	late := checked{t, redis.NewAuthzCache(open(t, url, prefix), time.Minute)} // has seen no generation
+	late.invalidate(project)
+	if c.found(k) {
 		t.Fatal("an invalidation from an instance with an old generation left the entry")
 	}
 }
@@ -144,8 +176,8 @@ func testScopesSpread(t *testing.T, url string) {
 
 	scopes := make([]uuid.UUID, len(keys))
 	for i, k := range keys {
-		if _, found, _, _ := c.Get(ctx, k); !found {
-			t.Fatalf("scope %d: not filled", i)
+		if _, found, _, err := c.Get(ctx, k); err != nil || !found {
+			t.Fatalf("scope %d: not filled (%v)", i, err)
 		}
 		scopes[i] = k.ID
 	}

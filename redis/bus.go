@@ -62,10 +62,10 @@ func NewBus(ctx context.Context, client *Client, log *slog.Logger) (*Bus, error)
 	return b, nil
 }
 
-// send publishes within callTimeout: a request never waits long on a
+// send publishes within the call timeout: a request never waits long on a
 // Redis that stalls.
 func (b *Bus) send(ctx context.Context, payload []byte) error {
-	ctx, cancel := bounded(ctx)
+	ctx, cancel := b.client.bounded(ctx)
 	defer cancel()
 	return b.client.rdb.Publish(ctx, b.channel, payload).Err()
 }

@@ -63,10 +63,10 @@ end
 return 0
 `)
 
-// Reserve implements auth.Limiter. Past callTimeout the service counts on
+// Reserve implements auth.Limiter. Past the call timeout the service counts on
 // the instance's own limits alone.
 func (l *Limiter) Reserve(ctx context.Context, scope string, buckets ...auth.Bucket) (time.Duration, error) {
-	ctx, cancel := bounded(ctx)
+	ctx, cancel := l.client.bounded(ctx)
 	defer cancel()
 	args := make([]any, 0, 2*len(buckets))
 	for _, b := range buckets {
@@ -78,14 +78,14 @@ func (l *Limiter) Reserve(ctx context.Context, scope string, buckets ...auth.Buc
 
 // Release implements auth.Limiter.
 func (l *Limiter) Release(ctx context.Context, scope string, buckets ...auth.Bucket) error {
-	ctx, cancel := bounded(ctx)
+	ctx, cancel := l.client.bounded(ctx)
 	defer cancel()
 	return releaseScript.Run(ctx, l.client.rdb, l.keys(scope, buckets)).Err()
 }
 
 // Reset implements auth.Limiter.
 func (l *Limiter) Reset(ctx context.Context, scope string, buckets ...auth.Bucket) error {
-	ctx, cancel := bounded(ctx)
+	ctx, cancel := l.client.bounded(ctx)
 	defer cancel()
 	return l.client.rdb.Del(ctx, l.keys(scope, buckets)...).Err()
 }

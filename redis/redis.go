@@ -5,6 +5,7 @@
 package redis
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -35,6 +36,7 @@ const DefaultPrefix = "velro:"
 type Client struct {
 	rdb          goredis.UniversalClient
 	prefix       string
+	callTimeout  time.Duration
 	stalledUntil atomic.Int64 // unix ns; see stall.go
 }
 
@@ -42,6 +44,10 @@ type Client struct {
 type Options struct {
 	single  *goredis.Options
 	cluster *goredis.ClusterOptions
+
+	// CallTimeout bounds each Redis call a request waits on;
+	// 0 means DefaultCallTimeout.
+	CallTimeout time.Duration
 }
 
 // ParseURL checks a REDIS_URL: redis://host:port/db (rediss:// for TLS)
@@ -68,18 +74,18 @@ func ParseURL(redisURL string) (*Options, error) {
 	return &Options{single: o}, nil
 }
 
-// callTimeout bounds each Redis call a request waits on (publish, L2
-// reads and writes, the limiter): a Redis that stalls (connection open,
+// DefaultCallTimeout bounds each Redis call a request waits on (publish,
+// L2 reads and writes, the limiter): a Redis that stalls (connection open,
 // nothing flows) never errors, so past this it counts as down and the
 // caller falls back (to the database, to the instance's own limits); the
 // calls after it fail at once (stall.go), so a stall costs one request
 // this much, not each. A healthy round trip takes a millisecond; this
 // leaves room for a busy one and for a first call that dials.
-const callTimeout = 300 * time.Millisecond
+const DefaultCallTimeout = 300 * time.Millisecond
 
-// bounded is ctx limited to callTimeout.
-func bounded(ctx context.Context) (context.Context, context.CancelFunc) {
-	return context.WithTimeout(ctx, callTimeout)
+// bounded is ctx limited to the call timeout.
+func (c *Client) bounded(ctx context.Context) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(ctx, c.callTimeout)
 }
 
 // failFast sets the timeouts of either kind of options: rather than queue
@@ -105,7 +111,7 @@ func Open(ctx context.Context, opts *Options, prefix string) (*Client, error) {
 	if prefix == "" {
 		prefix = DefaultPrefix
 	}
-	c := &Client{prefix: prefix}
+	c := &Client{prefix: prefix, callTimeout: cmp.Or(opts.CallTimeout, DefaultCallTimeout)}
 	if opts.cluster != nil {
 		c.rdb = goredis.NewClusterClient(opts.cluster)
 	} else {

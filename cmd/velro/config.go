@@ -31,6 +31,7 @@ type config struct {
 	DBTimeout       time.Duration
 	RedisURL        string
 	RedisPrefix     string
+	RedisTimeout    time.Duration
 	AdminEmails     []string
 	SMTPURL         string
 	MailFrom        string

@@ -133,7 +133,9 @@ func openDeps(ctx context.Context, cfg *config, log *slog.Logger) (_ *deps, err 
 		}
 	}()
 	if cfg.redis != nil {
-		if d.redis, err = redis.Open(ctx, cfg.redis, cfg.RedisPrefix); err != nil {
+		opts := *cfg.redis
+		opts.CallTimeout = cfg.RedisTimeout
+		if d.redis, err = redis.Open(ctx, &opts, cfg.RedisPrefix); err != nil {
 			return nil, fmt.Errorf("REDIS_URL: %w", err)
 		}
 		d.closer = append(d.closer, d.redis.Close)

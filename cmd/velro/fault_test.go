@@ -50,11 +50,7 @@ func TestDatabaseStopsAnswering(t *testing.T) {
 // database (never by a cache that can no longer hear revocations), logins
 // still possible.
 func TestRedisStops(t *testing.T) {
-	redisPath, err := exec.LookPath("redis-server")
-	if err != nil {
-		testenv.RedisURL(t) // skip, or fail under VELRO_TEST_REQUIRE_SERVICES
-		t.Skip("redis-server is not installed")
-	}
+	redisPath := testenv.Command(t, "redis-server", "redis-server")
 	port := freePort(t)
 	rs := exec.Command(redisPath, "--port", fmt.Sprint(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no")
 	if err := rs.Start(); err != nil {

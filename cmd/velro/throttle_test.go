@@ -94,13 +94,12 @@ func TestRegisterThrottling(t *testing.T) {
 // TestParallelLoginGuessesAcrossInstances: the same 200 guesses spread
 // over two servers that share Redis: the limit holds for the pair of them,
 // counted in Redis (each server's own count would let 10 through each).
-// Should Redis not answer within its deadline (a machine loaded beyond
-// reason), each server falls back to its own count, and says so in its
-// log: then the bound is the servers' own limits.
+// The Redis deadline is raised to bound only a hang: a server that fell
+// back to its own count fails the test.
 func TestParallelLoginGuessesAcrossInstances(t *testing.T) {
 	for name, redisURL := range map[string]func(testing.TB) string{"redis": testenv.RedisURL, "redis-cluster": testenv.RedisClusterURL} {
 		t.Run(name, func(t *testing.T) {
-			e := env{"DATABASE_URL": testenv.PostgresURL(t), "REDIS_URL": redisURL(t), "VELRO_REDIS_PREFIX": "velro-test:" + uuid.NewString() + ":"}
+			e := env{"DATABASE_URL": testenv.PostgresURL(t), "REDIS_URL": redisURL(t), "VELRO_REDIS_PREFIX": "velro-test:" + uuid.NewString() + ":", "VELRO_REDIS_TIMEOUT": "10s"}
 			sa, sb := startServer(t, e), startServer(t, e)
 			a, b := sa.client(t).from("127.0.0.2"), sb.client(t).from("127.0.0.2")
 			victim := register(t, a, "victim@example.com")
@@ -111,11 +110,9 @@ func TestParallelLoginGuessesAcrossInstances(t *testing.T) {
 				t.Fatalf("200 parallel guesses over two servers answered %v", got)
 			}
 			if strings.Contains(sa.stderr.String()+sb.stderr.String(), "shared limiter unavailable") {
-				t.Logf("Redis missed its deadline; the servers counted alone: %v", got)
-				if got[401] > 2*10 {
-					t.Fatalf("%d guesses checked: more than each server's own limit", got[401])
-				}
-			} else if got[401] != 10 {
+				t.Fatalf("a server counted alone (Redis failed within 10 s): %v", got)
+			}
+			if got[401] != 10 {
 				t.Fatalf("200 parallel guesses over two servers answered %v; want 10 checked (401) and 190 refused (429)", got)
 			}
 		})

@@ -23,3 +23,13 @@ func requireCommands(t testing.TB, pkg string, commands ...string) {
 		}
 	}
 }
+
+// Command is the path of an installed command; without it the test is
+// skipped, or fails when VELRO_TEST_REQUIRE_SERVICES=1. pkg is the Debian
+// package that brings it.
+func Command(t testing.TB, pkg, bin string) string {
+	t.Helper()
+	requireCommands(t, pkg, bin)
+	path, _ := exec.LookPath(bin) // found: requireCommands looked
+	return path
+}
