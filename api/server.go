@@ -37,6 +37,7 @@ type Config struct {
 	Projects *service.Projects
 	Teams    *service.Teams
 	Audit    *service.Audit
+	Payments *service.Payments
 	// Authz answers GET /generations/{id}/authorize, which reports the
 	// cache layer that decided.
 	Authz        *authz.Engine

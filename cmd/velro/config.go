@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/velro-ai/velro"
 	velrofetch "github.com/velro-ai/velro/fetch" // the tests of this package have a fetch helper
 	"github.com/velro-ai/velro/mail"
 	"github.com/velro-ai/velro/media"
@@ -65,6 +66,11 @@ type config struct {
 	MetricsAddr     string
 	BackupTo        string
 	ReplicaURL      string
+
+	CreditPacks         velro.CreditPacks
+	StripeSecretKey     string
+	StripeWebhookSecret string
+	StripeAPIBase       string
 
 	MaxActiveGenerations int // each user's generations in flight; 0: no cap
 

@@ -50,6 +50,11 @@ func TestBadConfiguration(t *testing.T) {
 		{env{"VELRO_PUBLIC_URL": "example.com"}, nil, "VELRO_PUBLIC_URL"},
 		{env{"VELRO_LOG_LEVEL": "loud"}, nil, "VELRO_LOG_LEVEL"},
 		{env{"VELRO_UPLOAD_QUOTA": "lots"}, nil, "VELRO_UPLOAD_QUOTA"},
+		{env{"VELRO_CREDIT_PACKS": "starter:1000:500"}, nil, `VELRO_CREDIT_PACKS pack "starter:1000:500" is not id:credits:amount:currency: list packs like starter:1000:500:usd,creator:6000:2500:usd`},
+		{env{"VELRO_CREDIT_PACKS": "a:1:1:usd,a:2:2:usd"}, nil, `VELRO_CREDIT_PACKS pack id "a" is listed twice`},
+		{env{"STRIPE_SECRET_KEY": "pk_test_123"}, nil, "STRIPE_SECRET_KEY is not a Stripe secret key (sk_... or rk_...)"},
+		{env{"STRIPE_WEBHOOK_SECRET": "secret"}, nil, "STRIPE_WEBHOOK_SECRET is not a webhook signing secret (whsec_...)"},
+		{env{"STRIPE_API_BASE": "api.stripe.com"}, nil, "STRIPE_API_BASE"},
 		{env{"VELRO_REGISTER_LIMIT": "-1"}, nil, "VELRO_REGISTER_LIMIT"},
 		{env{"VELRO_SESSION_IDLE": "a month"}, nil, "VELRO_SESSION_IDLE"},
 		{env{"VELRO_SESSION_MAX": "10m"}, nil, "VELRO_SESSION_MAX \"10m\" is not a number of days or a duration of at least 15m0s"},
@@ -226,7 +231,8 @@ func TestEverySettingIsAFlag(t *testing.T) {
 		"VELRO_MEDIA_URL": "s3://bucket/media?endpoint=http://127.0.0.1:9000&region=r1", "VELRO_SMTP_URL": "smtps://u:p@mail.example",
 		"VELRO_MAIL_FROM": "Velro <v@example.com>", "VELRO_APP_URL": "https://app.example", "VELRO_AUDIT_RETENTION": "30d",
 		"VELRO_REGISTER_LIMIT": "3", "VELRO_SESSION_IDLE": "1h", "VELRO_SESSION_MAX": "2d", "VELRO_KEY_RELOAD": "5s",
-		"VELRO_PERF_TRACKING": "off", "VELRO_METRICS_TOKEN": "t", "VELRO_METRICS_ADDR": "127.0.0.1:9", "VELRO_BACKUP_TO": "/tmp/backups"}
+		"VELRO_PERF_TRACKING": "off", "VELRO_METRICS_TOKEN": "t", "VELRO_METRICS_ADDR": "127.0.0.1:9", "VELRO_BACKUP_TO": "/tmp/backups",
+		"VELRO_CREDIT_PACKS": "solo:5:100:eur", "STRIPE_SECRET_KEY": "sk_test_x", "STRIPE_WEBHOOK_SECRET": "whsec_x", "STRIPE_API_BASE": "http://127.0.0.1:12111"}
 	engines := map[string]map[string]string{
 		"postgres": {"DATABASE_URL": "postgres://h/db"},
 		"sqlite":   {"VELRO_REPLICA_URL": "file:///tmp/replica"},

@@ -120,6 +120,7 @@ func serve(ctx context.Context, cfg *config, stdout, stderr io.Writer) error {
 		Projects:       service.NewProjects(store, engine),
 		Teams:          service.NewTeams(store, engine),
 		Audit:          audit,
+		Payments:       service.NewPayments(cfg.CreditPacks),
 		Authz:          engine,
 		Dependencies:   readiness,
 		CORSOrigins:    cfg.CORSOrigins,

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/velro-ai/velro"
 	"github.com/velro-ai/velro/auth"
 	velrofetch "github.com/velro-ai/velro/fetch" // the tests of this package have a fetch helper
 	"github.com/velro-ai/velro/mail"
@@ -119,6 +120,20 @@ var settings = []setting{
 	{Flag: "upload-quota", Env: "VELRO_UPLOAD_QUOTA", Default: "1GiB",
 		Usage: "the most each user's uploads may take: bytes, or with a `KiB`, `MiB` or `GiB` suffix (`0` refuses uploads); a file may be at most 20 MiB", Fix: "set a whole number of bytes, or of KiB, MiB or GiB, like 1GiB or 500MiB (no GB or MB)",
 		set: setUploadQuota},
+	{Flag: "credit-packs", Env: "VELRO_CREDIT_PACKS", Default: velro.DefaultCreditPacks,
+		Usage: "the credit packs users can buy, `id:credits:amount:currency` comma separated, `amount` in the currency's minor unit (cents); a paid checkout keeps the credits and price it was created with",
+		set:   setCreditPacks},
+	{Flag: "stripe-secret-key", Env: "STRIPE_SECRET_KEY", Shown: "(none)",
+		Usage: "enables buying credits with Stripe Checkout (`sk_test_...` in test mode); without it checkout answers `503 payments_unavailable` (prefer the environment: flags show in ps)",
+		Fix:   "set the secret key of the Stripe dashboard, like sk_test_..., or unset it",
+		set:   setStripeSecretKey},
+	{Flag: "stripe-webhook-secret", Env: "STRIPE_WEBHOOK_SECRET", Shown: "(none)",
+		Usage: "signing secret (`whsec_...`) of the Stripe webhook endpoint `/api/v1/billing/stripe/webhook`; without it the endpoint refuses every event, so nothing paid is credited",
+		Fix:   "set the endpoint's signing secret from the Stripe dashboard, like whsec_..., or unset it",
+		set:   setStripeWebhookSecret},
+	{Flag: "stripe-api-base", Env: "STRIPE_API_BASE", Default: "https://api.stripe.com",
+		Usage: "Stripe API base URL; a Stripe-compatible server (stripe-mock in tests)", Fix: "set it like https://api.stripe.com",
+		set: func(c *config, v string) error { c.StripeAPIBase = v; return httpURL(v) }},
 	{Flag: "fal-key", Env: "FAL_KEY", Shown: "(none)",
 		Usage: "enables the FAL models; without it they are listed inactive and refused with 503 (prefer the environment: flags show in ps)",
 		set:   func(c *config, v string) error { c.FALKey = v; return nil }},
@@ -414,6 +429,30 @@ func settingsMarkdown() string {
 
 // quotaUnits are the suffixes the settings table allows for a size.
 var quotaUnits = map[string]int64{"KiB": 1 << 10, "MiB": 1 << 20, "GiB": 1 << 30}
+
+// setCreditPacks parses the packs users can buy.
+func setCreditPacks(c *config, v string) (err error) {
+	if c.CreditPacks, err = velro.ParseCreditPacks(v); err != nil {
+		return &configError{"VELRO_CREDIT_PACKS", err.Error(), "list packs like " + velro.DefaultCreditPacks}
+	}
+	return nil
+}
+
+func setStripeSecretKey(c *config, v string) error {
+	c.StripeSecretKey = v
+	if v != "" && !strings.HasPrefix(v, "sk_") && !strings.HasPrefix(v, "rk_") {
+		return &configError{"STRIPE_SECRET_KEY", "is not a Stripe secret key (sk_... or rk_...)", "set the secret key of the Stripe dashboard, like sk_test_..., or unset it"}
+	}
+	return nil
+}
+
+func setStripeWebhookSecret(c *config, v string) error {
+	c.StripeWebhookSecret = v
+	if v != "" && !strings.HasPrefix(v, "whsec_") {
+		return &configError{"STRIPE_WEBHOOK_SECRET", "is not a webhook signing secret (whsec_...)", "set the endpoint's signing secret from the Stripe dashboard, like whsec_..., or unset it"}
+	}
+	return nil
+}
 
 // setUploadQuota reads a size as the settings table writes it: a whole
 // number of bytes, or of KiB, MiB or GiB. Nothing else ("1GB" would be
