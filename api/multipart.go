@@ -2,9 +2,11 @@ package api
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"io"
+	"log/slog"
 	"mime"
 	"net/http"
 
@@ -29,6 +31,9 @@ var submitFields = map[string]bool{"model_id": true, "prompt": true, "negative_p
 // handler. A multipart form's reference_image file is streamed into an
 // upload of the caller first (as POST /api/v1/uploads would), which the
 // generation then references; fields before it (project_id) apply to it.
+// The upload belongs to the submit: when the submit is refused (4xx) or
+// answered by an idempotent replay (whose generation references the first
+// request's upload), it is deleted, and its size given back to the quota.
 func formAsJSON(authSvc *auth.Service, uploads *service.Uploads, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Method != http.MethodPost || r.URL.Path != "/api/v1/generations" {
@@ -36,10 +41,11 @@ func formAsJSON(authSvc *auth.Service, uploads *service.Uploads, next http.Handl
 			return
 		}
 		var body map[string]any
+		var made formUploads
 		var err error
 		switch mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mt {
 		case "multipart/form-data":
-			body, err = readSubmitForm(w, r, authSvc, uploads)
+			body, made, err = readSubmitForm(w, r, authSvc, uploads)
 		case "application/x-www-form-urlencoded":
 			body, err = readURLEncoded(w, r)
 		default:
@@ -47,15 +53,52 @@ func formAsJSON(authSvc *auth.Service, uploads *service.Uploads, next http.Handl
 			return
 		}
 		if err != nil {
+			made.discard(r.Context(), uploads)
 			writeJSONError(w, newError(requestInfoFrom(r.Context()), err))
 			return
 		}
 		raw, _ := json.Marshal(body)
 		r.Body, r.ContentLength = io.NopCloser(bytes.NewReader(raw)), int64(len(raw))
 		r.Header.Set("Content-Type", "application/json")
-		next.ServeHTTP(w, r)
+		sw := &statusWriter{ResponseWriter: w, status: http.StatusOK}
+		next.ServeHTTP(sw, r)
+		if sw.status >= 400 && sw.status < 500 || w.Header().Get("Idempotent-Replayed") == "true" {
+			made.discard(r.Context(), uploads)
+		}
 	})
 }
+
+// formUploads are the uploads a multipart submit made, and for whom.
+type formUploads struct {
+	actor uuid.UUID
+	ids   []uuid.UUID
+}
+
+// discard deletes the uploads, even if the client has gone: a refused
+// submit leaves nothing behind. A failure is logged; the upload stays the
+// user's, listed and deletable.
+func (f formUploads) discard(ctx context.Context, uploads *service.Uploads) {
+	ctx = context.WithoutCancel(ctx)
+	for _, id := range f.ids {
+		if err := uploads.Delete(ctx, f.actor, id); err != nil {
+			slog.WarnContext(ctx, "the upload of a refused submit was not deleted", "upload_id", id, "error", err)
+		}
+	}
+}
+
+// statusWriter records the status a handler answered with.
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	w.status = code
+	w.ResponseWriter.WriteHeader(code)
+}
+
+// Unwrap lets http.ResponseController reach the writer beneath.
+func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
 // submitBody collects a form's fields into the JSON body.
 type submitBody map[string]any
@@ -93,37 +136,38 @@ func readURLEncoded(w http.ResponseWriter, r *http.Request) (map[string]any, err
 	return body, nil
 }
 
-// readSubmitForm reads a multipart submit as it streams.
-func readSubmitForm(w http.ResponseWriter, r *http.Request, authSvc *auth.Service, uploads *service.Uploads) (map[string]any, error) {
+// readSubmitForm reads a multipart submit as it streams; made holds the
+// uploads it created, even when it fails.
+func readSubmitForm(w http.ResponseWriter, r *http.Request, authSvc *auth.Service, uploads *service.Uploads) (_ map[string]any, made formUploads, _ error) {
 	form, err := newFormReader(w, r, maxUploadBody)
 	if err != nil {
-		return nil, err
+		return nil, made, err
 	}
 	body := submitBody{}
 	for {
 		part, err := form.next()
 		if errors.Is(err, io.EOF) {
-			return body, nil
+			return body, made, nil
 		} else if err != nil {
-			return nil, err
+			return nil, made, err
 		}
 		if part.FormName() != "reference_image" {
 			v, err := value(part)
 			if err != nil {
-				return nil, err
+				return nil, made, err
 			}
 			if err := body.set(part.FormName(), v); err != nil {
-				return nil, err
+				return nil, made, err
 			}
 			continue
 		}
 		token, ok := bearerToken(r.Header.Get("Authorization"))
 		if !ok {
-			return nil, errMissingToken
+			return nil, made, errMissingToken
 		}
 		p, err := authSvc.Authenticate(r.Context(), token)
 		if err != nil {
-			return nil, err
+			return nil, made, err
 		}
 		var project *uuid.UUID
 		if s, ok := body["project_id"].(string); ok {
@@ -134,8 +178,9 @@ func readSubmitForm(w http.ResponseWriter, r *http.Request, authSvc *auth.Servic
 		file := &clientReader{r: part}
 		u, err := uploads.Create(r.Context(), p.UserID, service.NewUpload{Filename: part.FileName(), ProjectID: project, Body: file})
 		if err != nil {
-			return nil, file.blame(err)
+			return nil, made, file.blame(err)
 		}
+		made.actor, made.ids = p.UserID, append(made.ids, u.ID)
 		ids, _ := body["reference_upload_ids"].([]any)
 		body["reference_upload_ids"] = append(ids, u.ID.String())
 	}

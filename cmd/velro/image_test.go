@@ -119,6 +119,16 @@ func TestImageEdit(t *testing.T) {
 		a.do("POST", "/api/v1/generations", other, "Content-Type", otherCT, "Idempotency-Key", "edit-1").wantError(t, 422, "idempotency_key_reused")
 		bad, badCT := formWithFile(t, "reference_image", "pic.png", elf, "model_id", "local/image-edit", "prompt", "p")
 		a.do("POST", "/api/v1/generations", bad, "Content-Type", badCT).wantError(t, 415, "unsupported_media_type")
+
+		// The upload belongs to the submit: a refused submit, the replay
+		// above and the reused key leave no upload behind and give the
+		// quota back. Three uploads stand: ref, clip and the first form's.
+		refused, refusedCT := formWithFile(t, "reference_image", "pic.png", pic, "model_id", "local/image-edit", "prompt", "p",
+			"parameters", `{"levels": 99}`)
+		a.do("POST", "/api/v1/generations", refused, "Content-Type", refusedCT).wantError(t, 422, "invalid")
+		if n := a.do("GET", "/api/v1/uploads", nil).want(t, 200).JSON(t)["total"]; n != 4.0 {
+			t.Fatalf("%v uploads after refused and replayed form submits, want 4 (ref, clip, two accepted forms)", n)
+		}
 	})
 }
 
