@@ -12,6 +12,7 @@ import (
 	"github.com/velro-ai/velro"
 	"github.com/velro-ai/velro/authz"
 	"github.com/velro-ai/velro/bus"
+	"github.com/velro-ai/velro/guard"
 	"github.com/velro-ai/velro/postgres"
 	"github.com/velro-ai/velro/queue"
 	"github.com/velro-ai/velro/redis"
@@ -229,6 +230,16 @@ func migrate(ctx context.Context, cfg *config, stdout interface{ Write([]byte) (
 
 // authzL2 is the shared authorization cache: Redis when configured and the
 // cache is on.
+// guarded is how every process writes (servers and the commands beside
+// them alike): through the guard, which publishes each write's effects to
+// the caches of the authorization engine it returns, L2 in Redis included
+// when configured. observer may be nil.
+func (d *deps) guarded(cfg *config, log *slog.Logger, observer velro.Observer) (*guard.Store, *authz.Engine) {
+	engine := authz.New(authz.Config{Store: d.store, Bus: d.bus, L2: d.authzL2(cfg), Disabled: !cfg.AuthzCache,
+		L1Size: cfg.AuthzL1Size, L1TTL: cfg.AuthzL1TTL, Log: log, Observer: observer})
+	return guard.New(d.store, engine, d.bus), engine
+}
+
 func (d *deps) authzL2(cfg *config) authz.L2 {
 	if d.redis == nil || !cfg.AuthzCache {
 		return nil

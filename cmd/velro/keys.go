@@ -10,8 +10,6 @@ import (
 	"os"
 
 	"github.com/velro-ai/velro/auth"
-	"github.com/velro-ai/velro/authz"
-	"github.com/velro-ai/velro/guard"
 )
 
 const keysUsage = `usage: velro keys rotate [flags]
@@ -51,7 +49,7 @@ func keysCommand(ctx context.Context, args []string, getenv func(string) string,
 	defer d.Close()
 	// The guarded store announces the rotation on the bus the servers
 	// listen to (Redis or PostgreSQL).
-	store := guard.New(d.store, authz.New(authz.Config{Store: d.store, Bus: d.bus, Log: log}), d.bus)
+	store, _ := d.guarded(cfg, log, nil)
 	kid, err := auth.RotateSigningKey(ctx, store)
 	if err != nil {
 		return err

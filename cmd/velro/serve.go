@@ -12,10 +12,8 @@ import (
 	"github.com/velro-ai/velro"
 	"github.com/velro-ai/velro/api"
 	"github.com/velro-ai/velro/auth"
-	"github.com/velro-ai/velro/authz"
 	velrofetch "github.com/velro-ai/velro/fetch" // the tests of this package have a fetch helper
 	"github.com/velro-ai/velro/generate"
-	"github.com/velro-ai/velro/guard"
 	"github.com/velro-ai/velro/mail"
 	"github.com/velro-ai/velro/media"
 	"github.com/velro-ai/velro/queue"
@@ -57,9 +55,7 @@ func serve(ctx context.Context, cfg *config, stdout, stderr io.Writer) error {
 	defer cancel()
 
 	mon := newMonitoring(cfg, d, log)
-	engine := authz.New(authz.Config{Store: d.store, Bus: d.bus, L2: d.authzL2(cfg), Disabled: !cfg.AuthzCache,
-		L1Size: cfg.AuthzL1Size, L1TTL: cfg.AuthzL1TTL, Log: log, Observer: mon.observer})
-	store := guard.New(d.store, engine, d.bus)
+	store, engine := d.guarded(cfg, log, mon.observer)
 	mon.register(engine)
 	admins := velro.NewAdminEmails(cfg.AdminEmails)
 	authCfg := auth.Config{Admins: admins, Bus: d.bus, Log: log, RegisterLimit: cfg.RegisterLimit,

@@ -12,8 +12,6 @@ import (
 	"time"
 
 	"github.com/velro-ai/velro"
-	"github.com/velro-ai/velro/authz"
-	"github.com/velro-ai/velro/guard"
 	"github.com/velro-ai/velro/service"
 	"github.com/velro-ai/velro/sqlite"
 )
@@ -106,8 +104,7 @@ func openAccounts(ctx context.Context, cfg *config, stderr io.Writer) (_ *servic
 	if _, ok := d.engine.(*sqlite.DB); ok {
 		settle = 2 * sqlite.WatchEvery
 	}
-	engine := authz.New(authz.Config{Store: d.store, Bus: d.bus, Log: log})
-	store := guard.New(d.store, engine, d.bus)
+	store, _ := d.guarded(cfg, log, nil)
 	accounts := service.NewAccounts(store, service.AccountsConfig{Admins: velro.NewAdminEmails(cfg.AdminEmails), Log: log})
 	return accounts, settle, func() { d.Close() }, nil
 }
