@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"io/fs"
 	"net/url"
+	"os"
 	"runtime"
 
 	"github.com/pressly/goose/v3"
@@ -50,6 +51,14 @@ func Open(ctx context.Context, path string) (*DB, error) {
 
 // OpenWith is Open with options.
 func OpenWith(ctx context.Context, path string, opt Options) (*DB, error) {
+	// The database holds password hashes and signing keys: a new file is
+	// its owner's alone (SQLite gives the -wal and -shm files the same
+	// mode). An existing file keeps the mode its operator gave it.
+	if f, err := os.OpenFile(path, os.O_RDONLY|os.O_CREATE|os.O_EXCL, 0o600); err == nil {
+		f.Close()
+	} else if !errors.Is(err, fs.ErrExist) {
+		return nil, fmt.Errorf("open %s: %w", path, err)
+	}
 	var pragmas []string
 	if opt.ExternalCheckpoints {
 		pragmas = append(pragmas, "wal_autocheckpoint(0)")
