@@ -18,6 +18,8 @@ const (
 	AuditLoginFailed       AuditAction = "auth.login_failed"
 	AuditLogout            AuditAction = "auth.logout"
 	AuditRefreshReuse      AuditAction = "auth.refresh_reuse"
+	AuditSessionEnded      AuditAction = "auth.session_ended"
+	AuditOtherSessionsEnd  AuditAction = "auth.other_sessions_ended"
 	AuditPasswordChanged   AuditAction = "auth.password_changed"
 	AuditPasswordReset     AuditAction = "auth.password_reset"
 	AuditEmailVerified     AuditAction = "user.email_verified"

@@ -18,9 +18,28 @@ type Session struct {
 	CreatedAt   time.Time  `json:"created_at"`
 	RefreshedAt time.Time  `json:"refreshed_at"`
 	RevokedAt   *time.Time `json:"revoked_at"`
+	// Method is how the session signed in (SignInPassword, ...).
+	Method SignInMethod `json:"method"`
+	// MFA: the sign-in passed a second factor (or a passkey, which counts
+	// as two).
+	MFA bool `json:"mfa"`
+	// IP and UserAgent are the client's at sign-in.
+	IP        string `json:"ip"`
+	UserAgent string `json:"user_agent"`
 	// AccountDisabled: the account was disabled, which ends its sessions.
 	AccountDisabled bool `json:"-"`
 }
+
+// SignInMethod is how a session began.
+type SignInMethod string
+
+// Sign-in methods.
+const (
+	SignInPassword SignInMethod = "password"
+)
+
+// MaxUserAgent bounds the user agent a session keeps.
+const MaxUserAgent = 512
 
 // Revoked reports whether the session was logged out or found reused.
 func (s *Session) Revoked() bool { return s.RevokedAt != nil }
@@ -48,6 +67,10 @@ type SessionReader interface {
 	// FindSession returns ENOTFOUND when there is no such session (or
 	// account).
 	FindSession(ctx context.Context, id uuid.UUID) (*Session, error)
+	// ListSessions returns a page of the user's sessions live at now
+	// under l (not revoked, not expired), the most recently refreshed
+	// first, and their number.
+	ListSessions(ctx context.Context, userID uuid.UUID, now time.Time, l SessionLifetime, page Page) ([]*Session, int, error)
 }
 
 // SessionWriter starts, refreshes and ends sessions.
@@ -62,6 +85,13 @@ type SessionWriter interface {
 	// RevokeSession marks the session revoked and audits why (AuditLogout,
 	// AuditRefreshReuse); revoking a revoked session changes nothing.
 	RevokeSession(ctx context.Context, id uuid.UUID, now time.Time, why AuditAction) (Effects, error)
+	// EndSession revokes the user's session id, audited as ended by the
+	// user (AuditSessionEnded); ENOTFOUND when the user has no such
+	// session not yet revoked (another user's session included).
+	EndSession(ctx context.Context, userID, id uuid.UUID, now time.Time) (Effects, error)
+	// EndOtherSessions revokes every session of the user but keep,
+	// audited (AuditOtherSessionsEnd), and says how many it ended.
+	EndOtherSessions(ctx context.Context, userID, keep uuid.UUID) (int, Effects, error)
 }
 
 // SecretWriter keeps key material every instance must share (token signing

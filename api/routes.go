@@ -30,6 +30,12 @@ func addRoutes(mux *http.ServeMux, api huma.API, cfg Config) {
 	huma.Register(api, secured(op("POST", "/api/v1/auth/logout", "End this session", "auth")), handleLogout(cfg.Auth))
 	huma.Register(api, secured(op("GET", "/api/v1/auth/me", "The caller's account", "auth")), handleMe(cfg.Accounts))
 
+	// Identity: sessions.
+	huma.Register(api, secured(op("GET", "/api/v1/auth/sessions", "The caller's live sessions, most recently used first", "identity")), handleListSessions(cfg.Auth))
+	huma.Register(api, secured(op("DELETE", "/api/v1/auth/sessions/{id}", "End one of the caller's sessions, on every instance at once", "identity")), handleEndSession(cfg.Auth))
+	huma.Register(api, secured(op("POST", "/api/v1/auth/sessions/revoke-others", "End every session of the caller's but this one, on every instance at once", "identity")),
+		handleEndOtherSessions(cfg.Auth))
+
 	// Accounts: passwords, verification, deletion, export.
 	huma.Register(api, failing(secured(op("POST", "/api/v1/auth/password", "Change the password; the caller's other sessions end", "accounts")), http.StatusTooManyRequests),
 		handleChangePassword(cfg.Auth))

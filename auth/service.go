@@ -22,6 +22,11 @@ const refreshKeySecret = "refresh_hmac_key"
 type Principal struct {
 	UserID    uuid.UUID
 	SessionID uuid.UUID
+	// MFA: the session passed a second factor when it signed in.
+	MFA bool
+	// SignedInAt is when the session signed in (a recent sign-in may add
+	// credentials without the password).
+	SignedInAt time.Time
 }
 
 // Result is what a successful register, login or refresh hands back.
@@ -81,6 +86,9 @@ type Store interface {
 	FindSession(ctx context.Context, id uuid.UUID) (*velro.Session, error)
 	RotateSession(ctx context.Context, id uuid.UUID, from int64, now time.Time, l velro.SessionLifetime) (userID uuid.UUID, rotated bool, eff velro.Effects, err error)
 	RevokeSession(ctx context.Context, id uuid.UUID, now time.Time, why velro.AuditAction) (velro.Effects, error)
+	ListSessions(ctx context.Context, userID uuid.UUID, now time.Time, l velro.SessionLifetime, page velro.Page) ([]*velro.Session, int, error)
+	EndSession(ctx context.Context, userID, id uuid.UUID, now time.Time) (velro.Effects, error)
+	EndOtherSessions(ctx context.Context, userID, keep uuid.UUID) (int, velro.Effects, error)
 	RecordAudit(ctx context.Context, ev *velro.AuditEvent) (velro.Effects, error)
 	ChangePassword(ctx context.Context, userID uuid.UUID, passwordHash string, keep uuid.UUID) (velro.Effects, error)
 	ResetPassword(ctx context.Context, tokenHash, passwordHash string) (*velro.User, velro.Effects, error)
@@ -113,6 +121,8 @@ type Service struct {
 type sessionState struct {
 	userID  uuid.UUID
 	revoked bool
+	mfa     bool
+	created time.Time
 	ends    time.Time // the session's absolute end
 }
 
@@ -233,7 +243,7 @@ func (s *Service) Register(ctx context.Context, email, password, fullName, clien
 	if _, err := s.store.CreateUser(ctx, u); err != nil {
 		return nil, err
 	}
-	return s.startSession(ctx, u)
+	return s.startSession(ctx, u, velro.SignInPassword, false)
 }
 
 // Login checks the password and starts a session. Attempts are reserved
@@ -277,7 +287,7 @@ func (s *Service) Login(ctx context.Context, email, password, clientAddr string)
 	if u.Disabled { // told only to who knows the password
 		return nil, errDisabled
 	}
-	return s.startSession(ctx, u)
+	return s.startSession(ctx, u, velro.SignInPassword, false)
 }
 
 // loginBuckets are a client's login buckets: for the account and for all.
@@ -286,9 +296,17 @@ func (s *Service) loginBuckets(email string) (pair, client Bucket) {
 		Bucket{Key: "login-client", Limit: s.login.PerClient, Window: s.login.Window}
 }
 
-func (s *Service) startSession(ctx context.Context, u *velro.User) (*Result, error) {
+// startSession signs u in by method, recording whether a second factor
+// was passed and the client the request came from.
+func (s *Service) startSession(ctx context.Context, u *velro.User, method velro.SignInMethod, mfa bool) (*Result, error) {
 	now := s.now()
-	sess := &velro.Session{ID: velro.NewID(), UserID: u.ID, CreatedAt: now, RefreshedAt: now}
+	client := velro.ActorFrom(ctx)
+	agent := client.UserAgent
+	if len(agent) > velro.MaxUserAgent {
+		agent = strings.ToValidUTF8(agent[:velro.MaxUserAgent], "")
+	}
+	sess := &velro.Session{ID: velro.NewID(), UserID: u.ID, CreatedAt: now, RefreshedAt: now, Method: method, MFA: mfa,
+		IP: client.IP, UserAgent: agent}
 	if _, err := s.store.CreateSession(ctx, sess); err != nil {
 		return nil, err
 	}
@@ -398,7 +416,7 @@ func (s *Service) authenticate(ctx context.Context, accessToken string) (Princip
 			} else if err != nil {
 				return sessionState{}, err
 			}
-			return sessionState{userID: sess.UserID, revoked: !sess.Live(), ends: sess.Ends(s.lifetime)}, nil
+			return sessionState{userID: sess.UserID, revoked: !sess.Live(), mfa: sess.MFA, created: sess.CreatedAt, ends: sess.Ends(s.lifetime)}, nil
 		})
 		if err != nil {
 			return Principal{}, err
@@ -410,7 +428,7 @@ func (s *Service) authenticate(ctx context.Context, accessToken string) (Princip
 	if state.revoked || state.userID != claims.UserID || !s.now().Before(state.ends) {
 		return Principal{}, &velro.Error{Code: velro.EUNAUTHORIZED, Message: "The session has ended; log in again."}
 	}
-	return Principal{UserID: claims.UserID, SessionID: claims.SessionID}, nil
+	return Principal{UserID: claims.UserID, SessionID: claims.SessionID, MFA: state.mfa, SignedInAt: state.created}, nil
 }
 
 // auditFailedLogin records a wrong password (u is nil for an unknown

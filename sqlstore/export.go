@@ -45,10 +45,8 @@ func (s *Store) ExportAccount(ctx context.Context, userID uuid.UUID) (x *velro.A
 		if x.Invitations, err = list(ctx, q, scanInvitation, invitationQuery+`WHERE i.invited_by = $1 ORDER BY i.created_at`, userID); err != nil {
 			return err
 		}
-		x.Sessions, err = list(ctx, q, func(r Row) (*velro.Session, error) {
-			var v velro.Session
-			return &v, r.Scan(&v.ID, utc{&v.CreatedAt}, utc{&v.RefreshedAt}, nullUTC{&v.RevokedAt})
-		}, `SELECT id, created_at, refreshed_at, revoked_at FROM sessions WHERE user_id = $1 ORDER BY created_at`, userID)
+		x.Sessions, err = list(ctx, q, scanSession, `SELECT `+sessionColumns+` FROM sessions s JOIN users u ON u.id = s.user_id
+			WHERE s.user_id = $1 ORDER BY s.created_at`, userID)
 		return err
 	})
 	if err != nil {

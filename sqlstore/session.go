@@ -17,11 +17,12 @@ func (s *Store) CreateSession(ctx context.Context, sess *velro.Session) (velro.E
 		if err := s.lockUser(ctx, tx, sess.UserID, true); err != nil {
 			return err
 		}
-		if _, err := tx.Exec(ctx, `INSERT INTO sessions (id, user_id, counter, created_at, refreshed_at)
-			VALUES ($1, $2, 0, $3, $4)`, sess.ID, sess.UserID, at(sess.CreatedAt), at(sess.RefreshedAt)); err != nil {
+		if _, err := tx.Exec(ctx, `INSERT INTO sessions (id, user_id, counter, created_at, refreshed_at, method, mfa, ip, user_agent)
+			VALUES ($1, $2, 0, $3, $4, $5, $6, $7, $8)`, sess.ID, sess.UserID, at(sess.CreatedAt), at(sess.RefreshedAt),
+			sess.Method, sess.MFA, sess.IP, sess.UserAgent); err != nil {
 			return err
 		}
-		login := event(velro.AuditLogin, "session", sess.ID, nil)
+		login := event(velro.AuditLogin, "session", sess.ID, map[string]any{"method": sess.Method, "mfa": sess.MFA})
 		login.ActorID = &sess.UserID
 		return audit(ctx, tx, login)
 	})
@@ -30,17 +31,79 @@ func (s *Store) CreateSession(ctx context.Context, sess *velro.Session) (velro.E
 // FindSession implements velro.Store.
 func (s *Store) FindSession(ctx context.Context, id uuid.UUID) (sess *velro.Session, err error) {
 	err = s.read(ctx, func(ctx context.Context, q Querier) error {
-		var v velro.Session
-		err := q.QueryRow(ctx, `SELECT s.id, s.user_id, s.counter, s.created_at, s.refreshed_at, s.revoked_at, u.disabled_at IS NOT NULL
-			FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.id = $1`, id).
-			Scan(&v.ID, &v.UserID, &v.Counter, utc{&v.CreatedAt}, utc{&v.RefreshedAt}, nullUTC{&v.RevokedAt}, &v.AccountDisabled)
-		if err != nil {
-			return notFound(err, "Session")
-		}
-		sess = &v
-		return nil
+		sess, err = scanSession(q.QueryRow(ctx, `SELECT `+sessionColumns+` FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.id = $1`, id))
+		return notFound(err, "Session")
 	})
 	return sess, err
+}
+
+const sessionColumns = `s.id, s.user_id, s.counter, s.created_at, s.refreshed_at, s.revoked_at, u.disabled_at IS NOT NULL,
+	s.method, s.mfa, s.ip, s.user_agent`
+
+func scanSession(row Row) (*velro.Session, error) {
+	var v velro.Session
+	err := row.Scan(&v.ID, &v.UserID, &v.Counter, utc{&v.CreatedAt}, utc{&v.RefreshedAt}, nullUTC{&v.RevokedAt}, &v.AccountDisabled,
+		&v.Method, &v.MFA, &v.IP, &v.UserAgent)
+	return &v, err
+}
+
+// ListSessions implements velro.Store. The lifetime conditions are
+// RotateSession's.
+func (s *Store) ListSessions(ctx context.Context, userID uuid.UUID, now time.Time, l velro.SessionLifetime, page velro.Page) (list []*velro.Session, total int, err error) {
+	const where = `WHERE s.user_id = $1 AND s.revoked_at IS NULL AND s.refreshed_at > $2 AND s.created_at > $3`
+	idle, max := at(now.Add(-l.Idle)), at(now.Add(-l.Max))
+	err = s.read(ctx, func(ctx context.Context, q Querier) error {
+		if err := q.QueryRow(ctx, `SELECT count(*) FROM sessions s `+where, userID, idle, max).Scan(&total); err != nil {
+			return err
+		}
+		rows, err := q.Query(ctx, `SELECT `+sessionColumns+` FROM sessions s JOIN users u ON u.id = s.user_id `+where+`
+			ORDER BY s.refreshed_at DESC, s.id DESC LIMIT $4 OFFSET $5`, userID, idle, max, page.Limit, page.Offset)
+		if err != nil {
+			return err
+		}
+		list, err = collect(rows, scanSession)
+		return err
+	})
+	return list, total, err
+}
+
+// EndSession implements velro.Store.
+func (s *Store) EndSession(ctx context.Context, userID, id uuid.UUID, now time.Time) (eff velro.Effects, err error) {
+	err = s.write(ctx, func(ctx context.Context, tx Querier) error {
+		n, err := tx.Exec(ctx, `UPDATE sessions SET revoked_at = $3 WHERE id = $1 AND user_id = $2 AND revoked_at IS NULL`, id, userID, at(now))
+		if err != nil {
+			return err
+		} else if n == 0 {
+			return velro.Errorf(velro.ENOTFOUND, "Session not found.")
+		}
+		ended := event(velro.AuditSessionEnded, "session", id, nil)
+		ended.ActorID = &userID
+		eff = velro.Effects{Sessions: []uuid.UUID{id}}
+		return audit(ctx, tx, ended)
+	})
+	return eff, err
+}
+
+// EndOtherSessions implements velro.Store. It takes the account's access
+// lock, as a password change does, so no login slips between.
+func (s *Store) EndOtherSessions(ctx context.Context, userID, keep uuid.UUID) (n int, eff velro.Effects, err error) {
+	err = s.write(ctx, func(ctx context.Context, tx Querier) error {
+		if err := s.lockUser(ctx, tx, userID, false); err != nil {
+			return err
+		}
+		ended, err := endSessions(ctx, tx, userID, keep)
+		if err != nil {
+			return err
+		}
+		n = len(ended)
+		ev := event(velro.AuditOtherSessionsEnd, "user", userID, map[string]any{"sessions": n, "kept": keep})
+		ev.ActorID = &userID
+		if n > 0 {
+			eff = velro.Effects{Sessions: ended}
+		}
+		return audit(ctx, tx, ev)
+	})
+	return n, eff, err
 }
 
 // RotateSession implements velro.Store.

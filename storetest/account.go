@@ -12,7 +12,7 @@ import (
 func newSession(t testing.TB, s velro.Store, user uuid.UUID) *velro.Session {
 	t.Helper()
 	now := velro.Now()
-	sess := &velro.Session{ID: velro.NewID(), UserID: user, CreatedAt: now, RefreshedAt: now}
+	sess := &velro.Session{ID: velro.NewID(), UserID: user, CreatedAt: now, RefreshedAt: now, Method: velro.SignInPassword}
 	must(t, errOf(s.CreateSession(ctx(t), sess)))
 	return sess
 }

@@ -168,6 +168,13 @@ var WriteCases = map[string]WriteCase{
 	"RevokeSession": {func(t testing.TB, s velro.Store, w *World, check velro.Check) (velro.Effects, error) {
 		return s.RevokeSession(ctx(t), w.MemberSessions[0], velro.Now(), velro.AuditLogout)
 	}, func(w *World) velro.Effects { return velro.Effects{Sessions: ids(w.MemberSessions[0])} }},
+	"EndSession": {func(t testing.TB, s velro.Store, w *World, check velro.Check) (velro.Effects, error) {
+		return s.EndSession(ctx(t), w.Member.ID, w.MemberSessions[1], velro.Now())
+	}, func(w *World) velro.Effects { return velro.Effects{Sessions: ids(w.MemberSessions[1])} }},
+	"EndOtherSessions": {func(t testing.TB, s velro.Store, w *World, check velro.Check) (velro.Effects, error) {
+		_, eff, err := s.EndOtherSessions(ctx(t), w.Member.ID, w.MemberSessions[0])
+		return eff, err
+	}, func(w *World) velro.Effects { return velro.Effects{Sessions: ids(w.MemberSessions[1])} }},
 	"Secret": {func(t testing.TB, s velro.Store, w *World, check velro.Check) (velro.Effects, error) {
 		_, eff, err := s.Secret(ctx(t), uuid.NewString(), velro.RandomSecret(8))
 		return eff, err

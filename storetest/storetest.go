@@ -21,6 +21,8 @@ type Opener func(t testing.TB, timeout time.Duration) velro.Store
 func Run(t *testing.T, open Opener) {
 	t.Run("Users", func(t *testing.T) { testUsers(t, open) })
 	t.Run("Sessions", func(t *testing.T) { testSessions(t, open) })
+	t.Run("SessionList", func(t *testing.T) { testSessionList(t, open) })
+	t.Run("EndSessionRace", func(t *testing.T) { testEndSessionRace(t, open) })
 	t.Run("SessionLifetime", func(t *testing.T) { testSessionLifetime(t, open) })
 	t.Run("Secrets", func(t *testing.T) { testSecrets(t, open) })
 	t.Run("SigningKeys", func(t *testing.T) { testSigningKeys(t, open) })
