@@ -81,7 +81,12 @@ const MaxReferences = 4
 // a project's.
 type GenerationFilter struct {
 	UserID    uuid.UUID
-	ProjectID *uuid.UUID
+	ProjectID *uuid.UUID // a project's generations, whoever made them, instead of the user's
+	AnyUser   bool       // every user's generations (the admin console), instead of the user's
+	ModelID   string     // only this model's; "" any
+	Statuses  []Status   // only these statuses; none: any
+	Favorite  *bool      // only favourites (true) or the rest (false); nil: any
+	Since     time.Time  // only those created at or after; zero: any
 	Page
 }
 

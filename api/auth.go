@@ -107,13 +107,17 @@ func handleLogin(svc *auth.Service) func(context.Context, *loginInput) (*tokenOu
 
 type refreshInput struct {
 	Body struct {
-		RefreshToken string `json:"refresh_token" maxLength:"512"`
+		RefreshToken string `json:"refresh_token,omitempty" maxLength:"512" doc:"Left out by Velro's own pages: their session cookie holds it"`
 	}
 }
 
 func handleRefresh(svc *auth.Service) func(context.Context, *refreshInput) (*tokenOutput, error) {
 	return func(ctx context.Context, in *refreshInput) (*tokenOutput, error) {
-		res, err := svc.Refresh(ctx, in.Body.RefreshToken)
+		token := in.Body.RefreshToken
+		if token == "" {
+			token = browserSessionFrom(ctx).cookie
+		}
+		res, err := svc.Refresh(ctx, token)
 		if err != nil {
 			return nil, err
 		}

@@ -35,7 +35,7 @@ type fuzzServer struct {
 	team    string
 }
 
-func newFuzzServer(t testing.TB) *fuzzServer {
+func newFuzzServer(t testing.TB, options ...func(*api.Config)) *fuzzServer {
 	raw := testenv.Store(t, testenv.SQLite(t), 0)
 	b := new(bus.Local)
 	engine := authz.New(authz.Config{Store: raw, Bus: b})
@@ -53,7 +53,7 @@ func newFuzzServer(t testing.TB) *fuzzServer {
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError}))
 	accounts := service.NewAccounts(store, service.AccountsConfig{Passwords: authSvc, Media: files, Log: log})
 	uploads := service.NewUploads(store, engine, files, 1<<20)
-	s := &fuzzServer{handler: api.NewServer(api.Config{
+	cfg := api.Config{
 		Log:      log,
 		Auth:     authSvc,
 		Accounts: accounts,
@@ -67,7 +67,11 @@ func newFuzzServer(t testing.TB) *fuzzServer {
 		Notifier: generate.NewNotifier(b),
 		Media:    files,
 		Signer:   media.NewSigner([]byte("fuzz media key")),
-	})}
+	}
+	for _, option := range options {
+		option(&cfg)
+	}
+	s := &fuzzServer{handler: api.NewServer(cfg)}
 	// A password no seed holds: inputs that change the password or delete
 	// the account need it, and the account must stay.
 	reg := s.do(t, "POST", "/api/v1/auth/register", `{"email":"fuzz@example.com","password":"`+fuzzPassword+`"}`)

@@ -2,11 +2,13 @@ package api
 
 import (
 	"context"
+	"time"
 
 	"github.com/google/uuid"
 
 	"github.com/velro-ai/velro"
 	"github.com/velro-ai/velro/generate"
+	"github.com/velro-ai/velro/service"
 )
 
 type generationOutput struct {
@@ -62,6 +64,9 @@ func handleSubmit(gen *generate.Service) func(context.Context, *submitInput) (*g
 type listGenerationsInput struct {
 	PageInput
 	ProjectID string `query:"project_id" format:"uuid" doc:"List a readable project's generations instead of your own"`
+	ModelID   string `query:"model_id" maxLength:"200" doc:"Only this model's"`
+	Status    string `query:"status" enum:"pending,processing,completed,failed,cancelled" doc:"Only those with this status"`
+	Favorite  string `query:"favorite" enum:"true,false" doc:"Only favourites (true) or only the others (false)"`
 }
 
 type generationsOutput struct {
@@ -77,7 +82,15 @@ func handleListGenerations(gen *generate.Service) func(context.Context, *listGen
 		if err != nil {
 			return nil, err
 		}
-		list, total, err := gen.List(ctx, principal(ctx).UserID, project, in.page())
+		f := velro.GenerationFilter{ProjectID: project, ModelID: in.ModelID, Page: in.page()}
+		if in.Status != "" {
+			f.Statuses = []velro.Status{velro.Status(in.Status)}
+		}
+		if in.Favorite != "" {
+			favorite := in.Favorite == "true"
+			f.Favorite = &favorite
+		}
+		list, total, err := gen.List(ctx, principal(ctx).UserID, f)
 		if err != nil {
 			return nil, err
 		}
@@ -180,6 +193,41 @@ func handleSupportedModels(gen *generate.Service) func(context.Context, *struct{
 				Provider: m.Provider, IsActive: m.IsActive, Description: m.Description, Parameters: m.Parameters,
 				Inputs: m.Inputs, Pricing: m.Pricing})
 		}
+		return out, nil
+	}
+}
+
+type adminGenerationsInput struct {
+	PageInput
+	Status string `query:"status" enum:"pending,processing,failed" doc:"Only those with this status; without it, those in flight (pending and processing) and failed"`
+	Since  string `query:"since" format:"date-time" doc:"Only those created at or after this time (RFC 3339)"`
+}
+
+// handleAdminGenerations lists every user's generations in flight or
+// failed, for the admin console; each carries its user_id and
+// error_message.
+func handleAdminGenerations(accounts *service.Accounts, gen *generate.Service) func(context.Context, *adminGenerationsInput) (*generationsOutput, error) {
+	return func(ctx context.Context, in *adminGenerationsInput) (*generationsOutput, error) {
+		if _, err := accounts.RequireAdmin(ctx, principal(ctx).UserID, "see every user's generations"); err != nil {
+			return nil, err
+		}
+		f := velro.GenerationFilter{Statuses: []velro.Status{velro.StatusPending, velro.StatusProcessing, velro.StatusFailed}, Page: in.page()}
+		if in.Status != "" {
+			f.Statuses = []velro.Status{velro.Status(in.Status)}
+		}
+		if in.Since != "" {
+			since, err := time.Parse(time.RFC3339, in.Since)
+			if err != nil {
+				return nil, velro.Invalid("since", "must be an RFC 3339 time")
+			}
+			f.Since = since
+		}
+		list, total, err := gen.ListEveryUsers(ctx, f)
+		if err != nil {
+			return nil, err
+		}
+		out := &generationsOutput{}
+		out.Body.Generations, out.Body.PageInfo = list, in.info(total)
 		return out, nil
 	}
 }

@@ -49,7 +49,7 @@ func withCORS(origins []string, next http.Handler) http.Handler {
 		AllowedMethods:   []string{http.MethodGet, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete},
 		AllowedHeaders:   []string{"Authorization", "Content-Type", "Idempotency-Key", "X-Request-ID"},
 		ExposedHeaders:   []string{"X-Request-ID", "Retry-After", "WWW-Authenticate"},
-		AllowCredentials: true,
+		AllowCredentials: false, // never Velro's session cookie: other origins use bearer tokens
 		MaxAge:           600,
 	}).Handler(next)
 }

@@ -10,7 +10,7 @@ import (
 
 // addRoutes maps the whole API.
 func addRoutes(mux *http.ServeMux, api huma.API, cfg Config) {
-	api.UseMiddleware(authenticate(api, cfg.Auth))
+	api.UseMiddleware(browserSessions(api, cfg.PublicURL), authenticate(api, cfg.Auth))
 
 	// Health, docs, keys (public).
 	huma.Register(api, op("GET", "/health", "Liveness", "health"), handleHealth())
@@ -119,6 +119,9 @@ func addRoutes(mux *http.ServeMux, api huma.API, cfg Config) {
 	huma.Register(api, failing(secured(op("PATCH", "/api/v1/admin/users/{id}", "Grant or take a role, disable or enable an account (admins)", "admin")), http.StatusConflict),
 		handleControlUser(cfg.Accounts))
 
+	huma.Register(api, failing(secured(op("GET", "/api/v1/admin/generations", "Every user's generations in flight and failed, newest first (admins)", "admin")), http.StatusForbidden),
+		handleAdminGenerations(cfg.Accounts, cfg.Generations))
+
 	// Generations.
 	huma.Register(api, failing(created(secured(op("POST", "/api/v1/generations", "Submit a generation (JSON, or a form with the same fields)", "generations"))),
 		http.StatusPaymentRequired, http.StatusForbidden, http.StatusNotFound, http.StatusUnprocessableEntity, http.StatusRequestEntityTooLarge, http.StatusUnsupportedMediaType, http.StatusBadRequest, http.StatusTooManyRequests), handleSubmit(cfg.Generations))
@@ -136,6 +139,14 @@ func addRoutes(mux *http.ServeMux, api huma.API, cfg Config) {
 	// Monitoring (admins).
 	huma.Register(api, failing(secured(op("GET", "/api/v1/monitoring/performance", "Latencies of the tracked operations and cache hit rates against their latency targets (admins)", "monitoring")), http.StatusForbidden), handlePerformance(cfg.Accounts, cfg.Perf))
 	mux.Handle("GET /dashboard", web.Dashboard())
+
+	// The studio, Velro's web app.
+	if cfg.Studio {
+		studio := web.Studio()
+		for _, page := range web.StudioPages {
+			mux.Handle("GET "+page, studio)
+		}
+	}
 
 	// Media, served to holders of a signed URL.
 	mux.Handle("GET /media/{key...}", serveMedia(cfg.Media, cfg.Signer))

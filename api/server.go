@@ -60,6 +60,8 @@ type Config struct {
 	Signer  *media.Signer
 	// PublicURL is the origin of signed media URLs; empty: the request's.
 	PublicURL string
+	// Studio serves the studio's pages (/, /signin, /generate, ...).
+	Studio bool
 	// TrustedProxies are the load balancers whose X-Forwarded-For is
 	// believed.
 	TrustedProxies []netip.Prefix
@@ -68,7 +70,9 @@ type Config struct {
 // NewServer returns the whole API as one handler.
 func NewServer(cfg Config) http.Handler {
 	mux := http.NewServeMux()
-	api := humago.New(modelIDMux{mux}, humaConfig())
+	hc := humaConfig()
+	hc.Transformers = append(hc.Transformers, sessionCookies(cfg.Auth.Lifetime()))
+	api := humago.New(modelIDMux{mux}, hc)
 	addRoutes(mux, api, cfg)
 	return withCORS(cfg.CORSOrigins, withBasics(cfg.Log, cfg.TrustedProxies, cfg.Perf, formAsJSON(cfg.Auth, cfg.Uploads, mux)))
 }

@@ -177,6 +177,9 @@ func NewService(ctx context.Context, store Store, cfg Config) (*Service, error) 
 	return s, nil
 }
 
+// Lifetime is how long sessions live.
+func (s *Service) Lifetime() velro.SessionLifetime { return s.lifetime }
+
 // Tokens returns the access-token signer (for the JWKS endpoint).
 func (s *Service) Tokens() *Tokens { return s.tokens }
 

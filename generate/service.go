@@ -199,14 +199,22 @@ func (s *Service) Follow(ctx context.Context, actor, id uuid.UUID) (*velro.Gener
 }
 
 // List returns a page of the actor's own generations, or, with a project,
-// of a project the actor may view.
-func (s *Service) List(ctx context.Context, actor uuid.UUID, project *uuid.UUID, page velro.Page) ([]*velro.Generation, int, error) {
-	if project != nil {
-		if err := velro.Allowed(actor, velro.ActionView, velro.KindProject, *project)(ctx, s.Authz); err != nil {
+// of a project the actor may view, narrowed by the filter's other fields.
+func (s *Service) List(ctx context.Context, actor uuid.UUID, f velro.GenerationFilter) ([]*velro.Generation, int, error) {
+	if f.ProjectID != nil {
+		if err := velro.Allowed(actor, velro.ActionView, velro.KindProject, *f.ProjectID)(ctx, s.Authz); err != nil {
 			return nil, 0, err
 		}
 	}
-	return s.Store.ListGenerations(ctx, velro.GenerationFilter{UserID: actor, ProjectID: project, Page: page})
+	f.UserID, f.AnyUser = actor, false
+	return s.Store.ListGenerations(ctx, f)
+}
+
+// ListEveryUsers returns a page of every user's generations (the admin
+// console); the caller has checked that the actor is an admin.
+func (s *Service) ListEveryUsers(ctx context.Context, f velro.GenerationFilter) ([]*velro.Generation, int, error) {
+	f.AnyUser, f.ProjectID = true, nil
+	return s.Store.ListGenerations(ctx, f)
 }
 
 // Stats counts the actor's own generations.

@@ -185,8 +185,13 @@ func (s *Store) AcceptInvitation(ctx context.Context, tokenHash string, userID u
 			if err := s.addMember(ctx, tx, teamID, userID, inv.Role); err != nil {
 				return err
 			}
+			// The mailed token proves the address, as a verification link would.
+			if err := markVerified(ctx, tx, userID); err != nil {
+				return err
+			}
 			return audit(ctx, tx, event(velro.AuditInvitationAccept, "invitation", inv.ID, map[string]any{"team_id": teamID, "role": inv.Role}))
 		})
+		eff.Users = append(eff.Users, userID)
 		return err
 	})
 	return inv, eff, err

@@ -3,6 +3,8 @@ package sqlstore
 import (
 	"context"
 	"errors"
+	"fmt"
+	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -93,16 +95,14 @@ func findByKey(ctx context.Context, q Querier, g *velro.Generation, key string) 
 
 // ListGenerations implements velro.Store.
 func (s *Store) ListGenerations(ctx context.Context, f velro.GenerationFilter) (list []*velro.Generation, total int, err error) {
-	where, arg := `user_id = $1`, any(f.UserID)
-	if f.ProjectID != nil {
-		where, arg = `project_id = $1`, *f.ProjectID
-	}
+	where, args := generationWhere(f)
 	err = s.read(ctx, func(ctx context.Context, q Querier) error {
-		if err := q.QueryRow(ctx, `SELECT count(*) FROM generations WHERE `+where, arg).Scan(&total); err != nil {
+		if err := q.QueryRow(ctx, `SELECT count(*) FROM generations WHERE `+where, args...).Scan(&total); err != nil {
 			return err
 		}
-		rows, err := q.Query(ctx, `SELECT `+generationColumns+` FROM generations WHERE `+where+`
-			ORDER BY created_at DESC, id DESC LIMIT $2 OFFSET $3`, arg, f.Limit, f.Offset)
+		n := len(args)
+		rows, err := q.Query(ctx, `SELECT `+generationColumns+` FROM generations WHERE `+where+
+			fmt.Sprintf(` ORDER BY created_at DESC, id DESC LIMIT $%d OFFSET $%d`, n+1, n+2), append(args, f.Limit, f.Offset)...)
 		if err != nil {
 			return err
 		}
@@ -110,6 +110,44 @@ func (s *Store) ListGenerations(ctx context.Context, f velro.GenerationFilter) (
 		return err
 	})
 	return list, total, err
+}
+
+// generationWhere is the condition of a generation filter and its
+// arguments ($1...).
+func generationWhere(f velro.GenerationFilter) (string, []any) {
+	var conds []string
+	var args []any
+	add := func(cond string, arg any) {
+		args = append(args, arg)
+		conds = append(conds, fmt.Sprintf(cond, len(args)))
+	}
+	switch {
+	case f.ProjectID != nil:
+		add(`project_id = $%d`, *f.ProjectID)
+	case !f.AnyUser:
+		add(`user_id = $%d`, f.UserID)
+	}
+	if f.ModelID != "" {
+		add(`model_id = $%d`, f.ModelID)
+	}
+	if len(f.Statuses) > 0 {
+		in := make([]string, len(f.Statuses))
+		for i, st := range f.Statuses {
+			args = append(args, string(st))
+			in[i] = fmt.Sprintf("$%d", len(args))
+		}
+		conds = append(conds, `status IN (`+strings.Join(in, ", ")+`)`)
+	}
+	if f.Favorite != nil {
+		add(`is_favorite = $%d`, *f.Favorite)
+	}
+	if !f.Since.IsZero() {
+		add(`created_at >= $%d`, at(f.Since))
+	}
+	if len(conds) == 0 {
+		return `TRUE`, nil
+	}
+	return strings.Join(conds, ` AND `), args
 }
 
 // StartGeneration implements velro.Store.

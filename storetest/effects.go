@@ -257,7 +257,11 @@ var WriteCases = map[string]WriteCase{
 	"AcceptInvitation": {func(t testing.TB, s velro.Store, w *World, check velro.Check) (velro.Effects, error) {
 		_, eff, err := s.AcceptInvitation(ctx(t), velro.HashToken(w.InvitationToken), w.Invitee.ID)
 		return eff, err
-	}, projectAndTeam},
+	}, func(w *World) velro.Effects { // accepting verifies the invitee's address
+		eff := projectAndTeam(w)
+		eff.Users = ids(w.Invitee.ID)
+		return eff
+	}},
 	"DeclineInvitation": {func(t testing.TB, s velro.Store, w *World, check velro.Check) (velro.Effects, error) {
 		_, eff, err := s.DeclineInvitation(ctx(t), velro.HashToken(w.InvitationToken), w.Invitee.ID)
 		return eff, err

@@ -51,7 +51,8 @@ func testInvitations(t *testing.T, open Opener) {
 	}
 
 	// Only the invited address answers; accepting makes a member with the
-	// role, at once in the effective-access table.
+	// role, at once in the effective-access table, and proves the address
+	// (the token came by mail to it).
 	_, _, err = s.AcceptInvitation(ctx(t), hash, bob.ID)
 	wantCode(t, err, velro.EFORBIDDEN)
 	_, _, err = s.DeclineInvitation(ctx(t), hash, bob.ID)
@@ -62,6 +63,9 @@ func testInvitations(t *testing.T, open Opener) {
 	must(t, err)
 	if accepted.Status != velro.InvitationAccepted || len(eff.Access.Projects) != 1 || eff.Access.Projects[0] != p.ID || eff.Access.Teams[0] != team.ID {
 		t.Fatalf("accepted %+v, change %+v", accepted, eff)
+	}
+	if u, err := s.FindUserByID(ctx(t), ann.ID); err != nil || !u.EmailVerified || len(eff.Users) != 1 || eff.Users[0] != ann.ID {
+		t.Fatalf("after accepting, the invitee's address is verified %v (%v), users in effects %v", u != nil && u.EmailVerified, err, eff.Users)
 	}
 	wantAccess(t, s, ann.ID, velro.KindProject, p.ID, velro.Access{Role: velro.RoleEditor, Method: velro.MethodTeam}, "after accepting")
 	_, _, err = s.AcceptInvitation(ctx(t), hash, ann.ID)

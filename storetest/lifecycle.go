@@ -314,6 +314,42 @@ func testListsAndStats(t *testing.T, open Opener) {
 	if total != 2 || len(list) != 2 {
 		t.Fatalf("project list: %d of %d", len(list), total)
 	}
+	// The filters of the gallery and of the admin console. ids: 0 completed
+	// and favourite (in p), 1 failed, 2 pending (in p), 3 a pending video;
+	// another user's failed one.
+	other := NewUser(t, s, "other-stats@example.com")
+	theirs := pending(other.ID, nil, 25)
+	_, _, err = s.SubmitGeneration(ctx(t), theirs, "", velro.NoRule)
+	must(t, err)
+	_, _, err = s.FailGeneration(ctx(t), theirs.ID, "no")
+	must(t, err)
+	yes, no := true, false
+	for _, c := range []struct {
+		name   string
+		filter velro.GenerationFilter
+		want   []uuid.UUID
+	}{
+		{"model", velro.GenerationFilter{UserID: u.ID, ModelID: "local/video"}, []uuid.UUID{ids[3]}},
+		{"failed", velro.GenerationFilter{UserID: u.ID, Statuses: []velro.Status{velro.StatusFailed}}, []uuid.UUID{ids[1]}},
+		{"in flight", velro.GenerationFilter{UserID: u.ID, Statuses: []velro.Status{velro.StatusPending, velro.StatusProcessing}}, []uuid.UUID{ids[3], ids[2]}},
+		{"favourites", velro.GenerationFilter{UserID: u.ID, Favorite: &yes}, []uuid.UUID{ids[0]}},
+		{"not favourite images", velro.GenerationFilter{UserID: u.ID, Favorite: &no, ModelID: "local/image"}, []uuid.UUID{ids[2], ids[1]}},
+		{"project, completed", velro.GenerationFilter{ProjectID: &p.ID, Statuses: []velro.Status{velro.StatusCompleted}}, []uuid.UUID{ids[0]}},
+		{"every user's failed", velro.GenerationFilter{AnyUser: true, Statuses: []velro.Status{velro.StatusFailed}}, []uuid.UUID{theirs.ID, ids[1]}},
+		{"since later", velro.GenerationFilter{UserID: u.ID, Since: velro.Now().Add(time.Hour)}, nil},
+		{"since earlier", velro.GenerationFilter{UserID: other.ID, Since: velro.Now().Add(-time.Hour)}, []uuid.UUID{theirs.ID}},
+	} {
+		c.filter.Limit = 10
+		list, total, err := s.ListGenerations(ctx(t), c.filter)
+		must(t, err)
+		var got []uuid.UUID
+		for _, g := range list {
+			got = append(got, g.ID)
+		}
+		if total != len(c.want) || !reflect.DeepEqual(got, c.want) {
+			t.Errorf("%s: %v (total %d), want %v", c.name, got, total, c.want)
+		}
+	}
 
 	st, err := s.GenerationStats(ctx(t), u.ID)
 	must(t, err)

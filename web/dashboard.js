@@ -1,14 +1,16 @@
 // Velro's performance dashboard: signs an admin in, then draws
 // GET /api/v1/monitoring/performance every few seconds. Everything it loads
-// comes from this server.
+// comes from this server. The access token lives in this page's memory
+// only; the refresh token is in Velro's HttpOnly session cookie (the
+// X-Velro-Session header asks for it), so a reload signs in again by
+// refreshing, and no token is ever in web storage.
 "use strict";
 
 const REFRESH_MS = 5000;
-const SESSION_KEY = "velro-dashboard";
 const SVG_NS = "http://www.w3.org/2000/svg";
 const $ = (id) => document.getElementById(id);
 
-let session = JSON.parse(sessionStorage.getItem(SESSION_KEY) || "null");
+let session = null;
 let timer = null;
 const charts = {};
 
@@ -19,12 +21,25 @@ function show(view) {
 }
 
 function keep(tokens) {
-  session = { access: tokens.access_token, refresh: tokens.refresh_token };
-  sessionStorage.setItem(SESSION_KEY, JSON.stringify(session));
+  session = { access: tokens.access_token };
 }
 
 function postJSON(path, body, headers = {}) {
-  return fetch(path, { method: "POST", headers: { "Content-Type": "application/json", ...headers }, body: JSON.stringify(body) });
+  return fetch(path, {
+    method: "POST",
+    headers: { "Content-Type": "application/json", "X-Velro-Session": "cookie", ...headers },
+    body: JSON.stringify(body),
+  });
+}
+
+// resume refreshes with the session cookie, if the browser has one (the
+// velro_signed_in cookie, which holds no secret, says so).
+async function resume() {
+  if (!document.cookie.split("; ").includes("velro_signed_in=1")) return false;
+  const res = await postJSON("/api/v1/auth/refresh", {});
+  if (!res.ok) return false;
+  keep(await res.json());
+  return true;
 }
 
 async function signIn(event) {
@@ -52,7 +67,6 @@ function signOut(message = "", ended = false) {
     postJSON("/api/v1/auth/logout", {}, { Authorization: `Bearer ${session.access}` }).catch(() => {});
   }
   session = null;
-  sessionStorage.removeItem(SESSION_KEY);
   show("login");
   $("login-error").textContent = message;
 }
@@ -62,9 +76,7 @@ async function authorized(path) {
   const get = () => fetch(path, { headers: { Authorization: `Bearer ${session.access}` } });
   let res = await get();
   if (res.status === 401) {
-    const refreshed = await postJSON("/api/v1/auth/refresh", { refresh_token: session.refresh });
-    if (!refreshed.ok) return res;
-    keep(await refreshed.json());
+    if (!(await resume())) return res;
     res = await get();
   }
   return res;
@@ -236,10 +248,10 @@ window.addEventListener("resize", () => {
   for (const [id, chart] of Object.entries(charts)) chart.setSize({ width: $(id).clientWidth, height: 220 });
 });
 
-document.addEventListener("DOMContentLoaded", () => {
+document.addEventListener("DOMContentLoaded", async () => {
   $("login-form").addEventListener("submit", signIn);
   $("sign-out").addEventListener("click", () => signOut());
   $("window").addEventListener("change", update);
-  if (session) start();
+  if (await resume().catch(() => false)) start();
   else show("login");
 });

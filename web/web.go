@@ -1,5 +1,5 @@
-// Package web serves Velro's browser pages: the performance dashboard and
-// the API reference. Their scripts and stylesheets, Velro's own and the
+// Package web serves Velro's browser pages: the studio (Velro's web app,
+// studio/), the performance dashboard and the API reference. Their scripts and stylesheets, Velro's own and the
 // vendored npm packages (vendor/README.md), are embedded in the binary, so
 // the pages work offline and never contact another host.
 package web
@@ -10,7 +10,7 @@ import (
 	"strings"
 )
 
-//go:embed dashboard.html docs.html dashboard.js dashboard.css vendor/*/*.js vendor/*/*.css vendor/*/LICENSE*
+//go:embed dashboard.html docs.html dashboard.js dashboard.css vendor/*/*.js vendor/*/*.css vendor/*/LICENSE* studio
 var files embed.FS
 
 // AssetsPrefix is the path under which Assets serves the embedded files.
@@ -19,14 +19,26 @@ const AssetsPrefix = "/assets/"
 // Content-Security-Policy of each page: only this server's scripts, styles
 // and API. The API reference's components set inline styles.
 var (
-	dashboardPolicy = policy("script-src 'self'", "style-src 'self'")
-	docsPolicy      = policy("script-src 'self'", "style-src 'self' 'unsafe-inline'", "font-src 'self' data:", "worker-src 'self' blob:")
+	dashboardPolicy = policy("script-src 'self'", "style-src 'self'", "img-src 'self' data:")
+	// The studio shows media (Velro's signed URLs, and local previews of
+	// files about to be uploaded).
+	studioPolicy = policy("script-src 'self'", "style-src 'self'", "img-src 'self' data: blob:", "media-src 'self' blob:")
+	docsPolicy   = policy("script-src 'self'", "img-src 'self' data:", "style-src 'self' 'unsafe-inline'", "font-src 'self' data:", "worker-src 'self' blob:")
 )
 
 func policy(extra ...string) string {
-	return strings.Join(append([]string{"default-src 'none'", "connect-src 'self'", "img-src 'self' data:",
+	return strings.Join(append([]string{"default-src 'none'", "connect-src 'self'",
 		"base-uri 'none'", "form-action 'self'", "frame-ancestors 'none'"}, extra...), "; ")
 }
+
+// StudioPages are the paths of the studio's pages: each serves the same
+// page, whose script shows the one the path names.
+var StudioPages = []string{"/{$}", "/signup", "/signin", "/forgot-password", "/reset-password", "/verify-email",
+	"/confirm-email", "/invitations/{token}", "/generate", "/gallery", "/generations/{id}", "/projects",
+	"/projects/{id}", "/teams", "/teams/{id}", "/credits", "/account", "/admin"}
+
+// Studio serves the studio's page.
+func Studio() http.Handler { return page("studio/index.html", studioPolicy) }
 
 // Dashboard serves the performance dashboard page.
 func Dashboard() http.Handler { return page("dashboard.html", dashboardPolicy) }

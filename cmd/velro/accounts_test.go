@@ -253,8 +253,9 @@ func TestOutboxWithoutSMTP(t *testing.T) {
 	ada := register(t, c, "outbox@example.com")
 	c.do("POST", "/api/v1/auth/password/forgot", map[string]any{"email": ada.Email}).want(t, 202)
 	m := outboxMail(t, s.DataDir, ada.Email)
-	// The default VELRO_APP_URL.
-	token := strings.TrimPrefix(m.Link(t, "http://localhost:3000/reset-password?token="), "http://localhost:3000/reset-password?token=")
+	// The default VELRO_APP_URL: the studio on this server's port.
+	reset := s.studioURL(t) + "/reset-password?token="
+	token := strings.TrimPrefix(m.Link(t, reset), reset)
 	// The README's walk greps the token out of the file: the text part
 	// keeps the link whole.
 	files, _ := filepath.Glob(filepath.Join(s.DataDir, "outbox", "*.eml"))

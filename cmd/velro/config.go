@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/netip"
 	"os"
 	"path/filepath"
@@ -37,6 +38,7 @@ type config struct {
 	SMTPURL         string
 	MailFrom        string
 	AppURL          string
+	Studio          bool
 	CORSOrigins     []string
 	LogLevel        slog.Level
 	ShutdownTimeout time.Duration
@@ -188,6 +190,19 @@ func (c *config) check(getenv func(string) string) (err error) {
 		return err
 	}
 	return c.checkBackups(getenv)
+}
+
+// appURL is where mail links go: VELRO_APP_URL, else the studio of this
+// server, at the public URL or on localhost at the port it listens on.
+func (c *config) appURL(listening net.Addr) string {
+	switch {
+	case c.AppURL != "":
+		return c.AppURL
+	case c.PublicURL != "":
+		return c.PublicURL
+	}
+	_, port, _ := net.SplitHostPort(listening.String())
+	return "http://localhost:" + port
 }
 
 // prepareDataDir creates the data dir if needed and proves a file can be

@@ -232,7 +232,8 @@ func TestEverySettingIsAFlag(t *testing.T) {
 		"VELRO_MAIL_FROM": "Velro <v@example.com>", "VELRO_APP_URL": "https://app.example", "VELRO_AUDIT_RETENTION": "30d",
 		"VELRO_REGISTER_LIMIT": "3", "VELRO_SESSION_IDLE": "1h", "VELRO_SESSION_MAX": "2d", "VELRO_KEY_RELOAD": "5s",
 		"VELRO_PERF_TRACKING": "off", "VELRO_METRICS_TOKEN": "t", "VELRO_METRICS_ADDR": "127.0.0.1:9", "VELRO_BACKUP_TO": "/tmp/backups",
-		"VELRO_CREDIT_PACKS": "solo:5:100:eur", "STRIPE_SECRET_KEY": "sk_test_x", "STRIPE_WEBHOOK_SECRET": "whsec_x", "STRIPE_API_BASE": "http://127.0.0.1:12111"}
+		"VELRO_CREDIT_PACKS": "solo:5:100:eur", "STRIPE_SECRET_KEY": "sk_test_x", "STRIPE_WEBHOOK_SECRET": "whsec_x", "STRIPE_API_BASE": "http://127.0.0.1:12111",
+		"VELRO_STUDIO": "off"}
 	engines := map[string]map[string]string{
 		"postgres": {"DATABASE_URL": "postgres://h/db"},
 		"sqlite":   {"VELRO_REPLICA_URL": "file:///tmp/replica"},

@@ -140,6 +140,7 @@ var matrix = []endpoint{
 	{"POST", "/api/v1/invitations/{token}/decline", nil, answers{403, 403, 403, 403, 403, 401}},
 	// Administration: no caller of the matrix is an administrator.
 	{"GET", "/api/v1/admin/users", nil, answers{403, 403, 403, 403, 403, 401}},
+	{"GET", "/api/v1/admin/generations", nil, answers{403, 403, 403, 403, 403, 401}},
 	{"PATCH", "/api/v1/admin/users/{viewer}", func(*fixture) any { return map[string]any{"disabled": true} }, answers{403, 403, 403, 403, 403, 401}},
 	// Nobody removes the owner; the owner leaving is a conflict, not a
 	// permission matter.
@@ -204,7 +205,8 @@ func testEndpointMatrix(t *testing.T, e env) {
 			invitee := uuid.NewString() + "@invited.example.com"
 			id := owner.do("POST", "/api/v1/teams/"+f.team+"/invitations", map[string]any{"email": invitee, "role": "viewer"}).want(t, 201).Str(t, "id")
 			m := outboxMail(t, s.DataDir, invitee)
-			return id, strings.TrimPrefix(m.Link(t, "http://localhost:3000/invitations/"), "http://localhost:3000/invitations/")
+			prefix := s.studioURL(t) + "/invitations/"
+			return id, strings.TrimPrefix(m.Link(t, prefix), prefix)
 		}
 		return f
 	}

@@ -89,7 +89,7 @@ func serve(ctx context.Context, cfg *config, stdout, stderr io.Writer) error {
 		return err
 	}
 	jobs, err := newQueue(d.engine, queue.Config{
-		Mailer: &mail.Postman{Store: store, Sender: sender, AppURL: cfg.AppURL, Log: log},
+		Mailer: &mail.Postman{Store: store, Sender: sender, AppURL: cfg.appURL(ln.Addr()), Log: log},
 		Runner: &generate.Worker{Store: store, Media: files, Providers: providers, Notifier: notifier, Log: log,
 			AttemptTimeout: cfg.JobTimeout, Signer: signer, PublicURL: cfg.PublicURL},
 		Workers:     cfg.Workers,
@@ -129,6 +129,7 @@ func serve(ctx context.Context, cfg *config, stdout, stderr io.Writer) error {
 		Media:          files,
 		Signer:         signer,
 		PublicURL:      cfg.PublicURL,
+		Studio:         cfg.Studio,
 		TrustedProxies: cfg.TrustedProxies,
 	})
 	srv := &http.Server{

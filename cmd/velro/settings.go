@@ -86,9 +86,18 @@ var settings = []setting{
 	{Flag: "mail-from", Env: "VELRO_MAIL_FROM", Default: "Velro <no-reply@localhost>",
 		Usage: "sender of every mail; set it with `VELRO_SMTP_URL` (a relay refuses senders of domains it does not serve)",
 		Fix:   "set an address like Velro <no-reply@velro.example>", set: setMailFrom},
-	{Flag: "app-url", Env: "VELRO_APP_URL", Default: "http://localhost:3000",
-		Usage: "origin of the web app, used in the links of mails (`/reset-password?token=...`, `/verify-email?token=...`, `/invitations/{token}`)",
-		Fix:   "set the origin users open, like https://app.velro.example", set: func(c *config, v string) error { c.AppURL = v; return httpURL(v) }},
+	{Flag: "app-url", Env: "VELRO_APP_URL", Shown: "(the studio: `VELRO_PUBLIC_URL`, else `http://localhost:<port>`)",
+		Usage: "origin of the web app, used in the links of mails (`/reset-password?token=...`, `/verify-email?token=...`, `/invitations/{token}`); by default the studio this server serves",
+		Fix:   "set the origin users open, like https://app.velro.example", set: func(c *config, v string) error { c.AppURL = v; return optionalHTTPURL(v) }},
+	{Flag: "studio", Env: "VELRO_STUDIO", Default: "on",
+		Usage: "`on` serves the studio, Velro's web app, at `/`; `off` leaves `/` and the studio's pages answering 404 (the API, `/docs` and `/dashboard` stay)",
+		Fix:   "set on or off", set: func(c *config, v string) error {
+			if v != "on" && v != "off" {
+				return errors.New("is neither on nor off")
+			}
+			c.Studio = v == "on"
+			return nil
+		}},
 	{Flag: "cors-origins", Env: "VELRO_CORS_ORIGINS", Shown: "(none)",
 		Usage: "comma-separated browser origins allowed by CORS",
 		set:   func(c *config, v string) error { c.CORSOrigins = list(v); return nil }},

@@ -1,0 +1,163 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/chromedp/cdproto/accessibility"
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/dom"
+	"github.com/chromedp/chromedp"
+)
+
+// studioURL is where this server's mails link by default: the studio on
+// localhost at the server's port.
+func (s *testServer) studioURL(t testing.TB) string {
+	u, err := url.Parse(s.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return "http://localhost:" + u.Port()
+}
+
+// named selects the element whose computed role and accessible name are
+// these, as assistive technology finds it (Chromium's accessibility tree):
+// a label that does not name its field fails the test.
+func named(role, name string) chromedp.QueryOption {
+	return chromedp.ByFunc(func(ctx context.Context, t *chromedp.Target, n *chromedp.Node) ([]cdp.NodeID, error) {
+		res, err := cdp.Call(ctx, t, accessibility.QueryAXTree, accessibility.QueryAXTreeParams{NodeID: n.NodeID, AccessibleName: name, Role: role})
+		if err != nil {
+			return nil, err
+		}
+		var backend []cdp.BackendNodeID
+		for _, ax := range res.Nodes {
+			if !ax.Ignored && ax.BackendDOMNodeID != 0 {
+				backend = append(backend, ax.BackendDOMNodeID)
+			}
+		}
+		if len(backend) == 0 {
+			return nil, nil // not yet: the query retries
+		}
+		pushed, err := cdp.Call(ctx, t, dom.PushNodesByBackendIDsToFrontend, dom.PushNodesByBackendIDsToFrontendParams{BackendNodeIDs: backend})
+		return pushed.NodeIDs, err
+	})
+}
+
+// fill types into the (empty) text field of that accessible name.
+func fill(name, value string) []chromedp.Action[chromedp.Void] {
+	return []chromedp.Action[chromedp.Void]{chromedp.SendKeys("", value, named("textbox", name))}
+}
+
+// press clicks the button of that accessible name.
+func press(name string) chromedp.Action[chromedp.Void] {
+	return chromedp.Click("", named("button", name))
+}
+
+// heading waits for the page whose h1 says this.
+func (b *browser) heading(t *testing.T, text string) {
+	t.Helper()
+	b.wait(t, "the page "+text, fmt.Sprintf(`document.querySelector("h1")?.textContent === %q`, text))
+}
+
+// noTokensStored fails if a token is where a script could find it after a
+// reload: web storage, or a cookie a script can read.
+func (b *browser) noTokensStored(t *testing.T) {
+	t.Helper()
+	stored, err := chromedp.Run(b.ctx, chromedp.Evaluate[string](`JSON.stringify({local: {...localStorage}, session: {...sessionStorage}, cookies: document.cookie})`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if stored != `{"local":{},"session":{},"cookies":"velro_signed_in=1"}` {
+		t.Fatalf("what scripts can read of the browser's storage: %s", stored)
+	}
+}
+
+// screenshot saves the page to dir/name.png (the docs' when
+// VELRO_UPDATE_SCREENSHOT=1).
+func (b *browser) screenshot(t *testing.T, dir, name string) {
+	t.Helper()
+	png, err := chromedp.Run(b.ctx, chromedp.FullScreenshot(100))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, name+".png"), png, 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestStudio drives the studio in headless Chromium as people use it, by the
+// accessible names of its fields and buttons, at a phone's width (390 px):
+// sign up, generate with the built-in renderer and see the result, reload
+// and stay signed in (the session cookie), sign out and in, reset the
+// password from the mailed link, and accept a team invitation as a new
+// account. No token is ever in web storage, no page logs an error or
+// contacts another host.
+func TestStudio(t *testing.T) {
+	chrome := chromiumPath(t)
+	s := startServer(t, env{})
+	shots := t.TempDir()
+	if os.Getenv("VELRO_UPDATE_SCREENSHOT") == "1" {
+		shots = filepath.Join("..", "..", "docs", "studio")
+	}
+	if dir := os.Getenv("VELRO_STUDIO_SHOTS"); dir != "" {
+		shots = dir
+	}
+	b := openBrowser(t, chrome, s.URL)
+	b.do(t, "a phone's viewport", chromedp.EmulateViewport(390, 844))
+
+	// Sign up from the start page, keyboard and names only.
+	b.do(t, "the start page", chromedp.Navigate(s.URL+"/"))
+	b.heading(t, "Make images and videos from words")
+	b.do(t, "to sign-up", chromedp.Click("", named("link", "Create an account")))
+	b.heading(t, "Create your account")
+	b.do(t, "sign up", append(append(fill("Email", "ada@example.com"), fill("Password", "Ada-passw0rd")...), press("Sign up"))...)
+	b.heading(t, "Generate")
+	b.wait(t, "the balance", `document.getElementById("balance").textContent === "1,000 credits"`)
+	b.noTokensStored(t)
+
+	// Generate with the built-in image model: the quote, the progress, the
+	// result and its download; the balance follows.
+	b.wait(t, "the quote", `document.querySelector(".quote").textContent === "Cost: 5 credits"`)
+	b.do(t, "generate", append(fill("Prompt", "a red fox in the snow"), press("Generate"))...)
+	b.wait(t, "the result", `(() => { const img = document.querySelector(".result img"); return img && img.complete && img.naturalWidth === 512; })()`)
+	b.do(t, "the download link", chromedp.WaitVisible("", named("link", "Download")))
+	b.wait(t, "the balance after", `document.getElementById("balance").textContent === "995 credits"`)
+	b.screenshot(t, shots, "generate")
+
+	// A reload keeps the session (the HttpOnly cookie), and no token is in
+	// storage.
+	b.do(t, "reload", chromedp.Reload())
+	b.heading(t, "Generate")
+	b.noTokensStored(t)
+
+	// Sign out, and in again.
+	b.do(t, "sign out", press("Sign out"))
+	b.heading(t, "Sign in")
+	b.do(t, "sign in", append(append(fill("Email", "ada@example.com"), fill("Password", "Ada-passw0rd")...), press("Sign in"))...)
+	b.heading(t, "Generate")
+	b.do(t, "sign out again", press("Sign out"))
+	b.heading(t, "Sign in")
+	b.check(t)
+
+	// Forgot the password: the mailed link opens a page that asks for a
+	// new one, and only the click spends the token.
+	b.do(t, "forgot", chromedp.Click("", named("link", "Forgot your password?")))
+	b.heading(t, "Reset your password")
+	b.do(t, "ask for the link", append(fill("Email", "ada@example.com"), press("Send the link"))...)
+	b.wait(t, "the answer", `document.querySelector("[role=status]").textContent.startsWith("If an account has this address")`)
+	link := outboxMail(t, s.DataDir, "ada@example.com").Link(t, s.studioURL(t)+"/reset-password?token=")
+	b.do(t, "open the mailed link", chromedp.Navigate(strings.Replace(link, s.studioURL(t), s.URL, 1)))
+	b.heading(t, "Choose a new password")
+	b.do(t, "set the password", append(fill("New password", "Ada-new-passw0rd"), press("Set the new password"))...)
+	b.wait(t, "done", `document.body.textContent.includes("Your password is set.")`)
+	b.do(t, "to sign-in", chromedp.Click("", named("link", "Sign in with it")))
+	b.heading(t, "Sign in")
+	b.do(t, "sign in with it", append(append(fill("Email", "ada@example.com"), fill("Password", "Ada-new-passw0rd")...), press("Sign in"))...)
+	b.heading(t, "Generate")
+	b.check(t)
+}
