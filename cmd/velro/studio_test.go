@@ -160,4 +160,65 @@ func TestStudio(t *testing.T) {
 	b.do(t, "sign in with it", append(append(fill("Email", "ada@example.com"), fill("Password", "Ada-new-passw0rd")...), press("Sign in"))...)
 	b.heading(t, "Generate")
 	b.check(t)
+
+	// A team whose name is markup: shown as text, never run.
+	const teamName = `<img src=x onerror="window.pwned=1">Fox <script>window.pwned=1</script>`
+	b.do(t, "teams", chromedp.Click("", named("link", "Teams")))
+	b.heading(t, "Teams")
+	b.do(t, "create a team", append(fill("Team name", teamName), press("Create team"))...)
+	b.heading(t, teamName)
+	b.wait(t, "markup kept as text", `!window.pwned && !document.querySelector("main img, main script")`)
+	b.do(t, "invite", append(fill("Email", "bo@example.com"), press("Invite"))...)
+	b.wait(t, "the invitation sent", `[...document.querySelectorAll("[role=status]")].some((el) => el.textContent === "Invitation sent to bo@example.com.")`)
+	b.screenshot(t, shots, "team")
+
+	// A project, the gallery with its thumbnail, credits, account.
+	b.do(t, "projects", chromedp.Click("", named("link", "Projects")))
+	b.heading(t, "Projects")
+	b.do(t, "create a project", append(fill("Project name", "Fox book"), press("Create project"))...)
+	b.heading(t, "Fox book")
+	b.do(t, "gallery", chromedp.Click("", named("link", "Gallery")))
+	b.heading(t, "Gallery")
+	b.wait(t, "the thumbnail", `(() => { const img = document.querySelector(".grid img"); return img && img.complete && img.naturalWidth > 0; })()`)
+	b.screenshot(t, shots, "gallery")
+	b.do(t, "credits", chromedp.Click("", named("link", "Credits")))
+	b.heading(t, "Credits")
+	b.wait(t, "the balance and the ledger", `document.querySelector(".lead").textContent === "You have 995 credits." && document.querySelectorAll("tbody tr").length === 2`)
+	b.do(t, "account", chromedp.Click("", named("link", "Account")))
+	b.heading(t, "Account")
+	b.wait(t, "its sections", `document.querySelectorAll("main section h2").length === 5`)
+	b.do(t, "sign out to be bo", press("Sign out"))
+	b.heading(t, "Sign in")
+	b.check(t)
+
+	// Bo has no account: the mailed invitation leads to sign-up, back to
+	// the invitation, and one click joins, which proves bo's address.
+	link = outboxMail(t, s.DataDir, "bo@example.com").Link(t, s.studioURL(t)+"/invitations/")
+	b.do(t, "open the invitation", chromedp.Navigate(strings.Replace(link, s.studioURL(t), s.URL, 1)))
+	b.heading(t, "Team invitation")
+	b.do(t, "to sign-up", chromedp.Click("", named("link", "Create an account")))
+	b.heading(t, "Create your account")
+	b.wait(t, "the invited address filled in", `document.querySelector("input[type=email]").value === "bo@example.com"`)
+	b.do(t, "sign up as bo", append(fill("Password", "Bo-passw0rd-1"), press("Sign up"))...)
+	b.heading(t, "Team invitation")
+	b.do(t, "accept", press("Accept invitation"))
+	b.heading(t, teamName)
+	c := s.client(t)
+	bo := c.do("POST", "/api/v1/auth/login", map[string]any{"email": "bo@example.com", "password": "Bo-passw0rd-1"}).want(t, 200).JSON(t)
+	if user := bo["user"].(map[string]any); user["email_verified"] != true {
+		t.Errorf("bo accepted the mailed invitation but is not verified: %v", user)
+	}
+	b.do(t, "sign out bo", press("Sign out"))
+	b.heading(t, "Sign in")
+
+	// The admin console, for an admin.
+	velroUsers(t, env{"VELRO_DATA_DIR": s.DataDir}, "set-role", "ada@example.com", "admin")
+	b.do(t, "sign in as the admin", append(append(fill("Email", "ada@example.com"), fill("Password", "Ada-new-passw0rd")...), press("Sign in"))...)
+	b.heading(t, "Generate")
+	b.do(t, "admin", chromedp.Click("", named("link", "Admin")))
+	b.heading(t, "Admin")
+	b.wait(t, "the accounts and the audit log", `document.body.textContent.includes("bo@example.com") && document.body.textContent.includes("invitation.accepted")`)
+	b.screenshot(t, shots, "admin")
+	b.noTokensStored(t)
+	b.check(t)
 }
