@@ -129,6 +129,13 @@ func TestStudio(t *testing.T) {
 	b.wait(t, "the balance after", `document.getElementById("balance").textContent === "995 credits"`)
 	b.screenshot(t, shots, "generate")
 
+	// Edit the result: it becomes the reference of the editing model.
+	b.do(t, "edit", press("Edit this image"))
+	b.wait(t, "the editing model with the image", `document.querySelector("select[name=model_id]").value === "local/image-edit" && document.querySelector(".preview img")`)
+	b.do(t, "generate the edit", append(fill("Prompt", "in blue"), press("Generate"))...)
+	b.wait(t, "the edited result", `(() => { const img = document.querySelector(".result img"); return img && img.complete && img.naturalWidth === 512 && img.alt.endsWith("in blue"); })()`)
+	b.wait(t, "the balance after the edit", `document.getElementById("balance").textContent === "990 credits"`)
+
 	// A reload keeps the session (the HttpOnly cookie), and no token is in
 	// storage.
 	b.do(t, "reload", chromedp.Reload())
@@ -183,7 +190,7 @@ func TestStudio(t *testing.T) {
 	b.screenshot(t, shots, "gallery")
 	b.do(t, "credits", chromedp.Click("", named("link", "Credits")))
 	b.heading(t, "Credits")
-	b.wait(t, "the balance and the ledger", `document.querySelector(".lead").textContent === "You have 995 credits." && document.querySelectorAll("tbody tr").length === 2`)
+	b.wait(t, "the balance and the ledger", `document.querySelector(".lead").textContent === "You have 990 credits." && document.querySelectorAll("tbody tr").length === 3`)
 	b.do(t, "account", chromedp.Click("", named("link", "Account")))
 	b.heading(t, "Account")
 	b.wait(t, "its sections", `document.querySelectorAll("main section h2").length === 5`)

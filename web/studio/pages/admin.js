@@ -25,9 +25,9 @@ function listing(title, filters, load, row, headers) {
     const r = await load(params);
     if (!r.ok) return void body.replaceChildren(h("p", { role: "alert" }, r.message));
     const [items, total] = r.items;
-    body.replaceChildren(items.length ? h("div", { className: "table" }, h("table", {}, h("thead", {}, h("tr", {}, headers.map((c) => h("th", { scope: "col" }, c)))),
+    body.replaceChildren(...[items.length ? h("div", { className: "table" }, h("table", {}, h("thead", {}, h("tr", {}, headers.map((c) => h("th", { scope: "col" }, c)))),
       h("tbody", {}, items.map((it) => row(it, () => show(offset)))))) : h("p", { className: "muted" }, "Nothing matches."),
-    pager(total, LIMIT, offset, show));
+    pager(total, LIMIT, offset, show)].filter(Boolean));
   }
   form.addEventListener("submit", (ev) => { ev.preventDefault(); show(0); });
   show(0);
@@ -74,7 +74,7 @@ function generations() {
   return listing("Generations", [field("Status", which), field("Since", h("input", { type: "datetime-local", name: "since" }))],
     async (p) => { const r = await request("GET", "/api/v1/admin/generations?" + p); return { ...r, items: r.ok ? [r.data.generations, r.data.total] : null }; },
     (g) => h("tr", {}, h("td", {}, formatDate(g.created_at)), h("td", {}, g.status), h("td", {}, g.model_id),
-      h("td", {}, h("code", {}, g.user_id)), h("td", {}, g.error_message || "")),
+      h("td", {}, id(g.user_id)), h("td", {}, g.error_message || "")),
     ["Created", "Status", "Model", "User", "Error"]);
 }
 
@@ -83,8 +83,13 @@ function audit() {
     field("Actor id", h("input", { type: "text", name: "actor_id" })), field("Target id", h("input", { type: "text", name: "target_id" })),
     field("Since", h("input", { type: "datetime-local", name: "since" })), field("Until", h("input", { type: "datetime-local", name: "until" }))],
   async (p) => { const r = await request("GET", "/api/v1/admin/audit?" + p); return { ...r, items: r.ok ? [r.data.events, r.data.total] : null }; },
-  (e) => h("tr", {}, h("td", {}, formatDate(e.created_at)), h("td", {}, e.action), h("td", {}, h("code", {}, e.actor_id || "")),
-    h("td", {}, e.target_type ? `${e.target_type} ` : "", h("code", {}, e.target_id || "")), h("td", {}, e.ip || ""),
+  (e) => h("tr", {}, h("td", {}, formatDate(e.created_at)), h("td", {}, e.action), h("td", {}, id(e.actor_id)),
+    h("td", {}, e.target_type ? `${e.target_type} ` : "", id(e.target_id)), h("td", {}, e.ip || ""),
     h("td", {}, Object.keys(e.details || {}).length ? JSON.stringify(e.details) : "")),
   ["When", "Action", "Actor", "Target", "IP", "Details"]);
+}
+
+// id shows the start of an id; the whole is its title, and copies whole.
+function id(value) {
+  return value ? h("code", { title: value }, value.slice(0, 8)) : "";
 }

@@ -52,7 +52,7 @@ export async function generate({ query, refreshBalance }) {
     reference.replaceChildren();
     if (m.inputs.includes("image")) {
       const file = h("input", { type: "file", name: "reference_image", accept: "image/png,image/jpeg,image/webp,image/gif" });
-      const preview = h("div");
+      const preview = h("div", { className: "preview" });
       if (referenceUpload) preview.append(h("p", { className: "hint" }, "Using the image you chose to edit. Pick a file to use another."));
       file.addEventListener("change", () => {
         referenceFile = file.files[0] || null;
@@ -161,7 +161,7 @@ export async function generate({ query, refreshBalance }) {
     parent = gen.id;
     model.value = editor.id;
     buildParams();
-    reference.querySelector("div").replaceChildren(h("img", { src: URL.createObjectURL(blob), alt: "The image to edit", className: "thumb narrow" }));
+    reference.querySelector(".preview").replaceChildren(h("img", { src: URL.createObjectURL(blob), alt: "The image to edit", className: "thumb narrow" }));
     prompt.focus();
     fail.textContent = "";
     quote.scrollIntoView({ block: "nearest" });
