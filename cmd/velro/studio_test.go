@@ -113,6 +113,18 @@ func TestStudio(t *testing.T) {
 	// Sign up from the start page, keyboard and names only.
 	b.do(t, "the start page", chromedp.Navigate(s.URL+"/"))
 	b.heading(t, "Make images and videos from words")
+	// What the first load costs (BENCHMARKS.md): bytes over the wire and
+	// the time to the page's load event, on this machine.
+	first, err := chromedp.Run(b.ctx, chromedp.Poll[string](`(() => {
+		const nav = performance.getEntriesByType("navigation")[0];
+		if (!nav || !nav.loadEventEnd) return false;
+		const all = [nav, ...performance.getEntriesByType("resource")];
+		return all.length + " requests, " + all.reduce((n, r) => n + r.transferSize, 0) + " bytes, load " + Math.round(nav.loadEventEnd) + " ms";
+	})()`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("first load of /: %s", first)
 	b.do(t, "to sign-up", chromedp.Click("", named("link", "Create an account")))
 	b.heading(t, "Create your account")
 	b.do(t, "sign up", append(append(fill("Email", "ada@example.com"), fill("Password", "Ada-passw0rd")...), press("Sign up"))...)
