@@ -5,6 +5,7 @@ import (
 	"io"
 	"strings"
 	"testing"
+	"time"
 )
 
 // adminOf registers an account and makes it an admin through the CLI.
@@ -133,4 +134,52 @@ func testUsersCommand(t *testing.T, e env, sameFile bool) {
 			t.Errorf("velro users %v succeeded", args)
 		}
 	}
+}
+
+// TestAdminGenerations: admins list every user's generations in flight
+// (and failed), each naming its user; a filter by status narrows it; users
+// are refused.
+func TestAdminGenerations(t *testing.T) {
+	e := env{"VELRO_LOCAL_RENDER_DELAY": "1h", "VELRO_SHUTDOWN_TIMEOUT": "100ms"}
+	s := startServer(t, e)
+	e["VELRO_DATA_DIR"] = s.DataDir
+	c := s.client(t)
+	boss, ada := adminOf(t, c, e, "boss@example.com"), register(t, c, "ada@example.com")
+	gen := submit(t, c.with(ada.Access), map[string]any{"model_id": "local/image", "prompt": "slow fox"})
+	admin := c.with(boss.Access)
+	list := admin.do("GET", "/api/v1/admin/generations", nil).want(t, 200).JSON(t)
+	items := list["generations"].([]any)
+	if list["total"] != float64(1) || len(items) != 1 {
+		t.Fatalf("in flight and failed: %v", list)
+	}
+	if g := items[0].(map[string]any); g["id"] != gen["id"] || g["user_id"] != ada.ID || g["error_message"] != nil {
+		t.Errorf("the generation in flight: %v", g)
+	}
+	if failed := admin.do("GET", "/api/v1/admin/generations?status=failed", nil).want(t, 200).JSON(t); failed["total"] != float64(0) {
+		t.Errorf("failed ones: %v", failed)
+	}
+	if later := admin.do("GET", "/api/v1/admin/generations?since=2999-01-01T00:00:00Z", nil).want(t, 200).JSON(t); later["total"] != float64(0) {
+		t.Errorf("since the future: %v", later)
+	}
+	admin.do("GET", "/api/v1/admin/generations?status=completed", nil).wantError(t, 422, "invalid")
+	admin.do("GET", "/api/v1/admin/generations?since=yesterday", nil).wantError(t, 422, "invalid")
+	c.with(ada.Access).do("GET", "/api/v1/admin/generations", nil).wantError(t, 403, "forbidden")
+
+	// The owner's own list takes the gallery's filters, once the render
+	// (an hour long) has started.
+	owner := c.with(ada.Access)
+	for deadline := time.Now().Add(10 * time.Second); owner.do("GET", "/api/v1/generations/"+gen["id"].(string), nil).want(t, 200).JSON(t)["status"] != "processing"; {
+		if time.Now().After(deadline) {
+			t.Fatal("the render did not start")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	for query, want := range map[string]float64{"": 1, "status=processing": 1, "status=pending": 0, "status=completed": 0, "model_id=local/image": 1,
+		"model_id=local/video": 0, "favorite=false": 1, "favorite=true": 0} {
+		if got := owner.do("GET", "/api/v1/generations?"+query, nil).want(t, 200).JSON(t)["total"]; got != want {
+			t.Errorf("GET /api/v1/generations?%s: total %v, want %v", query, got, want)
+		}
+	}
+	owner.do("GET", "/api/v1/generations?status=done", nil).wantError(t, 422, "invalid")
+	owner.do("GET", "/api/v1/generations?favorite=yes", nil).wantError(t, 422, "invalid")
 }
