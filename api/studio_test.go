@@ -46,8 +46,8 @@ func TestStudioPages(t *testing.T) {
 	for _, asset := range []string{"/assets/studio/app.js", "/assets/studio/lib.js", "/assets/studio/pages/generate.js", "/assets/studio/studio.css"} {
 		w := httptest.NewRecorder()
 		on.handler.ServeHTTP(w, httptest.NewRequest("GET", asset, nil))
-		if w.Code != 200 || w.Header().Get("X-Content-Type-Options") != "nosniff" {
-			t.Errorf("GET %s: %d", asset, w.Code)
+		if w.Code != 200 || w.Header().Get("X-Content-Type-Options") != "nosniff" || w.Header().Get("Cache-Control") != "no-cache" {
+			t.Errorf("GET %s: %d, Cache-Control %q; want 200, no-cache (modules of one version only)", asset, w.Code, w.Header().Get("Cache-Control"))
 		}
 	}
 	w := httptest.NewRecorder()

@@ -68,7 +68,13 @@ func Assets() http.Handler {
 			http.NotFound(w, r) // pages have their own routes and policies; no listings
 			return
 		}
-		w.Header().Set("Cache-Control", "public, max-age=3600")
+		if strings.HasPrefix(r.URL.Path, AssetsPrefix+"studio/") {
+			// The studio's modules import each other: after an upgrade, a
+			// cached old module beside a new one would break the page.
+			w.Header().Set("Cache-Control", "no-cache")
+		} else {
+			w.Header().Set("Cache-Control", "public, max-age=3600")
+		}
 		serve.ServeHTTP(w, r)
 	})
 }

@@ -78,6 +78,17 @@ func (b *browser) noTokensStored(t *testing.T) {
 	}
 }
 
+// clearOutbox removes the mails read, so the next one to the same address
+// is the one found.
+func clearOutbox(t *testing.T, dataDir string) {
+	files, _ := filepath.Glob(filepath.Join(dataDir, "outbox", "*.eml"))
+	for _, f := range files {
+		if err := os.Remove(f); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
 // screenshot saves the page to dir/name.png (the docs' when
 // VELRO_UPDATE_SCREENSHOT=1).
 func (b *browser) screenshot(t *testing.T, dir, name string) {
@@ -93,7 +104,8 @@ func (b *browser) screenshot(t *testing.T, dir, name string) {
 
 // TestStudio drives the studio in headless Chromium as people use it, by the
 // accessible names of its fields and buttons, at a phone's width (390 px):
-// sign up, generate with the built-in renderer and see the result, reload
+// sign up (keyboard only), verify the address from the mailed link,
+// generate with the built-in renderer, see and edit the result, reload
 // and stay signed in (the session cookie), sign out and in, reset the
 // password from the mailed link, and accept a team invitation as a new
 // account. No token is ever in web storage, no page logs an error or
@@ -134,6 +146,21 @@ func TestStudio(t *testing.T) {
 	b.wait(t, "the balance", `document.getElementById("balance").textContent === "1,000 credits"`)
 	b.noTokensStored(t)
 
+	// Verify the address: the account page sends the mail, its link opens a
+	// page whose button spends the token.
+	b.do(t, "account", chromedp.Click("", named("link", "Account")))
+	b.heading(t, "Account")
+	b.do(t, "ask for the mail", press("Send the verification mail"))
+	b.wait(t, "sent", `document.body.textContent.includes("A link is on its way to ada@example.com")`)
+	link := outboxMail(t, s.DataDir, "ada@example.com").Link(t, s.studioURL(t)+"/verify-email?token=")
+	b.do(t, "open the mailed link", chromedp.Navigate(strings.Replace(link, s.studioURL(t), s.URL, 1)))
+	b.heading(t, "Verify your email")
+	b.do(t, "verify", press("Verify my email"))
+	b.wait(t, "verified", `document.body.textContent.includes("ada@example.com is verified.")`)
+	clearOutbox(t, s.DataDir)
+	b.do(t, "back to generate", chromedp.Click("", named("link", "Generate")))
+	b.heading(t, "Generate")
+
 	// Generate with the built-in image model: the quote, the progress, the
 	// result and its download; the balance follows.
 	b.wait(t, "the quote", `document.querySelector(".quote").textContent === "Cost: 5 credits"`)
@@ -171,7 +198,7 @@ func TestStudio(t *testing.T) {
 	b.heading(t, "Reset your password")
 	b.do(t, "ask for the link", append(fill("Email", "ada@example.com"), press("Send the link"))...)
 	b.wait(t, "the answer", `document.querySelector("[role=status]").textContent.startsWith("If an account has this address")`)
-	link := outboxMail(t, s.DataDir, "ada@example.com").Link(t, s.studioURL(t)+"/reset-password?token=")
+	link = outboxMail(t, s.DataDir, "ada@example.com").Link(t, s.studioURL(t)+"/reset-password?token=")
 	b.do(t, "open the mailed link", chromedp.Navigate(strings.Replace(link, s.studioURL(t), s.URL, 1)))
 	b.heading(t, "Choose a new password")
 	b.do(t, "set the password", append(fill("New password", "Ada-new-passw0rd"), press("Set the new password"))...)
