@@ -117,6 +117,9 @@ func handleRefresh(svc *auth.Service) func(context.Context, *refreshInput) (*tok
 		if token == "" {
 			token = browserSessionFrom(ctx).cookie
 		}
+		if token == "" { // neither in the body nor in a session cookie
+			return nil, velro.Invalid("refresh_token", "is required (Velro's own pages send their session cookie instead)")
+		}
 		res, err := svc.Refresh(ctx, token)
 		if err != nil {
 			return nil, err
