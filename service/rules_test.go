@@ -58,7 +58,7 @@ const (
 	cfl = velro.ECONFLICT
 )
 
-// TestTeamRules: the team rules (API.md's Teams section, written out:
+// TestTeamRules: the team rules (docs/guide.md's teams, written out:
 // the owner manages anyone, an admin manages editors and viewers only,
 // nobody makes or removes an owner, members may leave but the owner,
 // outsiders see no team) against a fake authorizer.
