@@ -80,6 +80,7 @@ const (
 	MailPasswordReset     MailKind = "password_reset"
 	MailEmailVerification MailKind = "email_verification"
 	MailInvitation        MailKind = "invitation"
+	MailMemberAdded       MailKind = "member_added"
 )
 
 // MailJob is one mail to send, queued durably. It names whom and what,
@@ -87,13 +88,18 @@ const (
 // is never stored but as a hash.
 type MailJob struct {
 	Kind MailKind `json:"kind"`
-	// UserID: the account an email-verification mail goes to.
+	// UserID: the account an email-verification or member-added mail
+	// goes to.
 	UserID uuid.UUID `json:"user_id,omitzero"`
 	// Email: the address a password-reset mail goes to, if it has an
 	// account (the request does not reveal whether it has).
 	Email string `json:"email,omitempty"`
 	// InvitationID: the invitation an invitation mail carries.
 	InvitationID uuid.UUID `json:"invitation_id,omitzero"`
+	// TeamID and ActorID: the team a member-added mail names, and who
+	// added the member (none: the command line).
+	TeamID  uuid.UUID `json:"team_id,omitzero"`
+	ActorID uuid.UUID `json:"actor_id,omitzero"`
 }
 
 // AccountExport is everything Velro holds about an account (GET

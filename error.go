@@ -27,6 +27,7 @@ const (
 	EINVALIDTOKEN = "invalid_token"          // 400: a link's token is unknown or was used
 	EEXPIRED      = "expired"                // 410: a link's token or an invitation expired
 	EDISABLED     = "account_disabled"       // 403: the account was disabled by an admin
+	EUNVERIFIED   = "email_unverified"       // 403: the action needs a verified email address
 )
 
 // Error is Velro's application error: a code from the list above, a message

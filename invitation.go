@@ -63,7 +63,9 @@ type InvitationWriter interface {
 	RevokeInvitation(ctx context.Context, teamID, id uuid.UUID, check Check) (*Invitation, Effects, error)
 	// AcceptInvitation, in one transaction under the team's access locks:
 	// the invitation must be pending (ECONFLICT otherwise), unexpired
-	// (EEXPIRED) and addressed to the user's email (EFORBIDDEN); the user
+	// (EEXPIRED) and addressed to the user's email (EFORBIDDEN), and its
+	// inviter must still be a member who may add one with its role
+	// (ECONFLICT otherwise: a removed admin's invitations die); the user
 	// joins the team with its role (ECONFLICT if already a member) and it
 	// is marked accepted. ENOTFOUND for an unknown token.
 	AcceptInvitation(ctx context.Context, tokenHash string, userID uuid.UUID) (*Invitation, Effects, error)

@@ -107,7 +107,8 @@ type TeamWriter interface {
 	UpdateTeam(ctx context.Context, id uuid.UUID, upd TeamUpdate, check Check) (*Team, Effects, error)
 	// DeleteTeam deletes the team, its memberships and its shares.
 	DeleteTeam(ctx context.Context, id uuid.UUID, check Check) (Effects, error)
-	// AddTeamMember adds a member; ECONFLICT if already one.
+	// AddTeamMember adds a member and queues the mail telling them who
+	// added them; ECONFLICT if already one.
 	AddTeamMember(ctx context.Context, teamID, userID uuid.UUID, role TeamRole, check Check) (Effects, error)
 	// SetTeamMemberRole changes a member's role; ENOTFOUND if not a member.
 	SetTeamMemberRole(ctx context.Context, teamID, userID uuid.UUID, role TeamRole, check Check) (Effects, error)

@@ -49,6 +49,7 @@ func ErrorCodes() []ErrorCode {
 		{velro.EPAYMENT, http.StatusPaymentRequired, "the balance does not cover the generation's cost; nothing was charged"},
 		{velro.EFORBIDDEN, http.StatusForbidden, "the caller sees the resource but may not do this (or a signed media URL is invalid or expired)"},
 		{velro.EDISABLED, http.StatusForbidden, "the account was disabled by an admin: it cannot log in"},
+		{velro.EUNVERIFIED, http.StatusForbidden, "the action (sending invitations) needs a verified email address: `POST /api/v1/auth/verify/send`"},
 		{velro.ENOTFOUND, http.StatusNotFound, "absent, or not visible to the caller (no existence leak)"},
 		{"method_not_allowed", http.StatusMethodNotAllowed, "the path exists, the method does not"},
 		{"not_acceptable", http.StatusNotAcceptable, "the `Accept` header asks for a format the API does not speak"},

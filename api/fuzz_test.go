@@ -59,7 +59,7 @@ func newFuzzServer(t testing.TB, options ...func(*api.Config)) *fuzzServer {
 		Accounts: accounts,
 		Audit:    service.NewAudit(store, accounts, time.Hour, log),
 		Projects: service.NewProjects(store, engine),
-		Teams:    service.NewTeams(store, engine),
+		Teams:    service.NewTeams(store, engine, service.TeamsConfig{}),
 		Authz:    engine,
 		Generations: &generate.Service{Store: store, Authz: engine, Media: files, Uploads: uploads,
 			Fetch: fetch.New(fetch.Config{Timeout: time.Second})},

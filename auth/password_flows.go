@@ -33,13 +33,13 @@ func (s *Service) CheckPassword(ctx context.Context, p Principal, password, clie
 		return nil, err
 	}
 	pair, client := s.loginBuckets(u.Email)
-	attempt, err := s.throttle.reserve(ctx, clientAddr, "Too many failed password checks; try again later.", pair, client)
+	attempt, err := s.throttle.Reserve(ctx, clientAddr, "Too many failed password checks; try again later.", pair, client)
 	if err != nil {
 		return nil, err
 	}
 	defer func() {
 		if err != errWrongPassword {
-			attempt.release(ctx, pair, client)
+			attempt.Release(ctx, pair, client)
 		}
 	}()
 	ok, err := s.hasher.Verify(ctx, u.PasswordHash, password)
@@ -83,12 +83,12 @@ func (s *Service) ForgotPassword(ctx context.Context, email, clientAddr string) 
 	// The address's bucket is no client's: it has a scope of its own.
 	const message = "Too many password-reset requests; try again later."
 	client := s.forgotClient()
-	byClient, err := s.throttle.reserve(ctx, clientAddr, message, client)
+	byClient, err := s.throttle.Reserve(ctx, clientAddr, message, client)
 	if err != nil {
 		return err
 	}
-	if _, err := s.throttle.reserve(ctx, "email "+email, message, Bucket{Key: "forgot-email", Limit: s.forgot.PerEmail, Window: s.forgot.Window}); err != nil {
-		byClient.release(ctx, client)
+	if _, err := s.throttle.Reserve(ctx, "email "+email, message, Bucket{Key: "forgot-email", Limit: s.forgot.PerEmail, Window: s.forgot.Window}); err != nil {
+		byClient.Release(ctx, client)
 		return err
 	}
 	_, err = s.store.QueueMail(ctx, velro.MailJob{Kind: velro.MailPasswordReset, Email: email})
@@ -104,13 +104,13 @@ func (s *Service) ResetPassword(ctx context.Context, token, next, clientAddr str
 		return nil, err
 	}
 	client := s.forgotClient()
-	attempt, err := s.throttle.reserve(ctx, clientAddr, "Too many password-reset attempts; try again later.", client)
+	attempt, err := s.throttle.Reserve(ctx, clientAddr, "Too many password-reset attempts; try again later.", client)
 	if err != nil {
 		return nil, err
 	}
 	defer func() {
 		if code := velro.ErrorCode(err); code != velro.EINVALIDTOKEN && code != velro.EEXPIRED {
-			attempt.release(ctx, client)
+			attempt.Release(ctx, client)
 		}
 	}()
 	hash, err := s.hasher.Hash(ctx, next)

@@ -106,7 +106,7 @@ type Service struct {
 	sessions    *cache.Local[uuid.UUID, sessionState]
 	admins      velro.AdminEmails
 	grace       time.Duration
-	throttle    throttle
+	throttle    *Throttle
 	login       LoginLimits
 	forgot      ForgotLimits
 	register    int
@@ -150,7 +150,6 @@ func NewService(ctx context.Context, store Store, cfg Config) (*Service, error) 
 		sessions: cache.NewLocal[uuid.UUID, sessionState](100_000, time.Minute),
 		admins:   cfg.Admins,
 		grace:    cfg.RefreshGrace,
-		throttle: throttle{local: NewMemoryLimiter(), shared: cfg.SharedLimiter},
 		login:    cmp.Or(cfg.Login, DefaultLoginLimits),
 		forgot:   cmp.Or(cfg.Forgot, DefaultForgotLimits),
 		register: cfg.RegisterLimit,
@@ -169,7 +168,7 @@ func NewService(ctx context.Context, store Store, cfg Config) (*Service, error) 
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}
-	s.throttle.log = s.log
+	s.throttle = NewThrottle(cfg.SharedLimiter, s.log)
 	if s.bus == nil {
 		s.bus = new(bus.Local)
 	}
@@ -224,7 +223,7 @@ func (s *Service) Register(ctx context.Context, email, password, fullName, clien
 		return nil, err
 	}
 	bucket := Bucket{Key: "register", Limit: s.register, Window: time.Hour}
-	attempt, err := s.throttle.reserve(ctx, clientAddr, "Too many registrations from this address; try again later.", bucket)
+	attempt, err := s.throttle.Reserve(ctx, clientAddr, "Too many registrations from this address; try again later.", bucket)
 	if err != nil {
 		return nil, err
 	}
@@ -232,7 +231,7 @@ func (s *Service) Register(ctx context.Context, email, password, fullName, clien
 		// What did not register (but a duplicate email: probing counts)
 		// does not use up the limit.
 		if err != nil && velro.ErrorCode(err) != velro.ECONFLICT {
-			attempt.release(ctx, bucket)
+			attempt.Release(ctx, bucket)
 		}
 	}()
 	// Hash before touching the database: no connection is held meanwhile.
@@ -257,17 +256,17 @@ func (s *Service) Register(ctx context.Context, email, password, fullName, clien
 func (s *Service) Login(ctx context.Context, email, password, clientAddr string) (_ *Result, err error) {
 	email = strings.ToLower(strings.TrimSpace(email))
 	pair, client := s.loginBuckets(email)
-	attempt, err := s.throttle.reserve(ctx, clientAddr, "Too many failed login attempts; try again later.", pair, client)
+	attempt, err := s.throttle.Reserve(ctx, clientAddr, "Too many failed login attempts; try again later.", pair, client)
 	if err != nil {
 		return nil, err
 	}
 	defer func() {
 		switch {
 		case err == nil:
-			attempt.reset(ctx, pair)
-			attempt.release(ctx, client)
+			attempt.Reset(ctx, pair)
+			attempt.Release(ctx, client)
 		case err != errBadCredentials: // no password was checked
-			attempt.release(ctx, pair, client)
+			attempt.Release(ctx, pair, client)
 		}
 	}()
 	u, err := s.store.FindUserByEmail(ctx, email)

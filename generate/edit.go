@@ -30,12 +30,15 @@ func edit(ctx context.Context, req Request) (Output, error) {
 	if err != nil {
 		return Output{}, failed(reasonReference, err)
 	}
-	src, err := media.DecodeImage(f)
+	src, done, err := media.DecodeImage(ctx, f)
 	f.Close()
-	if err != nil {
+	if err != nil && ctx.Err() != nil {
+		return Output{}, ctx.Err() // waited for the decode budget until told to stop
+	} else if err != nil {
 		return Output{}, Permanent(failed(reasonReference, err))
 	}
 	out := fit(src, editMaxSide)
+	done() // only the fitted copy, at most 1024x1024, is held from here
 	levels := intParam(req.Parameters, "levels", 4)
 	mirror, _ := req.Parameters["mirror"].(bool)
 	tint := promptColor(req.Prompt, req.NegativePrompt)

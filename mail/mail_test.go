@@ -2,10 +2,12 @@ package mail_test
 
 import (
 	"context"
+	"html"
 	"log/slog"
 	"net"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -25,9 +27,9 @@ func message(t *testing.T, to string) *mail.Message {
 }
 
 func TestCompose(t *testing.T) {
-	for _, kind := range []string{"password_reset", "email_verification", "invitation"} {
+	for _, kind := range kinds(t) {
 		m, err := mail.Compose(kind, "ada@example.com", mail.Data{Email: "ada@example.com", Name: "Ada",
-			Link: "https://app.example/x?token=abc", ValidFor: "1 hour", TeamName: "T", Role: "viewer", Inviter: "Bob"})
+			Link: "https://app.example/x?token=abc", ValidFor: "1 hour", TeamName: "T", Role: "viewer", Inviter: "Bob", InviterEmail: "bob@example.com"})
 		if err != nil {
 			t.Fatalf("%s: %v", kind, err)
 		}
@@ -38,11 +40,79 @@ func TestCompose(t *testing.T) {
 	}
 	// HTML is escaped in the HTML body, not in the text one.
 	m := message(t, "ann@example.com")
-	if !strings.Contains(m.HTML, "Fox &amp; &lt;Friends&gt;") || !strings.Contains(m.Text, `"Fox & <Friends>"`) {
+	if !strings.Contains(m.HTML, "&#34;Fox &amp; &lt;Friends&gt;&#34;") || !strings.Contains(m.Text, `"Fox & <Friends>"`) {
 		t.Fatalf("escaping: html %q / text %q", m.HTML, m.Text)
 	}
 	if _, err := mail.Compose("no_such_kind", "a@example.com", mail.Data{}); err == nil {
 		t.Fatal("an unknown template composed")
+	}
+}
+
+// kinds are the mails the templates directory holds (user_text is a part
+// of others).
+func kinds(t *testing.T) []string {
+	t.Helper()
+	files, err := filepath.Glob("templates/*.txt")
+	if err != nil || len(files) < 4 {
+		t.Fatalf("templates %v %v", files, err)
+	}
+	var list []string
+	for _, f := range files {
+		if kind := strings.TrimSuffix(filepath.Base(f), ".txt"); kind != "user_text" {
+			list = append(list, kind)
+		}
+	}
+	return list
+}
+
+// TestSubjectsHoldNoUserText: a fresh account named "Velro Security" with a
+// team named "ACTION REQUIRED: ..." made Velro send that text as the
+// Subject of its mails. No template puts user text in a Subject; in the
+// bodies it appears only quoted, after the words saying another user wrote
+// it, with line breaks escaped so it cannot forge headers or lines.
+func TestSubjectsHoldNoUserText(t *testing.T) {
+	const team = "ACTION REQUIRED: account suspended, restore at https://velro-restore.evil.example\r\nBcc: x@evil.example"
+	userText := map[string]string{ // field -> what the mail must show, quoted and escaped
+		"TeamName":     team,
+		"Inviter":      "Velro Security\u202e",
+		"InviterEmail": "security@velro-restore.evil.example",
+	}
+	data := mail.Data{Email: "victim@example.com", Name: "Victim", Link: "https://app.example/x", ValidFor: "7 days", Role: "editor",
+		TeamName: "ACTION REQUIRED: account suspended, restore at https://velro-restore.evil.example\r\nBcc: x@evil.example",
+		Inviter:  "Velro Security\u202e", InviterEmail: "security@velro-restore.evil.example"}
+	for _, kind := range kinds(t) {
+		m, err := mail.Compose(kind, data.Email, data)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, needle := range []string{"ACTION", "evil", "Security", "\r", "\n"} {
+			if strings.Contains(m.Subject, needle) {
+				t.Errorf("%s: the subject %q holds user text", kind, m.Subject)
+			}
+		}
+		if strings.Contains(m.Text, "\r") || strings.Contains(m.Text, "\u202e") {
+			t.Errorf("%s: a raw control or bidi character reached the text", kind)
+		}
+		if !strings.Contains(kind, "invitation") && kind != "member_added" {
+			continue // mails about the reader's own account show no one else's words
+		}
+		marker := strings.Index(m.Text, "written by the sender, not by Velro")
+		if marker < 0 {
+			t.Fatalf("%s: no words marking user text:\n%s", kind, m.Text)
+		}
+		for field, want := range userText {
+			quoted := strconv.Quote(want)
+			at := strings.Index(m.Text, quoted)
+			if at < 0 || strings.Contains(m.Text[:at], want) {
+				t.Errorf("%s: %s is not shown quoted (%s), or shown unquoted first:\n%s", kind, field, quoted, m.Text)
+			}
+			if field != "InviterEmail" && at < marker {
+				t.Errorf("%s: %s appears before the words marking it as user text", kind, field)
+			}
+			if !strings.Contains(m.HTML, html.EscapeString(quoted)) {
+				t.Errorf("%s: %s is not quoted in the HTML", kind, field)
+			}
+		}
 	}
 }
 
@@ -64,7 +134,7 @@ func TestSMTPWithoutSTARTTLS(t *testing.T) {
 		t.Fatal(err)
 	}
 	got := sink.Next(t, "ann@example.com", 5*time.Second)
-	if got.From != "no-reply@velro.test" || got.Header.Get("Subject") != "Ada invites you to the team Fox & <Friends> on Velro" ||
+	if got.From != "no-reply@velro.test" || got.Header.Get("Subject") != "You are invited to join a team on Velro" ||
 		got.Link(t, "https://app.example/") != "https://app.example/invitations/tok3n" || !strings.Contains(got.HTML, "Fox &amp; &lt;Friends&gt;") ||
 		got.Header.Get("Message-Id") == "" || got.Header.Get("Date") == "" {
 		t.Fatalf("received %+v", got)

@@ -11,6 +11,7 @@ import (
 	"embed"
 	"fmt"
 	htmltemplate "html/template"
+	"strconv"
 	"strings"
 	texttemplate "text/template"
 
@@ -33,13 +34,20 @@ type Sender interface {
 //go:embed templates
 var templateFS embed.FS
 
+// quote shows text a user wrote (a team name, a display name) between
+// quotes, with anything unprintable escaped: it reads as quoted user text
+// and can never pass for Velro's own words or break a line.
+var quote = strconv.Quote
+
 var (
-	textTemplates = texttemplate.Must(texttemplate.ParseFS(templateFS, "templates/*.txt"))
-	htmlTemplates = htmltemplate.Must(htmltemplate.ParseFS(templateFS, "templates/*.html"))
+	textTemplates = texttemplate.Must(texttemplate.New("").Funcs(texttemplate.FuncMap{"quote": quote}).ParseFS(templateFS, "templates/*.txt"))
+	htmlTemplates = htmltemplate.Must(htmltemplate.New("").Funcs(htmltemplate.FuncMap{"quote": quote}).ParseFS(templateFS, "templates/*.html"))
 )
 
 // Compose renders the template named kind (kind.txt, kind.html; the text
-// template's first line is "Subject: ...") with data.
+// template's first line is "Subject: ...") with data. A Subject never
+// holds text a user wrote (TestSubjectsHoldNoUserText): a subject is what a
+// phishing mail needs most, and shows before any warning in the body.
 func Compose(kind, to string, data any) (*Message, error) {
 	var text, html bytes.Buffer
 	if err := textTemplates.ExecuteTemplate(&text, kind+".txt", data); err != nil {

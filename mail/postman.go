@@ -20,6 +20,7 @@ type PostmanStore interface {
 	FindUserByEmail(ctx context.Context, email string) (*velro.User, error)
 	IssueAccountToken(ctx context.Context, userID uuid.UUID, purpose velro.TokenPurpose, hash string, expiresAt time.Time) (velro.Effects, error)
 	FindInvitation(ctx context.Context, id uuid.UUID) (*velro.Invitation, error)
+	FindTeam(ctx context.Context, id uuid.UUID) (*velro.Team, error)
 	SetInvitationToken(ctx context.Context, id uuid.UUID, tokenHash string) (bool, velro.Effects, error)
 }
 
@@ -34,10 +35,12 @@ type Postman struct {
 	Log    *slog.Logger
 }
 
-// Data is what the templates may show.
+// Data is what the templates may show. TeamName, Inviter (the sender's
+// display name) and InviterEmail are written by another user: templates
+// show them only quoted, under words saying so, never in a Subject.
 type Data struct {
-	Email, Name, Link, ValidFor string
-	TeamName, Role, Inviter     string
+	Email, Name, Link, ValidFor           string
+	TeamName, Role, Inviter, InviterEmail string
 }
 
 // Send implements queue.Mailer.
@@ -49,6 +52,8 @@ func (p *Postman) Send(ctx context.Context, job velro.MailJob) error {
 		return p.verification(ctx, job.UserID)
 	case velro.MailInvitation:
 		return p.invitation(ctx, job.InvitationID)
+	case velro.MailMemberAdded:
+		return p.memberAdded(ctx, job)
 	}
 	p.Log.ErrorContext(ctx, "mail of an unknown kind dropped", "kind", job.Kind)
 	return nil
@@ -123,21 +128,53 @@ func (p *Postman) invitation(ctx context.Context, id uuid.UUID) error {
 	if inv.Status != velro.InvitationPending {
 		return nil
 	}
-	inviter := "A Velro user"
-	if inv.InvitedBy != nil {
-		if u, err := p.Store.FindUserByID(ctx, *inv.InvitedBy); err == nil {
-			inviter = u.Email
-			if u.FullName != "" {
-				inviter = u.FullName
-			}
-		}
-	}
+	data := Data{Email: inv.Email, ValidFor: validFor(time.Until(inv.ExpiresAt)), TeamName: inv.TeamName, Role: string(inv.Role)}
+	p.sender(ctx, inv.InvitedBy, &data)
 	token, hash := velro.NewToken()
 	if ok, _, err := p.Store.SetInvitationToken(ctx, id, hash); err != nil || !ok {
 		return err
 	}
-	return p.send(ctx, "invitation", inv.Email, Data{Email: inv.Email, Link: p.link("/invitations/", token),
-		ValidFor: validFor(time.Until(inv.ExpiresAt)), TeamName: inv.TeamName, Role: string(inv.Role), Inviter: inviter})
+	data.Link = p.link("/invitations/", token)
+	return p.send(ctx, "invitation", inv.Email, data)
+}
+
+// sender fills in who caused a mail to another person: their address and
+// display name, or "a deleted account" when they are gone.
+func (p *Postman) sender(ctx context.Context, id *uuid.UUID, data *Data) {
+	data.InviterEmail = "a deleted account"
+	if id == nil {
+		return
+	}
+	if u, err := p.Store.FindUserByID(ctx, *id); err == nil {
+		data.InviterEmail, data.Inviter = u.Email, u.FullName
+	}
+}
+
+// memberAdded tells an account who added it to which team, unless the
+// account or the team is gone meanwhile.
+func (p *Postman) memberAdded(ctx context.Context, job velro.MailJob) error {
+	u, err := p.Store.FindUserByID(ctx, job.UserID)
+	if gone(err) {
+		return nil
+	} else if err != nil {
+		return err
+	}
+	t, err := p.Store.FindTeam(ctx, job.TeamID)
+	if gone(err) {
+		return nil
+	} else if err != nil {
+		return err
+	}
+	data := Data{Email: u.Email, Name: u.FullName, TeamName: t.Name, Role: string(t.Role(u.ID)), Link: p.link("/teams/", t.ID.String())}
+	if data.Role == "" {
+		return nil // no longer a member
+	}
+	var by *uuid.UUID
+	if job.ActorID != uuid.Nil {
+		by = &job.ActorID
+	}
+	p.sender(ctx, by, &data)
+	return p.send(ctx, "member_added", u.Email, data)
 }
 
 // validFor says how long a link works, in words, rounded (the time since

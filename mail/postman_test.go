@@ -109,7 +109,8 @@ func TestPostman(t *testing.T) {
 	send(velro.MailJob{Kind: velro.MailInvitation, InvitationID: inv.ID})
 	send(velro.MailJob{Kind: velro.MailInvitation, InvitationID: inv.ID})
 	got = sent.take(t)
-	if len(got) != 2 || got[0].To != "carl@example.com" || !strings.Contains(got[0].Subject, "Team") || !strings.Contains(got[0].Text, "7 days") {
+	if len(got) != 2 || got[0].To != "carl@example.com" || strings.Contains(got[0].Subject, "Team") || !strings.Contains(got[0].Text, "7 days") ||
+		!strings.Contains(got[0].Text, `Team name: "Team"`) || !strings.Contains(got[0].Text, `"ada@example.com"`) {
 		t.Fatalf("invitation mails %+v", got)
 	}
 	if _, err := store.FindInvitationByToken(t.Context(), velro.HashToken(token(t, got[0], "/invitations/"))); velro.ErrorCode(err) != velro.ENOTFOUND {
@@ -125,5 +126,28 @@ func TestPostman(t *testing.T) {
 	send(velro.MailJob{Kind: velro.MailInvitation, InvitationID: velro.NewID()})
 	if got := sent.take(t); len(got) != 0 {
 		t.Fatalf("mails for a revoked or missing invitation: %+v", got)
+	}
+
+	// Member added: the added person is told who added them to which team
+	// (the names quoted); nothing once they left or the team is gone.
+	dan := storetest.NewUser(t, store, "dan@example.com")
+	if _, err := store.AddTeamMember(t.Context(), team.ID, dan.ID, velro.TeamViewer, velro.NoRule); err != nil {
+		t.Fatal(err)
+	}
+	added := velro.MailJob{Kind: velro.MailMemberAdded, UserID: dan.ID, TeamID: team.ID, ActorID: ada.ID}
+	send(added)
+	got = sent.take(t)
+	if len(got) != 1 || got[0].To != dan.Email || !strings.Contains(got[0].Text, `Team name: "Team"`) ||
+		!strings.Contains(got[0].Text, `The sender's account is "ada@example.com"`) || !strings.Contains(got[0].Text, "as\nviewer") ||
+		!strings.Contains(got[0].Text, "https://app.example/teams/"+team.ID.String()) {
+		t.Fatalf("member-added mails %+v", got)
+	}
+	if _, err := store.RemoveTeamMember(t.Context(), team.ID, dan.ID, velro.NoRule); err != nil {
+		t.Fatal(err)
+	}
+	send(added)
+	send(velro.MailJob{Kind: velro.MailMemberAdded, UserID: dan.ID, TeamID: velro.NewID(), ActorID: ada.ID})
+	if got := sent.take(t); len(got) != 0 {
+		t.Fatalf("member-added mails after leaving, or for no team: %+v", got)
 	}
 }

@@ -38,22 +38,6 @@ func ImageSize(r io.Reader) (width, height int, err error) {
 	return cfg.Width, cfg.Height, nil
 }
 
-// DecodeImage decodes an image of at most MaxPixels from a file that can
-// be read twice (its header, then the whole); EMEDIATYPE otherwise.
-func DecodeImage(f io.ReadSeeker) (image.Image, error) {
-	if _, _, err := ImageSize(f); err != nil {
-		return nil, err
-	}
-	if _, err := f.Seek(0, io.SeekStart); err != nil {
-		return nil, err
-	}
-	img, _, err := image.Decode(f)
-	if err != nil {
-		return nil, errNotImage
-	}
-	return img, nil
-}
-
 // Counter counts the bytes read through it.
 type Counter struct {
 	R io.Reader

@@ -2,6 +2,7 @@ package service
 
 import (
 	"context"
+	"time"
 
 	"github.com/google/uuid"
 	"github.com/velro-ai/velro"
@@ -9,8 +10,11 @@ import (
 
 // Invite invites an address into the team with a role, and queues the
 // mail with its link in the same transaction. Whoever may add a member
-// with the role may invite one (mayAddMember). The answer is the same
-// whether or not the address has an account.
+// with the role may invite one (mayAddMember), once their own address is
+// verified: a fresh account cannot make Velro mail strangers. Invitations
+// are throttled per inviter, per team and per invited address
+// (TeamLimits). The answer is the same whether or not the address has an
+// account.
 func (s *Teams) Invite(ctx context.Context, actor, team uuid.UUID, email string, role velro.TeamRole) (*velro.Invitation, error) {
 	email, err := velro.NormalizeEmail(email)
 	if err != nil {
@@ -20,11 +24,35 @@ func (s *Teams) Invite(ctx context.Context, actor, team uuid.UUID, email string,
 	if err := rule(ctx, s.authz); err != nil {
 		return nil, err
 	}
+	if err := s.mayMail(ctx, actor); err != nil {
+		return nil, err
+	}
+	taken, err := reserve(ctx, s.throttle, "Too many invitations; try again later.",
+		bucket("user "+actor.String(), "invite", s.limits.InvitesPerInviter, time.Hour),
+		bucket("team "+team.String(), "invite", s.limits.InvitesPerTeam, time.Hour),
+		bucket("email "+email, "invite", s.limits.InvitesPerAddress, 24*time.Hour))
+	if err != nil {
+		return nil, err
+	}
 	inv := &velro.Invitation{ID: velro.NewID(), TeamID: team, Email: email, Role: role, InvitedBy: &actor}
 	if _, err := s.store.CreateInvitation(ctx, inv, rule); err != nil {
+		taken.release(ctx) // no mail leaves
 		return nil, err
 	}
 	return inv, nil
+}
+
+// mayMail: only an account whose address is verified (or a platform
+// admin, made by the operator) makes Velro mail other people.
+func (s *Teams) mayMail(ctx context.Context, actor uuid.UUID) error {
+	u, err := s.store.FindUserByID(ctx, actor)
+	if err != nil {
+		return err
+	}
+	if !u.EmailVerified && u.Role != velro.AdminRole {
+		return velro.Errorf(velro.EUNVERIFIED, "Verify your email address before inviting anyone (POST /api/v1/auth/verify/send).")
+	}
+	return nil
 }
 
 // mayListInvitations: those who manage the team (owner, admins) see its

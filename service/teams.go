@@ -1,10 +1,13 @@
 package service
 
 import (
+	"cmp"
 	"context"
+	"time"
 
 	"github.com/google/uuid"
 	"github.com/velro-ai/velro"
+	"github.com/velro-ai/velro/auth"
 	"github.com/velro-ai/velro/guard"
 )
 
@@ -19,6 +22,7 @@ type teamStore interface {
 	AddTeamMember(ctx context.Context, teamID, userID uuid.UUID, role velro.TeamRole, check velro.Check) (velro.Effects, error)
 	SetTeamMemberRole(ctx context.Context, teamID, userID uuid.UUID, role velro.TeamRole, check velro.Check) (velro.Effects, error)
 	RemoveTeamMember(ctx context.Context, teamID, userID uuid.UUID, check velro.Check) (velro.Effects, error)
+	FindUserByID(ctx context.Context, id uuid.UUID) (*velro.User, error)
 	FindUserByEmail(ctx context.Context, email string) (*velro.User, error)
 	CreateInvitation(ctx context.Context, inv *velro.Invitation, check velro.Check) (velro.Effects, error)
 	FindInvitation(ctx context.Context, id uuid.UUID) (*velro.Invitation, error)
@@ -31,13 +35,27 @@ type teamStore interface {
 
 // Teams is what users do with teams and their members.
 type Teams struct {
-	store teamStore
-	authz velro.Authorizer
+	store    teamStore
+	authz    velro.Authorizer
+	throttle *auth.Throttle
+	limits   TeamLimits
+}
+
+// TeamsConfig tunes Teams; zero values take the defaults.
+type TeamsConfig struct {
+	// Throttle counts invitations and add-member probes; default one of
+	// this instance's own (pass one sharing counts through Redis).
+	Throttle *auth.Throttle
+	// Limits default to DefaultTeamLimits.
+	Limits TeamLimits
 }
 
 // NewTeams returns the team use cases.
-func NewTeams(store teamStore, authz velro.Authorizer) *Teams {
-	return &Teams{store: store, authz: authz}
+func NewTeams(store teamStore, authz velro.Authorizer, cfg TeamsConfig) *Teams {
+	if cfg.Throttle == nil {
+		cfg.Throttle = auth.NewThrottle(nil, nil)
+	}
+	return &Teams{store: store, authz: authz, throttle: cfg.Throttle, limits: cmp.Or(cfg.Limits, DefaultTeamLimits)}
 }
 
 // Create makes a team whose owner (and only member) is the actor.
@@ -159,17 +177,29 @@ func mayAddMember(actor, team uuid.UUID, role velro.TeamRole) velro.Check {
 	}
 }
 
-// AddMember adds the account with the email to the team and returns the
-// team.
+// AddMember adds the account with the email to the team, which mails the
+// added person who added them to which team, and returns the team. An
+// address without an account is 404, and such answers are throttled per
+// caller and per client: each request reserves an attempt that only an
+// unknown address keeps, so once the budget is spent every answer is 429
+// and tells known from unknown addresses no more.
 func (s *Teams) AddMember(ctx context.Context, actor, team uuid.UUID, email string, role velro.TeamRole) (*velro.Team, error) {
 	rule := mayAddMember(actor, team, role)
 	if err := rule(ctx, s.authz); err != nil {
 		return nil, err
 	}
+	probe, err := reserve(ctx, s.throttle, "Too many additions of addresses without an account; try again later.",
+		bucket("user "+actor.String(), "add-member-unknown", s.limits.UnknownPerCaller, time.Hour),
+		bucket(velro.ActorFrom(ctx).IP, "add-member-unknown", s.limits.UnknownPerClient, time.Hour))
+	if err != nil {
+		return nil, err
+	}
 	u, err := s.store.FindUserByEmail(ctx, email)
 	if velro.ErrorCode(err) == velro.ENOTFOUND {
 		return nil, velro.Errorf(velro.ENOTFOUND, "No account has this email.")
-	} else if err != nil {
+	}
+	probe.release(ctx)
+	if err != nil {
 		return nil, err
 	}
 	if _, err := s.store.AddTeamMember(ctx, team, u.ID, role, rule); err != nil {

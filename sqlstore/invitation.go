@@ -182,6 +182,9 @@ func (s *Store) AcceptInvitation(ctx context.Context, tokenHash string, userID u
 			if inv, err = answer(ctx, tx, tokenHash, userID, velro.InvitationAccepted); err != nil {
 				return err
 			}
+			if err := inviterMayGrant(ctx, tx, inv); err != nil {
+				return err
+			}
 			if err := s.addMember(ctx, tx, teamID, userID, inv.Role); err != nil {
 				return err
 			}
@@ -195,6 +198,29 @@ func (s *Store) AcceptInvitation(ctx context.Context, tokenHash string, userID u
 		return err
 	})
 	return inv, eff, err
+}
+
+// inviterMayGrant: an invitation holds only while whoever sent it may
+// still add a member with its role (velro.CanManageMember): an admin
+// removed or demoted since, or a deleted account, vouches for no one. It
+// runs under the team's access lock, which removing or re-roling a member
+// takes too, so the two cannot pass each other.
+func inviterMayGrant(ctx context.Context, tx Querier, inv *velro.Invitation) error {
+	stale := velro.Errorf(velro.ECONFLICT, "This invitation no longer holds: whoever sent it may no longer add a member as %s. Ask the team for a new one.", inv.Role)
+	if inv.InvitedBy == nil {
+		return stale
+	}
+	var role velro.TeamRole
+	err := tx.QueryRow(ctx, `SELECT role FROM team_members WHERE team_id = $1 AND user_id = $2`, inv.TeamID, *inv.InvitedBy).Scan(&role)
+	switch {
+	case errors.Is(err, ErrNoRows):
+		return stale
+	case err != nil:
+		return err
+	case !velro.CanManageMember(role, "", inv.Role):
+		return stale
+	}
+	return nil
 }
 
 // DeclineInvitation implements velro.Store: no effects (nothing cached).

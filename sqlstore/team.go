@@ -230,7 +230,12 @@ func (s *Store) DeleteTeam(ctx context.Context, id uuid.UUID, check velro.Check)
 // AddTeamMember implements velro.Store.
 func (s *Store) AddTeamMember(ctx context.Context, teamID, userID uuid.UUID, role velro.TeamRole, check velro.Check) (velro.Effects, error) {
 	return s.changeMembership(ctx, teamID, userID, check, func(ctx context.Context, tx Querier) error {
-		return s.addMember(ctx, tx, teamID, userID, role)
+		if err := s.addMember(ctx, tx, teamID, userID, role); err != nil {
+			return err
+		}
+		// The added person is told who added them (it is not their
+		// choice, as accepting an invitation is).
+		return s.insertMail(ctx, tx, velro.MailJob{Kind: velro.MailMemberAdded, UserID: userID, TeamID: teamID, ActorID: velro.ActorFrom(ctx).UserID})
 	})
 }
 

@@ -50,7 +50,7 @@ func NewWorld(t testing.TB, s velro.Store) *World {
 	_, _, err = s.StartGeneration(ctx(t), w.Started.ID)
 	must(t, err)
 	w.Upload = NewUpload(t, s, w.Owner.ID, &w.Project.ID, 10)
-	w.Invitation = &velro.Invitation{ID: velro.NewID(), TeamID: w.Team.ID, Email: w.Invitee.Email, Role: velro.TeamViewer}
+	w.Invitation = &velro.Invitation{ID: velro.NewID(), TeamID: w.Team.ID, Email: w.Invitee.Email, Role: velro.TeamViewer, InvitedBy: &w.Owner.ID}
 	must(t, errOf(s.CreateInvitation(ctx(t), w.Invitation, velro.NoRule)))
 	token, hash := velro.NewToken()
 	_, _, err = s.SetInvitationToken(ctx(t), w.Invitation.ID, hash)

@@ -1,6 +1,7 @@
 package storetest
 
 import (
+	"sync"
 	"testing"
 	"time"
 
@@ -148,4 +149,117 @@ func testAcceptRace(t *testing.T, open Opener) {
 		}
 		wantAccess(t, s, u.ID, velro.KindProject, p.ID, velro.Access{Role: velro.RoleViewer, Method: velro.MethodTeam}, "after the accepts")
 	}
+}
+
+// testInviterAuthority: an invitation holds only while its inviter may
+// still add a member with its role. Team admin A invites M as editor; the
+// owner removes A (or makes A a viewer, or A's account is deleted); M's
+// accept is refused and M joins nothing. The owner's invitations and an
+// admin's that still stands are unaffected.
+func testInviterAuthority(t *testing.T, open Opener) {
+	s := open(t, 0)
+	owner, a := NewUser(t, s, "owner@example.com"), NewUser(t, s, "admin-a@example.com")
+	team := NewTeam(t, s, owner.ID, map[uuid.UUID]velro.TeamRole{a.ID: velro.TeamAdmin})
+	p := NewProject(t, s, owner.ID, velro.VisibilityTeamOnly)
+	_, err := s.ShareProject(ctx(t), &velro.ProjectShare{ProjectID: p.ID, TeamID: team.ID, AccessLevel: velro.ShareWrite}, velro.NoRule)
+	must(t, err)
+	invitee := func(name string) *velro.User { return NewUser(t, s, name+"@example.com") }
+	accept := func(u *velro.User, token string) error {
+		_, _, err := s.AcceptInvitation(ctx(t), velro.HashToken(token), u.ID)
+		return err
+	}
+
+	m1, m2, m3, m4 := invitee("m1"), invitee("m2"), invitee("m3"), invitee("m4")
+	fromA1 := NewInvitationFrom(t, s, team.ID, a.ID, m1.Email, velro.TeamEditor)
+	fromA2 := NewInvitationFrom(t, s, team.ID, a.ID, m2.Email, velro.TeamViewer)
+	fromOwner := NewInvitation(t, s, team.ID, m3.Email, velro.TeamAdmin)
+	must(t, accept(m1, fromA1)) // A is an admin still: it holds
+	// Demoted to viewer, A vouches for no one.
+	must(t, errOf(s.SetTeamMemberRole(ctx(t), team.ID, a.ID, velro.TeamViewer, velro.NoRule)))
+	wantCode(t, accept(m2, fromA2), velro.ECONFLICT)
+	must(t, accept(m3, fromOwner))
+	// Made an admin again, then removed.
+	must(t, errOf(s.SetTeamMemberRole(ctx(t), team.ID, a.ID, velro.TeamAdmin, velro.NoRule)))
+	fromA4 := NewInvitationFrom(t, s, team.ID, a.ID, m4.Email, velro.TeamEditor)
+	must(t, errOf(s.RemoveTeamMember(ctx(t), team.ID, a.ID, velro.NoRule)))
+	wantCode(t, accept(m4, fromA4), velro.ECONFLICT)
+	for _, u := range []*velro.User{m2, m4} {
+		wantAccess(t, s, u.ID, velro.KindProject, p.ID, velro.Access{}, "after accepting a stale invitation")
+	}
+	// The refused accept changed nothing: the invitation is still pending
+	// (the team may revoke it), the address can be invited anew.
+	if inv, err := s.FindInvitationByToken(ctx(t), velro.HashToken(fromA4)); err != nil || inv.Status != velro.InvitationPending {
+		t.Fatalf("after a refused accept: %+v, %v", inv, err)
+	}
+
+	// A deleted inviter vouches for no one.
+	b := NewUser(t, s, "admin-b@example.com")
+	must(t, errOf(s.AddTeamMember(ctx(t), team.ID, b.ID, velro.TeamAdmin, velro.NoRule)))
+	m5 := invitee("m5")
+	fromB := NewInvitationFrom(t, s, team.ID, b.ID, m5.Email, velro.TeamViewer)
+	_, err = s.DeleteUser(ctx(t), b.ID, velro.NoRule)
+	must(t, err)
+	wantCode(t, accept(m5, fromB), velro.ECONFLICT)
+}
+
+// testInviterRemovalRace: the owner removes admin A at the same instant as
+// M accepts A's invitation, round after round. M may join only if the
+// accept came first: when M is a member, the accept's audit event must be
+// older than A's removal.
+func testInviterRemovalRace(t *testing.T, open Opener) {
+	s := open(t, 0)
+	owner := NewUser(t, s, "owner@example.com")
+	refused := 0
+	for round := range 8 {
+		a, m := NewUser(t, s, uuid.NewString()+"@example.com"), NewUser(t, s, uuid.NewString()+"@example.com")
+		team := NewTeam(t, s, owner.ID, map[uuid.UUID]velro.TeamRole{a.ID: velro.TeamAdmin})
+		token := NewInvitationFrom(t, s, team.ID, a.ID, m.Email, velro.TeamEditor)
+		start := make(chan struct{})
+		var removeErr, acceptErr error
+		var wg sync.WaitGroup
+		wg.Go(func() {
+			<-start
+			removeErr = errOf(s.RemoveTeamMember(ctx(t), team.ID, a.ID, velro.NoRule))
+		})
+		wg.Go(func() {
+			<-start
+			_, _, acceptErr = s.AcceptInvitation(ctx(t), velro.HashToken(token), m.ID)
+		})
+		close(start)
+		wg.Wait()
+		must(t, removeErr)
+		tm, err := s.FindTeam(ctx(t), team.ID)
+		must(t, err)
+		switch velro.ErrorCode(acceptErr) {
+		case velro.ECONFLICT:
+			refused++
+			if tm.Role(m.ID) != "" {
+				t.Fatalf("round %d: a refused accept made a member", round)
+			}
+		case "":
+			if tm.Role(m.ID) != velro.TeamEditor {
+				t.Fatalf("round %d: an accepted invitation made %q", round, tm.Role(m.ID))
+			}
+			accepted := auditAt(t, s, velro.AuditInvitationAccept, nil)
+			removed := auditAt(t, s, velro.AuditMemberRemoved, &team.ID)
+			if !accepted.Before(removed) {
+				t.Fatalf("round %d: M joined through A at %v, after A was removed at %v", round, accepted, removed)
+			}
+		default:
+			t.Fatalf("round %d: accept failed: %v", round, acceptErr)
+		}
+	}
+	t.Logf("%d of 8 accepts lost the race to the removal", refused)
+}
+
+// auditAt is when the newest event of the action (on the target, if
+// given) was recorded.
+func auditAt(t *testing.T, s velro.Store, action velro.AuditAction, target *uuid.UUID) time.Time {
+	t.Helper()
+	list, _, err := s.ListAudit(ctx(t), velro.AuditFilter{Action: action, TargetID: target, Page: velro.Page{Limit: 1}})
+	must(t, err)
+	if len(list) == 0 {
+		t.Fatalf("no %s event", action)
+	}
+	return list[0].CreatedAt
 }

@@ -53,6 +53,8 @@ func Run(t *testing.T, open Opener) {
 	t.Run("DeleteRace", func(t *testing.T) { testDeleteRace(t, open) })
 	t.Run("Invitations", func(t *testing.T) { testInvitations(t, open) })
 	t.Run("AcceptRace", func(t *testing.T) { testAcceptRace(t, open) })
+	t.Run("InviterAuthority", func(t *testing.T) { testInviterAuthority(t, open) })
+	t.Run("InviterRemovalRace", func(t *testing.T) { testInviterRemovalRace(t, open) })
 	t.Run("Export", func(t *testing.T) { testExport(t, open) })
 	t.Run("Effects", func(t *testing.T) { testEffects(t, open) })
 }
@@ -85,11 +87,19 @@ func NewUser(t testing.TB, s velro.Store, email string) *velro.User {
 	return u
 }
 
-// NewInvitation invites email into the team with role, as if its mail had
-// been sent, and returns the mailed token.
+// NewInvitation invites email into the team with role, from its owner, as
+// if its mail had been sent, and returns the mailed token.
 func NewInvitation(t testing.TB, s velro.Store, team uuid.UUID, email string, role velro.TeamRole) string {
 	t.Helper()
-	inv := &velro.Invitation{ID: velro.NewID(), TeamID: team, Email: email, Role: role}
+	tm, err := s.FindTeam(ctx(t), team)
+	must(t, err)
+	return NewInvitationFrom(t, s, team, tm.OwnerID, email, role)
+}
+
+// NewInvitationFrom is NewInvitation from another inviter.
+func NewInvitationFrom(t testing.TB, s velro.Store, team, inviter uuid.UUID, email string, role velro.TeamRole) string {
+	t.Helper()
+	inv := &velro.Invitation{ID: velro.NewID(), TeamID: team, Email: email, Role: role, InvitedBy: &inviter}
 	must(t, errOf(s.CreateInvitation(ctx(t), inv, velro.NoRule)))
 	token, hash := velro.NewToken()
 	if ok, _, err := s.SetInvitationToken(ctx(t), inv.ID, hash); err != nil || !ok {

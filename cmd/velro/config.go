@@ -44,6 +44,7 @@ type config struct {
 	ShutdownTimeout time.Duration
 	TrustedProxies  []netip.Prefix
 	RegisterLimit   int
+	InviteLimit     int
 	SessionIdle     time.Duration
 	SessionMax      time.Duration
 	KeyReload       time.Duration

@@ -230,7 +230,7 @@ func TestEverySettingIsAFlag(t *testing.T) {
 		"VELRO_AUTHZ_L1_SIZE": "5", "VELRO_AUTHZ_L1_TTL": "2s", "VELRO_AUTHZ_L2_TTL": "3s", "VELRO_LOG_LEVEL": "warn", "VELRO_SHUTDOWN_TIMEOUT": "4s",
 		"VELRO_MEDIA_URL": "s3://bucket/media?endpoint=http://127.0.0.1:9000&region=r1", "VELRO_SMTP_URL": "smtps://u:p@mail.example",
 		"VELRO_MAIL_FROM": "Velro <v@example.com>", "VELRO_APP_URL": "https://app.example", "VELRO_AUDIT_RETENTION": "30d",
-		"VELRO_REGISTER_LIMIT": "3", "VELRO_SESSION_IDLE": "1h", "VELRO_SESSION_MAX": "2d", "VELRO_KEY_RELOAD": "5s",
+		"VELRO_REGISTER_LIMIT": "3", "VELRO_INVITE_LIMIT": "4", "VELRO_SESSION_IDLE": "1h", "VELRO_SESSION_MAX": "2d", "VELRO_KEY_RELOAD": "5s",
 		"VELRO_PERF_TRACKING": "off", "VELRO_METRICS_TOKEN": "t", "VELRO_METRICS_ADDR": "127.0.0.1:9", "VELRO_BACKUP_TO": "/tmp/backups",
 		"VELRO_CREDIT_PACKS": "solo:5:100:eur", "STRIPE_SECRET_KEY": "sk_test_x", "STRIPE_WEBHOOK_SECRET": "whsec_x", "STRIPE_API_BASE": "http://127.0.0.1:12111",
 		"VELRO_STUDIO": "off"}

@@ -16,9 +16,17 @@ func TestInvitations(t *testing.T) {
 		o := c.with(owner.Access)
 		team := o.do("POST", "/api/v1/teams", map[string]any{"name": "Studio"}).want(t, 201).Str(t, "id")
 		o.do("POST", "/api/v1/teams/"+team+"/members", map[string]any{"email": editor.Email, "role": "editor"}).want(t, 201)
+		// The person added is told who added them to which team.
+		if m := sink.Next(t, editor.Email, mailTimeout); m.Header.Get("Subject") != "You were added to a team on Velro" ||
+			!strings.Contains(m.Text, `account is "owner@example.com"`) || !strings.Contains(m.Text, `Team name: "Studio"`) {
+			t.Fatalf("member-added mail %+v", m)
+		}
 		project := o.do("POST", "/api/v1/projects", map[string]any{"name": "Shared", "visibility": "team-only"}).want(t, 201).Str(t, "id")
 		o.do("POST", "/api/v1/projects/"+project+"/teams", map[string]any{"team_id": team, "access_level": "write"}).want(t, 201)
 		invitations := "/api/v1/teams/" + team + "/invitations"
+		// Only a verified address makes Velro mail others.
+		o.do("POST", invitations, map[string]any{"email": "ann@example.com", "role": "editor"}).wantError(t, 403, "email_unverified")
+		verify(t, c, sink, owner)
 
 		// The same answer whether or not the address has an account.
 		inv := o.do("POST", invitations, map[string]any{"email": "Ann@Example.com", "role": "editor"}).want(t, 201).JSON(t)
@@ -39,7 +47,7 @@ func TestInvitations(t *testing.T) {
 		c.with(editor.Access).do("GET", invitations, nil).wantError(t, 403, "forbidden")
 
 		m := sink.Next(t, "ann@example.com", mailTimeout)
-		if !strings.Contains(m.Header.Get("Subject"), "Studio") || !strings.Contains(m.Text, "as editor") {
+		if strings.Contains(m.Header.Get("Subject"), "Studio") || !strings.Contains(m.Text, `Team name: "Studio"`) || !strings.Contains(m.Text, "as editor") {
 			t.Fatalf("invitation mail %+v", m)
 		}
 		token := linkToken(t, m, "/invitations/")
@@ -92,6 +100,7 @@ func TestInvitationAcceptedTwiceAtOnce(t *testing.T) {
 		sink, e := withMail(t, e)
 		c := startServer(t, e).client(t)
 		owner := register(t, c, "owner@example.com")
+		verify(t, c, sink, owner)
 		team := c.with(owner.Access).do("POST", "/api/v1/teams", map[string]any{"name": "Race"}).want(t, 201).Str(t, "id")
 		for round := range 3 {
 			guest := register(t, c, "guest"+string(rune('a'+round))+"@example.com")

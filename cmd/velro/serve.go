@@ -110,11 +110,12 @@ func serve(ctx context.Context, cfg *config, stdout, stderr io.Writer) error {
 
 	closing := make(chan struct{}) // closed as shutdown starts: streams end
 	handler := api.NewServer(api.Config{
-		Log:            log,
-		Auth:           authSvc,
-		Accounts:       accounts,
-		Projects:       service.NewProjects(store, engine),
-		Teams:          service.NewTeams(store, engine),
+		Log:      log,
+		Auth:     authSvc,
+		Accounts: accounts,
+		Projects: service.NewProjects(store, engine),
+		Teams: service.NewTeams(store, engine, service.TeamsConfig{Throttle: auth.NewThrottle(authCfg.SharedLimiter, log),
+			Limits: teamLimits(cfg)}),
 		Audit:          audit,
 		Payments:       service.NewPayments(cfg.CreditPacks),
 		Authz:          engine,
@@ -194,3 +195,11 @@ func openMail(cfg *config, log *slog.Logger) (mail.Sender, error) {
 
 // maxAttempts is how often a generation job runs before it fails.
 const maxAttempts = 3
+
+// teamLimits are the default limits with the account's invitations an hour
+// set by VELRO_INVITE_LIMIT.
+func teamLimits(cfg *config) service.TeamLimits {
+	l := service.DefaultTeamLimits
+	l.InvitesPerInviter = cfg.InviteLimit
+	return l
+}

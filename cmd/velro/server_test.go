@@ -67,14 +67,15 @@ func forEachBackend(t *testing.T, fn func(t *testing.T, e env)) {
 
 // startServer runs the server with e (plus a temporary data dir and a
 // random port unless e sets them) and stops it when the test ends. Tests
-// register many accounts from one address: registration is unthrottled
-// unless e sets VELRO_REGISTER_LIMIT (throttle_test.go does). They submit
+// register many accounts from one address: registration (and an account's
+// invitations) is unthrottled unless e sets VELRO_REGISTER_LIMIT
+// (throttle_test.go does) or VELRO_INVITE_LIMIT. They submit
 // faster than generations end: the cap of active generations is off
 // unless e sets VELRO_MAX_ACTIVE_GENERATIONS (fairness_test.go does).
 func startServer(t testing.TB, e env) *testServer {
 	t.Helper()
 	full := env{"VELRO_ADDR": "127.0.0.1:0", "VELRO_DATA_DIR": t.TempDir(), "VELRO_LOG_LEVEL": "warn", "VELRO_REGISTER_LIMIT": "0",
-		"VELRO_MAX_ACTIVE_GENERATIONS": "0"}
+		"VELRO_INVITE_LIMIT": "0", "VELRO_MAX_ACTIVE_GENERATIONS": "0"}
 	for k, v := range e {
 		full[k] = v
 	}
