@@ -39,6 +39,8 @@ const (
 	AuditUnshared          AuditAction = "project.unshared"
 	AuditVisibilityChanged AuditAction = "project.visibility_changed"
 	AuditProjectDeleted    AuditAction = "project.deleted"
+	AuditCheckoutCreated   AuditAction = "payment.checkout_created"
+	AuditPaymentEvent      AuditAction = "payment.event"
 )
 
 // AuditEvent is one stored event. It never holds passwords, tokens or

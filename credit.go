@@ -30,7 +30,10 @@ type CreditTransaction struct {
 	BalanceAfter int64           `json:"balance_after"`
 	Description  string          `json:"description"`
 	GenerationID *uuid.UUID      `json:"generation_id,omitempty"`
-	CreatedAt    time.Time       `json:"created_at"`
+	// Reference names where credits came from: the Stripe Checkout
+	// Session of a purchase and of its refunds.
+	Reference string    `json:"reference,omitempty"`
+	CreatedAt time.Time `json:"created_at"`
 }
 
 // CreditReader reads the ledger. Entries are only ever written by the
@@ -58,7 +61,8 @@ type CreditStats struct {
 	CurrentBalance   int64 `json:"current_balance"`
 	PeriodDays       int   `json:"period_days"`
 	TotalSpent       int64 `json:"total_spent" doc:"Credits spent on generations in the period, net of refunds"`
-	TotalPurchased   int64 `json:"total_purchased" doc:"Credits purchased or granted in the period"`
+	TotalPurchased   int64 `json:"total_purchased" doc:"Credits purchased or granted in the period, net of refunded payments"`
+	PurchaseCount    int   `json:"purchase_count" doc:"Packs bought (and credited) in the period"`
 	GenerationCount  int   `json:"generation_count" doc:"Generations submitted in the period"`
 	TransactionCount int   `json:"transaction_count"`
 }

@@ -20,6 +20,7 @@ const (
 	EIDEMPOTENCY  = "idempotency_key_reused" // 422: an Idempotency-Key used with another request
 	EUNAVAILABLE  = "unavailable"            // 503: a dependency timed out or is down
 	EPROVIDER     = "provider_unavailable"   // 503: the generation provider is not configured
+	EPAYMENTS     = "payments_unavailable"   // 503: payments (Stripe) are not configured
 	ETOOLARGE     = "request_too_large"      // 413: the body or a file is over its limit
 	EQUOTA        = "quota_exceeded"         // 413: the upload would pass the user's storage quota
 	EMEDIATYPE    = "unsupported_media_type" // 415: the body (or an uploaded file) is of a type not accepted

@@ -69,6 +69,7 @@ type Reader interface {
 	UploadReader
 	AccessStore
 	AuditReader
+	PaymentReader
 	// Ping checks that the database answers.
 	Ping(ctx context.Context) error
 }
@@ -90,4 +91,5 @@ type Writer interface {
 	GenerationWriter
 	UploadWriter
 	AuditWriter
+	PaymentWriter
 }

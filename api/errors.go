@@ -65,6 +65,7 @@ func ErrorCodes() []ErrorCode {
 		{velro.EINTERNAL, http.StatusInternalServerError, "a bug: the details are logged under the request id, never returned"},
 		{velro.EUNAVAILABLE, http.StatusServiceUnavailable, "a dependency (the database) did not answer in time; retry shortly"},
 		{velro.EPROVIDER, http.StatusServiceUnavailable, "the generation provider of this model is not configured; nothing was charged"},
+		{velro.EPAYMENTS, http.StatusServiceUnavailable, "payments (Stripe) are not set up on this server: credits cannot be bought"},
 	}
 }
 

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/velro-ai/velro"
 	"github.com/velro-ai/velro/api"
 	"github.com/velro-ai/velro/auth"
 	"github.com/velro-ai/velro/authz"
@@ -22,6 +23,7 @@ import (
 	"github.com/velro-ai/velro/internal/testenv"
 	"github.com/velro-ai/velro/media"
 	"github.com/velro-ai/velro/service"
+	"github.com/velro-ai/velro/stripe"
 )
 
 // fuzzServer is the whole API on SQLite, wired as cmd/velro wires it (a
@@ -58,6 +60,8 @@ func newFuzzServer(t testing.TB, options ...func(*api.Config)) *fuzzServer {
 		Auth:     authSvc,
 		Accounts: accounts,
 		Audit:    service.NewAudit(store, accounts, time.Hour, log),
+		Payments: service.NewPayments(store, service.PaymentsConfig{Packs: velro.CreditPacks{{ID: "starter", Credits: 10, Amount: 5, Currency: "usd"}},
+			Events: stripe.NewWebhook("whsec_fuzz"), Admins: accounts, Log: log}),
 		Projects: service.NewProjects(store, engine),
 		Teams:    service.NewTeams(store, engine, service.TeamsConfig{}),
 		Authz:    engine,
@@ -145,6 +149,8 @@ var bodyRoutes = []struct{ method, path string }{
 	{"POST", "/api/v1/teams/{t}/invitations"},
 	{"PATCH", "/api/v1/admin/users/{u}"},
 	{"POST", "/api/v1/generations/quote"},
+	{"POST", "/api/v1/credits/checkout"},
+	{"POST", "/api/v1/billing/stripe/webhook"},
 }
 
 // FuzzRequestJSON sends arbitrary bodies to every operation that decodes

@@ -110,6 +110,11 @@ func addRoutes(mux *http.ServeMux, api huma.API, cfg Config) {
 	huma.Register(api, secured(op("POST", "/api/v1/generations/quote", "What a submit would charge, and the normalised parameters it would send; charges nothing", "models")), handleQuote(cfg.Generations))
 	huma.Register(api, op("GET", "/api/v1/generations/models/supported", "The model catalog, as generation options", "models"), handleSupportedModels(cfg.Generations))
 	huma.Register(api, op("GET", "/api/v1/credits/packs", "The credit packs that can be bought (public)", "credits"), handleCreditPacks(cfg.Payments))
+	huma.Register(api, failing(created(secured(op("POST", "/api/v1/credits/checkout", "Start buying a pack: a Stripe Checkout Session to send the buyer to", "credits")))),
+		handleCheckout(cfg.Payments))
+	huma.Register(api, stripeEvents(failing(op("POST", "/api/v1/billing/stripe/webhook", "Stripe's events (signed): paid checkouts credit their pack once, refunds take their share back", "credits"),
+		http.StatusBadRequest, http.StatusRequestEntityTooLarge, http.StatusServiceUnavailable)), handleStripeEvent(cfg.Payments))
+	huma.Register(api, failing(secured(op("GET", "/api/v1/admin/payments", "Checkouts and their state, newest first (admins)", "admin")), http.StatusForbidden), handleListPayments(cfg.Payments))
 	huma.Register(api, secured(op("GET", "/api/v1/credits/stats", "The caller's credit summary over a period", "credits")), handleCreditStats(cfg.Accounts))
 	huma.Register(api, failing(created(secured(op("POST", "/api/v1/admin/credits/grant", "Grant credits to an account (admins)", "credits"))), http.StatusForbidden, http.StatusNotFound), handleGrant(cfg.Accounts))
 	huma.Register(api, failing(secured(op("GET", "/api/v1/admin/audit", "The audit log, newest first (admins)", "admin")), http.StatusForbidden), handleAudit(cfg.Audit))

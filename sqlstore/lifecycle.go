@@ -46,7 +46,7 @@ func (s *Store) SubmitGeneration(ctx context.Context, g *velro.Generation, idemp
 		if err := runCheck(ctx, tx, check); err != nil {
 			return err
 		}
-		if _, err := addCredits(ctx, tx, g.UserID, velro.CreditUsage, -g.Cost, "Generation with "+g.ModelID, &g.ID, g.CreatedAt); err != nil {
+		if _, err := addCredits(ctx, tx, g.UserID, velro.CreditUsage, -g.Cost, "Generation with "+g.ModelID, &g.ID, "", g.CreatedAt); err != nil {
 			return err
 		}
 		active, err := s.checkActive(ctx, tx, g.UserID)
@@ -236,7 +236,7 @@ func endGeneration(ctx context.Context, tx Querier, id uuid.UUID, status velro.S
 	eff.Users = []uuid.UUID{userID}
 	// The partial unique index on refund entries makes a second refund of
 	// one generation impossible, whatever the code above does.
-	_, err = addCredits(ctx, tx, userID, velro.CreditRefund, cost, "Refund: generation "+string(status)+" ("+model+")", &id, now)
+	_, err = addCredits(ctx, tx, userID, velro.CreditRefund, cost, "Refund: generation "+string(status)+" ("+model+")", &id, "", now)
 	return true, eff, err
 }
 

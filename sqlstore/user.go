@@ -36,7 +36,7 @@ func (s *Store) CreateUser(ctx context.Context, u *velro.User) (velro.Effects, e
 		} else if err != nil {
 			return err
 		}
-		entry, err := addCredits(ctx, tx, u.ID, velro.CreditBonus, velro.WelcomeCredits, "Welcome bonus credits", nil, now)
+		entry, err := addCredits(ctx, tx, u.ID, velro.CreditBonus, velro.WelcomeCredits, "Welcome bonus credits", nil, "", now)
 		if err != nil {
 			return err
 		}

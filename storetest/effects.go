@@ -190,6 +190,22 @@ var WriteCases = map[string]WriteCase{
 		_, eff, err := s.GrantCredits(ctx(t), w.Owner.ID, 7, "gift")
 		return eff, err
 	}, func(w *World) velro.Effects { return velro.Effects{Users: ids(w.Owner.ID)} }},
+	"CreateCheckout": {func(t testing.TB, s velro.Store, w *World, check velro.Check) (velro.Effects, error) {
+		return s.CreateCheckout(ctx(t), &velro.Checkout{SessionID: uuid.NewString(), UserID: w.Owner.ID, PackID: "starter", Credits: 10, Amount: 5, Currency: "usd"})
+	}, none},
+	"CompleteCheckout": {func(t testing.TB, s velro.Store, w *World, check velro.Check) (velro.Effects, error) {
+		_, eff, err := s.CompleteCheckout(ctx(t), paid(uuid.NewString(), w.Owner.ID, uuid.NewString()), testPack)
+		return eff, err
+	}, func(w *World) velro.Effects { return velro.Effects{Users: ids(w.Owner.ID)} }},
+	"RefundPayment": {func(t testing.TB, s velro.Store, w *World, check velro.Check) (velro.Effects, error) {
+		session, intent := uuid.NewString(), uuid.NewString()
+		checkout(t, s, session, w.Owner.ID)
+		if _, _, err := s.CompleteCheckout(ctx(t), paid(session, w.Owner.ID, intent), velro.CreditPack{}); err != nil {
+			return velro.Effects{}, err
+		}
+		_, eff, err := s.RefundPayment(ctx(t), refunded(intent, 1))
+		return eff, err
+	}, func(w *World) velro.Effects { return velro.Effects{Users: ids(w.Owner.ID)} }},
 	"RecordAudit": {func(t testing.TB, s velro.Store, w *World, check velro.Check) (velro.Effects, error) {
 		return s.RecordAudit(ctx(t), &velro.AuditEvent{Action: velro.AuditLoginFailed, TargetType: "user"})
 	}, none},

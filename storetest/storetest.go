@@ -57,6 +57,8 @@ func Run(t *testing.T, open Opener) {
 	t.Run("InviterRemovalRace", func(t *testing.T) { testInviterRemovalRace(t, open) })
 	t.Run("Export", func(t *testing.T) { testExport(t, open) })
 	t.Run("Effects", func(t *testing.T) { testEffects(t, open) })
+	t.Run("Payments", func(t *testing.T) { testPayments(t, open) })
+	t.Run("PaymentRace", func(t *testing.T) { testPaymentRace(t, open) })
 }
 
 func ctx(t testing.TB) context.Context { return t.Context() }

@@ -117,7 +117,7 @@ func serve(ctx context.Context, cfg *config, stdout, stderr io.Writer) error {
 		Teams: service.NewTeams(store, engine, service.TeamsConfig{Throttle: auth.NewThrottle(authCfg.SharedLimiter, log),
 			Limits: teamLimits(cfg)}),
 		Audit:          audit,
-		Payments:       service.NewPayments(cfg.CreditPacks),
+		Payments:       newPayments(cfg, store, accounts, log),
 		Authz:          engine,
 		Dependencies:   readiness,
 		CORSOrigins:    cfg.CORSOrigins,
