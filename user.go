@@ -30,9 +30,11 @@ type User struct {
 	Role           AccountRole `json:"role" enum:"user,admin"`
 	CreditsBalance int64       `json:"credits_balance"`
 	// Disabled accounts cannot log in, and their tokens are refused.
-	Disabled  bool      `json:"disabled"`
-	CreatedAt time.Time `json:"created_at"`
-	UpdatedAt time.Time `json:"updated_at"`
+	Disabled bool `json:"disabled"`
+	// MFAEnabled: signing in takes a second factor (TOTP).
+	MFAEnabled bool      `json:"mfa_enabled" doc:"Signing in takes a second factor (an authenticator app's code)"`
+	CreatedAt  time.Time `json:"created_at"`
+	UpdatedAt  time.Time `json:"updated_at"`
 
 	// PasswordHash is an argon2id PHC string; it never leaves the server.
 	PasswordHash string `json:"-"`

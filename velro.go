@@ -60,6 +60,7 @@ type Reader interface {
 	UserReader
 	AccountReader
 	SessionReader
+	MFAReader
 	SigningKeyReader
 	CreditReader
 	ProjectReader
@@ -82,6 +83,7 @@ type Writer interface {
 	UserWriter
 	AccountWriter
 	SessionWriter
+	MFAWriter
 	SecretWriter
 	SigningKeyWriter
 	CreditWriter

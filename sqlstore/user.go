@@ -9,12 +9,12 @@ import (
 )
 
 const userColumns = `id, email, password_hash, full_name, avatar_url, role, credits_balance, created_at, updated_at,
-	email_verified_at IS NOT NULL, disabled_at IS NOT NULL`
+	email_verified_at IS NOT NULL, disabled_at IS NOT NULL, mfa_enabled_at IS NOT NULL`
 
 func scanUser(row Row) (*velro.User, error) {
 	var u velro.User
 	err := row.Scan(&u.ID, &u.Email, &u.PasswordHash, &u.FullName, &u.AvatarURL, &u.Role,
-		&u.CreditsBalance, utc{&u.CreatedAt}, utc{&u.UpdatedAt}, &u.EmailVerified, &u.Disabled)
+		&u.CreditsBalance, utc{&u.CreatedAt}, utc{&u.UpdatedAt}, &u.EmailVerified, &u.Disabled, &u.MFAEnabled)
 	if err != nil {
 		return nil, notFound(err, "User")
 	}

@@ -175,6 +175,37 @@ var WriteCases = map[string]WriteCase{
 		_, eff, err := s.EndOtherSessions(ctx(t), w.Member.ID, w.MemberSessions[0])
 		return eff, err
 	}, func(w *World) velro.Effects { return velro.Effects{Sessions: ids(w.MemberSessions[1])} }},
+	"BeginTOTP": {func(t testing.TB, s velro.Store, w *World, check velro.Check) (velro.Effects, error) {
+		return s.BeginTOTP(ctx(t), w.Member.ID, "SECRET")
+	}, none},
+	"ConfirmTOTP": {func(t testing.TB, s velro.Store, w *World, check velro.Check) (velro.Effects, error) {
+		must(t, errOf(s.BeginTOTP(ctx(t), w.Member.ID, "SECRET")))
+		return s.ConfirmTOTP(ctx(t), w.Member.ID, 7, []string{"h1", "h2"})
+	}, func(w *World) velro.Effects { return velro.Effects{Users: ids(w.Member.ID)} }},
+	"UseTOTPStep": {func(t testing.TB, s velro.Store, w *World, check velro.Check) (velro.Effects, error) {
+		enableTOTP(t, s, w.Member.ID)
+		_, eff, err := s.UseTOTPStep(ctx(t), w.Member.ID, 8)
+		return eff, err
+	}, none},
+	"DisableTOTP": {func(t testing.TB, s velro.Store, w *World, check velro.Check) (velro.Effects, error) {
+		enableTOTP(t, s, w.Member.ID)
+		return s.DisableTOTP(ctx(t), w.Member.ID)
+	}, func(w *World) velro.Effects { return velro.Effects{Users: ids(w.Member.ID)} }},
+	"CreateMFAChallenge": {func(t testing.TB, s velro.Store, w *World, check velro.Check) (velro.Effects, error) {
+		return s.CreateMFAChallenge(ctx(t), newChallenge(w.Member.ID))
+	}, none},
+	"FailMFAChallenge": {func(t testing.TB, s velro.Store, w *World, check velro.Check) (velro.Effects, error) {
+		c := newChallenge(w.Member.ID)
+		must(t, errOf(s.CreateMFAChallenge(ctx(t), c)))
+		return s.FailMFAChallenge(ctx(t), c.TokenHash)
+	}, none},
+	"PassMFAChallenge": {func(t testing.TB, s velro.Store, w *World, check velro.Check) (velro.Effects, error) {
+		enableTOTP(t, s, w.Member.ID)
+		c := newChallenge(w.Member.ID)
+		must(t, errOf(s.CreateMFAChallenge(ctx(t), c)))
+		_, eff, err := s.PassMFAChallenge(ctx(t), c.TokenHash, velro.SecondFactor{Step: 8}, velro.Now())
+		return eff, err
+	}, none},
 	"Secret": {func(t testing.TB, s velro.Store, w *World, check velro.Check) (velro.Effects, error) {
 		_, eff, err := s.Secret(ctx(t), uuid.NewString(), velro.RandomSecret(8))
 		return eff, err
