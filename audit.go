@@ -68,6 +68,8 @@ type Actor struct {
 	UserID    uuid.UUID
 	IP        string
 	UserAgent string
+	// MFA: the caller's session passed a second factor.
+	MFA bool
 }
 
 type actorKey struct{}

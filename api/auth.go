@@ -38,7 +38,7 @@ func authenticate(api huma.API, svc *auth.Service) func(huma.Context, func(huma.
 			return
 		}
 		actor := velro.ActorFrom(ctx.Context())
-		actor.UserID = p.UserID
+		actor.UserID, actor.MFA = p.UserID, p.MFA
 		ctx = huma.WithContext(ctx, velro.WithActor(context.WithValue(ctx.Context(), principalKey{}, p), actor))
 		next(ctx)
 	}
@@ -95,13 +95,13 @@ type loginInput struct {
 	}
 }
 
-func handleLogin(svc *auth.Service) func(context.Context, *loginInput) (*tokenOutput, error) {
-	return func(ctx context.Context, in *loginInput) (*tokenOutput, error) {
+func handleLogin(svc *auth.Service) func(context.Context, *loginInput) (*loginOutput, error) {
+	return func(ctx context.Context, in *loginInput) (*loginOutput, error) {
 		res, err := svc.Login(ctx, in.Body.Email, in.Body.Password, requestInfoFrom(ctx).clientIP)
 		if err != nil {
 			return nil, err
 		}
-		return tokenResult(res), nil
+		return loginResult(res), nil
 	}
 }
 

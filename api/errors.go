@@ -50,6 +50,8 @@ func ErrorCodes() []ErrorCode {
 		{velro.EFORBIDDEN, http.StatusForbidden, "the caller sees the resource but may not do this (or a signed media URL is invalid or expired)"},
 		{velro.EDISABLED, http.StatusForbidden, "the account was disabled by an admin: it cannot log in"},
 		{velro.EUNVERIFIED, http.StatusForbidden, "the action (sending invitations) needs a verified email address: `POST /api/v1/auth/verify/send`"},
+		{velro.EMFAREQUIRED, http.StatusForbidden, "with `VELRO_ADMIN_MFA=required`, admin endpoints need a session that passed a second factor"},
+		{velro.EREAUTH, http.StatusForbidden, "adding a credential needs a sign-in in the last 10 minutes, or the account's `password` in the request"},
 		{velro.ENOTFOUND, http.StatusNotFound, "absent, or not visible to the caller (no existence leak)"},
 		{"method_not_allowed", http.StatusMethodNotAllowed, "the path exists, the method does not"},
 		{"not_acceptable", http.StatusNotAcceptable, "the `Accept` header asks for a format the API does not speak"},

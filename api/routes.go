@@ -30,6 +30,16 @@ func addRoutes(mux *http.ServeMux, api huma.API, cfg Config) {
 	huma.Register(api, secured(op("POST", "/api/v1/auth/logout", "End this session", "auth")), handleLogout(cfg.Auth))
 	huma.Register(api, secured(op("GET", "/api/v1/auth/me", "The caller's account", "auth")), handleMe(cfg.Accounts))
 
+	// Identity: TOTP.
+	huma.Register(api, failing(created(secured(op("POST", "/api/v1/auth/mfa/totp", "Begin setting up an authenticator app (a recent sign-in or the password)", "identity"))), http.StatusConflict, http.StatusTooManyRequests),
+		handleBeginTOTP(cfg.Auth))
+	huma.Register(api, failing(secured(op("POST", "/api/v1/auth/mfa/totp/confirm", "Turn the authenticator on with its code; returns 10 recovery codes, shown once", "identity")), http.StatusConflict, http.StatusTooManyRequests),
+		handleConfirmTOTP(cfg.Auth))
+	huma.Register(api, failing(secured(op("DELETE", "/api/v1/auth/mfa/totp", "Turn the authenticator off (password and a current code)", "identity")), http.StatusTooManyRequests),
+		handleDisableTOTP(cfg.Auth))
+	huma.Register(api, failing(op("POST", "/api/v1/auth/mfa/verify", "Finish a sign-in that answered mfa_required, with a code or a recovery code", "identity"), http.StatusUnauthorized, http.StatusForbidden, http.StatusTooManyRequests, http.StatusServiceUnavailable),
+		handleVerifyMFA(cfg.Auth))
+
 	// Identity: sessions.
 	huma.Register(api, secured(op("GET", "/api/v1/auth/sessions", "The caller's live sessions, most recently used first", "identity")), handleListSessions(cfg.Auth))
 	huma.Register(api, secured(op("DELETE", "/api/v1/auth/sessions/{id}", "End one of the caller's sessions, on every instance at once", "identity")), handleEndSession(cfg.Auth))

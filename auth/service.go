@@ -31,6 +31,9 @@ type Principal struct {
 
 // Result is what a successful register, login or refresh hands back.
 type Result struct {
+	// MFA, when set, is all there is: the account needs a second factor
+	// (VerifyMFA) before it gets a session.
+	MFA          *MFAStep
 	User         *velro.User
 	AccessToken  string
 	RefreshToken string
@@ -90,6 +93,15 @@ type Store interface {
 	EndSession(ctx context.Context, userID, id uuid.UUID, now time.Time) (velro.Effects, error)
 	EndOtherSessions(ctx context.Context, userID, keep uuid.UUID) (int, velro.Effects, error)
 	RecordAudit(ctx context.Context, ev *velro.AuditEvent) (velro.Effects, error)
+	FindTOTP(ctx context.Context, userID uuid.UUID) (*velro.TOTP, error)
+	FindMFAChallenge(ctx context.Context, tokenHash string) (*velro.MFAChallenge, error)
+	BeginTOTP(ctx context.Context, userID uuid.UUID, secret string) (velro.Effects, error)
+	ConfirmTOTP(ctx context.Context, userID uuid.UUID, step int64, recoveryHashes []string) (velro.Effects, error)
+	UseTOTPStep(ctx context.Context, userID uuid.UUID, step int64) (bool, velro.Effects, error)
+	DisableTOTP(ctx context.Context, userID uuid.UUID) (velro.Effects, error)
+	CreateMFAChallenge(ctx context.Context, c *velro.MFAChallenge) (velro.Effects, error)
+	FailMFAChallenge(ctx context.Context, tokenHash string) (velro.Effects, error)
+	PassMFAChallenge(ctx context.Context, tokenHash string, f velro.SecondFactor, now time.Time) (*velro.MFAChallenge, velro.Effects, error)
 	ChangePassword(ctx context.Context, userID uuid.UUID, passwordHash string, keep uuid.UUID) (velro.Effects, error)
 	ResetPassword(ctx context.Context, tokenHash, passwordHash string) (*velro.User, velro.Effects, error)
 	QueueMail(ctx context.Context, m velro.MailJob) (velro.Effects, error)
@@ -288,6 +300,9 @@ func (s *Service) Login(ctx context.Context, email, password, clientAddr string)
 	}
 	if u.Disabled { // told only to who knows the password
 		return nil, errDisabled
+	}
+	if u.MFAEnabled {
+		return s.challenge(ctx, u, velro.SignInPassword)
 	}
 	return s.startSession(ctx, u, velro.SignInPassword, false)
 }

@@ -39,7 +39,10 @@ type PasswordChecker interface {
 // AccountsConfig is what Accounts works with besides the store.
 type AccountsConfig struct {
 	// Admins is VELRO_ADMIN_EMAILS.
-	Admins    velro.AdminEmails
+	Admins velro.AdminEmails
+	// AdminMFA is VELRO_ADMIN_MFA=required: admins act only from sessions
+	// that passed a second factor.
+	AdminMFA  bool
 	Passwords PasswordChecker
 	// Media: a deleted account's media go.
 	Media velro.MediaStore
@@ -114,6 +117,9 @@ func (s *Accounts) RequireAdmin(ctx context.Context, actor uuid.UUID, what strin
 	}
 	if s.cfg.Admins.Role(caller) != velro.AdminRole {
 		return nil, velro.Errorf(velro.EFORBIDDEN, "Only admins %s.", what)
+	}
+	if s.cfg.AdminMFA && !velro.ActorFrom(ctx).MFA {
+		return nil, velro.Errorf(velro.EMFAREQUIRED, "Admins %s only from a session signed in with a second factor.", what)
 	}
 	return caller, nil
 }

@@ -35,6 +35,7 @@ type config struct {
 	RedisPrefix     string
 	RedisTimeout    time.Duration
 	AdminEmails     []string
+	AdminMFA        bool
 	SMTPURL         string
 	MailFrom        string
 	AppURL          string

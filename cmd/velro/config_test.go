@@ -223,7 +223,7 @@ func TestSettingsHelp(t *testing.T) {
 // engine (the replica streams SQLite only) are tried with that engine.
 func TestEverySettingIsAFlag(t *testing.T) {
 	shared := map[string]string{"VELRO_ADDR": ":1", "VELRO_DATA_DIR": "/tmp/x", "VELRO_DB_MAX_CONNS": "7",
-		"VELRO_DB_TIMEOUT": "3s", "REDIS_URL": "redis://h:1/0", "VELRO_REDIS_PREFIX": "p:", "VELRO_REDIS_TIMEOUT": "4s", "VELRO_ADMIN_EMAILS": "a@b.co",
+		"VELRO_DB_TIMEOUT": "3s", "REDIS_URL": "redis://h:1/0", "VELRO_REDIS_PREFIX": "p:", "VELRO_REDIS_TIMEOUT": "4s", "VELRO_ADMIN_EMAILS": "a@b.co", "VELRO_ADMIN_MFA": "required",
 		"VELRO_CORS_ORIGINS": "https://a.example", "VELRO_TRUSTED_PROXIES": "10.0.0.1", "VELRO_PUBLIC_URL": "https://p.example", "VELRO_UPLOAD_QUOTA": "5MiB",
 		"FAL_KEY": "k", "FAL_BASE_URL": "https://f.example", "VELRO_FETCH_ALLOW": "http://s.example:9000", "VELRO_FAL_TIMEOUT": "1m", "VELRO_LOCAL_RENDER_DELAY": "1s",
 		"VELRO_WORKERS": "2", "VELRO_MAX_ACTIVE_GENERATIONS": "3", "VELRO_JOB_TIMEOUT": "2m", "VELRO_JOB_RESCUE_AFTER": "9m", "VELRO_AUTHZ_CACHE": "off",

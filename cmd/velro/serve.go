@@ -102,7 +102,7 @@ func serve(ctx context.Context, cfg *config, stdout, stderr io.Writer) error {
 		return fmt.Errorf("job queue: %w", err)
 	}
 	d.store.UseJobs(jobs)
-	accounts := service.NewAccounts(store, service.AccountsConfig{Admins: admins, Passwords: authSvc, Media: files, Log: log})
+	accounts := service.NewAccounts(store, service.AccountsConfig{Admins: admins, AdminMFA: cfg.AdminMFA, Passwords: authSvc, Media: files, Log: log})
 	audit := service.NewAudit(store, accounts, cfg.AuditRetention, log)
 	uploads := service.NewUploads(store, engine, files, cfg.UploadQuota)
 	generations := &generate.Service{Store: store, Authz: engine, Media: files, FALKey: cfg.FALKey != "",

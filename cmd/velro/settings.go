@@ -80,6 +80,9 @@ var settings = []setting{
 	{Flag: "admin-emails", Env: "VELRO_ADMIN_EMAILS", Shown: "(none)",
 		Usage: "comma-separated emails whose accounts are admins once the address is verified; an address taken off the list loses admin on its next request (`velro users set-role` grants it without mail)",
 		set:   func(c *config, v string) error { c.AdminEmails = list(v); return nil }},
+	{Flag: "admin-mfa", Env: "VELRO_ADMIN_MFA", Default: "optional",
+		Usage: "`required`: admin endpoints answer `403 mfa_required` to sessions that did not pass a second factor (TOTP); `optional` lets any admin session in",
+		Fix:   "set optional or required", set: setAdminMFA},
 	{Flag: "smtp-url", Env: "VELRO_SMTP_URL", Shown: "(mail goes to `<data-dir>/outbox/`)",
 		Usage: "mail server: `smtp://user:pass@host:587` uses STARTTLS when the server offers it and plain SMTP when it does not (local relays), `smtp+starttls://` requires STARTTLS, `smtps://host:465` is implicit TLS; credentials are sent only over TLS. Without it every mail is written as an `.eml` file to `<data-dir>/outbox/` and the log names the file",
 		set:   setSMTPURL},
@@ -482,4 +485,14 @@ func setUploadQuota(c *config, v string) error {
 	}
 	c.UploadQuota = n * unit
 	return nil
+}
+
+// setAdminMFA reads VELRO_ADMIN_MFA.
+func setAdminMFA(c *config, v string) error {
+	switch v {
+	case "optional", "required":
+		c.AdminMFA = v == "required"
+		return nil
+	}
+	return errors.New("must be optional or required")
 }
