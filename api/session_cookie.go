@@ -106,6 +106,12 @@ func sessionCookies(lifetime velro.SessionLifetime) huma.Transformer {
 				tokens.RefreshToken = ""
 				return tokens, nil
 			}
+			// A login's tokens (not its MFA step, which has none).
+			if tokens, ok := v.(LoginResponse); ok && tokens.RefreshToken != "" && (s.wantsCookie || s.cookie != "") {
+				setSessionCookies(ctx, tokens.RefreshToken, lifetime.Idle, s.secure)
+				tokens.RefreshToken = ""
+				return tokens, nil
+			}
 			if clearsSession[ctx.Operation().OperationID] {
 				setSessionCookies(ctx, "", -1, s.secure)
 			}
