@@ -97,13 +97,13 @@ func (s *Service) BeginTOTP(ctx context.Context, p Principal, password, clientAd
 // wrong code (errWrongCode, errBadCode) keeps its attempt, anything else
 // gives it back.
 func (s *Service) checkCode(ctx context.Context, user string, check func() error) (err error) {
-	attempt, err := s.throttle.reserve(ctx, "mfa "+user, errMFAThrottle, mfaBucket)
+	attempt, err := s.throttle.Reserve(ctx, "mfa "+user, errMFAThrottle, mfaBucket)
 	if err != nil {
 		return err
 	}
 	defer func() {
 		if err != errWrongCode && err != errBadCode {
-			attempt.release(ctx, mfaBucket)
+			attempt.Release(ctx, mfaBucket)
 		}
 	}()
 	return check()
