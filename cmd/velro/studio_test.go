@@ -232,6 +232,11 @@ func TestStudio(t *testing.T) {
 	b.do(t, "credits", chromedp.Click("", named("link", "Credits")))
 	b.heading(t, "Credits")
 	b.wait(t, "the balance and the ledger", `document.querySelector(".lead").textContent === "You have 990 credits." && document.querySelectorAll("tbody tr").length === 3`)
+	// The packs on sale (the default VELRO_CREDIT_PACKS), each with its
+	// Buy button. (Buying needs Stripe, whose checkout page is another
+	// host: TestStripeCheckout covers the API behind the button.)
+	b.wait(t, "the packs", `[...document.querySelectorAll(".packs li span")].map((s) => s.textContent).join("|") === "1,000 credits for $5.00|6,000 credits for $25.00"`)
+	b.do(t, "the first pack's Buy button", chromedp.WaitVisible("", named("button", "Buy 1,000 credits")))
 	b.do(t, "account", chromedp.Click("", named("link", "Account")))
 	b.heading(t, "Account")
 	b.wait(t, "its sections", `document.querySelectorAll("main section h2").length === 5`)

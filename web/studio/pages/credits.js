@@ -7,7 +7,7 @@ const LIMIT = 25;
 
 // sections render extra parts of the page, each from its own module; a
 // feature adds its module here, and nothing else changes.
-const sections = [];
+const sections = ["packs"];
 
 export async function credits({ query }) {
   const offset = Math.max(0, Number(query.get("offset")) || 0);
@@ -18,7 +18,7 @@ export async function credits({ query }) {
   return page("Credits",
     h("p", { className: "lead" }, balance.ok ? `You have ${amount(balance.data.balance)}.` : balance.message),
     st ? h("p", { className: "muted" }, `In the last ${st.period_days} days: ${st.total_spent} spent on ${st.generation_count} generations, ${st.total_purchased} bought.`) : null,
-    ...extra,
+    ...extra.flat(),
     h("h2", {}, "History"),
     ledger.ok ? h("div", { className: "table" }, h("table", {},
       h("thead", {}, h("tr", {}, ["When", "What", "Amount", "Balance"].map((c) => h("th", { scope: "col", className: c === "Amount" || c === "Balance" ? "num" : "" }, c)))),
