@@ -82,9 +82,17 @@ func (s *S3) Put(ctx context.Context, key string, r io.Reader, contentType strin
 		buf = &b
 	}
 	defer s.heads.Put(buf)
-	n, err := io.ReadFull(r, *buf)
-	if err != nil && err != io.EOF && err != io.ErrUnexpectedEOF {
-		return err
+	// Not io.ReadFull: it reports a short body as io.ErrUnexpectedEOF,
+	// which is also what a reader cut off mid-stream returns.
+	n := 0
+	for n < len(*buf) {
+		m, err := r.Read((*buf)[n:])
+		n += m
+		if err == io.EOF {
+			break
+		} else if err != nil {
+			return err
+		}
 	}
 	head := (*buf)[:n]
 	size := int64(len(head))
@@ -96,7 +104,7 @@ func (s *S3) Put(ctx context.Context, key string, r io.Reader, contentType strin
 	// hashes every byte and which some S3-compatible stores do not decode;
 	// the request is still signed, parts carry CRC32C checksums, and an
 	// https endpoint protects the bytes in transit.
-	_, err = s.client.PutObject(ctx, s.bucket, s.prefix+key, body, size,
+	_, err := s.client.PutObject(ctx, s.bucket, s.prefix+key, body, size,
 		minio.PutObjectOptions{ContentType: contentType, PartSize: s.partSize, DisableContentSha256: true})
 	return err
 }

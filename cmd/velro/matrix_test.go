@@ -187,8 +187,8 @@ func testEndpointMatrix(t *testing.T, e env) {
 	for _, name := range []string{"owner", "admin"} {
 		a := c.with(users[name].Access)
 		a.do("POST", "/api/v1/auth/verify/send", nil).want(t, 202)
-		link := outboxMail(t, s.DataDir, users[name].Email).Link(t, "http://localhost:3000/verify-email?token=")
-		c.do("POST", "/api/v1/auth/verify", map[string]any{"token": strings.TrimPrefix(link, "http://localhost:3000/verify-email?token=")}).want(t, 200)
+		link := outboxMail(t, s.DataDir, users[name].Email).Link(t, s.studioURL(t)+"/verify-email?token=")
+		c.do("POST", "/api/v1/auth/verify", map[string]any{"token": strings.TrimPrefix(link, s.studioURL(t)+"/verify-email?token=")}).want(t, 200)
 	}
 	// Every fixture costs its owner a generation: an admin (made with the
 	// CLI, outside the matrix's callers) pays for them.

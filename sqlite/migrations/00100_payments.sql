@@ -3,8 +3,7 @@
 -- Checkout Session, and a session is credited once, whatever the number
 -- of deliveries of its event.
 ALTER TABLE credit_transactions ADD COLUMN reference TEXT NOT NULL DEFAULT '';
-CREATE UNIQUE INDEX credit_transactions_purchase ON credit_transactions (reference)
-    WHERE transaction_type = 'purchase' AND reference <> '';
+-- (Its unique index is built by 00101.)
 
 -- Each checkout as created: a paid session is credited from this row, so
 -- later changes to the packs never change what it is worth. No foreign
@@ -39,5 +38,4 @@ CREATE TABLE payment_refunds (
 -- +goose Down
 DROP TABLE payment_refunds;
 DROP TABLE checkouts;
-DROP INDEX credit_transactions_purchase;
 ALTER TABLE credit_transactions DROP COLUMN reference;
